@@ -1,0 +1,121 @@
+#include "arrow_interop.h"
+
+#include <arrow/c/abi.h>
+#include <arrow/c/bridge.h>
+
+#include "errors.h"
+
+namespace ferry::bindings {
+namespace {
+
+template <typename T>
+T* CapsulePointer(nb::handle capsule, const char* name) {
+  void* ptr = PyCapsule_GetPointer(capsule.ptr(), name);
+  if (ptr == nullptr) throw nb::python_error();
+  return static_cast<T*>(ptr);
+}
+
+nb::object CallProtocol(nb::handle obj, const char* method, const char* what) {
+  if (!nb::hasattr(obj, method)) {
+    std::string type = std::string(nb::str(obj.type().attr("__name__")).c_str());
+    throw nb::type_error(("expected " + std::string(what) + " (an object with " + method +
+                          "), got " + type).c_str());
+  }
+  return obj.attr(method)();
+}
+
+template <typename T>
+nb::object OwningCapsule(const char* name) {
+  auto* raw = new T{};
+  raw->release = nullptr;
+  return nb::steal(PyCapsule_New(raw, name, [](PyObject* capsule) {
+    auto* ptr = static_cast<T*>(PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule)));
+    if (ptr == nullptr) {
+      PyErr_Clear();
+      return;
+    }
+    if (ptr->release != nullptr) ptr->release(ptr);
+    delete ptr;
+  }));
+}
+
+nb::object& PyArrow() {
+  static nb::object* pyarrow = new nb::object(nb::module_::import_("pyarrow"));
+  return *pyarrow;
+}
+
+}  // namespace
+
+std::shared_ptr<arrow::DataType> ImportType(nb::handle obj) {
+  auto capsule = CallProtocol(obj, "__arrow_c_schema__", "an Arrow type");
+  return Unwrap(arrow::ImportType(CapsulePointer<ArrowSchema>(capsule, "arrow_schema")));
+}
+
+std::shared_ptr<arrow::Field> ImportField(nb::handle obj) {
+  auto capsule = CallProtocol(obj, "__arrow_c_schema__", "an Arrow field");
+  return Unwrap(arrow::ImportField(CapsulePointer<ArrowSchema>(capsule, "arrow_schema")));
+}
+
+std::shared_ptr<arrow::Array> ImportArray(nb::handle obj) {
+  auto pair = CallProtocol(obj, "__arrow_c_array__", "an Arrow array");
+  auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
+  auto* array = CapsulePointer<ArrowArray>(pair[1], "arrow_array");
+  return Unwrap(arrow::ImportArray(array, schema));
+}
+
+std::shared_ptr<arrow::RecordBatch> ImportRecordBatch(nb::handle obj) {
+  auto pair = CallProtocol(obj, "__arrow_c_array__", "an Arrow record batch");
+  auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
+  auto* array = CapsulePointer<ArrowArray>(pair[1], "arrow_array");
+  return Unwrap(arrow::ImportRecordBatch(array, schema));
+}
+
+std::pair<std::shared_ptr<arrow::Schema>, BatchVector> ImportStream(nb::handle obj) {
+  auto capsule = CallProtocol(obj, "__arrow_c_stream__", "Arrow tabular data");
+  auto* stream = CapsulePointer<ArrowArrayStream>(capsule, "arrow_array_stream");
+  auto reader = Unwrap(arrow::ImportRecordBatchReader(stream));
+  BatchVector batches;
+  Status status;
+  {
+    nb::gil_scoped_release release;
+    status = [&]() -> Status {
+      while (true) {
+        FERRY_ASSIGN_OR_RAISE(auto batch, reader->Next());
+        if (batch == nullptr) return Status::OK();
+        batches.push_back(std::move(batch));
+      }
+    }();
+  }
+  ThrowIfError(status);
+  return {reader->schema(), std::move(batches)};
+}
+
+nb::object ExportArray(const std::shared_ptr<arrow::Array>& array) {
+  auto schema_capsule = OwningCapsule<ArrowSchema>("arrow_schema");
+  auto array_capsule = OwningCapsule<ArrowArray>("arrow_array");
+  ThrowIfError(arrow::ExportArray(*array, CapsulePointer<ArrowArray>(array_capsule, "arrow_array"),
+                                  CapsulePointer<ArrowSchema>(schema_capsule, "arrow_schema")));
+  return PyArrow().attr("Array").attr("_import_from_c_capsule")(schema_capsule, array_capsule);
+}
+
+nb::object ExportSchema(const std::shared_ptr<arrow::Schema>& schema) {
+  auto capsule = OwningCapsule<ArrowSchema>("arrow_schema");
+  ThrowIfError(arrow::ExportSchema(*schema, CapsulePointer<ArrowSchema>(capsule, "arrow_schema")));
+  return PyArrow().attr("Schema").attr("_import_from_c_capsule")(capsule);
+}
+
+nb::object ExportType(const std::shared_ptr<arrow::DataType>& type) {
+  auto capsule = OwningCapsule<ArrowSchema>("arrow_schema");
+  ThrowIfError(arrow::ExportType(*type, CapsulePointer<ArrowSchema>(capsule, "arrow_schema")));
+  return PyArrow().attr("DataType").attr("_import_from_c_capsule")(capsule);
+}
+
+nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVector batches) {
+  auto reader = Unwrap(arrow::RecordBatchReader::Make(std::move(batches), std::move(schema)));
+  auto capsule = OwningCapsule<ArrowArrayStream>("arrow_array_stream");
+  ThrowIfError(arrow::ExportRecordBatchReader(
+      std::move(reader), CapsulePointer<ArrowArrayStream>(capsule, "arrow_array_stream")));
+  return capsule;
+}
+
+}  // namespace ferry::bindings

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <arrow/array.h>
+#include <arrow/record_batch.h>
+#include <arrow/type.h>
+#include <nanobind/nanobind.h>
+
+#include "ferry/exec/execution_plan.h"
+
+namespace ferry::bindings {
+
+namespace nb = nanobind;
+
+/// Arrow data crossing the Python boundary through the Arrow PyCapsule
+/// interface (zero-copy both ways; any producer: pyarrow, polars, ...).
+
+/// A DataType from any object with __arrow_c_schema__ (pa.DataType, Field).
+std::shared_ptr<arrow::DataType> ImportType(nb::handle obj);
+/// A Field from any object with __arrow_c_schema__.
+std::shared_ptr<arrow::Field> ImportField(nb::handle obj);
+/// An Array from any object with __arrow_c_array__.
+std::shared_ptr<arrow::Array> ImportArray(nb::handle obj);
+/// A RecordBatch from any object with __arrow_c_array__ (struct-typed).
+std::shared_ptr<arrow::RecordBatch> ImportRecordBatch(nb::handle obj);
+/// Every batch of any object with __arrow_c_stream__; the stream is read
+/// with the GIL released.
+std::pair<std::shared_ptr<arrow::Schema>, BatchVector> ImportStream(nb::handle obj);
+
+/// A pyarrow.Array viewing `array`'s buffers.
+nb::object ExportArray(const std::shared_ptr<arrow::Array>& array);
+/// A pyarrow.Schema / pyarrow.DataType of ferry's.
+nb::object ExportSchema(const std::shared_ptr<arrow::Schema>& schema);
+nb::object ExportType(const std::shared_ptr<arrow::DataType>& type);
+/// An "arrow_array_stream" capsule over `batches`.
+nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
+
+}  // namespace ferry::bindings

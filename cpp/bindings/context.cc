@@ -1,0 +1,111 @@
+// ferry._core.SessionContext: tables, functions and configuration.
+
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "arrow_interop.h"
+#include "errors.h"
+#include "ferry/session/dataframe.h"
+#include "ferry/session/session_context.h"
+#include "module.h"
+
+namespace ferry::bindings {
+namespace {
+
+using ContextPtr = std::shared_ptr<SessionContext>;
+
+std::shared_ptr<const TableProvider> TableFromStream(SessionContext& ctx, nb::handle data) {
+  auto [schema, batches] = ImportStream(data);
+  auto partitions = SplitIntoPartitions(batches, ctx.target_partitions());
+  return Unwrap(MakeMemoryTable(std::move(schema), std::move(partitions)));
+}
+
+std::shared_ptr<const TableProvider> TableFromBatches(const std::vector<std::vector<nb::object>>& partitions,
+                                                      nb::handle schema_obj) {
+  std::vector<BatchVector> imported;
+  std::shared_ptr<arrow::Schema> schema;
+  if (!schema_obj.is_none()) {
+    auto field = ImportField(schema_obj);
+    schema = arrow::schema(field->type()->fields());
+  }
+  for (const auto& partition : partitions) {
+    BatchVector batches;
+    for (const auto& obj : partition) {
+      auto batch = ImportRecordBatch(obj);
+      if (!schema) schema = batch->schema();
+      batches.push_back(std::move(batch));
+    }
+    imported.push_back(std::move(batches));
+  }
+  if (!schema) {
+    throw nb::value_error("create_dataframe needs at least one record batch or a schema");
+  }
+  return Unwrap(MakeMemoryTable(std::move(schema), std::move(imported)));
+}
+
+}  // namespace
+
+void RegisterContext(nb::module_& m) {
+  nb::class_<SessionContext>(m, "SessionContext")
+      .def_static("make", [](int target_partitions) {
+        SessionConfig config;
+        config.target_partitions = target_partitions;
+        return SessionContext::Make(config);
+      }, nb::arg("target_partitions") = 0)
+      .def_prop_ro("target_partitions", &SessionContext::target_partitions)
+      .def("register_stream", [](ContextPtr self, const std::string& name, nb::handle data) {
+        ThrowIfError(self->RegisterTable(name, TableFromStream(*self, data)));
+      })
+      .def("from_stream", [](ContextPtr self, nb::handle data, std::string label) {
+        return Unwrap(self->Scan(TableFromStream(*self, data), std::move(label)));
+      })
+      .def("register_batches", [](ContextPtr self, const std::string& name,
+                                  const std::vector<std::vector<nb::object>>& partitions,
+                                  nb::handle schema) {
+        ThrowIfError(self->RegisterTable(name, TableFromBatches(partitions, schema)));
+      })
+      .def("from_batches", [](ContextPtr self, const std::vector<std::vector<nb::object>>& partitions,
+                              nb::handle schema, std::string label) {
+        return Unwrap(self->Scan(TableFromBatches(partitions, schema), std::move(label)));
+      })
+      .def("register_parquet", [](ContextPtr self, const std::string& name, const std::string& path) {
+        nb::gil_scoped_release release;
+        auto table = MakeParquetTable(path);
+        if (table.ok()) ThrowIfError(self->RegisterTable(name, *table));
+        else ThrowIfError(table.status());
+      })
+      .def("read_parquet", [](ContextPtr self, const std::string& path) {
+        nb::gil_scoped_release release;
+        return Unwrap(self->ReadParquet(path));
+      })
+      .def("register_csv", [](ContextPtr self, const std::string& name, const std::string& path,
+                              bool has_header, char delimiter) {
+        nb::gil_scoped_release release;
+        auto table = MakeCsvTable(path, CsvOptions{has_header, delimiter});
+        if (table.ok()) ThrowIfError(self->RegisterTable(name, *table));
+        else ThrowIfError(table.status());
+      })
+      .def("read_csv", [](ContextPtr self, const std::string& path, bool has_header, char delimiter) {
+        nb::gil_scoped_release release;
+        return Unwrap(self->ReadCsv(path, CsvOptions{has_header, delimiter}));
+      })
+      .def("table", [](ContextPtr self, const std::string& name) { return Unwrap(self->Table(name)); })
+      .def("deregister_table", [](ContextPtr self, const std::string& name) {
+        ThrowIfError(self->DeregisterTable(name));
+      })
+      .def("table_exist", &SessionContext::HasTable)
+      .def("table_names", &SessionContext::TableNames)
+      .def("register_udf", [](ContextPtr self, std::shared_ptr<ScalarFunction> func) {
+        self->functions().AddScalar(std::move(func));
+      })
+      .def("deregister_udf", [](ContextPtr self, const std::string& name) {
+        ThrowIfError(self->functions().Remove(name));
+      })
+      .def("scalar_function", [](ContextPtr self, const std::string& name) {
+        return std::const_pointer_cast<ScalarFunction>(Unwrap(self->functions().GetScalar(name)));
+      });
+}
+
+}  // namespace ferry::bindings

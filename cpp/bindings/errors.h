@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+#include <arrow/status.h>
+#include <nanobind/nanobind.h>
+
+#include "ferry/common/status.h"
+
+namespace ferry::bindings {
+
+namespace nb = nanobind;
+
+/// The one place a Status becomes a Python exception: each code maps to a
+/// class in ferry/errors.py, the message intact. A Status carrying a Python
+/// exception (raised inside a UDF) re-raises as ExecutionError with the
+/// original as __cause__.
+void ThrowIfError(const Status& status);
+
+template <typename T>
+T Unwrap(Result<T> result) {
+  ThrowIfError(result.status());
+  return std::move(result).ValueUnsafe();
+}
+
+/// A Status that carries the Python exception being handled, prefixed with
+/// `context` (e.g. "Python UDF 'f' raised"). Call with the GIL held, inside
+/// a catch of nb::python_error.
+Status StatusFromPythonError(nb::python_error& error, const std::string& context);
+
+}  // namespace ferry::bindings

@@ -1,0 +1,12 @@
+#include "module.h"
+
+NB_MODULE(_core, m) {
+  m.doc() = "ferry's native core (private: use the ferry package)";
+  // Objects still referenced by other modules at interpreter exit are freed
+  // after nanobind's check runs; its report would only be noise.
+  nanobind::set_leak_warnings(false);
+  ferry::bindings::RegisterExpr(m);
+  ferry::bindings::RegisterUdf(m);
+  ferry::bindings::RegisterContext(m);
+  ferry::bindings::RegisterDataFrame(m);
+}

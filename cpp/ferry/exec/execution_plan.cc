@@ -1,0 +1,116 @@
+#include "ferry/exec/execution_plan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace ferry {
+namespace {
+
+class VectorStream final : public RecordBatchStream {
+ public:
+  explicit VectorStream(BatchVector batches) : batches_(std::move(batches)) {}
+  Result<BatchPtr> Next() override {
+    if (next_ >= batches_.size()) return nullptr;
+    return std::move(batches_[next_++]);
+  }
+
+ private:
+  BatchVector batches_;
+  size_t next_ = 0;
+};
+
+class MapStream final : public RecordBatchStream {
+ public:
+  MapStream(StreamPtr input, std::function<Result<BatchPtr>(const BatchPtr&)> map)
+      : input_(std::move(input)), map_(std::move(map)) {}
+  Result<BatchPtr> Next() override {
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, input_->Next());
+      if (batch == nullptr) return nullptr;
+      FERRY_ASSIGN_OR_RAISE(auto mapped, map_(batch));
+      if (mapped != nullptr) return mapped;
+    }
+  }
+
+ private:
+  StreamPtr input_;
+  std::function<Result<BatchPtr>(const BatchPtr&)> map_;
+};
+
+void AppendTree(const ExecutionPlan& plan, int depth, std::string* out) {
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  out->append(plan.Describe());
+  out->push_back('\n');
+  for (const auto& child : plan.children()) AppendTree(*child, depth + 1, out);
+}
+
+}  // namespace
+
+StreamPtr MakeVectorStream(BatchVector batches) {
+  return std::make_unique<VectorStream>(std::move(batches));
+}
+
+StreamPtr MakeMapStream(StreamPtr input, std::function<Result<BatchPtr>(const BatchPtr&)> map) {
+  return std::make_unique<MapStream>(std::move(input), std::move(map));
+}
+
+std::string ExplainPhysical(const ExecutionPlan& plan) {
+  std::string out;
+  AppendTree(plan, 0, &out);
+  return out;
+}
+
+Result<std::vector<BatchVector>> CollectPartitions(const ExecutionPlan& plan, int max_threads) {
+  const int n = plan.num_partitions();
+  std::vector<BatchVector> results(n);
+  if (max_threads <= 0) max_threads = std::max(1u, std::thread::hardware_concurrency());
+  const int workers = std::min(n, max_threads);
+
+  std::atomic<int> next_partition{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  Status first_error;
+
+  auto drain = [&]() {
+    for (int p = next_partition++; p < n && !failed; p = next_partition++) {
+      auto status = [&]() -> Status {
+        FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(p));
+        while (!failed) {
+          FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+          if (batch == nullptr) break;
+          results[p].push_back(std::move(batch));
+        }
+        return Status::OK();
+      }();
+      if (!status.ok()) {
+        std::lock_guard lock(error_mutex);
+        if (!failed.exchange(true)) first_error = std::move(status);
+      }
+    }
+  };
+
+  if (workers <= 1) {
+    drain();
+  } else {
+    std::vector<std::thread> threads;
+    threads.reserve(workers - 1);
+    for (int i = 1; i < workers; ++i) threads.emplace_back(drain);
+    drain();
+    for (auto& thread : threads) thread.join();
+  }
+  if (failed) return first_error;
+  return results;
+}
+
+Result<BatchVector> Collect(const ExecutionPlan& plan, int max_threads) {
+  FERRY_ASSIGN_OR_RAISE(auto partitions, CollectPartitions(plan, max_threads));
+  BatchVector all;
+  for (auto& partition : partitions) {
+    for (auto& batch : partition) all.push_back(std::move(batch));
+  }
+  return all;
+}
+
+}  // namespace ferry

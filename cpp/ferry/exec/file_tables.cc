@@ -1,0 +1,219 @@
+#include <arrow/csv/api.h>
+#include <arrow/io/file.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/exception.h>
+
+#include "ferry/exec/tables.h"
+
+namespace ferry {
+namespace {
+
+std::shared_ptr<arrow::Schema> Project(const arrow::Schema& schema,
+                                       const std::optional<std::vector<int>>& projection) {
+  if (!projection) return std::make_shared<arrow::Schema>(schema);
+  arrow::FieldVector fields;
+  for (int i : *projection) fields.push_back(schema.field(i));
+  return arrow::schema(std::move(fields));
+}
+
+std::string ProjectionNames(const arrow::Schema& schema) {
+  std::string out;
+  for (const auto& field : schema.fields()) out += (out.empty() ? "" : ", ") + field->name();
+  return out;
+}
+
+// Reads a RecordBatchReader as a stream, keeping its owner alive.
+template <typename Owner>
+class ReaderStream final : public RecordBatchStream {
+ public:
+  ReaderStream(std::shared_ptr<Owner> owner, std::shared_ptr<arrow::RecordBatchReader> reader,
+               std::string path)
+      : owner_(std::move(owner)), reader_(std::move(reader)), path_(std::move(path)) {}
+
+  Result<BatchPtr> Next() override {
+    auto batch = reader_->Next();
+    if (!batch.ok()) {
+      return batch.status().WithMessage("reading ", path_, ": ", batch.status().message());
+    }
+    return *batch;
+  }
+
+ private:
+  std::shared_ptr<Owner> owner_;
+  std::shared_ptr<arrow::RecordBatchReader> reader_;
+  std::string path_;
+};
+
+Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(const std::string& path) {
+  auto file = arrow::io::ReadableFile::Open(path);
+  if (!file.ok()) return Status::IOError("cannot open Parquet file ", path, ": ", file.status().message());
+  try {
+    auto reader = parquet::arrow::OpenFile(*file, arrow::default_memory_pool());
+    if (!reader.ok()) {
+      return Status::IOError("cannot read Parquet file ", path, ": ", reader.status().message());
+    }
+    return reader;
+  } catch (const parquet::ParquetException& e) {
+    return Status::IOError("cannot read Parquet file ", path, ": ", e.what());
+  }
+}
+
+void CollectLeaves(const parquet::arrow::SchemaField& field, std::vector<int>* leaves) {
+  if (field.is_leaf()) {
+    leaves->push_back(field.column_index);
+    return;
+  }
+  for (const auto& child : field.children) CollectLeaves(child, leaves);
+}
+
+class ParquetScanExec final : public ExecutionPlan {
+ public:
+  ParquetScanExec(std::string path, std::shared_ptr<arrow::Schema> schema,
+                  std::vector<std::vector<int>> row_groups, std::optional<std::vector<int>> projection)
+      : path_(std::move(path)), schema_(std::move(schema)), row_groups_(std::move(row_groups)),
+        projection_(std::move(projection)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return static_cast<int>(row_groups_.size()); }
+  std::vector<ExecPtr> children() const override { return {}; }
+  std::string Describe() const override {
+    return "ParquetScanExec: " + path_ + ", partitions=" + std::to_string(row_groups_.size()) +
+           ", projection=[" + ProjectionNames(*schema_) + "]";
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    // A FileReader is not thread-safe: each partition opens its own.
+    FERRY_ASSIGN_OR_RAISE(auto owned, OpenParquet(path_));
+    std::shared_ptr<parquet::arrow::FileReader> reader = std::move(owned);
+    std::vector<int> leaves;
+    const auto& fields = reader->manifest().schema_fields;
+    if (projection_) {
+      for (int i : *projection_) CollectLeaves(fields[i], &leaves);
+    } else {
+      for (const auto& field : fields) CollectLeaves(field, &leaves);
+    }
+    std::unique_ptr<arrow::RecordBatchReader> batches;
+    try {
+      FERRY_ASSIGN_OR_RAISE(batches, reader->GetRecordBatchReader(row_groups_[partition], leaves));
+    } catch (const parquet::ParquetException& e) {
+      return Status::IOError("reading ", path_, ": ", e.what());
+    }
+    return std::make_unique<ReaderStream<parquet::arrow::FileReader>>(
+        std::move(reader), std::move(batches), path_);
+  }
+
+ private:
+  std::string path_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::vector<std::vector<int>> row_groups_;
+  std::optional<std::vector<int>> projection_;
+};
+
+class ParquetTable final : public TableProvider {
+ public:
+  ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, int num_row_groups)
+      : path_(std::move(path)), schema_(std::move(schema)), num_row_groups_(num_row_groups) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  std::string Describe() const override { return "ParquetTable: " + path_; }
+  Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
+                                              int target_partitions) const override {
+    int partitions = std::max(1, std::min(num_row_groups_, std::max(1, target_partitions)));
+    std::vector<std::vector<int>> row_groups(partitions);
+    for (int rg = 0; rg < num_row_groups_; ++rg) row_groups[rg % partitions].push_back(rg);
+    return std::make_shared<ParquetScanExec>(path_, Project(*schema_, projection),
+                                             std::move(row_groups), projection);
+  }
+
+ private:
+  std::string path_;
+  std::shared_ptr<arrow::Schema> schema_;
+  int num_row_groups_;
+};
+
+struct CsvSource {
+  std::string path;
+  CsvOptions options;
+  std::shared_ptr<arrow::Schema> schema;
+};
+
+Result<std::shared_ptr<arrow::csv::StreamingReader>> OpenCsv(
+    const CsvSource& source, const std::optional<std::vector<int>>& projection) {
+  auto file = arrow::io::ReadableFile::Open(source.path);
+  if (!file.ok()) return Status::IOError("cannot open CSV file ", source.path, ": ", file.status().message());
+  auto read = arrow::csv::ReadOptions::Defaults();
+  read.autogenerate_column_names = !source.options.has_header;
+  auto parse = arrow::csv::ParseOptions::Defaults();
+  parse.delimiter = source.options.delimiter;
+  auto convert = arrow::csv::ConvertOptions::Defaults();
+  if (source.schema) {
+    // Pin every column to the registered schema so later blocks cannot
+    // infer differently from the first.
+    for (const auto& field : source.schema->fields()) convert.column_types[field->name()] = field->type();
+    auto projected = Project(*source.schema, projection);
+    for (const auto& field : projected->fields()) convert.include_columns.push_back(field->name());
+  }
+  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *file, read,
+                                                  parse, convert);
+  if (!reader.ok()) {
+    return Status::IOError("cannot read CSV file ", source.path, ": ", reader.status().message());
+  }
+  return reader;
+}
+
+class CsvScanExec final : public ExecutionPlan {
+ public:
+  CsvScanExec(CsvSource source, std::optional<std::vector<int>> projection)
+      : source_(std::move(source)), projection_(std::move(projection)),
+        schema_(Project(*source_.schema, projection_)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return 1; }
+  std::vector<ExecPtr> children() const override { return {}; }
+  std::string Describe() const override {
+    return "CsvScanExec: " + source_.path + ", projection=[" + ProjectionNames(*schema_) + "]";
+  }
+  Result<StreamPtr> Execute(int partition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto reader, OpenCsv(source_, projection_));
+    return std::make_unique<ReaderStream<arrow::csv::StreamingReader>>(reader, reader, source_.path);
+  }
+
+ private:
+  CsvSource source_;
+  std::optional<std::vector<int>> projection_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+class CsvTable final : public TableProvider {
+ public:
+  explicit CsvTable(CsvSource source) : source_(std::move(source)) {}
+  const std::shared_ptr<arrow::Schema>& schema() const override { return source_.schema; }
+  std::string Describe() const override { return "CsvTable: " + source_.path; }
+  Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
+                                              int target_partitions) const override {
+    return std::make_shared<CsvScanExec>(source_, projection);
+  }
+
+ private:
+  CsvSource source_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string& path) {
+  FERRY_ASSIGN_OR_RAISE(auto reader, OpenParquet(path));
+  std::shared_ptr<arrow::Schema> schema;
+  FERRY_RETURN_NOT_OK(reader->GetSchema(&schema));
+  return std::make_shared<ParquetTable>(path, std::move(schema), reader->num_row_groups());
+}
+
+Result<std::shared_ptr<const TableProvider>> MakeCsvTable(const std::string& path,
+                                                          const CsvOptions& options) {
+  CsvSource source{path, options, nullptr};
+  FERRY_ASSIGN_OR_RAISE(auto reader, OpenCsv(source, std::nullopt));
+  source.schema = reader->schema();
+  return std::make_shared<CsvTable>(std::move(source));
+}
+
+}  // namespace ferry

@@ -1,0 +1,246 @@
+#include <arrow/array/util.h>
+#include <arrow/compute/exec.h>
+#include <arrow/compute/row/grouper.h>
+
+#include "ferry/exec/operators.h"
+
+namespace ferry {
+namespace {
+
+namespace cp = arrow::compute;
+
+// Assigns dense group ids to rows by their key columns. Without keys every
+// row falls into the single group 0, which exists even for empty input.
+class GroupIds {
+ public:
+  static Result<GroupIds> Make(const TypeVector& key_types) {
+    GroupIds ids;
+    if (!key_types.empty()) {
+      std::vector<arrow::TypeHolder> holders(key_types.begin(), key_types.end());
+      FERRY_ASSIGN_OR_RAISE(ids.grouper_, cp::Grouper::Make(holders));
+    }
+    return ids;
+  }
+
+  /// Ids for `keys` (num_rows long); valid until the next call.
+  Result<const uint32_t*> Consume(const arrow::ArrayVector& keys, int64_t num_rows) {
+    if (!grouper_) {
+      if (static_cast<int64_t>(zeros_.size()) < num_rows) zeros_.resize(num_rows, 0);
+      return zeros_.data();
+    }
+    std::vector<arrow::Datum> values(keys.begin(), keys.end());
+    cp::ExecBatch batch(std::move(values), num_rows);
+    FERRY_ASSIGN_OR_RAISE(current_, grouper_->Consume(cp::ExecSpan(batch)));
+    return current_.array()->GetValues<uint32_t>(1);
+  }
+
+  uint32_t num_groups() const { return grouper_ ? grouper_->num_groups() : 1; }
+
+  Result<arrow::ArrayVector> Keys() {
+    if (!grouper_) return arrow::ArrayVector{};
+    FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());
+    arrow::ArrayVector keys;
+    for (const auto& value : uniques.values) keys.push_back(value.make_array());
+    return keys;
+  }
+
+ private:
+  std::unique_ptr<cp::Grouper> grouper_;
+  std::vector<uint32_t> zeros_;
+  arrow::Datum current_;
+};
+
+Result<std::vector<std::unique_ptr<GroupsAccumulator>>> MakeAccumulators(
+    const std::vector<AggregateSpec>& aggregates) {
+  std::vector<std::unique_ptr<GroupsAccumulator>> accumulators;
+  for (const auto& agg : aggregates) {
+    FERRY_ASSIGN_OR_RAISE(auto acc, agg.func->MakeAccumulator(agg.arg_types, agg.distinct));
+    accumulators.push_back(std::move(acc));
+  }
+  return accumulators;
+}
+
+Result<arrow::ArrayVector> EmptyArrays(const arrow::FieldVector& fields) {
+  arrow::ArrayVector out;
+  for (const auto& field : fields) {
+    FERRY_ASSIGN_OR_RAISE(auto empty, arrow::MakeEmptyArray(field->type()));
+    out.push_back(std::move(empty));
+  }
+  return out;
+}
+
+std::string DescribeAggregates(const char* mode, const std::vector<AggregateSpec>& aggregates,
+                               const arrow::Schema& schema, size_t num_keys) {
+  std::string out = std::string("AggregateExec: mode=") + mode + ", gby=[";
+  for (size_t i = 0; i < num_keys; ++i) out += (i ? ", " : "") + schema.field(i)->name();
+  out += "], aggr=[";
+  for (size_t i = 0; i < aggregates.size(); ++i) out += (i ? ", " : "") + aggregates[i].name;
+  return out + "]";
+}
+
+class PartialAggregateExec final : public ExecutionPlan {
+ public:
+  PartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
+                       std::vector<AggregateSpec> aggregates, std::shared_ptr<arrow::Schema> schema)
+      : input_(std::move(input)),
+        group_by_(std::move(group_by)),
+        aggregates_(std::move(aggregates)),
+        schema_(std::move(schema)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return input_->num_partitions(); }
+  std::vector<ExecPtr> children() const override { return {input_}; }
+  std::string Describe() const override {
+    return DescribeAggregates("Partial", aggregates_, *schema_, group_by_.size());
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    TypeVector key_types;
+    for (const auto& key : group_by_) key_types.push_back(key->type());
+    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
+    FERRY_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators(aggregates_));
+    if (group_by_.empty()) {
+      // The single global group exists even when no row arrives.
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        arrow::ArrayVector empty;
+        for (const auto& type : aggregates_[a].arg_types) {
+          FERRY_ASSIGN_OR_RAISE(auto array, arrow::MakeEmptyArray(type));
+          empty.push_back(std::move(array));
+        }
+        FERRY_RETURN_NOT_OK(accumulators[a]->Update(empty, nullptr, 0, 1));
+      }
+    }
+    FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, input->Next());
+      if (batch == nullptr) break;
+      arrow::ArrayVector keys;
+      for (const auto& key : group_by_) {
+        FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, *batch));
+        keys.push_back(std::move(array));
+      }
+      FERRY_ASSIGN_OR_RAISE(const uint32_t* ids, groups.Consume(keys, batch->num_rows()));
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        arrow::ArrayVector args;
+        for (const auto& arg : aggregates_[a].args) {
+          FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, *batch));
+          args.push_back(std::move(array));
+        }
+        auto status =
+            accumulators[a]->Update(args, ids, batch->num_rows(), groups.num_groups());
+        if (!status.ok()) {
+          return status.WithMessage("in aggregate ", aggregates_[a].name, ": ", status.message());
+        }
+      }
+    }
+    FERRY_ASSIGN_OR_RAISE(auto columns, groups.Keys());
+    for (auto& acc : accumulators) {
+      FERRY_ASSIGN_OR_RAISE(auto states, acc->State());
+      for (auto& state : states) columns.push_back(std::move(state));
+    }
+    auto out = arrow::RecordBatch::Make(schema_, groups.num_groups(), std::move(columns));
+    FERRY_RETURN_NOT_OK(out->Validate());
+    return MakeVectorStream({out});
+  }
+
+ private:
+  ExecPtr input_;
+  std::vector<PhysicalExprPtr> group_by_;
+  std::vector<AggregateSpec> aggregates_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+class FinalAggregateExec final : public ExecutionPlan {
+ public:
+  FinalAggregateExec(ExecPtr partial, size_t num_keys, std::vector<AggregateSpec> aggregates,
+                     std::shared_ptr<arrow::Schema> schema)
+      : partial_(std::move(partial)),
+        num_keys_(num_keys),
+        aggregates_(std::move(aggregates)),
+        schema_(std::move(schema)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return 1; }
+  std::vector<ExecPtr> children() const override { return {partial_}; }
+  std::string Describe() const override {
+    return DescribeAggregates("Final", aggregates_, *schema_, num_keys_);
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto partials, Collect(*partial_));
+    TypeVector key_types;
+    for (size_t k = 0; k < num_keys_; ++k) key_types.push_back(partial_->schema()->field(k)->type());
+    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
+    FERRY_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators(aggregates_));
+    if (num_keys_ == 0) {
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        FERRY_ASSIGN_OR_RAISE(auto empty, EmptyArrays(aggregates_[a].state_fields));
+        FERRY_RETURN_NOT_OK(accumulators[a]->Merge(empty, nullptr, 0, 1));
+      }
+    }
+    for (const auto& batch : partials) {
+      arrow::ArrayVector keys(batch->columns().begin(), batch->columns().begin() + num_keys_);
+      FERRY_ASSIGN_OR_RAISE(const uint32_t* ids, groups.Consume(keys, batch->num_rows()));
+      int column = static_cast<int>(num_keys_);
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        arrow::ArrayVector states;
+        for (size_t s = 0; s < aggregates_[a].state_fields.size(); ++s) {
+          states.push_back(batch->column(column++));
+        }
+        auto status = accumulators[a]->Merge(states, ids, batch->num_rows(), groups.num_groups());
+        if (!status.ok()) {
+          return status.WithMessage("in aggregate ", aggregates_[a].name, ": ", status.message());
+        }
+      }
+    }
+    FERRY_ASSIGN_OR_RAISE(auto columns, groups.Keys());
+    for (size_t a = 0; a < aggregates_.size(); ++a) {
+      FERRY_ASSIGN_OR_RAISE(auto result, accumulators[a]->Evaluate());
+      if (!result->type()->Equals(*schema_->field(columns.size())->type())) {
+        return Status::TypeError("aggregate ", aggregates_[a].name, " produced ",
+                                 result->type()->ToString(), ", declared ",
+                                 schema_->field(columns.size())->type()->ToString());
+      }
+      columns.push_back(std::move(result));
+    }
+    auto out = arrow::RecordBatch::Make(schema_, groups.num_groups(), std::move(columns));
+    FERRY_RETURN_NOT_OK(out->Validate());
+    return MakeVectorStream({out});
+  }
+
+ private:
+  ExecPtr partial_;
+  size_t num_keys_;
+  std::vector<AggregateSpec> aggregates_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+}  // namespace
+
+Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
+                                         std::vector<std::string> group_names,
+                                         std::vector<AggregateSpec> aggregates) {
+  arrow::FieldVector fields;
+  for (size_t i = 0; i < group_by.size(); ++i) {
+    fields.push_back(arrow::field(group_names[i], group_by[i]->type()));
+  }
+  for (size_t a = 0; a < aggregates.size(); ++a) {
+    for (const auto& state : aggregates[a].state_fields) {
+      // Positional names keep states of same-named aggregates apart.
+      fields.push_back(state->WithName(aggregates[a].name + "[" + std::to_string(a) + "]." +
+                                       state->name()));
+    }
+  }
+  auto schema = arrow::schema(std::move(fields));
+  return std::make_shared<PartialAggregateExec>(std::move(input), std::move(group_by),
+                                                std::move(aggregates), std::move(schema));
+}
+
+Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
+                                       std::vector<AggregateSpec> aggregates,
+                                       std::shared_ptr<arrow::Schema> schema) {
+  return std::make_shared<FinalAggregateExec>(std::move(partial), num_group_keys,
+                                              std::move(aggregates), std::move(schema));
+}
+
+}  // namespace ferry

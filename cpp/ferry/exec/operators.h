@@ -1,0 +1,62 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "ferry/exec/execution_plan.h"
+#include "ferry/function/aggregate_function.h"
+#include "ferry/function/physical_expr.h"
+#include "ferry/plan/logical_plan.h"
+
+namespace ferry {
+
+/// Factories for the physical operators, one operator per .cc file.
+
+ExecPtr MakeProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
+                           std::shared_ptr<arrow::Schema> schema);
+ExecPtr MakeFilterExec(ExecPtr input, PhysicalExprPtr predicate);
+
+/// One aggregate of a hash aggregation, bound to the aggregation's input.
+struct AggregateSpec {
+  std::shared_ptr<const AggregateFunction> func;
+  std::vector<PhysicalExprPtr> args;
+  TypeVector arg_types;
+  bool distinct = false;
+  std::string name;
+  arrow::FieldVector state_fields;
+  std::shared_ptr<arrow::DataType> return_type;
+};
+
+/// Two-phase hash aggregation. The partial phase runs per partition of its
+/// input and emits [group keys..., accumulator states...]; the final phase
+/// gathers every partial partition, merges states per group and emits
+/// [group keys..., results...] in one partition.
+Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
+                                         std::vector<std::string> group_names,
+                                         std::vector<AggregateSpec> aggregates);
+Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
+                                       std::vector<AggregateSpec> aggregates,
+                                       std::shared_ptr<arrow::Schema> schema);
+
+struct SortKeySpec {
+  PhysicalExprPtr expr;
+  bool ascending;
+  bool nulls_first;
+};
+/// Sorts all partitions into one; keeps only the first `fetch` rows if set.
+ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch);
+/// Skips then fetches rows across the input's partitions in order, one
+/// output partition, pulling no more input than it needs.
+ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch);
+/// Equi-join (Acero's hash join); both inputs are gathered first.
+Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
+                                 std::shared_ptr<arrow::Schema> schema);
+/// Concatenates the inputs' partitions.
+ExecPtr MakeUnionExec(std::vector<ExecPtr> inputs, std::shared_ptr<arrow::Schema> schema);
+/// Batches held in memory, `partitions` of them, projected to `projection`.
+Result<ExecPtr> MakeMemoryScanExec(std::shared_ptr<arrow::Schema> schema,
+                                   std::vector<BatchVector> partitions,
+                                   std::optional<std::vector<int>> projection);
+
+}  // namespace ferry

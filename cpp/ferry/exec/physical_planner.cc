@@ -1,0 +1,143 @@
+#include "ferry/exec/physical_planner.h"
+
+#include "ferry/exec/operators.h"
+#include "ferry/function/bind.h"
+
+namespace ferry {
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+Result<std::vector<PhysicalExprPtr>> BindAll(const std::vector<Expr>& exprs,
+                                             const arrow::Schema& schema) {
+  std::vector<PhysicalExprPtr> bound;
+  for (const auto& expr : exprs) {
+    FERRY_ASSIGN_OR_RAISE(auto b, BindScalar(expr, schema));
+    bound.push_back(std::move(b));
+  }
+  return bound;
+}
+
+Result<AggregateSpec> BindAggregate(const Expr& expr, const arrow::Schema& schema) {
+  const auto* call = Unaliased(expr).As<AggregateCallNode>();
+  if (call == nullptr) return Status::Invalid(expr.ToString(), " is not an aggregate");
+  AggregateSpec spec;
+  spec.func = call->func;
+  spec.distinct = call->distinct;
+  spec.name = expr.SchemaName();
+  FERRY_ASSIGN_OR_RAISE(spec.args, BindAll(call->args, schema));
+  for (const auto& arg : spec.args) spec.arg_types.push_back(arg->type());
+  FERRY_ASSIGN_OR_RAISE(spec.state_fields, call->func->StateFields(spec.arg_types, spec.distinct));
+  FERRY_ASSIGN_OR_RAISE(spec.return_type, call->func->ReturnType(spec.arg_types));
+  return spec;
+}
+
+Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
+                              const std::vector<Expr>& aggregates,
+                              std::shared_ptr<arrow::Schema> schema) {
+  const auto& input_schema = *input->schema();
+  FERRY_ASSIGN_OR_RAISE(auto keys, BindAll(group_by, input_schema));
+  std::vector<std::string> key_names;
+  for (const auto& expr : group_by) key_names.push_back(expr.SchemaName());
+  std::vector<AggregateSpec> specs;
+  for (const auto& expr : aggregates) {
+    FERRY_ASSIGN_OR_RAISE(auto spec, BindAggregate(expr, input_schema));
+    specs.push_back(std::move(spec));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto partial, MakePartialAggregateExec(std::move(input), std::move(keys),
+                                                               std::move(key_names), specs));
+  return MakeFinalAggregateExec(std::move(partial), group_by.size(), std::move(specs),
+                                std::move(schema));
+}
+
+class Planner {
+ public:
+  explicit Planner(const PlannerOptions& options) : options_(options) {}
+
+  Result<ExecPtr> Plan(const LogicalPlan& plan) {
+    return std::visit(
+        Overloaded{
+            [&](const ScanNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto scan, n.source->Scan(n.projection, options_.target_partitions));
+              return ExecPtr(std::move(scan));
+            },
+            [&](const ProjectionNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              FERRY_ASSIGN_OR_RAISE(auto exprs, BindAll(n.exprs, *input->schema()));
+              return MakeProjectionExec(std::move(input), std::move(exprs), plan.schema);
+            },
+            [&](const FilterNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(n.predicate, *input->schema()));
+              return MakeFilterExec(std::move(input), std::move(predicate));
+            },
+            [&](const AggregateNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              return PlanAggregate(std::move(input), n.group_by, n.aggregates, plan.schema);
+            },
+            [&](const SortPlanNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              std::vector<SortKeySpec> keys;
+              for (const auto& expr : n.sort_exprs) {
+                const auto& sort = *expr.As<SortNode>();
+                FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(sort.expr, *input->schema()));
+                keys.push_back({std::move(key), sort.ascending, sort.nulls_first});
+              }
+              return MakeSortExec(std::move(input), std::move(keys), std::nullopt);
+            },
+            [&](const LimitNode& n) -> Result<ExecPtr> {
+              // A limit straight over a sort only needs the sort's top rows.
+              if (const auto* sort = n.input->As<SortPlanNode>(); sort && n.fetch) {
+                FERRY_ASSIGN_OR_RAISE(auto input, Plan(*sort->input));
+                std::vector<SortKeySpec> keys;
+                for (const auto& expr : sort->sort_exprs) {
+                  const auto& s = *expr.As<SortNode>();
+                  FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(s.expr, *input->schema()));
+                  keys.push_back({std::move(key), s.ascending, s.nulls_first});
+                }
+                auto sorted = MakeSortExec(std::move(input), std::move(keys), n.skip + *n.fetch);
+                return MakeLimitExec(std::move(sorted), n.skip, n.fetch);
+              }
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              return MakeLimitExec(std::move(input), n.skip, n.fetch);
+            },
+            [&](const DistinctNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              std::vector<Expr> columns;
+              for (const auto& field : input->schema()->fields()) columns.push_back(Col(field->name()));
+              return PlanAggregate(std::move(input), columns, {}, plan.schema);
+            },
+            [&](const JoinNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto left, Plan(*n.left));
+              FERRY_ASSIGN_OR_RAISE(auto right, Plan(*n.right));
+              return MakeHashJoinExec(std::move(left), std::move(right), n, plan.schema);
+            },
+            [&](const UnionNode& n) -> Result<ExecPtr> {
+              std::vector<ExecPtr> inputs;
+              for (const auto& input : n.inputs) {
+                FERRY_ASSIGN_OR_RAISE(auto exec, Plan(*input));
+                inputs.push_back(std::move(exec));
+              }
+              return MakeUnionExec(std::move(inputs), plan.schema);
+            },
+        },
+        plan.node);
+  }
+
+ private:
+  const PlannerOptions& options_;
+};
+
+}  // namespace
+
+Result<ExecPtr> CreatePhysicalPlan(const LogicalPlan& plan, const PlannerOptions& options) {
+  EnsureArrowCompute();
+  return Planner(options).Plan(plan);
+}
+
+}  // namespace ferry

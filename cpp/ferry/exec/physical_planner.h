@@ -1,0 +1,18 @@
+#pragma once
+
+#include "ferry/common/status.h"
+#include "ferry/exec/execution_plan.h"
+#include "ferry/plan/logical_plan.h"
+
+namespace ferry {
+
+struct PlannerOptions {
+  /// Partitions a scan aims for (file scans; in-memory data keeps its own).
+  int target_partitions = 2;
+};
+
+/// Turns a logical plan into operators: binds every expression to its
+/// input's schema and splits aggregation into partial and final phases.
+Result<ExecPtr> CreatePhysicalPlan(const LogicalPlan& plan, const PlannerOptions& options);
+
+}  // namespace ferry

@@ -1,0 +1,49 @@
+#include "ferry/exec/operators.h"
+
+namespace ferry {
+namespace {
+
+class ProjectionExec final : public ExecutionPlan {
+ public:
+  ProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
+                 std::shared_ptr<arrow::Schema> schema)
+      : input_(std::move(input)), exprs_(std::move(exprs)), schema_(std::move(schema)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return input_->num_partitions(); }
+  std::vector<ExecPtr> children() const override { return {input_}; }
+  std::string Describe() const override {
+    std::string out = "ProjectionExec: ";
+    for (size_t i = 0; i < exprs_.size(); ++i) {
+      out += (i ? ", " : "") + exprs_[i]->ToString() + " as " + schema_->field(i)->name();
+    }
+    return out;
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
+    return MakeMapStream(std::move(input), [this](const BatchPtr& batch) -> Result<BatchPtr> {
+      arrow::ArrayVector columns;
+      columns.reserve(exprs_.size());
+      for (const auto& expr : exprs_) {
+        FERRY_ASSIGN_OR_RAISE(auto column, EvaluateToArray(*expr, *batch));
+        columns.push_back(std::move(column));
+      }
+      return arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(columns));
+    });
+  }
+
+ private:
+  ExecPtr input_;
+  std::vector<PhysicalExprPtr> exprs_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+}  // namespace
+
+ExecPtr MakeProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
+                           std::shared_ptr<arrow::Schema> schema) {
+  return std::make_shared<ProjectionExec>(std::move(input), std::move(exprs), std::move(schema));
+}
+
+}  // namespace ferry

@@ -1,0 +1,380 @@
+#include "ferry/expr/expr.h"
+
+#include <sstream>
+
+#include <arrow/type.h>
+
+namespace ferry {
+namespace {
+
+template <typename T>
+Expr Make(T node) {
+  return Expr(std::make_shared<const ExprNode>(ExprNode{std::move(node)}));
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// Lower binds looser; used to parenthesize nested binary expressions.
+int Precedence(Operator op) {
+  switch (op) {
+    case Operator::kOr:
+      return 1;
+    case Operator::kAnd:
+      return 2;
+    case Operator::kEq:
+    case Operator::kNotEq:
+    case Operator::kLt:
+    case Operator::kLtEq:
+    case Operator::kGt:
+    case Operator::kGtEq:
+      return 3;
+    case Operator::kAdd:
+    case Operator::kSubtract:
+      return 4;
+    default:
+      return 5;
+  }
+}
+
+std::string LiteralToString(const arrow::Scalar& scalar) {
+  if (!scalar.is_valid) return "NULL";
+  std::string value = scalar.ToString();
+  if (scalar.type->id() == arrow::Type::STRING || scalar.type->id() == arrow::Type::LARGE_STRING ||
+      scalar.type->id() == arrow::Type::STRING_VIEW) {
+    value = "\"" + value + "\"";
+  }
+  return DisplayTypeName(*scalar.type) + "(" + value + ")";
+}
+
+std::string JoinExprs(const std::vector<Expr>& exprs, const char* sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    if (i) out += sep;
+    out += exprs[i].ToString();
+  }
+  return out;
+}
+
+std::string OperandString(const Expr& child, Operator parent) {
+  if (const auto* binary = child.As<BinaryNode>()) {
+    if (Precedence(binary->op) < Precedence(parent)) return "(" + child.ToString() + ")";
+  }
+  return child.ToString();
+}
+
+bool OptionalEquals(const std::optional<Expr>& a, const std::optional<Expr>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || a->Equals(*b);
+}
+
+bool AllEqual(const std::vector<Expr>& a, const std::vector<Expr>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].Equals(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* OperatorSymbol(Operator op) {
+  switch (op) {
+    case Operator::kAdd:
+      return "+";
+    case Operator::kSubtract:
+      return "-";
+    case Operator::kMultiply:
+      return "*";
+    case Operator::kDivide:
+      return "/";
+    case Operator::kModulo:
+      return "%";
+    case Operator::kEq:
+      return "=";
+    case Operator::kNotEq:
+      return "!=";
+    case Operator::kLt:
+      return "<";
+    case Operator::kLtEq:
+      return "<=";
+    case Operator::kGt:
+      return ">";
+    case Operator::kGtEq:
+      return ">=";
+    case Operator::kAnd:
+      return "AND";
+    case Operator::kOr:
+      return "OR";
+  }
+  return "?";
+}
+
+std::string DisplayTypeName(const arrow::DataType& type) {
+  using arrow::Type;
+  switch (type.id()) {
+    case Type::NA:
+      return "Null";
+    case Type::BOOL:
+      return "Boolean";
+    case Type::INT8:
+      return "Int8";
+    case Type::INT16:
+      return "Int16";
+    case Type::INT32:
+      return "Int32";
+    case Type::INT64:
+      return "Int64";
+    case Type::UINT8:
+      return "UInt8";
+    case Type::UINT16:
+      return "UInt16";
+    case Type::UINT32:
+      return "UInt32";
+    case Type::UINT64:
+      return "UInt64";
+    case Type::HALF_FLOAT:
+      return "Float16";
+    case Type::FLOAT:
+      return "Float32";
+    case Type::DOUBLE:
+      return "Float64";
+    case Type::STRING:
+      return "Utf8";
+    case Type::LARGE_STRING:
+      return "LargeUtf8";
+    case Type::STRING_VIEW:
+      return "Utf8View";
+    case Type::BINARY:
+      return "Binary";
+    case Type::LARGE_BINARY:
+      return "LargeBinary";
+    case Type::DATE32:
+      return "Date32";
+    case Type::DATE64:
+      return "Date64";
+    default:
+      return type.ToString();
+  }
+}
+
+std::string Expr::ToString() const {
+  return std::visit(
+      Overloaded{
+          [](const ColumnNode& n) { return n.relation ? *n.relation + "." + n.name : n.name; },
+          [](const LiteralNode& n) { return LiteralToString(*n.value); },
+          [](const AliasNode& n) { return n.expr.ToString() + " AS " + n.name; },
+          [](const BinaryNode& n) {
+            return OperandString(n.left, n.op) + " " + OperatorSymbol(n.op) + " " +
+                   OperandString(n.right, n.op);
+          },
+          [](const NotNode& n) { return "NOT " + n.expr.ToString(); },
+          [](const NegativeNode& n) { return "(- " + n.expr.ToString() + ")"; },
+          [](const IsNullNode& n) {
+            return n.expr.ToString() + (n.negated ? " IS NOT NULL" : " IS NULL");
+          },
+          [](const CastNode& n) {
+            return "CAST(" + n.expr.ToString() + " AS " + DisplayTypeName(*n.type) + ")";
+          },
+          [](const CaseNode& n) {
+            std::string out = "CASE ";
+            if (n.base) out += n.base->ToString() + " ";
+            for (const auto& [when, then] : n.when_then) {
+              out += "WHEN " + when.ToString() + " THEN " + then.ToString() + " ";
+            }
+            if (n.otherwise) out += "ELSE " + n.otherwise->ToString() + " ";
+            return out + "END";
+          },
+          [](const InListNode& n) {
+            return n.expr.ToString() + (n.negated ? " NOT IN ([" : " IN ([") +
+                   JoinExprs(n.list) + "])";
+          },
+          [](const BetweenNode& n) {
+            return n.expr.ToString() + (n.negated ? " NOT BETWEEN " : " BETWEEN ") +
+                   n.low.ToString() + " AND " + n.high.ToString();
+          },
+          [](const LikeNode& n) {
+            std::string op = n.case_insensitive ? "ILIKE" : "LIKE";
+            return n.expr.ToString() + (n.negated ? " NOT " : " ") + op + " " +
+                   n.pattern.ToString();
+          },
+          [](const ScalarCallNode& n) { return n.name + "(" + JoinExprs(n.args) + ")"; },
+          [](const AggregateCallNode& n) {
+            std::string args = n.args.empty() ? "*" : JoinExprs(n.args);
+            return n.name + "(" + (n.distinct ? "DISTINCT " : "") + args + ")";
+          },
+          [](const SortNode& n) {
+            return n.expr.ToString() + (n.ascending ? " ASC" : " DESC") +
+                   (n.nulls_first ? " NULLS FIRST" : " NULLS LAST");
+          },
+          [](const WildcardNode&) { return std::string("*"); },
+      },
+      node_->value);
+}
+
+std::string Expr::SchemaName() const {
+  if (const auto* alias = As<AliasNode>()) return alias->name;
+  if (const auto* column = As<ColumnNode>()) return column->name;
+  return ToString();
+}
+
+bool Expr::Equals(const Expr& other) const {
+  if (node_ == other.node_) return true;
+  if (node_->value.index() != other.node_->value.index()) return false;
+  return std::visit(
+      Overloaded{
+          [&](const ColumnNode& a) {
+            const auto& b = *other.As<ColumnNode>();
+            return a.relation == b.relation && a.name == b.name;
+          },
+          [&](const LiteralNode& a) { return a.value->Equals(*other.As<LiteralNode>()->value); },
+          [&](const AliasNode& a) {
+            const auto& b = *other.As<AliasNode>();
+            return a.name == b.name && a.expr.Equals(b.expr);
+          },
+          [&](const BinaryNode& a) {
+            const auto& b = *other.As<BinaryNode>();
+            return a.op == b.op && a.left.Equals(b.left) && a.right.Equals(b.right);
+          },
+          [&](const NotNode& a) { return a.expr.Equals(other.As<NotNode>()->expr); },
+          [&](const NegativeNode& a) { return a.expr.Equals(other.As<NegativeNode>()->expr); },
+          [&](const IsNullNode& a) {
+            const auto& b = *other.As<IsNullNode>();
+            return a.negated == b.negated && a.expr.Equals(b.expr);
+          },
+          [&](const CastNode& a) {
+            const auto& b = *other.As<CastNode>();
+            return a.type->Equals(*b.type) && a.expr.Equals(b.expr);
+          },
+          [&](const CaseNode& a) {
+            const auto& b = *other.As<CaseNode>();
+            if (!OptionalEquals(a.base, b.base) || !OptionalEquals(a.otherwise, b.otherwise) ||
+                a.when_then.size() != b.when_then.size()) {
+              return false;
+            }
+            for (size_t i = 0; i < a.when_then.size(); ++i) {
+              if (!a.when_then[i].first.Equals(b.when_then[i].first) ||
+                  !a.when_then[i].second.Equals(b.when_then[i].second)) {
+                return false;
+              }
+            }
+            return true;
+          },
+          [&](const InListNode& a) {
+            const auto& b = *other.As<InListNode>();
+            return a.negated == b.negated && a.expr.Equals(b.expr) && AllEqual(a.list, b.list);
+          },
+          [&](const BetweenNode& a) {
+            const auto& b = *other.As<BetweenNode>();
+            return a.negated == b.negated && a.expr.Equals(b.expr) && a.low.Equals(b.low) &&
+                   a.high.Equals(b.high);
+          },
+          [&](const LikeNode& a) {
+            const auto& b = *other.As<LikeNode>();
+            return a.negated == b.negated && a.case_insensitive == b.case_insensitive &&
+                   a.expr.Equals(b.expr) && a.pattern.Equals(b.pattern);
+          },
+          [&](const ScalarCallNode& a) {
+            const auto& b = *other.As<ScalarCallNode>();
+            return a.func == b.func && a.name == b.name && AllEqual(a.args, b.args);
+          },
+          [&](const AggregateCallNode& a) {
+            const auto& b = *other.As<AggregateCallNode>();
+            return a.func == b.func && a.name == b.name && a.distinct == b.distinct &&
+                   AllEqual(a.args, b.args);
+          },
+          [&](const SortNode& a) {
+            const auto& b = *other.As<SortNode>();
+            return a.ascending == b.ascending && a.nulls_first == b.nulls_first &&
+                   a.expr.Equals(b.expr);
+          },
+          [](const WildcardNode&) { return true; },
+      },
+      node_->value);
+}
+
+std::vector<Expr> Children(const Expr& expr) {
+  return std::visit(
+      Overloaded{
+          [](const ColumnNode&) { return std::vector<Expr>{}; },
+          [](const LiteralNode&) { return std::vector<Expr>{}; },
+          [](const WildcardNode&) { return std::vector<Expr>{}; },
+          [](const BinaryNode& n) { return std::vector<Expr>{n.left, n.right}; },
+          [](const CaseNode& n) {
+            std::vector<Expr> out;
+            if (n.base) out.push_back(*n.base);
+            for (const auto& [when, then] : n.when_then) {
+              out.push_back(when);
+              out.push_back(then);
+            }
+            if (n.otherwise) out.push_back(*n.otherwise);
+            return out;
+          },
+          [](const InListNode& n) {
+            std::vector<Expr> out{n.expr};
+            out.insert(out.end(), n.list.begin(), n.list.end());
+            return out;
+          },
+          [](const BetweenNode& n) { return std::vector<Expr>{n.expr, n.low, n.high}; },
+          [](const LikeNode& n) { return std::vector<Expr>{n.expr, n.pattern}; },
+          [](const ScalarCallNode& n) { return n.args; },
+          [](const AggregateCallNode& n) { return n.args; },
+          [](const auto& n) { return std::vector<Expr>{n.expr}; },
+      },
+      expr.node().value);
+}
+
+const Expr& Unaliased(const Expr& expr) {
+  if (const auto* alias = expr.As<AliasNode>()) return Unaliased(alias->expr);
+  return expr;
+}
+
+Expr Col(std::string name, std::optional<std::string> relation) {
+  return Make(ColumnNode{std::move(relation), std::move(name)});
+}
+Expr Lit(std::shared_ptr<arrow::Scalar> value) { return Make(LiteralNode{std::move(value)}); }
+Expr Alias(Expr expr, std::string name) {
+  // Re-aliasing replaces the name rather than stacking aliases.
+  if (const auto* alias = expr.As<AliasNode>()) return Alias(alias->expr, std::move(name));
+  return Make(AliasNode{std::move(expr), std::move(name)});
+}
+Expr Binary(Expr left, Operator op, Expr right) {
+  return Make(BinaryNode{op, std::move(left), std::move(right)});
+}
+Expr Not(Expr expr) { return Make(NotNode{std::move(expr)}); }
+Expr Negative(Expr expr) { return Make(NegativeNode{std::move(expr)}); }
+Expr IsNull(Expr expr, bool negated) { return Make(IsNullNode{std::move(expr), negated}); }
+Expr Cast(Expr expr, std::shared_ptr<arrow::DataType> type) {
+  return Make(CastNode{std::move(expr), std::move(type)});
+}
+Expr Case(std::optional<Expr> base, std::vector<std::pair<Expr, Expr>> when_then,
+          std::optional<Expr> otherwise) {
+  return Make(CaseNode{std::move(base), std::move(when_then), std::move(otherwise)});
+}
+Expr InList(Expr expr, std::vector<Expr> list, bool negated) {
+  return Make(InListNode{std::move(expr), std::move(list), negated});
+}
+Expr Between(Expr expr, Expr low, Expr high, bool negated) {
+  return Make(BetweenNode{std::move(expr), std::move(low), std::move(high), negated});
+}
+Expr Like(Expr expr, Expr pattern, bool negated, bool case_insensitive) {
+  return Make(LikeNode{std::move(expr), std::move(pattern), negated, case_insensitive});
+}
+Expr ScalarCall(std::shared_ptr<const ScalarFunction> func, std::string name,
+                std::vector<Expr> args) {
+  return Make(ScalarCallNode{std::move(func), std::move(name), std::move(args)});
+}
+Expr AggregateCall(std::shared_ptr<const AggregateFunction> func, std::string name,
+                   std::vector<Expr> args, bool distinct) {
+  return Make(AggregateCallNode{std::move(func), std::move(name), std::move(args), distinct});
+}
+Expr Sort(Expr expr, bool ascending, bool nulls_first) {
+  return Make(SortNode{std::move(expr), ascending, nulls_first});
+}
+Expr Wildcard() { return Make(WildcardNode{}); }
+
+}  // namespace ferry

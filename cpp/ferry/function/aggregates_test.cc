@@ -1,0 +1,194 @@
+// Hand-computed results of every built-in aggregate on one small input with
+// nulls, a sliced array, a group whose only row is null and a group with
+// no rows, each checked single-phase and merged from two partials.
+
+#include <cmath>
+
+#include "ferry/function/aggregate_test_util.h"
+
+namespace ferry {
+namespace aggregate_test {
+namespace {
+
+// Eight rows over four groups; group 3 gets no rows, group 2 one null.
+const Groups kGroups = {0, 1, 0, 1, 2, 0, 1, 0};
+constexpr uint32_t kNumGroups = 4;
+
+// The rows sit inside a longer array so every input arrives with an offset.
+ArrayPtr Sliced(const std::shared_ptr<arrow::DataType>& type, const std::string& rows) {
+  return Json(type, "[" + rows + "]")->Slice(1, 8);
+}
+
+ArrayPtr Ints() { return Sliced(arrow::int32(), "99, 1, null, 3, 4, null, 6, 7, null, 98"); }
+
+TEST_F(AggregatesTest, RegistersEveryFunction) {
+  std::vector<std::string> names;
+  for (const auto& func : BuiltinAggregateFunctions()) names.push_back(func->name());
+  std::vector<std::string> expected = {
+      "count",       "sum",         "avg",        "mean",       "min",
+      "max",         "var",         "var_samp",   "var_pop",    "stddev",
+      "stddev_samp", "stddev_pop",  "first_value", "last_value", "array_agg"};
+  EXPECT_EQ(names, expected);
+}
+
+TEST_F(AggregatesTest, Count) {
+  ExpectAggregate("count", {Ints()}, kGroups, kNumGroups, Json(arrow::int64(), "[3, 2, 0, 0]"));
+  ExpectAggregate("count", {}, kGroups, kNumGroups, Json(arrow::int64(), "[4, 3, 1, 0]"));
+  auto strings = Sliced(arrow::utf8(), R"("z", "a", null, "b", "c", null, "d", "e", null, "y")");
+  ExpectAggregate("count", {strings}, kGroups, kNumGroups, Json(arrow::int64(), "[3, 2, 0, 0]"));
+  auto nulls = std::make_shared<arrow::NullArray>(8);
+  ExpectAggregate("count", {nulls}, kGroups, kNumGroups, Json(arrow::int64(), "[0, 0, 0, 0]"));
+}
+
+TEST_F(AggregatesTest, CountDistinct) {
+  auto ints = Sliced(arrow::int64(), "0, 5, 5, 5, 7, null, null, 7, 5, 0");
+  // g0: 5, 5, null, 5 -> {5}; g1: 5, 7, 7 -> {5, 7}; g2: null.
+  ExpectAggregate("count", {ints}, kGroups, kNumGroups, Json(arrow::int64(), "[1, 2, 0, 0]"),
+                  /*distinct=*/true);
+  auto strings = Sliced(arrow::utf8(), R"("q", "a", "b", "a", "b", null, "c", "b", "a", "q")");
+  // g0: a, a, c, a -> 2; g1: b, b, b -> 1; g2: null -> 0.
+  ExpectAggregate("count", {strings}, kGroups, kNumGroups, Json(arrow::int64(), "[2, 1, 0, 0]"),
+                  true);
+  auto doubles = Sliced(arrow::float64(), "0, 1.5, 2.5, -1, 3, 1.5, 4, 2.5, null, 0");
+  // g0: 1.5, -1, 4, null -> 3; g1: 2.5, 3, 2.5 -> 2; g2: 1.5 -> 1.
+  ExpectAggregate("count", {doubles}, kGroups, kNumGroups, Json(arrow::int64(), "[3, 2, 1, 0]"),
+                  true);
+}
+
+TEST_F(AggregatesTest, CountDistinctStateHoldsTheValues) {
+  auto func = Function("count");
+  auto acc = func->MakeAccumulator({arrow::utf8()}, true).ValueOrDie();
+  auto values = Json(arrow::utf8(), R"(["x", "y", "x", null, "z"])");
+  Groups groups = {0, 0, 0, 0, 2};
+  ASSERT_TRUE(acc->Update({values}, groups.data(), 5, 3).ok());
+  auto state = CheckedState(*func, {arrow::utf8()}, true, acc.get(), 3);
+  ExpectEqual(Json(arrow::list(arrow::utf8()), R"([["x", "y"], [], ["z"]])"), state[0]);
+}
+
+TEST_F(AggregatesTest, Sum) {
+  ExpectAggregate("sum", {Ints()}, kGroups, kNumGroups, Json(arrow::int64(), "[10, 11, null, null]"));
+  auto bytes = Sliced(arrow::uint8(), "0, 200, 1, 100, 2, 3, 250, 4, 5, 0");
+  ExpectAggregate("sum", {bytes}, kGroups, kNumGroups,
+                  Json(arrow::uint64(), "[555, 7, 3, null]"));
+  auto small = Sliced(arrow::int8(), "0, -128, 1, -128, 2, 3, -128, 4, 5, 0");
+  ExpectAggregate("sum", {small}, kGroups, kNumGroups, Json(arrow::int64(), "[-379, 7, 3, null]"));
+  auto floats = Sliced(arrow::float32(), "0, 0.5, 1.25, null, 2, 3, null, 4, 5, 0");
+  ExpectAggregate("sum", {floats}, kGroups, kNumGroups,
+                  Json(arrow::float64(), "[5.5, 7.25, 3, null]"));
+}
+
+TEST_F(AggregatesTest, SumWrapsOnOverflow) {
+  auto big = Json(arrow::int64(), "[9223372036854775807, 1, -9223372036854775808, -1]");
+  ExpectAggregate("sum", {big}, {0, 0, 1, 1}, 2,
+                  Json(arrow::int64(), "[-9223372036854775808, 9223372036854775807]"));
+}
+
+TEST_F(AggregatesTest, SumDecimal) {
+  auto decimals = Sliced(arrow::decimal128(5, 2),
+                         R"("0.00", "1.50", "-2.25", null, "100.00", "3.00", "0.01", "999.99", "7.00", "0.00")");
+  auto expected = Json(arrow::decimal128(15, 2), R"(["8.51", "1097.74", "3.00", null])");
+  ExpectAggregate("sum", {decimals}, kGroups, kNumGroups, expected);
+  EXPECT_TRUE(Function("sum")->ReturnType({arrow::decimal128(35, 3)}).ValueOrDie()->Equals(
+      arrow::decimal128(38, 3)));
+}
+
+TEST_F(AggregatesTest, AvgAndMean) {
+  auto expected = Json(arrow::float64(), "[3.3333333333333335, 5.5, null, null]");
+  ExpectAggregate("avg", {Ints()}, kGroups, kNumGroups, expected);
+  ExpectAggregate("mean", {Ints()}, kGroups, kNumGroups, expected);
+  auto doubles = Sliced(arrow::float64(), "0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 0");
+  ExpectAggregate("avg", {doubles}, kGroups, kNumGroups,
+                  Json(arrow::float64(), "[2.25, 2.1666666666666665, 2.5, null]"));
+  auto unsigned_ints = Sliced(arrow::uint64(), "0, 18446744073709551615, 1, 1, 1, 1, 1, 1, 1, 0");
+  auto avg = RunSingle("avg", {unsigned_ints}, kGroups, kNumGroups);
+  EXPECT_DOUBLE_EQ(std::static_pointer_cast<arrow::DoubleArray>(avg)->Value(0),
+                   (18446744073709551615.0 + 3) / 4);
+}
+
+TEST_F(AggregatesTest, MinMax) {
+  ExpectAggregate("min", {Ints()}, kGroups, kNumGroups, Json(arrow::int32(), "[1, 4, null, null]"));
+  ExpectAggregate("max", {Ints()}, kGroups, kNumGroups, Json(arrow::int32(), "[6, 7, null, null]"));
+  auto strings =
+      Sliced(arrow::utf8(), R"("", "pear", "apple", "fig", "kiwi", null, "apricot", "banana", "zebra", "")");
+  // g0: pear, fig, apricot, zebra; g1: apple, kiwi, banana; g2: null.
+  ExpectAggregate("min", {strings}, kGroups, kNumGroups,
+                  Json(arrow::utf8(), R"(["apricot", "apple", null, null])"));
+  ExpectAggregate("max", {strings}, kGroups, kNumGroups,
+                  Json(arrow::utf8(), R"(["zebra", "kiwi", null, null])"));
+}
+
+TEST_F(AggregatesTest, Variance) {
+  // g0 = {1, 3, 6}: mean 10/3, m2 = 114/9; g1 = {4, 7}: mean 5.5, m2 = 4.5.
+  auto doubles = [](const std::string& rows) { return Json(arrow::float64(), rows); };
+  ExpectAggregate("var", {Ints()}, kGroups, kNumGroups,
+                  doubles("[6.333333333333333, 4.5, null, null]"));
+  ExpectAggregate("var_samp", {Ints()}, kGroups, kNumGroups,
+                  doubles("[6.333333333333333, 4.5, null, null]"));
+  ExpectAggregate("var_pop", {Ints()}, kGroups, kNumGroups,
+                  doubles("[4.222222222222222, 2.25, null, null]"));
+  ExpectAggregate("stddev", {Ints()}, kGroups, kNumGroups,
+                  doubles("[2.5166114784235836, 2.1213203435596424, null, null]"));
+  ExpectAggregate("stddev_samp", {Ints()}, kGroups, kNumGroups,
+                  doubles("[2.5166114784235836, 2.1213203435596424, null, null]"));
+  ExpectAggregate("stddev_pop", {Ints()}, kGroups, kNumGroups,
+                  doubles("[2.0548046676563256, 1.5, null, null]"));
+  // One value: the sample variance is null, the population one 0.
+  auto one = Json(arrow::int16(), "[5]");
+  ExpectEqual(doubles("[null]"), RunSingle("var_samp", {one}, {0}, 1));
+  ExpectEqual(doubles("[0]"), RunSingle("var_pop", {one}, {0}, 1));
+  ExpectEqual(doubles("[0]"), RunSingle("stddev_pop", {one}, {0}, 1));
+}
+
+TEST_F(AggregatesTest, VarianceIsNumericallyStable) {
+  // A sum of squares loses every digit here; Welford/Chan keep them all.
+  auto values = Json(arrow::float64(), "[1e9, 1000000004, 1000000007, 1000000013, 1000000016]");
+  // Deviations from the mean 1e9 + 8: -8, -4, -1, 5, 8 -> m2 = 170. The
+  // mean itself is only exact to ~1e-7, which bounds the error.
+  for (int64_t split = 0; split <= 5; ++split) {
+    auto var_samp = RunTwoPhase("var_samp", {values}, {0, 0, 0, 0, 0}, 1, split);
+    auto var_pop = RunTwoPhase("var_pop", {values}, {0, 0, 0, 0, 0}, 1, split);
+    EXPECT_NEAR(std::static_pointer_cast<arrow::DoubleArray>(var_samp)->Value(0), 42.5, 1e-6);
+    EXPECT_NEAR(std::static_pointer_cast<arrow::DoubleArray>(var_pop)->Value(0), 34, 1e-6);
+  }
+}
+
+TEST_F(AggregatesTest, FirstAndLastValueRespectNulls) {
+  auto values = Sliced(arrow::int32(), "99, null, 2, 3, 4, 5, 6, 7, null, 98");
+  // g0 rows 0, 2, 5, 7 = null, 3, 6, null; g1 = 2, 4, 7; g2 = 5.
+  ExpectAggregate("first_value", {values}, kGroups, kNumGroups,
+                  Json(arrow::int32(), "[null, 2, 5, null]"));
+  ExpectAggregate("last_value", {values}, kGroups, kNumGroups,
+                  Json(arrow::int32(), "[null, 7, 5, null]"));
+  auto strings = Sliced(arrow::utf8(), R"("x", "a", "b", "c", "d", "e", "f", "g", "h", "y")");
+  ExpectAggregate("first_value", {strings}, kGroups, kNumGroups,
+                  Json(arrow::utf8(), R"(["a", "b", "e", null])"));
+  ExpectAggregate("last_value", {strings}, kGroups, kNumGroups,
+                  Json(arrow::utf8(), R"(["h", "g", "e", null])"));
+}
+
+TEST_F(AggregatesTest, FirstValueStateMarksSetGroups) {
+  auto func = Function("first_value");
+  auto acc = func->MakeAccumulator({arrow::int64()}, false).ValueOrDie();
+  auto values = Json(arrow::int64(), "[null, 8]");
+  Groups groups = {0, 2};
+  ASSERT_TRUE(acc->Update({values}, groups.data(), 2, 3).ok());
+  auto state = CheckedState(*func, {arrow::int64()}, false, acc.get(), 3);
+  ExpectEqual(Json(arrow::int64(), "[null, null, 8]"), state[0]);
+  ExpectEqual(Json(arrow::boolean(), "[true, false, true]"), state[1]);
+}
+
+TEST_F(AggregatesTest, ArrayAgg) {
+  ExpectAggregate("array_agg", {Ints()}, kGroups, kNumGroups,
+                  Json(arrow::list(arrow::int32()), "[[1, 3, 6, null], [null, 4, 7], [null], null]"));
+  auto strings = Sliced(arrow::utf8(), R"("x", "a", "b", "c", "d", "e", "f", "g", "h", "y")");
+  ExpectAggregate("array_agg", {strings}, kGroups, kNumGroups,
+                  Json(arrow::list(arrow::utf8()),
+                       R"([["a", "c", "f", "h"], ["b", "d", "g"], ["e"], null])"));
+  auto nested = Json(arrow::list(arrow::int8()), "[[1], null, [], [2, 3]]");
+  ExpectAggregate("array_agg", {nested}, {1, 0, 1, 1}, 2,
+                  Json(arrow::list(arrow::list(arrow::int8())), "[[null], [[1], [], [2, 3]]]"));
+}
+
+}  // namespace
+}  // namespace aggregate_test
+}  // namespace ferry

@@ -1,0 +1,308 @@
+#include "ferry/function/bind.h"
+
+#include <arrow/array/builder_base.h>
+#include <arrow/compute/api.h>
+
+#include "ferry/function/scalar_function.h"
+
+namespace ferry {
+namespace {
+
+namespace cp = arrow::compute;
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+const char* ArrowFunctionFor(Operator op) {
+  switch (op) {
+    case Operator::kAdd:
+      return "add";
+    case Operator::kSubtract:
+      return "subtract";
+    case Operator::kMultiply:
+      return "multiply";
+    case Operator::kDivide:
+      return "divide";
+    case Operator::kModulo:
+      return "remainder";  // truncated, like SQL and DataFusion
+    case Operator::kEq:
+      return "equal";
+    case Operator::kNotEq:
+      return "not_equal";
+    case Operator::kLt:
+      return "less";
+    case Operator::kLtEq:
+      return "less_equal";
+    case Operator::kGt:
+      return "greater";
+    case Operator::kGtEq:
+      return "greater_equal";
+    case Operator::kAnd:
+      return "and_kleene";
+    case Operator::kOr:
+      return "or_kleene";
+  }
+  return "";
+}
+
+bool IsStringLike(const arrow::DataType& type) {
+  return arrow::is_string(type.id()) || type.id() == arrow::Type::STRING_VIEW;
+}
+
+bool IsTemporal(const arrow::DataType& type) { return arrow::is_temporal(type.id()); }
+
+class Binder {
+ public:
+  explicit Binder(const arrow::Schema& schema) : schema_(schema) {}
+
+  Result<PhysicalExprPtr> Bind(const Expr& expr) {
+    return std::visit(
+        Overloaded{
+            [&](const ColumnNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(int index, ResolveColumn(n, schema_));
+              return MakeColumnRef(index, n.name, schema_.field(index)->type());
+            },
+            [&](const LiteralNode& n) -> Result<PhysicalExprPtr> { return MakeLiteral(n.value); },
+            [&](const AliasNode& n) { return Bind(n.expr); },
+            [&](const BinaryNode& n) { return BindBinary(expr, n); },
+            [&](const NotNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
+              return MakeArrowCall("invert", {arg}, nullptr, expr.ToString());
+            },
+            [&](const NegativeNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
+              return MakeArrowCall("negate", {arg}, nullptr, expr.ToString());
+            },
+            [&](const IsNullNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
+              return MakeArrowCall(n.negated ? "is_valid" : "is_null", {arg}, nullptr,
+                                   expr.ToString());
+            },
+            [&](const CastNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
+              return MakeCast(arg, n.type, expr.ToString());
+            },
+            [&](const CaseNode& n) { return BindCase(expr, n); },
+            [&](const InListNode& n) { return BindInList(expr, n); },
+            [&](const BetweenNode& n) -> Result<PhysicalExprPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
+              FERRY_ASSIGN_OR_RAISE(auto low, Bind(n.low));
+              FERRY_ASSIGN_OR_RAISE(auto high, Bind(n.high));
+              auto display = expr.ToString();
+              FERRY_ASSIGN_OR_RAISE(auto ge, Compare("greater_equal", value, low, display));
+              FERRY_ASSIGN_OR_RAISE(auto le, Compare("less_equal", value, high, display));
+              FERRY_ASSIGN_OR_RAISE(auto both, MakeArrowCall("and_kleene", {ge, le}, nullptr, display));
+              return n.negated ? MakeArrowCall("invert", {both}, nullptr, display) : both;
+            },
+            [&](const LikeNode& n) { return BindLike(expr, n); },
+            [&](const ScalarCallNode& n) -> Result<PhysicalExprPtr> {
+              std::vector<PhysicalExprPtr> bound;
+              for (const auto& arg : n.args) {
+                FERRY_ASSIGN_OR_RAISE(auto b, Bind(arg));
+                bound.push_back(std::move(b));
+              }
+              return n.func->Bind(n.args, std::move(bound));
+            },
+            [&](const AggregateCallNode&) -> Result<PhysicalExprPtr> {
+              return Status::Invalid("aggregate ", expr.ToString(),
+                                     " is not allowed here; use DataFrame.aggregate");
+            },
+            [&](const SortNode&) -> Result<PhysicalExprPtr> {
+              return Status::Invalid("sort expression ", expr.ToString(),
+                                     " is only allowed in DataFrame.sort");
+            },
+            [&](const WildcardNode&) -> Result<PhysicalExprPtr> {
+              return Status::Invalid("'*' is only allowed inside count(*)");
+            },
+        },
+        expr.node().value);
+  }
+
+ private:
+  // Untyped NULL literals and string literals compared with temporal columns
+  // take the other side's type, as SQL users expect.
+  Result<PhysicalExprPtr> CoerceLiteralTo(const PhysicalExprPtr& literal,
+                                          const PhysicalExprPtr& other,
+                                          const std::string& display) {
+    auto constant = literal->constant();
+    if (!constant) return literal;
+    const auto& from = *constant->type;
+    const auto& to = other->type();
+    if (from.id() == arrow::Type::NA && to->id() != arrow::Type::NA) {
+      auto null = arrow::MakeNullScalar(to);
+      return MakeLiteral(std::move(null));
+    }
+    if (IsStringLike(from) && IsTemporal(*to)) return MakeCast(literal, to, display);
+    return literal;
+  }
+
+  Result<PhysicalExprPtr> Compare(const char* function, PhysicalExprPtr left,
+                                  PhysicalExprPtr right, const std::string& display) {
+    FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
+    FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
+    return MakeArrowCall(function, {left, right}, nullptr, display);
+  }
+
+  Result<PhysicalExprPtr> BindBinary(const Expr& expr, const BinaryNode& n) {
+    FERRY_ASSIGN_OR_RAISE(auto left, Bind(n.left));
+    FERRY_ASSIGN_OR_RAISE(auto right, Bind(n.right));
+    return Compare(ArrowFunctionFor(n.op), left, right, expr.ToString());
+  }
+
+  // Arrow's case_when takes a struct of conditions, then the values.
+  Result<PhysicalExprPtr> BindCase(const Expr& expr, const CaseNode& n) {
+    auto display = expr.ToString();
+    if (n.when_then.empty()) return Status::Invalid(display, " has no WHEN branch");
+    std::optional<PhysicalExprPtr> base;
+    if (n.base) {
+      FERRY_ASSIGN_OR_RAISE(base, Bind(*n.base));
+    }
+    std::vector<PhysicalExprPtr> conditions, values;
+    std::vector<std::string> names;
+    for (const auto& [when, then] : n.when_then) {
+      FERRY_ASSIGN_OR_RAISE(auto cond, Bind(when));
+      if (base) {
+        FERRY_ASSIGN_OR_RAISE(cond, Compare("equal", *base, cond, display));
+      }
+      if (cond->type()->id() != arrow::Type::BOOL) {
+        return Status::TypeError("WHEN condition ", when.ToString(), " in ", display, " is ",
+                                 DisplayTypeName(*cond->type()), ", not Boolean");
+      }
+      conditions.push_back(std::move(cond));
+      names.push_back("c" + std::to_string(names.size()));
+      FERRY_ASSIGN_OR_RAISE(auto value, Bind(then));
+      values.push_back(std::move(value));
+    }
+    if (n.otherwise) {
+      FERRY_ASSIGN_OR_RAISE(auto value, Bind(*n.otherwise));
+      values.push_back(std::move(value));
+    }
+    // NULL branches take the type of the first typed branch.
+    for (const auto& value : values) {
+      if (value->type()->id() == arrow::Type::NA) continue;
+      for (auto& other : values) {
+        FERRY_ASSIGN_OR_RAISE(other, CoerceLiteralTo(other, value, display));
+      }
+      break;
+    }
+    FERRY_ASSIGN_OR_RAISE(
+        auto condition_struct,
+        MakeArrowCall("make_struct", conditions, std::make_shared<cp::MakeStructOptions>(names),
+                      display));
+    values.insert(values.begin(), condition_struct);
+    return MakeArrowCall("case_when", values, nullptr, display);
+  }
+
+  Result<PhysicalExprPtr> BindInList(const Expr& expr, const InListNode& n) {
+    auto display = expr.ToString();
+    FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
+    std::vector<PhysicalExprPtr> items;
+    bool all_constant = true;
+    for (const auto& item : n.list) {
+      FERRY_ASSIGN_OR_RAISE(auto bound, Bind(item));
+      FERRY_ASSIGN_OR_RAISE(bound, CoerceLiteralTo(bound, value, display));
+      all_constant = all_constant && bound->constant() != nullptr;
+      items.push_back(std::move(bound));
+    }
+    if (items.empty()) return Status::Invalid(display, " has an empty list");
+    PhysicalExprPtr result;
+    if (all_constant) {
+      // One hash lookup per row instead of a chain of comparisons.
+      std::unique_ptr<arrow::ArrayBuilder> builder;
+      FERRY_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), value->type(), &builder));
+      for (const auto& item : items) {
+        auto scalar = item->constant();
+        if (!scalar->type->Equals(*value->type())) {
+          auto cast = scalar->CastTo(value->type());
+          if (!cast.ok()) {
+            return Status::TypeError("IN list item ", item->ToString(), " of ", display,
+                                     " cannot be compared with ",
+                                     DisplayTypeName(*value->type()));
+          }
+          scalar = *cast;
+        }
+        FERRY_RETURN_NOT_OK(builder->AppendScalar(*scalar));
+      }
+      FERRY_ASSIGN_OR_RAISE(auto value_set, builder->Finish());
+      auto options = std::make_shared<cp::SetLookupOptions>(
+          value_set, cp::SetLookupOptions::INCONCLUSIVE);
+      FERRY_ASSIGN_OR_RAISE(result, MakeArrowCall("is_in", {value}, options, display));
+    } else {
+      for (const auto& item : items) {
+        FERRY_ASSIGN_OR_RAISE(auto eq, Compare("equal", value, item, display));
+        if (result) {
+          FERRY_ASSIGN_OR_RAISE(result, MakeArrowCall("or_kleene", {result, eq}, nullptr, display));
+        } else {
+          result = eq;
+        }
+      }
+    }
+    return n.negated ? MakeArrowCall("invert", {result}, nullptr, display) : result;
+  }
+
+  Result<PhysicalExprPtr> BindLike(const Expr& expr, const LikeNode& n) {
+    auto display = expr.ToString();
+    FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
+    FERRY_ASSIGN_OR_RAISE(auto pattern, Bind(n.pattern));
+    auto constant = pattern->constant();
+    if (!constant || !IsStringLike(*constant->type)) {
+      return Status::TypeError("the pattern of ", display, " must be a string literal");
+    }
+    if (!constant->is_valid) {
+      auto null = arrow::MakeNullScalar(arrow::boolean());
+      return MakeLiteral(std::move(null));
+    }
+    auto options = std::make_shared<cp::MatchSubstringOptions>(
+        constant->ToString(), n.case_insensitive);
+    FERRY_ASSIGN_OR_RAISE(auto match, MakeArrowCall("match_like", {value}, options, display));
+    return n.negated ? MakeArrowCall("invert", {match}, nullptr, display) : match;
+  }
+
+  const arrow::Schema& schema_;
+};
+
+std::string ColumnList(const arrow::Schema& schema) {
+  std::string out;
+  for (const auto& field : schema.fields()) {
+    out += out.empty() ? field->name() : ", " + field->name();
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+}  // namespace
+
+void EnsureArrowCompute() {
+  static const Status initialized = cp::Initialize();
+  (void)initialized;
+}
+
+Result<int> ResolveColumn(const ColumnNode& column, const arrow::Schema& schema) {
+  if (column.relation) {
+    int qualified = schema.GetFieldIndex(*column.relation + "." + column.name);
+    if (qualified >= 0) return qualified;
+  }
+  auto matches = schema.GetAllFieldIndices(column.name);
+  if (matches.size() == 1) return matches[0];
+  if (matches.size() > 1) {
+    return Status::Invalid("column '", column.name, "' is ambiguous: ", matches.size(),
+                           " columns have that name");
+  }
+  return Status::KeyError("column '", column.name, "' not found; available columns: ",
+                          ColumnList(schema));
+}
+
+Result<PhysicalExprPtr> BindScalar(const Expr& expr, const arrow::Schema& schema) {
+  EnsureArrowCompute();
+  return Binder(schema).Bind(expr);
+}
+
+Result<std::shared_ptr<arrow::Field>> OutputField(const Expr& expr, const arrow::Schema& schema) {
+  FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(expr, schema));
+  return arrow::field(expr.SchemaName(), bound->type());
+}
+
+}  // namespace ferry

@@ -1,0 +1,213 @@
+#include "ferry/plan/builder.h"
+
+#include <set>
+
+#include "ferry/function/aggregate_function.h"
+#include "ferry/function/bind.h"
+
+namespace ferry::plan {
+namespace {
+
+template <typename Node>
+PlanPtr MakePlan(Node node, std::shared_ptr<arrow::Schema> schema) {
+  return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(node), std::move(schema)});
+}
+
+Status CheckUniqueNames(const arrow::FieldVector& fields, const char* what) {
+  std::set<std::string> seen;
+  for (const auto& field : fields) {
+    if (!seen.insert(field->name()).second) {
+      return Status::Invalid(what, " produces the column name '", field->name(),
+                             "' twice; give one of them an alias");
+    }
+  }
+  return Status::OK();
+}
+
+Result<int> KeyIndex(const std::string& name, const arrow::Schema& schema, const char* side) {
+  auto index = ResolveColumn(ColumnNode{std::nullopt, name}, schema);
+  if (!index.ok()) {
+    return index.status().WithMessage("join key of the ", side, " side: ", index.status().message());
+  }
+  return index;
+}
+
+}  // namespace
+
+Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider> source,
+                     std::optional<std::vector<int>> projection) {
+  auto schema = source->schema();
+  if (projection) {
+    arrow::FieldVector fields;
+    for (int index : *projection) {
+      if (index < 0 || index >= schema->num_fields()) {
+        return Status::IndexError("projection index ", index, " out of range for table '",
+                                  table_name, "' with ", schema->num_fields(), " columns");
+      }
+      fields.push_back(schema->field(index));
+    }
+    schema = arrow::schema(std::move(fields), schema->metadata());
+  }
+  return MakePlan(ScanNode{std::move(table_name), std::move(source), std::move(projection)},
+                  std::move(schema));
+}
+
+Result<PlanPtr> Project(PlanPtr input, std::vector<Expr> exprs) {
+  arrow::FieldVector fields;
+  for (const auto& expr : exprs) {
+    FERRY_ASSIGN_OR_RAISE(auto field, OutputField(expr, *input->schema));
+    fields.push_back(std::move(field));
+  }
+  FERRY_RETURN_NOT_OK(CheckUniqueNames(fields, "select"));
+  auto schema = arrow::schema(std::move(fields));
+  return MakePlan(ProjectionNode{std::move(input), std::move(exprs)}, std::move(schema));
+}
+
+Result<PlanPtr> Filter(PlanPtr input, Expr predicate) {
+  FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(predicate, *input->schema));
+  if (bound->type()->id() != arrow::Type::BOOL) {
+    return Status::TypeError("filter predicate ", predicate.ToString(), " is ",
+                             DisplayTypeName(*bound->type()), ", not Boolean");
+  }
+  auto schema = input->schema;
+  return MakePlan(FilterNode{std::move(input), std::move(predicate)}, std::move(schema));
+}
+
+Result<PlanPtr> Aggregate(PlanPtr input, std::vector<Expr> group_by, std::vector<Expr> aggregates) {
+  arrow::FieldVector fields;
+  for (const auto& expr : group_by) {
+    FERRY_ASSIGN_OR_RAISE(auto field, OutputField(expr, *input->schema));
+    fields.push_back(std::move(field));
+  }
+  for (const auto& expr : aggregates) {
+    const auto* call = Unaliased(expr).As<AggregateCallNode>();
+    if (call == nullptr) {
+      return Status::Invalid(expr.ToString(), " is not an aggregate; aggregate() takes "
+                             "aggregate calls such as f.sum(col(\"x\"))");
+    }
+    TypeVector arg_types;
+    for (const auto& arg : call->args) {
+      FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(arg, *input->schema));
+      arg_types.push_back(bound->type());
+    }
+    FERRY_ASSIGN_OR_RAISE(auto type, call->func->ReturnType(arg_types));
+    // Fail now, not at run time, on DISTINCT a function cannot do.
+    FERRY_RETURN_NOT_OK(call->func->StateFields(arg_types, call->distinct).status());
+    fields.push_back(arrow::field(expr.SchemaName(), std::move(type)));
+  }
+  FERRY_RETURN_NOT_OK(CheckUniqueNames(fields, "aggregate"));
+  auto schema = arrow::schema(std::move(fields));
+  return MakePlan(AggregateNode{std::move(input), std::move(group_by), std::move(aggregates)},
+                  std::move(schema));
+}
+
+Result<PlanPtr> Sort(PlanPtr input, std::vector<Expr> sort_exprs) {
+  if (sort_exprs.empty()) return Status::Invalid("sort needs at least one expression");
+  for (auto& expr : sort_exprs) {
+    if (!expr.As<SortNode>()) expr = ferry::Sort(expr, /*ascending=*/true, /*nulls_first=*/false);
+    FERRY_RETURN_NOT_OK(BindScalar(expr.As<SortNode>()->expr, *input->schema).status());
+  }
+  auto schema = input->schema;
+  return MakePlan(SortPlanNode{std::move(input), std::move(sort_exprs)}, std::move(schema));
+}
+
+Result<PlanPtr> Limit(PlanPtr input, int64_t skip, std::optional<int64_t> fetch) {
+  if (skip < 0) return Status::Invalid("limit offset must be >= 0, got ", skip);
+  if (fetch && *fetch < 0) return Status::Invalid("limit count must be >= 0, got ", *fetch);
+  auto schema = input->schema;
+  return MakePlan(LimitNode{std::move(input), skip, fetch}, std::move(schema));
+}
+
+Result<PlanPtr> Distinct(PlanPtr input) {
+  auto schema = input->schema;
+  return MakePlan(DistinctNode{std::move(input)}, std::move(schema));
+}
+
+Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
+                     const std::vector<std::string>& left_keys,
+                     const std::vector<std::string>& right_keys) {
+  if (left_keys.empty() || left_keys.size() != right_keys.size()) {
+    return Status::Invalid("join needs the same number (at least one) of left and right keys; got ",
+                           left_keys.size(), " and ", right_keys.size());
+  }
+  const auto& ls = *left->schema;
+  const auto& rs = *right->schema;
+  JoinNode node{left, right, type, {}, {}, {}};
+  std::set<int> shared_right_keys;
+  std::vector<int> shared_key_of_left(ls.num_fields(), -1);
+  for (size_t i = 0; i < left_keys.size(); ++i) {
+    FERRY_ASSIGN_OR_RAISE(int l, KeyIndex(left_keys[i], ls, "left"));
+    FERRY_ASSIGN_OR_RAISE(int r, KeyIndex(right_keys[i], rs, "right"));
+    const auto& lt = ls.field(l)->type();
+    const auto& rt = rs.field(r)->type();
+    if (!lt->Equals(*rt)) {
+      return Status::TypeError("join keys ", left_keys[i], " (", DisplayTypeName(*lt), ") and ",
+                               right_keys[i], " (", DisplayTypeName(*rt),
+                               ") have different types; cast one of them");
+    }
+    node.left_keys.push_back(l);
+    node.right_keys.push_back(r);
+    if (ls.field(l)->name() == rs.field(r)->name()) {
+      shared_right_keys.insert(r);
+      shared_key_of_left[l] = r;
+    }
+  }
+  arrow::FieldVector fields;
+  bool semi = type == JoinType::kLeftSemi || type == JoinType::kLeftAnti;
+  bool coalesce_keys = type == JoinType::kRight || type == JoinType::kFull;
+  std::set<std::string> names;
+  for (int i = 0; i < ls.num_fields(); ++i) {
+    auto field = ls.field(i);
+    JoinNode::OutputColumn column{i, -1};
+    if (!semi && coalesce_keys && shared_key_of_left[i] >= 0) {
+      column.right = shared_key_of_left[i];
+      field = field->WithNullable(true);
+    } else if (!semi && type != JoinType::kInner && type != JoinType::kLeft) {
+      field = field->WithNullable(true);
+    }
+    node.output_columns.push_back(column);
+    names.insert(field->name());
+    fields.push_back(std::move(field));
+  }
+  if (!semi) {
+    for (int i = 0; i < rs.num_fields(); ++i) {
+      if (shared_right_keys.count(i)) continue;
+      auto field = rs.field(i);
+      if (type != JoinType::kInner && type != JoinType::kRight) field = field->WithNullable(true);
+      std::string name = field->name();
+      while (names.count(name)) name += "_right";
+      names.insert(name);
+      node.output_columns.push_back({-1, i});
+      fields.push_back(field->WithName(name));
+    }
+  }
+  return MakePlan(std::move(node), arrow::schema(std::move(fields)));
+}
+
+Result<PlanPtr> Union(std::vector<PlanPtr> inputs) {
+  if (inputs.empty()) return Status::Invalid("union needs at least one input");
+  const auto& first = *inputs[0]->schema;
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const auto& other = *inputs[i]->schema;
+    if (other.num_fields() != first.num_fields()) {
+      return Status::Invalid("union inputs have ", first.num_fields(), " and ",
+                             other.num_fields(), " columns");
+    }
+    for (int c = 0; c < first.num_fields(); ++c) {
+      if (!first.field(c)->type()->Equals(*other.field(c)->type())) {
+        return Status::TypeError("union column ", c + 1, " ('", first.field(c)->name(), "') is ",
+                                 DisplayTypeName(*first.field(c)->type()), " in one input and ",
+                                 DisplayTypeName(*other.field(c)->type()), " in another");
+      }
+    }
+  }
+  arrow::FieldVector fields;
+  for (int c = 0; c < first.num_fields(); ++c) {
+    bool nullable = false;
+    for (const auto& input : inputs) nullable = nullable || input->schema->field(c)->nullable();
+    fields.push_back(first.field(c)->WithNullable(nullable));
+  }
+  return MakePlan(UnionNode{std::move(inputs)}, arrow::schema(std::move(fields)));
+}
+
+}  // namespace ferry::plan

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/common/status.h"
+#include "ferry/plan/logical_plan.h"
+
+namespace ferry {
+
+/// Plan constructors. Each validates its expressions against the input
+/// schema and computes the output schema, so mistakes surface when the
+/// DataFrame is built, not when it runs.
+namespace plan {
+
+Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider> source,
+                     std::optional<std::vector<int>> projection = std::nullopt);
+Result<PlanPtr> Project(PlanPtr input, std::vector<Expr> exprs);
+Result<PlanPtr> Filter(PlanPtr input, Expr predicate);
+Result<PlanPtr> Aggregate(PlanPtr input, std::vector<Expr> group_by, std::vector<Expr> aggregates);
+/// Plain expressions sort ascending with nulls last.
+Result<PlanPtr> Sort(PlanPtr input, std::vector<Expr> sort_exprs);
+Result<PlanPtr> Limit(PlanPtr input, int64_t skip, std::optional<int64_t> fetch);
+Result<PlanPtr> Distinct(PlanPtr input);
+/// Equi-join on key columns. Right key columns named like their left key
+/// are dropped for inner/left joins (kept once, coalesced, for right/full);
+/// other right columns whose names clash get a "_right" suffix.
+Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
+                     const std::vector<std::string>& left_keys,
+                     const std::vector<std::string>& right_keys);
+/// UNION ALL: inputs must have the same column types (names from the first).
+Result<PlanPtr> Union(std::vector<PlanPtr> inputs);
+
+}  // namespace plan
+}  // namespace ferry

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/type.h>
+
+#include "ferry/common/status.h"
+
+namespace ferry {
+
+class ExecutionPlan;
+
+/// A named source of rows a plan can scan: in-memory batches, Parquet,
+/// CSV. Implementations live in exec/ (they build the scan operator); the
+/// plan layer only needs the schema. Thread-safe and immutable.
+class TableProvider {
+ public:
+  virtual ~TableProvider() = default;
+  virtual const std::shared_ptr<arrow::Schema>& schema() const = 0;
+  /// Short description for explain(), e.g. "MemoryTable: 4 partitions".
+  virtual std::string Describe() const = 0;
+  /// A scan yielding only `projection`'s columns (all when absent), split
+  /// into up to `target_partitions` partitions.
+  virtual Result<std::shared_ptr<ExecutionPlan>> Scan(
+      const std::optional<std::vector<int>>& projection, int target_partitions) const = 0;
+};
+
+}  // namespace ferry

@@ -1,0 +1,39 @@
+#include "ferry/serde/envelope.h"
+
+#include "ferry/v1/envelope.pb.h"
+
+namespace ferry {
+namespace {
+constexpr const char* kMagic = "ferry";
+}
+
+Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
+  ferry::v1::Envelope envelope;
+  envelope.set_magic(kMagic);
+  envelope.set_wire_version(kWireVersion);
+  envelope.set_kind(kind);
+  envelope.set_payload(std::move(payload));
+  std::string out;
+  if (!envelope.SerializeToString(&out)) return Status::Invalid("cannot serialize ", kind);
+  return out;
+}
+
+Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
+  if (bytes.empty()) return Status::Invalid("not a ferry ", expected_kind, ": empty bytes");
+  ferry::v1::Envelope envelope;
+  if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      envelope.magic() != kMagic) {
+    return Status::Invalid("not a ferry ", expected_kind);
+  }
+  if (envelope.wire_version() != kWireVersion) {
+    return Status::Invalid("wire version ", envelope.wire_version(), "; this build reads ",
+                           kWireVersion, "..", kWireVersion);
+  }
+  if (envelope.kind() != expected_kind) {
+    return Status::Invalid("these bytes hold a ferry ", envelope.kind(), ", not a ",
+                           expected_kind);
+  }
+  return Envelope{envelope.kind(), std::move(*envelope.mutable_payload())};
+}
+
+}  // namespace ferry

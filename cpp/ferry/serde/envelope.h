@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ferry/common/status.h"
+
+namespace ferry {
+
+/// The wire format's major version this build writes and reads.
+inline constexpr uint32_t kWireVersion = 1;
+
+struct Envelope {
+  std::string kind;
+  std::string payload;
+};
+
+/// Frames `payload` as ferry bytes of `kind` at kWireVersion.
+Result<std::string> WrapEnvelope(const std::string& kind, std::string payload);
+/// Checks the framing of `bytes` and returns what it carries. Invalid, with
+/// what is wrong, for empty, foreign, truncated or other-version bytes, or
+/// a kind other than `expected_kind`.
+Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind);
+
+}  // namespace ferry

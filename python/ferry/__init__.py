@@ -1,0 +1,39 @@
+"""ferry: a columnar query engine whose expressions travel, Python UDFs included.
+
+Examples:
+    >>> import ferry
+    >>> from ferry import col, functions as f
+    >>> ctx = ferry.SessionContext()
+    >>> df = ctx.from_pydict({"x": [1, 2, 3, None]})
+    >>> df.aggregate([], [f.sum(col("x")).alias("total")]).to_pydict()
+    {'total': [6]}
+"""
+
+import pyarrow as _pyarrow  # noqa: F401  (loads the Arrow C++ libraries ferry links)
+
+from ferry import functions
+from ferry.context import SessionConfig, SessionContext
+from ferry.dataframe import DataFrame
+from ferry.errors import ExecutionError, FerryError
+from ferry.expr import CaseBuilder, Expr, SortExpr, col, column, lit, literal
+from ferry.udf import ScalarUDF, udf
+
+__all__ = [
+    "CaseBuilder",
+    "DataFrame",
+    "ExecutionError",
+    "Expr",
+    "FerryError",
+    "ScalarUDF",
+    "SessionConfig",
+    "SessionContext",
+    "SortExpr",
+    "col",
+    "column",
+    "functions",
+    "lit",
+    "literal",
+    "udf",
+]
+
+__version__ = "0.1.0"

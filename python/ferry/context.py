@@ -1,0 +1,167 @@
+"""SessionContext: where data is registered and DataFrames begin."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from ferry import _core
+from ferry.dataframe import DataFrame
+from ferry.udf import ScalarUDF
+
+__all__ = ["SessionConfig", "SessionContext"]
+
+_anonymous = itertools.count()
+
+
+def _label(name: str | None) -> str:
+    return name if name is not None else f"tbl_{next(_anonymous)}"
+
+
+class SessionConfig:
+    """Session settings.
+
+    Examples:
+        >>> SessionConfig().with_target_partitions(4).target_partitions
+        4
+    """
+
+    def __init__(self, target_partitions: int = 0) -> None:
+        self.target_partitions = target_partitions
+
+    def with_target_partitions(self, target_partitions: int) -> SessionConfig:
+        """A copy with ``target_partitions`` (0: one per core)."""
+        if target_partitions < 0:
+            raise ValueError(f"target_partitions must be >= 0, got {target_partitions}")
+        return SessionConfig(target_partitions)
+
+
+class SessionContext:
+    """Entry point: registers tables and functions, creates DataFrames.
+
+    Examples:
+        >>> from ferry import SessionContext, col
+        >>> ctx = SessionContext()
+        >>> df = ctx.from_pydict({"a": [1, 2, 3]}, name="t")
+        >>> ctx.table("t").filter(col("a") > 1).to_pydict()
+        {'a': [2, 3]}
+    """
+
+    def __init__(self, config: SessionConfig | None = None) -> None:
+        config = config or SessionConfig()
+        self._raw = _core.SessionContext.make(config.target_partitions)
+
+    # ---- in-memory data ----------------------------------------------------
+
+    def from_arrow(self, data: Any, name: str | None = None) -> DataFrame:
+        """A DataFrame over Arrow data: anything with ``__arrow_c_stream__``
+        or ``__arrow_c_array__`` (pyarrow Table/RecordBatch, polars, ...),
+        borrowed without copying. Registered as ``name`` when given."""
+        if not hasattr(data, "__arrow_c_stream__"):
+            if hasattr(data, "__arrow_c_array__"):
+                data = pa.record_batch(data)
+                data = pa.Table.from_batches([data])
+            else:
+                raise TypeError(
+                    f"from_arrow expects Arrow data (__arrow_c_stream__), got {type(data).__name__}"
+                )
+        if name is not None:
+            self._raw.register_stream(name, data)
+            return self.table(name)
+        return DataFrame(self._raw.from_stream(data, _label(name)))
+
+    def from_pydict(self, data: dict[str, list[Any]], name: str | None = None) -> DataFrame:
+        """A DataFrame from a dict of column lists."""
+        return self.from_arrow(pa.table(data), name)
+
+    def from_pylist(self, data: list[dict[str, Any]], name: str | None = None) -> DataFrame:
+        """A DataFrame from a list of row dicts."""
+        return self.from_arrow(pa.Table.from_pylist(data), name)
+
+    def from_pandas(self, data: Any, name: str | None = None) -> DataFrame:
+        """A DataFrame from a pandas DataFrame (via pyarrow)."""
+        return self.from_arrow(pa.Table.from_pandas(data, preserve_index=False), name)
+
+    def from_polars(self, data: Any, name: str | None = None) -> DataFrame:
+        """A DataFrame from a polars DataFrame (zero-copy where possible)."""
+        return self.from_arrow(data, name)
+
+    def create_dataframe(
+        self,
+        partitions: list[list[pa.RecordBatch]],
+        name: str | None = None,
+        schema: pa.Schema | None = None,
+    ) -> DataFrame:
+        """A DataFrame over explicit partitions of record batches."""
+        schema_field = None if schema is None else pa.field("", pa.struct(list(schema)))
+        if name is not None:
+            self._raw.register_batches(name, partitions, schema_field)
+            return self.table(name)
+        return DataFrame(self._raw.from_batches(partitions, schema_field, _label(name)))
+
+    def register_record_batches(self, name: str, partitions: list[list[pa.RecordBatch]]) -> None:
+        """Registers partitions of record batches as table ``name``."""
+        self._raw.register_batches(name, partitions, None)
+
+    def register_table(self, name: str, table: Any) -> None:
+        """Registers Arrow data (a pyarrow Table or any ``__arrow_c_stream__``
+        object) as table ``name``."""
+        self.from_arrow(table, name)
+
+    # ---- files -------------------------------------------------------------
+
+    def register_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """Registers a Parquet file; scans read only the columns a query uses."""
+        self._raw.register_parquet(name, os.fspath(path))
+
+    def read_parquet(self, path: str | os.PathLike[str]) -> DataFrame:
+        """A DataFrame over a Parquet file."""
+        return DataFrame(self._raw.read_parquet(os.fspath(path)))
+
+    def register_csv(
+        self, name: str, path: str | os.PathLike[str], has_header: bool = True,
+        delimiter: str = ",",
+    ) -> None:
+        """Registers a CSV file (types inferred from its first block)."""
+        self._raw.register_csv(name, os.fspath(path), has_header, _one_char(delimiter))
+
+    def read_csv(
+        self, path: str | os.PathLike[str], has_header: bool = True, delimiter: str = ","
+    ) -> DataFrame:
+        """A DataFrame over a CSV file."""
+        return DataFrame(self._raw.read_csv(os.fspath(path), has_header, _one_char(delimiter)))
+
+    # ---- catalog -----------------------------------------------------------
+
+    def table(self, name: str) -> DataFrame:
+        """A DataFrame scanning the registered table ``name``."""
+        return DataFrame(self._raw.table(name))
+
+    def table_exist(self, name: str) -> bool:
+        """Whether a table called ``name`` is registered."""
+        return self._raw.table_exist(name)
+
+    def tables(self) -> set[str]:
+        """Names of the registered tables."""
+        return set(self._raw.table_names())
+
+    def deregister_table(self, name: str) -> None:
+        """Removes table ``name``; KeyError when there is none."""
+        self._raw.deregister_table(name)
+
+    def register_udf(self, udf: ScalarUDF) -> None:
+        """Makes ``udf`` callable by name in this session."""
+        self._raw.register_udf(udf._raw)
+
+    def deregister_udf(self, name: str) -> None:
+        """Removes the function called ``name``; KeyError when there is none."""
+        self._raw.deregister_udf(name)
+
+
+def _one_char(delimiter: str) -> str:
+    if len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
+    return delimiter

@@ -1,0 +1,233 @@
+"""DataFrame: a lazy, immutable query over a session's data."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Iterable
+
+import pyarrow as pa
+
+from ferry import _core
+from ferry.expr import Expr, SortExpr, col
+
+__all__ = ["DataFrame"]
+
+
+def _exprs(items: Iterable[Expr | str]) -> list[_core.Expr]:
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            item = col(item)
+        if not isinstance(item, Expr):
+            raise TypeError(f"expected an Expr or a column name, got {type(item).__name__}")
+        out.append(item._raw)
+    return out
+
+
+def _listify(items: Any) -> list[Any]:
+    if items is None:
+        return []
+    if isinstance(items, (Expr, str)):
+        return [items]
+    return list(items)
+
+
+class DataFrame:
+    """A query plan bound to its session; nothing runs until collected.
+
+    Every method returns a new DataFrame; mistakes (unknown columns, bad
+    types) raise when the method is called.
+
+    Examples:
+        >>> from ferry import SessionContext, col, functions as f
+        >>> ctx = SessionContext()
+        >>> df = ctx.from_pydict({"k": ["a", "b", "a"], "v": [1, 2, 3]})
+        >>> df.aggregate([col("k")], [f.sum(col("v")).alias("s")]).sort(col("k")).to_pydict()
+        {'k': ['a', 'b'], 's': [4, 2]}
+    """
+
+    def __init__(self, raw: _core.DataFrame) -> None:
+        self._raw = raw
+
+    # ---- transformations ---------------------------------------------------
+
+    def select(self, *exprs: Expr | str) -> DataFrame:
+        """Computes the given expressions (or column names) as the columns."""
+        return DataFrame(self._raw.select(_exprs(exprs)))
+
+    def select_columns(self, *names: str) -> DataFrame:
+        """Keeps only the named columns, in that order."""
+        return self.select(*names)
+
+    def filter(self, *predicates: Expr) -> DataFrame:
+        """Keeps rows where every predicate is true (NULL counts as false)."""
+        df = self
+        for predicate in predicates:
+            df = DataFrame(df._raw.filter(_exprs([predicate])[0]))
+        return df
+
+    def with_column(self, name: str, expr: Expr) -> DataFrame:
+        """Adds column ``name`` (or replaces it in place)."""
+        return DataFrame(self._raw.with_column(name, _exprs([expr])[0]))
+
+    def with_columns(self, *exprs: Expr, **named_exprs: Expr) -> DataFrame:
+        """Adds several columns: aliased expressions, or name=expr pairs."""
+        df = self
+        for expr in exprs:
+            df = df.with_column(expr.schema_name(), expr)
+        for name, expr in named_exprs.items():
+            df = df.with_column(name, expr)
+        return df
+
+    def with_column_renamed(self, old_name: str, new_name: str) -> DataFrame:
+        """Renames one column."""
+        return DataFrame(self._raw.with_column_renamed(old_name, new_name))
+
+    def drop(self, *columns: str) -> DataFrame:
+        """Removes the named columns."""
+        return DataFrame(self._raw.drop(list(columns)))
+
+    def aggregate(
+        self, group_by: list[Expr | str] | Expr | str | None, aggs: list[Expr] | Expr
+    ) -> DataFrame:
+        """Groups by ``group_by`` and computes the aggregate expressions.
+
+        The output has the group columns first, then one column per aggregate.
+        """
+        return DataFrame(self._raw.aggregate(_exprs(_listify(group_by)), _exprs(_listify(aggs))))
+
+    def sort(self, *exprs: SortExpr | Expr | str) -> DataFrame:
+        """Sorts by the keys; plain expressions sort ascending, nulls last."""
+        keys = []
+        for expr in exprs:
+            if isinstance(expr, str):
+                expr = col(expr)
+            if not isinstance(expr, SortExpr):
+                expr = expr.sort(ascending=True, nulls_first=False)
+            keys.append(expr._raw)
+        return DataFrame(self._raw.sort(keys))
+
+    def limit(self, count: int, offset: int = 0) -> DataFrame:
+        """At most ``count`` rows after skipping ``offset``."""
+        return DataFrame(self._raw.limit(count, offset))
+
+    def distinct(self) -> DataFrame:
+        """Removes duplicate rows."""
+        return DataFrame(self._raw.distinct())
+
+    def join(
+        self,
+        right: DataFrame,
+        on: str | list[str] | None = None,
+        how: str = "inner",
+        *,
+        left_on: str | list[str] | None = None,
+        right_on: str | list[str] | None = None,
+        join_keys: tuple[list[str], list[str]] | None = None,
+    ) -> DataFrame:
+        """Equi-joins with ``right`` on key columns.
+
+        ``how`` is inner, left, right, full, semi or anti. With ``on`` the key
+        appears once in the output; other clashing right columns get a
+        ``_right`` suffix.
+        """
+        if join_keys is not None:
+            left_on, right_on = join_keys
+        if on is not None:
+            if left_on is not None or right_on is not None:
+                raise ValueError("pass either on or left_on/right_on, not both")
+            left_on = right_on = on
+        if left_on is None or right_on is None:
+            raise ValueError("join needs on=, or both left_on= and right_on=")
+        left_keys = [left_on] if isinstance(left_on, str) else list(left_on)
+        right_keys = [right_on] if isinstance(right_on, str) else list(right_on)
+        return DataFrame(self._raw.join(right._raw, how, left_keys, right_keys))
+
+    def union(self, other: DataFrame, distinct: bool = False) -> DataFrame:
+        """Rows of both (UNION ALL; ``distinct=True`` for UNION)."""
+        df = DataFrame(self._raw.union(other._raw))
+        return df.distinct() if distinct else df
+
+    # ---- results -----------------------------------------------------------
+
+    def schema(self) -> pa.Schema:
+        """The output schema."""
+        return self._raw.schema()
+
+    def collect(self) -> list[pa.RecordBatch]:
+        """Runs the query; the batches are handed over without copying."""
+        return list(pa.RecordBatchReader._import_from_c_capsule(self._raw.collect_stream()))
+
+    def collect_partitioned(self) -> list[list[pa.RecordBatch]]:
+        """Runs the query and keeps its output partitions apart."""
+        return [
+            list(pa.RecordBatchReader._import_from_c_capsule(capsule))
+            for capsule in self._raw.collect_partitioned_streams()
+        ]
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """Arrow PyCapsule export: ``pa.table(df)``, ``polars.from_arrow(df)``."""
+        return self._raw.collect_stream()
+
+    def to_arrow_table(self) -> pa.Table:
+        """The result as a pyarrow Table."""
+        return pa.RecordBatchReader._import_from_c_capsule(self._raw.collect_stream()).read_all()
+
+    def to_pydict(self) -> dict[str, list[Any]]:
+        """The result as a dict of column lists."""
+        return self.to_arrow_table().to_pydict()
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        """The result as a list of row dicts."""
+        return self.to_arrow_table().to_pylist()
+
+    def to_pandas(self) -> Any:
+        """The result as a pandas DataFrame."""
+        return self.to_arrow_table().to_pandas()
+
+    def to_polars(self) -> Any:
+        """The result as a polars DataFrame (requires polars)."""
+        try:
+            import polars
+        except ImportError as e:
+            raise ImportError("to_polars needs polars: pip install polars") from e
+        return polars.from_arrow(self.to_arrow_table())
+
+    def count(self) -> int:
+        """Number of rows in the result."""
+        return self._raw.count()
+
+    # ---- display -----------------------------------------------------------
+
+    def explain(self, verbose: bool = False, analyze: bool = False) -> None:
+        """Prints the logical, optimized and physical plans."""
+        print(self._raw.explain())
+
+    def logical_plan(self) -> str:
+        """The unoptimized logical plan as text."""
+        return self._raw.logical_plan()
+
+    def show(self, num: int = 20) -> None:
+        """Prints the first ``num`` rows as a table."""
+        print(self._format(num))
+
+    def _format(self, num: int) -> str:
+        table = self.limit(num).to_arrow_table()
+        names = table.column_names
+        rows = [["NULL" if v is None else str(v) for v in row.values()] for row in table.to_pylist()]
+        widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+        line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+        fmt = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+        return "\n".join([line, fmt(names), line, *(fmt(r) for r in rows), line])
+
+    def __repr__(self) -> str:
+        return f"DataFrame()\n{self._format(10)}"
+
+    def _repr_html_(self) -> str:
+        table = self.limit(10).to_arrow_table()
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in table.column_names)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
+            for row in table.to_pylist()
+        )
+        return f"<table border='1'><tr>{head}</tr>{body}</table>"
