@@ -1,0 +1,151 @@
+#include "ferry/function/bind.h"
+
+#include <gtest/gtest.h>
+
+#include "ferry/function/registry.h"
+#include "ferry/testing/test_util.h"
+
+namespace ferry {
+namespace {
+
+using testing::ArrayFromJson;
+using testing::BatchFromJson;
+
+std::shared_ptr<arrow::Schema> TestSchema() {
+  return arrow::schema({arrow::field("i", arrow::int64()), arrow::field("f", arrow::float64()),
+                        arrow::field("s", arrow::utf8()), arrow::field("d", arrow::date32())});
+}
+
+Expr I(int64_t v) { return Lit(std::make_shared<arrow::Int64Scalar>(v)); }
+Expr S(const std::string& v) { return Lit(std::make_shared<arrow::StringScalar>(v)); }
+Expr Call(const std::string& name, std::vector<Expr> args) {
+  auto func = BuiltinFunctions().GetScalar(name).ValueOrDie();
+  return ScalarCall(func, name, std::move(args));
+}
+
+std::shared_ptr<arrow::Array> Eval(const Expr& expr, const std::shared_ptr<arrow::RecordBatch>& batch) {
+  auto bound = BindScalar(expr, *batch->schema());
+  EXPECT_TRUE(bound.ok()) << bound.status().ToString();
+  auto out = EvaluateToArray(**bound, *batch);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  return *out;
+}
+
+class BindTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EnsureArrowCompute();
+    batch_ = BatchFromJson(TestSchema(), R"([
+      {"i": 1, "f": 1.5, "s": "Apple", "d": 0},
+      {"i": null, "f": 2.0, "s": "banana", "d": 31},
+      {"i": -7, "f": null, "s": null, "d": null}])");
+  }
+  std::shared_ptr<arrow::RecordBatch> batch_;
+};
+
+TEST_F(BindTest, IntPlusFloatIsFloat) {
+  auto bound = BindScalar(Binary(Col("i"), Operator::kAdd, Col("f")), *TestSchema()).ValueOrDie();
+  EXPECT_TRUE(bound->type()->Equals(arrow::float64()));
+  auto out = Eval(Binary(Col("i"), Operator::kAdd, Col("f")), batch_);
+  EXPECT_TRUE(out->Equals(*ArrayFromJson(arrow::float64(), "[2.5, null, null]")));
+}
+
+TEST_F(BindTest, ModuloTruncatesLikeSql) {
+  auto out = Eval(Binary(Col("i"), Operator::kModulo, I(3)), batch_);
+  EXPECT_TRUE(out->Equals(*ArrayFromJson(arrow::int64(), "[1, null, -1]")));
+}
+
+TEST_F(BindTest, KleeneLogic) {
+  auto is_big = Binary(Col("i"), Operator::kGt, I(0));
+  auto out = Eval(Binary(is_big, Operator::kOr, Binary(Col("f"), Operator::kGt, I(1))), batch_);
+  EXPECT_TRUE(out->Equals(*ArrayFromJson(arrow::boolean(), "[true, true, null]")));
+}
+
+TEST_F(BindTest, UnknownColumnListsAvailable) {
+  auto bound = BindScalar(Col("nope"), *TestSchema());
+  ASSERT_TRUE(bound.status().IsKeyError());
+  EXPECT_EQ(bound.status().message(), "column 'nope' not found; available columns: i, f, s, d");
+}
+
+TEST_F(BindTest, TypeErrorNamesExpressionAndTypes) {
+  auto bound = BindScalar(Binary(Col("s"), Operator::kAdd, I(1)), *TestSchema());
+  ASSERT_TRUE(bound.status().IsTypeError()) << bound.status().ToString();
+  EXPECT_NE(bound.status().message().find("s + Int64(1)"), std::string::npos);
+  EXPECT_NE(bound.status().message().find("(Utf8, Int64)"), std::string::npos);
+}
+
+TEST_F(BindTest, ImpossibleCastIsTypeError) {
+  auto bound = BindScalar(Cast(Col("d"), arrow::list(arrow::int8())), *TestSchema());
+  ASSERT_TRUE(bound.status().IsTypeError()) << bound.status().ToString();
+  EXPECT_NE(bound.status().message().find("cannot cast Date32"), std::string::npos);
+}
+
+TEST_F(BindTest, CaseWhenWithNullBranches) {
+  auto expr = Case(std::nullopt, {{Binary(Col("i"), Operator::kGt, I(0)), S("pos")}},
+                   Lit(std::make_shared<arrow::NullScalar>()));
+  EXPECT_TRUE(Eval(expr, batch_)->Equals(*ArrayFromJson(arrow::utf8(), R"(["pos", null, null])")));
+}
+
+TEST_F(BindTest, InListBetweenLike) {
+  EXPECT_TRUE(Eval(InList(Col("i"), {I(1), I(5)}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[true, null, false]")));
+  EXPECT_TRUE(Eval(Between(Col("i"), I(-10), I(0)), batch_)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[false, null, true]")));
+  EXPECT_TRUE(Eval(Like(Col("s"), S("%an%"), false, false), batch_)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[false, true, null]")));
+  EXPECT_TRUE(Eval(Like(Col("s"), S("a%"), false, true), batch_)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[true, false, null]")));
+}
+
+TEST_F(BindTest, StringLiteralComparesWithDate) {
+  auto out = Eval(Binary(Col("d"), Operator::kGt, S("1970-01-15")), batch_);
+  EXPECT_TRUE(out->Equals(*ArrayFromJson(arrow::boolean(), "[false, true, null]")));
+}
+
+TEST_F(BindTest, BuiltinStringFunctions) {
+  EXPECT_TRUE(Eval(Call("upper", {Col("s")}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::utf8(), R"(["APPLE", "BANANA", null])")));
+  EXPECT_TRUE(Eval(Call("substr", {Col("s"), I(2), I(3)}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::utf8(), R"(["ppl", "ana", null])")));
+  EXPECT_TRUE(Eval(Call("concat", {Col("s"), S("-"), Col("i")}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::utf8(), R"(["Apple-1", "banana-", "--7"])")));
+  EXPECT_TRUE(Eval(Call("nullif", {Col("i"), I(1)}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::int64(), "[null, null, -7]")));
+  EXPECT_TRUE(Eval(Call("coalesce", {Col("i"), I(0)}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::int64(), "[1, 0, -7]")));
+}
+
+TEST_F(BindTest, DateParts) {
+  EXPECT_TRUE(Eval(Call("date_part", {S("month"), Col("d")}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::int32(), "[1, 2, null]")));
+  EXPECT_TRUE(Eval(Call("date_trunc", {S("month"), Col("d")}), batch_)
+                  ->Equals(*ArrayFromJson(arrow::date32(), "[0, 31, null]")));
+  auto bad = BindScalar(Call("date_part", {S("fortnight"), Col("d")}), *TestSchema());
+  EXPECT_TRUE(bad.status().IsInvalid());
+  EXPECT_NE(bad.status().message().find("unknown date part 'fortnight'"), std::string::npos);
+}
+
+TEST_F(BindTest, ArityAndLiteralArgumentErrors) {
+  auto arity = BindScalar(Call("abs", {Col("i"), Col("f")}), *TestSchema());
+  ASSERT_TRUE(arity.status().IsInvalid());
+  EXPECT_NE(arity.status().message().find("abs expects 1 argument, got 2"), std::string::npos);
+  auto literal = BindScalar(Call("round", {Col("f"), Col("i")}), *TestSchema());
+  ASSERT_TRUE(literal.status().IsTypeError());
+  EXPECT_NE(literal.status().message().find("must be a literal"), std::string::npos);
+}
+
+TEST_F(BindTest, AggregateInScalarContextIsRejected) {
+  auto sum = BuiltinFunctions().GetAggregate("sum").ValueOrDie();
+  auto bound = BindScalar(AggregateCall(sum, "sum", {Col("i")}), *TestSchema());
+  ASSERT_TRUE(bound.status().IsInvalid());
+  EXPECT_NE(bound.status().message().find("use DataFrame.aggregate"), std::string::npos);
+}
+
+TEST_F(BindTest, ConstantsFoldAtBindTime) {
+  auto bound = BindScalar(Binary(I(2), Operator::kMultiply, I(21)), *TestSchema()).ValueOrDie();
+  ASSERT_NE(bound->constant(), nullptr);
+  EXPECT_EQ(bound->constant()->ToString(), "42");
+}
+
+}  // namespace
+}  // namespace ferry
