@@ -6,6 +6,8 @@
 #include <nanobind/stl/vector.h>
 
 #include "arrow_interop.h"
+#include "codec.h"
+#include "ferry/serde/expr_serde.h"
 #include "errors.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
@@ -48,12 +50,32 @@ std::shared_ptr<const TableProvider> TableFromBatches(const std::vector<std::vec
 }  // namespace
 
 void RegisterContext(nb::module_& m) {
+  // Encoding with no session at hand: Python UDFs inline, the rest by name.
+  m.def("encode_expr_default", [](const Expr& expr) {
+    static const auto codec = MakePythonCodec(true, kDefaultInlineWarnBytes);
+    auto bytes = Unwrap(EncodeExpr(expr, *codec));
+    return nb::bytes(bytes.data(), bytes.size());
+  });
+
   nb::class_<SessionContext>(m, "SessionContext")
-      .def_static("make", [](int target_partitions) {
+      .def_static("make", [](int target_partitions, int64_t inline_warn_bytes) {
         SessionConfig config;
         config.target_partitions = target_partitions;
-        return SessionContext::Make(config);
-      }, nb::arg("target_partitions") = 0)
+        return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
+      }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes)
+      .def("with_python_udf_inlining", [](ContextPtr self, bool enabled) {
+        return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(*self->codec())));
+      })
+      .def_prop_ro("python_udf_inlining", [](ContextPtr self) {
+        return InliningEnabled(*self->codec());
+      })
+      .def("encode_expr", [](ContextPtr self, const Expr& expr) {
+        auto bytes = Unwrap(self->EncodeExpr(expr));
+        return nb::bytes(bytes.data(), bytes.size());
+      })
+      .def("decode_expr", [](ContextPtr self, nb::bytes data) {
+        return Unwrap(self->DecodeExpr(std::string_view(static_cast<const char*>(data.data()), data.size())));
+      })
       .def_prop_ro("target_partitions", &SessionContext::target_partitions)
       .def("register_stream", [](ContextPtr self, const std::string& name, nb::handle data) {
         ThrowIfError(self->RegisterTable(name, TableFromStream(*self, data)));

@@ -50,7 +50,7 @@ void ThrowIfError(const Status& status) {
   nb::gil_scoped_acquire gil;
   nb::object errors = nb::module_::import_("ferry.errors");
   auto detail = std::dynamic_pointer_cast<PythonErrorDetail>(status.detail());
-  const char* cls_name = detail ? "ExecutionError" : ErrorClassFor(status);
+  const char* cls_name = ErrorClassFor(status);
   nb::object cls = errors.attr(cls_name);
   const std::string& message = status.message();
   nb::object exc = cls(nb::str(message.c_str(), message.size()));
@@ -65,6 +65,12 @@ Status StatusFromPythonError(nb::python_error& error, const std::string& context
   std::string message = std::string(nb::str(value).c_str());
   return Status::UnknownError(context, " ", type_name, ": ", message)
       .WithDetail(std::make_shared<PythonErrorDetail>(value));
+}
+
+Status StatusFromPythonError(nb::python_error& error, const Status& code_of) {
+  nb::object value = nb::borrow(error.value());
+  std::string message = std::string(nb::str(value).c_str());
+  return Status(code_of.code(), message).WithDetail(std::make_shared<PythonErrorDetail>(value));
 }
 
 }  // namespace ferry::bindings

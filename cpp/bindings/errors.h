@@ -13,8 +13,7 @@ namespace nb = nanobind;
 
 /// The one place a Status becomes a Python exception: each code maps to a
 /// class in ferry/errors.py, the message intact. A Status carrying a Python
-/// exception (raised inside a UDF) re-raises as ExecutionError with the
-/// original as __cause__.
+/// exception (raised inside a UDF or the codec) keeps it as __cause__.
 void ThrowIfError(const Status& status);
 
 template <typename T>
@@ -25,7 +24,9 @@ T Unwrap(Result<T> result) {
 
 /// A Status that carries the Python exception being handled, prefixed with
 /// `context` (e.g. "Python UDF 'f' raised"). Call with the GIL held, inside
-/// a catch of nb::python_error.
+/// a catch of nb::python_error. UnknownError (ExecutionError in Python).
 Status StatusFromPythonError(nb::python_error& error, const std::string& context);
+/// The same, with the exception's own message and the code of `code_of`.
+Status StatusFromPythonError(nb::python_error& error, const Status& code_of);
 
 }  // namespace ferry::bindings

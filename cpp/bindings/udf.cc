@@ -10,53 +10,31 @@
 #include "errors.h"
 #include "ferry/function/scalar_function.h"
 #include "module.h"
+#include "udf.h"
 
 namespace ferry::bindings {
-namespace {
 
-class PyScalarUdf final : public ScalarUdf {
- public:
-  PyScalarUdf(std::string name, nb::object func, std::vector<std::shared_ptr<arrow::DataType>> inputs,
-              std::shared_ptr<arrow::DataType> output, Volatility volatility)
-      : ScalarUdf(std::move(name), std::move(inputs), std::move(output), volatility),
-        func_(func.release().ptr()) {}
-
-  ~PyScalarUdf() override {
-    // The last reference may drop on an engine thread without the GIL.
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(func_);
-  }
-
-  nb::object func() const { return nb::borrow(func_); }
-
-  Result<std::shared_ptr<arrow::Array>> Invoke(const std::vector<std::shared_ptr<arrow::Array>>& args,
-                                               int64_t num_rows) const override {
-    nb::gil_scoped_acquire gil;
-    try {
-      nb::list py_args;
-      for (const auto& arg : args) py_args.append(ExportArray(arg));
-      nb::object result = nb::borrow(func_)(*py_args);
-      if (nb::hasattr(result, "combine_chunks")) result = result.attr("combine_chunks")();
-      if (!nb::hasattr(result, "__arrow_c_array__")) {
-        std::string type = std::string(nb::str(result.type().attr("__name__")).c_str());
-        return Status::TypeError("Python UDF '", name(), "' returned a ", type,
-                                 "; it must return a pyarrow Array");
-      }
-      return ImportArray(result);
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error, "Python UDF '" + name() + "' raised");
-    } catch (const std::exception& error) {
-      // Conversion failures (nanobind casts, capsule errors) end up here.
-      return Status::UnknownError("Python UDF '", name(), "' failed: ", error.what());
+Result<std::shared_ptr<arrow::Array>> PyScalarUdf::Invoke(
+    const std::vector<std::shared_ptr<arrow::Array>>& args, int64_t num_rows) const {
+  nb::gil_scoped_acquire gil;
+  try {
+    nb::list py_args;
+    for (const auto& arg : args) py_args.append(ExportArray(arg));
+    nb::object result = nb::borrow(func_)(*py_args);
+    if (nb::hasattr(result, "combine_chunks")) result = result.attr("combine_chunks")();
+    if (!nb::hasattr(result, "__arrow_c_array__")) {
+      std::string type = std::string(nb::str(result.type().attr("__name__")).c_str());
+      return Status::TypeError("Python UDF '", name(), "' returned a ", type,
+                               "; it must return a pyarrow Array");
     }
+    return ImportArray(result);
+  } catch (nb::python_error& error) {
+    return StatusFromPythonError(error, "Python UDF '" + name() + "' raised");
+  } catch (const std::exception& error) {
+    // Conversion failures (nanobind casts, capsule errors) end up here.
+    return Status::UnknownError("Python UDF '", name(), "' failed: ", error.what());
   }
-
- private:
-  PyObject* func_;
-};
-
-}  // namespace
+}
 
 void RegisterUdf(nb::module_& m) {
   nb::class_<ScalarFunction>(m, "ScalarFunction")

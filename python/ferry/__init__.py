@@ -11,7 +11,7 @@ Examples:
 
 import pyarrow as _pyarrow  # noqa: F401  (loads the Arrow C++ libraries ferry links)
 
-from ferry import functions
+from ferry import functions, ipc
 from ferry.context import SessionConfig, SessionContext
 from ferry.dataframe import DataFrame
 from ferry.errors import ExecutionError, FerryError
@@ -31,6 +31,7 @@ __all__ = [
     "col",
     "column",
     "functions",
+    "ipc",
     "lit",
     "literal",
     "udf",

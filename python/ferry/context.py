@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from typing import Any
 
 import pyarrow as pa
@@ -29,14 +30,22 @@ class SessionConfig:
         4
     """
 
-    def __init__(self, target_partitions: int = 0) -> None:
+    def __init__(self, target_partitions: int = 0, inline_udf_warn_bytes: int = 1 << 20) -> None:
         self.target_partitions = target_partitions
+        self.inline_udf_warn_bytes = inline_udf_warn_bytes
 
     def with_target_partitions(self, target_partitions: int) -> SessionConfig:
         """A copy with ``target_partitions`` (0: one per core)."""
         if target_partitions < 0:
             raise ValueError(f"target_partitions must be >= 0, got {target_partitions}")
-        return SessionConfig(target_partitions)
+        return SessionConfig(target_partitions, self.inline_udf_warn_bytes)
+
+    def with_inline_udf_warn_bytes(self, size: int) -> SessionConfig:
+        """A copy that warns (once per UDF) when an inline UDF pickles to
+        more than ``size`` bytes."""
+        if size < 0:
+            raise ValueError(f"inline_udf_warn_bytes must be >= 0, got {size}")
+        return SessionConfig(self.target_partitions, size)
 
 
 class SessionContext:
@@ -50,9 +59,50 @@ class SessionContext:
         {'a': [2, 3]}
     """
 
+    _global: SessionContext | None = None
+    _global_lock = threading.Lock()
+
     def __init__(self, config: SessionConfig | None = None) -> None:
         config = config or SessionConfig()
-        self._raw = _core.SessionContext.make(config.target_partitions)
+        self._raw = _core.SessionContext.make(
+            config.target_partitions, config.inline_udf_warn_bytes
+        )
+
+    @classmethod
+    def _wrap(cls, raw: _core.SessionContext) -> SessionContext:
+        ctx = cls.__new__(cls)
+        ctx._raw = raw
+        return ctx
+
+    @classmethod
+    def global_ctx(cls) -> SessionContext:
+        """The process-wide session, created on first use; decoding falls
+        back to it when no worker session is set."""
+        with cls._global_lock:
+            if cls._global is None:
+                cls._global = cls()
+            return cls._global
+
+    def with_python_udf_inlining(self, *, enabled: bool) -> SessionContext:
+        """A session sharing this one's tables, functions and configuration,
+        with Python UDF inlining ``enabled`` or not; this one is untouched.
+
+        With inlining off, Python UDFs travel by name and decoding refuses
+        inline UDF payloads without ever unpickling them.
+
+        Examples:
+            >>> strict = SessionContext().with_python_udf_inlining(enabled=False)
+            >>> strict.python_udf_inlining
+            False
+        """
+        if not isinstance(enabled, bool):
+            raise TypeError(f"enabled must be a bool, got {type(enabled).__name__}")
+        return SessionContext._wrap(self._raw.with_python_udf_inlining(enabled))
+
+    @property
+    def python_udf_inlining(self) -> bool:
+        """Whether Python UDFs travel inline from (and are accepted by) this session."""
+        return self._raw.python_udf_inlining
 
     # ---- in-memory data ----------------------------------------------------
 

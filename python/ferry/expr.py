@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pyarrow as pa
 
 from ferry import _core
+
+if TYPE_CHECKING:
+    from ferry.context import SessionContext
 
 __all__ = ["CaseBuilder", "Expr", "SortExpr", "col", "column", "lit", "literal"]
 
@@ -58,6 +61,42 @@ class Expr:
 
     def __str__(self) -> str:
         return self._raw.to_string()
+
+    def to_bytes(self, ctx: "SessionContext | None" = None) -> bytes:
+        """Wire format v1 bytes of this expression (see docs/wire-format.md).
+
+        The encoding session is ``ctx``, else this thread's sender slot, else
+        the default codec: Python UDFs travel inline, built-ins by name.
+
+        Examples:
+            >>> blob = (col("a") + 1).to_bytes()
+            >>> Expr.from_bytes(blob)
+            Expr(a + Int64(1))
+        """
+        from ferry import ipc
+
+        ctx = ctx if ctx is not None else ipc.get_sender_ctx()
+        if ctx is None:
+            return _core.encode_expr_default(self._raw)
+        return ctx._raw.encode_expr(self._raw)
+
+    @classmethod
+    def from_bytes(cls, buf: bytes, ctx: "SessionContext | None" = None) -> Expr:
+        """The expression ``buf`` encodes, resolved in ``ctx``, else this
+        thread's worker slot, else the process-global session."""
+        from ferry import ipc
+        from ferry.context import SessionContext
+
+        if ctx is None:
+            ctx = ipc.get_worker_ctx() or SessionContext.global_ctx()
+        if isinstance(buf, (bytearray, memoryview)):
+            buf = bytes(buf)
+        if not isinstance(buf, bytes):
+            raise TypeError(f"from_bytes expects bytes, got {type(buf).__name__}")
+        return cls(ctx._raw.decode_expr(buf))
+
+    def __reduce__(self) -> tuple:
+        return (_from_pickled, (self.to_bytes(),))
 
     def canonical_name(self) -> str:
         """The expression's unambiguous display, as in plans and errors."""
@@ -207,6 +246,11 @@ class Expr:
             SortExpr(a DESC NULLS LAST)
         """
         return SortExpr(self._raw.sort(ascending, nulls_first))
+
+
+def _from_pickled(buf: bytes) -> Expr:
+    expr = Expr.from_bytes(buf)
+    return SortExpr(expr._raw) if expr.variant_name() == "Sort" else expr
 
 
 class SortExpr(Expr):

@@ -4,57 +4,73 @@
 
 #include "ferry/function/bind.h"
 #include "ferry/plan/builder.h"
+#include "ferry/serde/expr_serde.h"
 #include "ferry/session/dataframe.h"
 
 namespace ferry {
 
-std::shared_ptr<SessionContext> SessionContext::Make(SessionConfig config) {
+std::shared_ptr<SessionContext> SessionContext::Make(SessionConfig config,
+                                                     std::shared_ptr<const ExtensionCodec> codec) {
   EnsureArrowCompute();
-  return std::shared_ptr<SessionContext>(new SessionContext(config));
+  auto state = std::make_shared<State>();
+  state->config = config;
+  state->functions = FunctionRegistry::MakeWithBuiltins();
+  return std::shared_ptr<SessionContext>(new SessionContext(std::move(state), std::move(codec)));
 }
 
-SessionContext::SessionContext(SessionConfig config)
-    : config_(config), functions_(FunctionRegistry::MakeWithBuiltins()) {}
+std::shared_ptr<SessionContext> SessionContext::WithCodec(
+    std::shared_ptr<const ExtensionCodec> codec) const {
+  return std::shared_ptr<SessionContext>(new SessionContext(state_, std::move(codec)));
+}
+
+Result<std::string> SessionContext::EncodeExpr(const Expr& expr) const {
+  return ferry::EncodeExpr(expr, *codec_);
+}
+
+Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
+  return ferry::DecodeExpr(bytes, *codec_, functions());
+}
 
 int SessionContext::target_partitions() const {
-  if (config_.target_partitions > 0) return config_.target_partitions;
+  const auto& config = state_->config;
+  if (config.target_partitions > 0) return config.target_partitions;
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
 Status SessionContext::RegisterTable(const std::string& name,
                                      std::shared_ptr<const TableProvider> table) {
   if (name.empty()) return Status::Invalid("a table name must not be empty");
-  std::lock_guard lock(mutex_);
-  tables_[name] = std::move(table);
+  std::lock_guard lock(state_->mutex);
+  state_->tables[name] = std::move(table);
   return Status::OK();
 }
 
 Status SessionContext::DeregisterTable(const std::string& name) {
-  std::lock_guard lock(mutex_);
-  if (tables_.erase(name) == 0) return Status::KeyError("no table named '", name, "'");
+  std::lock_guard lock(state_->mutex);
+  if (state_->tables.erase(name) == 0) return Status::KeyError("no table named '", name, "'");
   return Status::OK();
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::GetTable(
     const std::string& name) const {
-  std::lock_guard lock(mutex_);
-  auto it = tables_.find(name);
-  if (it != tables_.end()) return it->second;
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->tables.find(name);
+  if (it != state_->tables.end()) return it->second;
   std::string known;
-  for (const auto& [table, _] : tables_) known += (known.empty() ? "" : ", ") + table;
+  for (const auto& [table, _] : state_->tables) known += (known.empty() ? "" : ", ") + table;
   return Status::KeyError("no table named '", name, "'; registered tables: ",
                           known.empty() ? "(none)" : known);
 }
 
 bool SessionContext::HasTable(const std::string& name) const {
-  std::lock_guard lock(mutex_);
-  return tables_.count(name) > 0;
+  std::lock_guard lock(state_->mutex);
+  return state_->tables.count(name) > 0;
 }
 
 std::vector<std::string> SessionContext::TableNames() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(state_->mutex);
   std::vector<std::string> names;
-  for (const auto& [name, _] : tables_) names.push_back(name);
+  for (const auto& [name, _] : state_->tables) names.push_back(name);
   return names;
 }
 

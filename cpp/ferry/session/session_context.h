@@ -11,6 +11,7 @@
 #include "ferry/exec/tables.h"
 #include "ferry/function/registry.h"
 #include "ferry/plan/table_provider.h"
+#include "ferry/serde/extension_codec.h"
 
 namespace ferry {
 
@@ -21,17 +22,31 @@ struct SessionConfig {
   int target_partitions = 0;
 };
 
-/// A session: configuration, named tables and callable functions.
+/// A session: configuration, named tables, callable functions, and the
+/// codec its expressions and plans travel with.
 ///
 /// Thread-safe. DataFrames hold a shared_ptr to the session they came from.
 class SessionContext : public std::enable_shared_from_this<SessionContext> {
  public:
-  static std::shared_ptr<SessionContext> Make(SessionConfig config = {});
+  static std::shared_ptr<SessionContext> Make(
+      SessionConfig config = {}, std::shared_ptr<const ExtensionCodec> codec = ByNameCodec());
 
-  const SessionConfig& config() const { return config_; }
+  /// A session sharing this one's tables, functions and configuration (a
+  /// registration in either shows in both) but using `codec`. This one is
+  /// left untouched.
+  std::shared_ptr<SessionContext> WithCodec(std::shared_ptr<const ExtensionCodec> codec) const;
+
+  const SessionConfig& config() const { return state_->config; }
   int target_partitions() const;
-  FunctionRegistry& functions() { return *functions_; }
-  const FunctionRegistry& functions() const { return *functions_; }
+  FunctionRegistry& functions() { return *state_->functions; }
+  const FunctionRegistry& functions() const { return *state_->functions; }
+  const std::shared_ptr<const ExtensionCodec>& codec() const { return codec_; }
+
+  /// Wire format v1 bytes of `expr`, functions defined by this session's codec.
+  Result<std::string> EncodeExpr(const Expr& expr) const;
+  /// An expression from bytes, its functions resolved by this session's
+  /// codec, then by name among its functions.
+  Result<Expr> DecodeExpr(std::string_view bytes) const;
 
   /// Registers (or replaces) a table under `name`.
   Status RegisterTable(const std::string& name, std::shared_ptr<const TableProvider> table);
@@ -48,12 +63,17 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   Result<DataFrame> ReadCsv(const std::string& path, const CsvOptions& options);
 
  private:
-  explicit SessionContext(SessionConfig config);
+  struct State {
+    SessionConfig config;
+    std::shared_ptr<FunctionRegistry> functions;
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const TableProvider>> tables;
+  };
+  SessionContext(std::shared_ptr<State> state, std::shared_ptr<const ExtensionCodec> codec)
+      : state_(std::move(state)), codec_(std::move(codec)) {}
 
-  SessionConfig config_;
-  std::shared_ptr<FunctionRegistry> functions_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const TableProvider>> tables_;
+  std::shared_ptr<State> state_;
+  std::shared_ptr<const ExtensionCodec> codec_;
 };
 
 }  // namespace ferry

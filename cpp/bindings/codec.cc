@@ -1,0 +1,199 @@
+#include "codec.h"
+
+#include <functional>
+#include <list>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "arrow_interop.h"
+#include "errors.h"
+#include "ferry/serde/inline_frame.h"
+#include "udf.h"
+
+namespace ferry::bindings {
+namespace {
+
+// Decoded UDFs by payload, so a process unpickles each distinct payload
+// once. Bounded (least recently used goes first); entries compare the full
+// payload, the digest only picks the bucket.
+class DecodedUdfCache {
+ public:
+  static DecodedUdfCache& Instance() {
+    // Never destroyed: entries hold Python objects that must not be freed
+    // after the interpreter is gone.
+    static auto* cache = new DecodedUdfCache();
+    return *cache;
+  }
+
+  std::shared_ptr<const ScalarFunction> Find(std::string_view payload) {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(Digest(payload));
+    if (it == index_.end() || it->second->payload != payload) return nullptr;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return it->second->func;
+  }
+
+  void Insert(std::string_view payload, std::shared_ptr<const ScalarFunction> func) {
+    std::lock_guard lock(mutex_);
+    size_t digest = Digest(payload);
+    if (auto it = index_.find(digest); it != index_.end()) {
+      entries_.erase(it->second);
+      index_.erase(it);
+    }
+    entries_.push_front({std::string(payload), digest, std::move(func)});
+    index_[digest] = entries_.begin();
+    if (entries_.size() > kCapacity) {
+      index_.erase(entries_.back().digest);
+      entries_.pop_back();
+    }
+  }
+
+ private:
+  static constexpr size_t kCapacity = 256;
+  static size_t Digest(std::string_view payload) { return std::hash<std::string_view>{}(payload); }
+
+  struct Entry {
+    std::string payload;
+    size_t digest;
+    std::shared_ptr<const ScalarFunction> func;
+  };
+  std::mutex mutex_;
+  std::list<Entry> entries_;
+  std::unordered_map<size_t, std::list<Entry>::iterator> index_;
+};
+
+nb::object InlineModule() {
+  // Imported on first use: a strict session never loads cloudpickle.
+  return nb::module_::import_("ferry._inline");
+}
+
+class PythonCodec final : public ExtensionCodec {
+ public:
+  PythonCodec(bool inlining, int64_t warn_bytes) : inlining_(inlining), warn_bytes_(warn_bytes) {}
+
+  bool inlining() const { return inlining_; }
+  int64_t warn_bytes() const { return warn_bytes_; }
+
+  Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
+    const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
+    if (udf == nullptr || !inlining_) return ByNameCodec()->EncodeScalar(func);
+    nb::gil_scoped_acquire gil;
+    try {
+      nb::list inputs;
+      for (const auto& type : udf->input_types()) inputs.append(ExportType(type));
+      nb::object payload = InlineModule().attr("dump_udf")(
+          nb::str(udf->name().c_str()), udf->func(), inputs, ExportType(udf->return_type()),
+          nb::str(VolatilityName(udf->volatility())));
+      nb::bytes bytes = nb::cast<nb::bytes>(payload);
+      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
+      FERRY_RETURN_NOT_OK(WarnIfLarge(udf->name(), view.size()));
+      return MakeInlineFrame(FrameFamily::kScalar, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
+  }
+
+  Result<std::optional<std::string>> EncodeAggregate(const AggregateFunction& func) const override {
+    return ByNameCodec()->EncodeAggregate(func);
+  }
+
+  Result<std::shared_ptr<const ScalarFunction>> DecodeScalar(
+      const std::string& name, std::string_view definition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseInlineFrame(definition));
+    if (!frame) return ByNameCodec()->DecodeScalar(name, definition);
+    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kScalar));
+    if (auto cached = DecodedUdfCache::Instance().Find(frame->payload)) return cached;
+    nb::gil_scoped_acquire gil;
+    std::shared_ptr<const ScalarFunction> func;
+    try {
+      nb::bytes payload(frame->payload.data(), frame->payload.size());
+      nb::tuple record = nb::cast<nb::tuple>(InlineModule().attr("load_udf")(nb::str(name.c_str()), payload));
+      std::vector<std::shared_ptr<arrow::DataType>> inputs;
+      for (nb::handle type : nb::cast<nb::list>(record[2])) inputs.push_back(ImportType(type));
+      auto volatility = VolatilityFromName(std::string(nb::str(record[4]).c_str()));
+      if (!volatility.ok()) return volatility.status();
+      func = std::make_shared<PyScalarUdf>(std::string(nb::str(record[0]).c_str()),
+                                           nb::borrow(record[1]), std::move(inputs),
+                                           ImportType(record[3]), *volatility);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
+    DecodedUdfCache::Instance().Insert(frame->payload, func);
+    return func;
+  }
+
+  Result<std::shared_ptr<const AggregateFunction>> DecodeAggregate(
+      const std::string& name, std::string_view definition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseInlineFrame(definition));
+    if (!frame) return ByNameCodec()->DecodeAggregate(name, definition);
+    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kAggregate));
+    return Status::NotImplemented("inline ", FrameFamilyDescription(frame->family), " '", name,
+                                  "' cannot be decoded by this build yet");
+  }
+
+ private:
+  // The checks that need no unpickling, in the documented order.
+  Status CheckUsable(const InlineFrame& frame, const std::string& name, FrameFamily expected) const {
+    if (!inlining_) {
+      return Status::UnknownError("Python UDF inlining is disabled in this session: refusing the "
+                                  "inline ", FrameFamilyDescription(frame.family), " '", name,
+                                  "' without unpickling it; register '", name,
+                                  "' in this session and have the sender encode it by name, or "
+                                  "decode with a session that has inlining enabled");
+    }
+    if (frame.family != expected) {
+      return Status::Invalid("function '", name, "' carries an inline ",
+                             FrameFamilyDescription(frame.family), " frame where a ",
+                             FrameFamilyDescription(expected), " was expected");
+    }
+    FERRY_RETURN_NOT_OK(CheckFrameVersion(frame, name));
+    if (frame.py_major != PY_MAJOR_VERSION || frame.py_minor != PY_MINOR_VERSION) {
+      return Status::Invalid("inline Python UDF '", name, "' was pickled by Python ",
+                             static_cast<int>(frame.py_major), ".", static_cast<int>(frame.py_minor),
+                             " but this is Python ", PY_MAJOR_VERSION, ".", PY_MINOR_VERSION,
+                             "; cloudpickle payloads are not portable across Python minor versions");
+    }
+    return Status::OK();
+  }
+
+  Status WarnIfLarge(const std::string& name, size_t size) const {
+    if (static_cast<int64_t>(size) <= warn_bytes_) return Status::OK();
+    {
+      std::lock_guard lock(warned_mutex_);
+      if (!warned_.insert(name).second) return Status::OK();
+    }
+    std::string message = "inline Python UDF '" + name + "' pickles to " + std::to_string(size) +
+                          " bytes (warning threshold " + std::to_string(warn_bytes_) +
+                          "); large closures travel with every expression";
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) {
+      nb::python_error error;
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
+    return Status::OK();
+  }
+
+  bool inlining_;
+  int64_t warn_bytes_;
+  mutable std::mutex warned_mutex_;
+  mutable std::set<std::string> warned_;
+};
+
+}  // namespace
+
+std::shared_ptr<const ExtensionCodec> MakePythonCodec(bool inlining, int64_t warn_bytes) {
+  return std::make_shared<const PythonCodec>(inlining, warn_bytes);
+}
+
+bool InliningEnabled(const ExtensionCodec& codec) {
+  const auto* python = dynamic_cast<const PythonCodec*>(&codec);
+  return python != nullptr && python->inlining();
+}
+
+int64_t InlineWarnBytes(const ExtensionCodec& codec) {
+  const auto* python = dynamic_cast<const PythonCodec*>(&codec);
+  return python ? python->warn_bytes() : kDefaultInlineWarnBytes;
+}
+
+}  // namespace ferry::bindings

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nanobind/nanobind.h>
+
+#include "ferry/function/scalar_function.h"
+
+namespace ferry::bindings {
+
+namespace nb = nanobind;
+
+/// A scalar UDF backed by a Python callable. Invoke takes the GIL, hands
+/// the arguments over as pyarrow arrays (zero-copy) and takes the result
+/// back the same way; the engine checks its type and length.
+class PyScalarUdf final : public ScalarUdf {
+ public:
+  PyScalarUdf(std::string name, nb::object func, std::vector<std::shared_ptr<arrow::DataType>> inputs,
+              std::shared_ptr<arrow::DataType> output, Volatility volatility)
+      : ScalarUdf(std::move(name), std::move(inputs), std::move(output), volatility),
+        func_(func.release().ptr()) {}
+
+  ~PyScalarUdf() override {
+    // The last reference may drop on an engine thread without the GIL.
+    if (!Py_IsInitialized()) return;
+    nb::gil_scoped_acquire gil;
+    Py_XDECREF(func_);
+  }
+
+  nb::object func() const { return nb::borrow(func_); }
+
+  Result<std::shared_ptr<arrow::Array>> Invoke(const std::vector<std::shared_ptr<arrow::Array>>& args,
+                                               int64_t num_rows) const override;
+
+ private:
+  PyObject* func_;
+};
+
+}  // namespace ferry::bindings

@@ -1,0 +1,99 @@
+"""Pickling of inline Python UDFs (called by the native codec only).
+
+The payload inside an inline frame is ``pickle((cloudpickle_version, blob))``
+where ``blob = cloudpickle((name, func, input_schema, return_field,
+volatility))`` and the schema and field are Arrow IPC bytes. The outer layer
+holds only a str and bytes, read with an unpickler that resolves no globals,
+so a failing payload can still report the sender's cloudpickle version.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import types
+from typing import Any
+
+import cloudpickle
+import pyarrow as pa
+
+from ferry.errors import FerryValueError
+
+
+class _NoGlobals(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"unexpected global {module}.{name} in a frame header")
+
+
+def _offending_part(func: Any) -> str | None:
+    """Names the first part of ``func`` cloudpickle cannot pickle."""
+    code = getattr(func, "__code__", None)
+    closure = getattr(func, "__closure__", None) or ()
+    if code is not None:
+        for var, cell in zip(code.co_freevars, closure):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            try:
+                cloudpickle.dumps(value)
+            except Exception:
+                return f"its closure variable {var!r} (a {type(value).__name__})"
+        func_globals = getattr(func, "__globals__", {})
+        for name in code.co_names:
+            if name in func_globals and not isinstance(func_globals[name], types.ModuleType):
+                try:
+                    cloudpickle.dumps(func_globals[name])
+                except Exception:
+                    return f"the global {name!r} it uses (a {type(func_globals[name]).__name__})"
+    return None
+
+
+def dump_udf(name: str, func: Any, input_types: list[pa.DataType], return_type: pa.DataType,
+             volatility: str) -> bytes:
+    """The payload of an inline scalar UDF frame."""
+    input_schema = pa.schema([pa.field(f"arg{i}", t) for i, t in enumerate(input_types)])
+    return_field = pa.schema([pa.field("return", return_type)])
+    record = (name, func, input_schema.serialize().to_pybytes(),
+              return_field.serialize().to_pybytes(), volatility)
+    try:
+        blob = cloudpickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as e:
+        part = _offending_part(func)
+        where = f": {part} cannot be pickled" if part else ""
+        raise FerryValueError(
+            f"cannot ship Python UDF {name!r} inline{where} ({type(e).__name__}: {e}); "
+            "remove it from the function, or register the UDF on the workers and "
+            "disable inlining on the sender"
+        ) from e
+    return pickle.dumps((cloudpickle.__version__, blob), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_udf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.DataType],
+                                                          pa.DataType, str]:
+    """(name, func, input types, return type, volatility) from a payload."""
+    try:
+        header = _NoGlobals(io.BytesIO(payload)).load()
+        sender_version, blob = header
+        if not isinstance(sender_version, str) or not isinstance(blob, bytes):
+            raise TypeError("unexpected header layout")
+    except Exception as e:
+        raise FerryValueError(
+            f"malformed inline UDF payload for {expected_name!r}: {e}") from e
+    try:
+        name, func, input_schema, return_field, volatility = cloudpickle.loads(blob)
+    except ModuleNotFoundError as e:
+        raise FerryValueError(
+            f"Python UDF {expected_name!r} needs module {e.name!r}, which is not importable "
+            f"here; install it on this worker, or ship it by value from the sender with "
+            f"ferry.ipc.ship_module_by_value({e.name})"
+        ) from e
+    except Exception as e:
+        raise FerryValueError(
+            f"cannot unpickle Python UDF {expected_name!r} ({type(e).__name__}: {e}); it was "
+            f"pickled with cloudpickle {sender_version}, this process has cloudpickle "
+            f"{cloudpickle.__version__}"
+        ) from e
+    inputs = pa.ipc.read_schema(pa.py_buffer(input_schema))
+    output = pa.ipc.read_schema(pa.py_buffer(return_field))
+    return name, func, list(inputs.types), output.field(0).type, volatility
