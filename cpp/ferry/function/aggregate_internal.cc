@@ -63,16 +63,35 @@ Result<std::shared_ptr<arrow::Buffer>> PackBools(const std::vector<uint8_t>& fla
   return bitmap;
 }
 
-Result<ArrayPtr> GroupIntoLists(const TypePtr& list_type, const ArrayPtr& values,
-                                const std::vector<uint32_t>& groups, uint32_t num_groups,
-                                bool empty_is_null) {
-  // A stable counting sort by group: offsets come from the counts, and the
-  // permutation gathers each group's elements in their original order.
+std::vector<int32_t> GroupOffsets(const std::vector<uint32_t>& groups, uint32_t num_groups) {
   std::vector<int32_t> offsets(static_cast<size_t>(num_groups) + 1, 0);
   for (uint32_t group : groups) {
     if (group != kNoGroup) ++offsets[group + 1];
   }
   for (uint32_t g = 0; g < num_groups; ++g) offsets[g + 1] += offsets[g];
+  return offsets;
+}
+
+Result<ArrayPtr> MakeLists(const TypePtr& list_type, std::vector<int32_t> offsets,
+                           ArrayPtr values, bool empty_is_null) {
+  const auto num_groups = static_cast<int64_t>(offsets.size()) - 1;
+  std::shared_ptr<arrow::Buffer> bitmap;
+  int64_t null_count = 0;
+  if (empty_is_null) {
+    std::vector<uint8_t> nonempty(num_groups);
+    for (int64_t g = 0; g < num_groups; ++g) nonempty[g] = offsets[g + 1] != offsets[g];
+    FERRY_ASSIGN_OR_RAISE(bitmap, BitmapFromFlags(nonempty, &null_count));
+  }
+  return std::make_shared<arrow::ListArray>(list_type, num_groups,
+                                            arrow::Buffer::FromVector(std::move(offsets)),
+                                            std::move(values), std::move(bitmap), null_count);
+}
+
+Result<ArrayPtr> GroupIntoLists(const TypePtr& list_type, const ArrayPtr& values,
+                                const std::vector<uint32_t>& groups, uint32_t num_groups,
+                                bool empty_is_null) {
+  // The permutation gathers each group's elements in their original order.
+  std::vector<int32_t> offsets = GroupOffsets(groups, num_groups);
   std::vector<int64_t> indices(static_cast<size_t>(offsets[num_groups]));
   std::vector<int32_t> cursor(offsets.begin(), offsets.end() - 1);
   bool identity = indices.size() == groups.size();
@@ -82,7 +101,6 @@ Result<ArrayPtr> GroupIntoLists(const TypePtr& list_type, const ArrayPtr& values
     indices[slot] = static_cast<int64_t>(e);
     identity &= slot == static_cast<int32_t>(e);
   }
-
   ArrayPtr gathered = values;
   if (!identity) {
     const auto num_indices = static_cast<int64_t>(indices.size());
@@ -91,17 +109,7 @@ Result<ArrayPtr> GroupIntoLists(const TypePtr& list_type, const ArrayPtr& values
     FERRY_ASSIGN_OR_RAISE(arrow::Datum taken, arrow::compute::Take(values, index_array));
     gathered = taken.make_array();
   }
-
-  std::shared_ptr<arrow::Buffer> bitmap;
-  int64_t null_count = 0;
-  if (empty_is_null) {
-    std::vector<uint8_t> nonempty(num_groups);
-    for (uint32_t g = 0; g < num_groups; ++g) nonempty[g] = offsets[g + 1] != offsets[g];
-    FERRY_ASSIGN_OR_RAISE(bitmap, BitmapFromFlags(nonempty, &null_count));
-  }
-  return std::make_shared<arrow::ListArray>(list_type, num_groups,
-                                            arrow::Buffer::FromVector(std::move(offsets)),
-                                            std::move(gathered), std::move(bitmap), null_count);
+  return MakeLists(list_type, std::move(offsets), std::move(gathered), empty_is_null);
 }
 
 }  // namespace aggregate_internal

@@ -145,6 +145,15 @@ Result<ArrayPtr> MakeFixedWidthArray(const TypePtr& type, const std::vector<CTyp
 /// Marks an element that GroupIntoLists should drop.
 inline constexpr uint32_t kNoGroup = UINT32_MAX;
 
+/// Slots of a stable counting sort by group: group g's elements go to
+/// [offsets[g], offsets[g + 1]); kNoGroup elements are left out.
+std::vector<int32_t> GroupOffsets(const std::vector<uint32_t>& groups, uint32_t num_groups);
+
+/// A list<T> array over `values`, already in group order, cut at
+/// `offsets`; empty lists become null when `empty_is_null`.
+Result<ArrayPtr> MakeLists(const TypePtr& list_type, std::vector<int32_t> offsets,
+                           ArrayPtr values, bool empty_is_null);
+
 /// Gathers `values` into one list per group, element e going to group
 /// groups[e] (values->length() entries), keeping element order within each
 /// group. Groups with no elements get null when `empty_is_null`, else [].
