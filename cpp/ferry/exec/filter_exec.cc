@@ -7,24 +7,43 @@ namespace {
 
 class FilterExec final : public ExecutionPlan {
  public:
-  FilterExec(ExecPtr input, PhysicalExprPtr predicate)
-      : input_(std::move(input)), predicate_(std::move(predicate)) {}
+  FilterExec(ExecPtr input, PhysicalExprPtr predicate, std::optional<std::vector<int>> keep)
+      : input_(std::move(input)), predicate_(std::move(predicate)), keep_(std::move(keep)) {
+    schema_ = input_->schema();
+    if (keep_) {
+      arrow::FieldVector fields;
+      for (int i : *keep_) fields.push_back(schema_->field(i));
+      schema_ = arrow::schema(std::move(fields));
+    }
+  }
 
-  const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return input_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {input_}; }
-  std::string Describe() const override { return "FilterExec: " + predicate_->ToString(); }
+  std::string Describe() const override {
+    std::string out = "FilterExec: " + predicate_->ToString();
+    if (keep_) {
+      out += ", projection=[";
+      for (int i = 0; i < schema_->num_fields(); ++i) out += (i ? ", " : "") + schema_->field(i)->name();
+      out += "]";
+    }
+    return out;
+  }
 
   Result<StreamPtr> Execute(int partition) const override {
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
     return MakeMapStream(std::move(input), [this](const BatchPtr& batch) -> Result<BatchPtr> {
       FERRY_ASSIGN_OR_RAISE(auto mask, predicate_->Evaluate(*batch));
+      BatchPtr kept = batch;
+      if (keep_) {
+        FERRY_ASSIGN_OR_RAISE(kept, batch->SelectColumns(*keep_));
+      }
       if (mask.is_scalar()) {
-        const auto& keep = static_cast<const arrow::BooleanScalar&>(*mask.scalar());
-        return keep.is_valid && keep.value ? batch : nullptr;
+        const auto& pass = static_cast<const arrow::BooleanScalar&>(*mask.scalar());
+        return pass.is_valid && pass.value ? kept : nullptr;
       }
       // NULL counts as false, as in SQL WHERE.
-      FERRY_ASSIGN_OR_RAISE(auto filtered, arrow::compute::Filter(batch, mask));
+      FERRY_ASSIGN_OR_RAISE(auto filtered, arrow::compute::Filter(kept, mask));
       auto out = filtered.record_batch();
       return out->num_rows() > 0 ? out : nullptr;
     });
@@ -33,12 +52,15 @@ class FilterExec final : public ExecutionPlan {
  private:
   ExecPtr input_;
   PhysicalExprPtr predicate_;
+  std::optional<std::vector<int>> keep_;
+  std::shared_ptr<arrow::Schema> schema_;
 };
 
 }  // namespace
 
-ExecPtr MakeFilterExec(ExecPtr input, PhysicalExprPtr predicate) {
-  return std::make_shared<FilterExec>(std::move(input), std::move(predicate));
+ExecPtr MakeFilterExec(ExecPtr input, PhysicalExprPtr predicate,
+                       std::optional<std::vector<int>> keep) {
+  return std::make_shared<FilterExec>(std::move(input), std::move(predicate), std::move(keep));
 }
 
 }  // namespace ferry

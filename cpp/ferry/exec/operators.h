@@ -15,7 +15,11 @@ namespace ferry {
 
 ExecPtr MakeProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
                            std::shared_ptr<arrow::Schema> schema);
-ExecPtr MakeFilterExec(ExecPtr input, PhysicalExprPtr predicate);
+/// Keeps rows where `predicate` holds; with `keep`, outputs only those
+/// columns, so columns the predicate needs but nothing above reads are
+/// never filtered.
+ExecPtr MakeFilterExec(ExecPtr input, PhysicalExprPtr predicate,
+                       std::optional<std::vector<int>> keep = std::nullopt);
 
 /// One aggregate of a hash aggregation, bound to the aggregation's input.
 struct AggregateSpec {

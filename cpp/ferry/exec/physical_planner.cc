@@ -1,5 +1,7 @@
 #include "ferry/exec/physical_planner.h"
 
+#include <set>
+
 #include "ferry/exec/operators.h"
 #include "ferry/function/bind.h"
 
@@ -67,6 +69,9 @@ class Planner {
               return ExecPtr(std::move(scan));
             },
             [&](const ProjectionNode& n) -> Result<ExecPtr> {
+              if (const auto* filter = n.input->As<FilterNode>()) {
+                return PlanProjectedFilter(n, *filter, plan.schema);
+              }
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
               FERRY_ASSIGN_OR_RAISE(auto exprs, BindAll(n.exprs, *input->schema()));
               return MakeProjectionExec(std::move(input), std::move(exprs), plan.schema);
@@ -130,6 +135,26 @@ class Planner {
   }
 
  private:
+  // A projection over a filter: the filter emits only the columns the
+  // projection reads, so the rest are never copied by the filter.
+  Result<ExecPtr> PlanProjectedFilter(const ProjectionNode& projection, const FilterNode& filter,
+                                      const std::shared_ptr<arrow::Schema>& schema) {
+    FERRY_ASSIGN_OR_RAISE(auto input, Plan(*filter.input));
+    FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(filter.predicate, *input->schema()));
+    std::set<std::string> used;
+    for (const auto& expr : projection.exprs) CollectColumnNames(expr, &used);
+    std::vector<int> keep;
+    const auto& fields = input->schema()->fields();
+    for (int i = 0; i < static_cast<int>(fields.size()); ++i) {
+      if (used.count(fields[i]->name())) keep.push_back(i);
+    }
+    std::optional<std::vector<int>> narrowed;
+    if (!keep.empty() && keep.size() < fields.size()) narrowed = std::move(keep);
+    auto filtered = MakeFilterExec(std::move(input), std::move(predicate), std::move(narrowed));
+    FERRY_ASSIGN_OR_RAISE(auto exprs, BindAll(projection.exprs, *filtered->schema()));
+    return MakeProjectionExec(std::move(filtered), std::move(exprs), schema);
+  }
+
   const PlannerOptions& options_;
 };
 

@@ -328,6 +328,14 @@ std::vector<Expr> Children(const Expr& expr) {
       expr.node().value);
 }
 
+void CollectColumnNames(const Expr& expr, std::set<std::string>* out) {
+  if (const auto* column = expr.As<ColumnNode>()) {
+    out->insert(column->name);
+    if (column->relation) out->insert(*column->relation + "." + column->name);
+  }
+  for (const auto& child : Children(expr)) CollectColumnNames(child, out);
+}
+
 const Expr& Unaliased(const Expr& expr) {
   if (const auto* alias = expr.As<AliasNode>()) return Unaliased(alias->expr);
   return expr;

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -173,6 +174,10 @@ std::string DisplayTypeName(const arrow::DataType& type);
 
 /// The direct sub-expressions of `expr`, in display order.
 std::vector<Expr> Children(const Expr& expr);
+
+/// Adds the names of every column `expr` references to `out` (also as
+/// "relation.name" when qualified).
+void CollectColumnNames(const Expr& expr, std::set<std::string>* out);
 
 /// Strips a top-level alias (and sort wrapper) to the expression beneath.
 const Expr& Unaliased(const Expr& expr);

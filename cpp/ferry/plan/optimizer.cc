@@ -10,17 +10,9 @@ namespace {
 
 using Columns = std::optional<std::set<std::string>>;  // nullopt: all of them
 
-void CollectColumns(const Expr& expr, std::set<std::string>* out) {
-  if (const auto* column = expr.As<ColumnNode>()) {
-    out->insert(column->name);
-    if (column->relation) out->insert(*column->relation + "." + column->name);
-  }
-  for (const auto& child : Children(expr)) CollectColumns(child, out);
-}
-
 Columns Needed(const std::vector<Expr>& exprs, Columns also = std::set<std::string>{}) {
   if (!also) return std::nullopt;
-  for (const auto& expr : exprs) CollectColumns(expr, &*also);
+  for (const auto& expr : exprs) CollectColumnNames(expr, &*also);
   return also;
 }
 
