@@ -1,3 +1,8 @@
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
 import pytest
 
 import ferry
@@ -7,3 +12,61 @@ import ferry
 def ctx() -> ferry.SessionContext:
     """A session with several partitions, so every query runs in parallel."""
     return ferry.SessionContext(ferry.SessionConfig().with_target_partitions(3))
+
+
+@pytest.fixture
+def ctx1() -> ferry.SessionContext:
+    """A single-partition session, for checks that must not depend on parallelism."""
+    return ferry.SessionContext(ferry.SessionConfig().with_target_partitions(1))
+
+
+@pytest.fixture
+def partitioned(ctx):
+    """Builds a DataFrame over ``table`` split into explicit partitions.
+
+    ``parts`` is the number of non-empty partitions; ``empty=True`` adds an
+    empty partition (a zero-row batch) and a partition with no batches at all.
+    """
+
+    def make(table: pa.Table, parts: int = 3, empty: bool = True) -> ferry.DataFrame:
+        n = table.num_rows
+        bounds = [round(i * n / parts) for i in range(parts + 1)]
+        partitions = [
+            table.slice(lo, hi - lo).combine_chunks().to_batches() for lo, hi in zip(bounds, bounds[1:])
+        ]
+        if empty:
+            partitions.insert(1, [pa.RecordBatch.from_pylist([], schema=table.schema)])
+            partitions.append([])
+        return ctx.create_dataframe(partitions, schema=table.schema)
+
+    return make
+
+
+@pytest.fixture
+def run_isolated():
+    """Runs a snippet of Python in a fresh interpreter (for code that may crash).
+
+    Returns the CompletedProcess; the snippet has ``ferry``, ``pa``, ``col``,
+    ``lit`` and ``f`` imported.
+    """
+
+    def run(code: str) -> subprocess.CompletedProcess:
+        prelude = "import pyarrow as pa, ferry\nfrom ferry import col, lit, functions as f\n"
+        return subprocess.run(
+            [sys.executable, "-c", prelude + textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+@pytest.fixture
+def evaluate():
+    """evaluate(df, expr) -> the pyarrow ChunkedArray of ``expr`` over ``df``."""
+
+    def run(df: ferry.DataFrame, expr) -> pa.ChunkedArray:
+        return df.select(expr.alias("r")).to_arrow_table()["r"]
+
+    return run
