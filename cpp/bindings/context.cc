@@ -87,11 +87,11 @@ void RegisterContext(nb::module_& m) {
                                   const std::vector<std::vector<nb::object>>& partitions,
                                   nb::handle schema) {
         ThrowIfError(self->RegisterTable(name, TableFromBatches(partitions, schema)));
-      })
+      }, nb::arg("name"), nb::arg("partitions"), nb::arg("schema").none())
       .def("from_batches", [](ContextPtr self, const std::vector<std::vector<nb::object>>& partitions,
                               nb::handle schema, std::string label) {
         return Unwrap(self->Scan(TableFromBatches(partitions, schema), std::move(label)));
-      })
+      }, nb::arg("partitions"), nb::arg("schema").none(), nb::arg("label"))
       .def("register_parquet", [](ContextPtr self, const std::string& name, const std::string& path) {
         nb::gil_scoped_release release;
         auto table = MakeParquetTable(path);

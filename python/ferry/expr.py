@@ -93,10 +93,11 @@ class Expr:
             buf = bytes(buf)
         if not isinstance(buf, bytes):
             raise TypeError(f"from_bytes expects bytes, got {type(buf).__name__}")
-        return cls(ctx._raw.decode_expr(buf))
+        raw = ctx._raw.decode_expr(buf)
+        return SortExpr(raw) if raw.kind() == "Sort" else Expr(raw)
 
     def __reduce__(self) -> tuple:
-        return (_from_pickled, (self.to_bytes(),))
+        return (Expr.from_bytes, (self.to_bytes(),))
 
     def canonical_name(self) -> str:
         """The expression's unambiguous display, as in plans and errors."""
@@ -246,11 +247,6 @@ class Expr:
             SortExpr(a DESC NULLS LAST)
         """
         return SortExpr(self._raw.sort(ascending, nulls_first))
-
-
-def _from_pickled(buf: bytes) -> Expr:
-    expr = Expr.from_bytes(buf)
-    return SortExpr(expr._raw) if expr.variant_name() == "Sort" else expr
 
 
 class SortExpr(Expr):

@@ -69,8 +69,6 @@ def test_drop(df):
         df.drop("zz")
 
 
-@pytest.mark.xfail(reason="BUG: running a zero-column projection (select() / dropping every column) segfaults",
-                   strict=True)
 @pytest.mark.parametrize(
     "code, ok_output",
     [
@@ -252,15 +250,11 @@ def test_explicit_partitions_are_kept(ctx):
     assert df.count() == 3
 
 
-@pytest.mark.xfail(reason="BUG: create_dataframe/register_record_batches without schema= reject None (nanobind)",
-                   strict=True)
 def test_create_dataframe_without_schema(ctx):
     batch = pa.record_batch({"v": [1, 2]})
     assert ctx.create_dataframe([[batch], [batch]]).to_pydict() == {"v": [1, 2, 1, 2]}
 
 
-@pytest.mark.xfail(reason="BUG: register_record_batches always fails: it passes schema None to the binding",
-                   strict=True)
 def test_register_record_batches(ctx):
     ctx.register_record_batches("rb", [[pa.record_batch({"v": [1, 2]})], []])
     assert ctx.table("rb").to_pydict() == {"v": [1, 2]}

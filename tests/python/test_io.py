@@ -219,8 +219,6 @@ def test_polars_input_and_output(ctx):
     assert out.to_dict(as_series=False) == {"a": [1, None]}
 
 
-@pytest.mark.xfail(reason="BUG: string_view columns (polars strings) fail in filter/sort (no array_take kernel)",
-                   strict=True)
 @pytest.mark.parametrize("op", ["filter", "sort"])
 def test_string_view_columns_can_be_filtered_and_sorted(ctx, op):
     t = pa.table({"a": [3, 1, 2], "s": pa.array(["x", "y", None], pa.string_view())})
@@ -231,7 +229,6 @@ def test_string_view_columns_can_be_filtered_and_sorted(ctx, op):
         assert df.sort("a").to_pydict() == {"a": [1, 2, 3], "s": ["y", None, "x"]}
 
 
-@pytest.mark.xfail(reason="BUG: filtering a polars DataFrame with a string column fails (string_view)", strict=True)
 def test_polars_strings_can_be_filtered(ctx):
     pl = pytest.importorskip("polars")
     frame = pl.DataFrame({"a": [1, None, 3], "s": ["x", "y", None]})

@@ -22,7 +22,6 @@ def test_in_list(df, evaluate):
     assert evaluate(df, f.in_list(col("a"), [2], negated=True)).to_pylist() == [True, False, None, True, True]
 
 
-@pytest.mark.xfail(reason="BUG: float IN-list items are truncated to the int column type (4 IN (4.5) is true)", strict=True)
 def test_in_list_float_items_on_int_column_are_not_truncated(df, evaluate):
     # must agree with col("a") == 4.5, which correctly compares as float
     assert evaluate(df, col("a") == 4.5).to_pylist() == [False, False, None, False, False]

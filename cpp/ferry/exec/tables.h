@@ -11,6 +11,9 @@ namespace ferry {
 
 /// Record batches held in memory, already split into partitions.
 /// Fails with Invalid when a batch's schema differs from `schema`.
+/// Arrow 26's selection kernels (filter, take) lack the view layouts, so
+/// string_view/binary_view columns (polars' strings) are cast to utf8 and
+/// binary here, once; every other column is borrowed as is.
 Result<std::shared_ptr<const TableProvider>> MakeMemoryTable(std::shared_ptr<arrow::Schema> schema,
                                                              std::vector<BatchVector> partitions);
 

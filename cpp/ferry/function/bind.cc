@@ -201,11 +201,14 @@ class Binder {
     auto display = expr.ToString();
     FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
     std::vector<PhysicalExprPtr> items;
+    // The hash lookup needs items of exactly the value's type; anything
+    // else (4 IN (4.5)) compares through Arrow's usual coercion instead.
     bool all_constant = true;
     for (const auto& item : n.list) {
       FERRY_ASSIGN_OR_RAISE(auto bound, Bind(item));
       FERRY_ASSIGN_OR_RAISE(bound, CoerceLiteralTo(bound, value, display));
-      all_constant = all_constant && bound->constant() != nullptr;
+      all_constant = all_constant && bound->constant() != nullptr &&
+                     bound->type()->Equals(*value->type());
       items.push_back(std::move(bound));
     }
     if (items.empty()) return Status::Invalid(display, " has an empty list");
@@ -214,19 +217,7 @@ class Binder {
       // One hash lookup per row instead of a chain of comparisons.
       std::unique_ptr<arrow::ArrayBuilder> builder;
       FERRY_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), value->type(), &builder));
-      for (const auto& item : items) {
-        auto scalar = item->constant();
-        if (!scalar->type->Equals(*value->type())) {
-          auto cast = scalar->CastTo(value->type());
-          if (!cast.ok()) {
-            return Status::TypeError("IN list item ", item->ToString(), " of ", display,
-                                     " cannot be compared with ",
-                                     DisplayTypeName(*value->type()));
-          }
-          scalar = *cast;
-        }
-        FERRY_RETURN_NOT_OK(builder->AppendScalar(*scalar));
-      }
+      for (const auto& item : items) FERRY_RETURN_NOT_OK(builder->AppendScalar(*item->constant()));
       FERRY_ASSIGN_OR_RAISE(auto value_set, builder->Finish());
       auto options = std::make_shared<cp::SetLookupOptions>(
           value_set, cp::SetLookupOptions::INCONCLUSIVE);

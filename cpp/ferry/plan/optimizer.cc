@@ -48,7 +48,7 @@ Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
             for (const auto& expr : n.exprs) {
               if (!required || required->count(expr.SchemaName())) exprs.push_back(expr);
             }
-            if (exprs.empty()) exprs.push_back(n.exprs.front());
+            if (exprs.empty() && !n.exprs.empty()) exprs.push_back(n.exprs.front());
             FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(exprs)));
             return plan::Project(input, std::move(exprs));
           },

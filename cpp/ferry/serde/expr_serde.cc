@@ -52,8 +52,9 @@ Result<std::string> EncodeType(const std::shared_ptr<arrow::DataType>& type) {
 // buffer by the input, and ValidateFull rejects inconsistent arrays.
 Result<std::pair<std::shared_ptr<arrow::Schema>, std::shared_ptr<arrow::RecordBatch>>> ReadIpc(
     const std::string& bytes, const char* what) {
-  auto buffer = std::make_shared<arrow::Buffer>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                bytes.size());
+  // Owned copy: decoded values (list children, strings) borrow from it and
+  // outlive the protobuf message the bytes came in.
+  auto buffer = arrow::Buffer::FromString(bytes);
   auto input = std::make_shared<arrow::io::BufferReader>(buffer);
   auto reader = arrow::ipc::RecordBatchStreamReader::Open(input);
   if (!reader.ok()) return Status::Invalid("malformed ", what, ": ", reader.status().message());
