@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ferry/exec/physical_planner.h"
+#include "ferry/function/registry.h"
 #include "ferry/plan/builder.h"
 #include "ferry/plan/optimizer.h"
 #include "ferry/session/session_context.h"
@@ -100,10 +101,14 @@ Result<std::vector<BatchVector>> DataFrame::CollectPartitioned() const {
 }
 
 Result<int64_t> DataFrame::Count() const {
-  FERRY_ASSIGN_OR_RAISE(auto batches, Collect());
-  int64_t rows = 0;
-  for (const auto& batch : batches) rows += batch->num_rows();
-  return rows;
+  // count(*) lets pushdown read a single column instead of every one.
+  FERRY_ASSIGN_OR_RAISE(auto count, BuiltinFunctions().GetAggregate("count"));
+  FERRY_ASSIGN_OR_RAISE(auto counted, Aggregate({}, {AggregateCall(count, "count", {})}));
+  FERRY_ASSIGN_OR_RAISE(auto batches, counted.Collect());
+  if (batches.size() != 1 || batches[0]->num_rows() != 1) {
+    return Status::UnknownError("count(*) did not produce exactly one row");
+  }
+  return static_cast<const arrow::Int64Array&>(*batches[0]->column(0)).Value(0);
 }
 
 Result<std::string> DataFrame::Explain() const {
