@@ -5,7 +5,10 @@
 namespace ferry {
 namespace {
 constexpr const char* kMagic = "ferry";
-}
+
+// What users call each kind in messages ("not a ferry expression").
+std::string Noun(const std::string& kind) { return kind == "expr" ? "expression" : kind; }
+}  // namespace
 
 Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
   ferry::v1::Envelope envelope;
@@ -19,19 +22,19 @@ Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
 }
 
 Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
-  if (bytes.empty()) return Status::Invalid("not a ferry ", expected_kind, ": empty bytes");
+  if (bytes.empty()) return Status::Invalid("not a ferry ", Noun(expected_kind), ": empty bytes");
   ferry::v1::Envelope envelope;
   if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       envelope.magic() != kMagic) {
-    return Status::Invalid("not a ferry ", expected_kind);
+    return Status::Invalid("not a ferry ", Noun(expected_kind));
   }
   if (envelope.wire_version() != kWireVersion) {
     return Status::Invalid("wire version ", envelope.wire_version(), "; this build reads ",
                            kWireVersion, "..", kWireVersion);
   }
   if (envelope.kind() != expected_kind) {
-    return Status::Invalid("these bytes hold a ferry ", envelope.kind(), ", not a ",
-                           expected_kind);
+    return Status::Invalid("these bytes hold a ferry ", Noun(envelope.kind()), ", not a ferry ",
+                           Noun(expected_kind));
   }
   return Envelope{envelope.kind(), std::move(*envelope.mutable_payload())};
 }

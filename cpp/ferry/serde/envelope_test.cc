@@ -13,8 +13,8 @@ TEST(EnvelopeTest, RoundTrips) {
 }
 
 TEST(EnvelopeTest, RejectsEmptyForeignAndTruncatedBytes) {
-  EXPECT_EQ(UnwrapEnvelope("", "expr").status().message(), "not a ferry expr: empty bytes");
-  EXPECT_EQ(UnwrapEnvelope("hello world", "expr").status().message(), "not a ferry expr");
+  EXPECT_EQ(UnwrapEnvelope("", "expr").status().message(), "not a ferry expression: empty bytes");
+  EXPECT_EQ(UnwrapEnvelope("hello world", "expr").status().message(), "not a ferry expression");
   auto bytes = WrapEnvelope("expr", "payload").ValueOrDie();
   for (size_t cut = 1; cut < bytes.size(); ++cut) {
     auto result = UnwrapEnvelope(std::string_view(bytes).substr(0, cut), "expr");
@@ -25,7 +25,7 @@ TEST(EnvelopeTest, RejectsEmptyForeignAndTruncatedBytes) {
 TEST(EnvelopeTest, RejectsOtherKindsAndVersions) {
   auto plan = WrapEnvelope("plan", "x").ValueOrDie();
   EXPECT_EQ(UnwrapEnvelope(plan, "expr").status().message(),
-            "these bytes hold a ferry plan, not a expr");
+            "these bytes hold a ferry plan, not a ferry expression");
 }
 
 }  // namespace

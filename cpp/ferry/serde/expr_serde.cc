@@ -498,9 +498,9 @@ Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
   // expression is two messages deep on the wire).
   input.SetRecursionLimit(2 * limits.max_depth + 8);
   if (!message.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
-    return Status::Invalid("not a ferry expr: the payload is malformed or too deeply nested");
+    return Status::Invalid("not a ferry expression: the payload is malformed or too deeply nested");
   }
-  if (!message.has_root()) return Status::Invalid("not a ferry expr: no root expression");
+  if (!message.has_root()) return Status::Invalid("not a ferry expression: no root expression");
   return Decoder(message, codec, registry, unknown, limits).Decode(message.root(), 0);
 }
 

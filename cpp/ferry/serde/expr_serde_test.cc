@@ -92,7 +92,7 @@ TEST_F(ExprSerdeTest, OpaqueFunctionsCannotRun) {
 
 TEST_F(ExprSerdeTest, RejectsForeignAndOtherVersionBytes) {
   EXPECT_EQ(DecodeExpr("", *ByNameCodec(), BuiltinFunctions()).status().message(),
-            "not a ferry expr: empty bytes");
+            "not a ferry expression: empty bytes");
   EXPECT_TRUE(DecodeExpr("\x08\x96\x01", *ByNameCodec(), BuiltinFunctions()).status().IsInvalid());
 }
 
