@@ -65,7 +65,7 @@ class DecodedUdfCache {
 };
 
 nb::object InlineModule() {
-  // Imported on first use: a strict session never loads cloudpickle.
+  // Imported on first use; a strict session's decode path never reaches it.
   return nb::module_::import_("ferry._inline");
 }
 

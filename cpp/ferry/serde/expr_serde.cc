@@ -135,9 +135,20 @@ Result<std::shared_ptr<arrow::Scalar>> DecodeLiteral(const pb::Literal& literal)
 
 class Encoder {
  public:
-  explicit Encoder(const ExtensionCodec& codec) : codec_(codec) {}
+  explicit Encoder(const ExtensionCodec& codec, int max_depth) : codec_(codec), max_depth_(max_depth) {}
 
+  // Never writes what DecodeExpr would refuse to read back.
   Status Encode(const Expr& expr, pb::Expr* out) {
+    if (++depth_ > max_depth_) {
+      return Status::Invalid("expression nests deeper than the wire format's limit of ",
+                             max_depth_, " levels");
+    }
+    auto status = EncodeNode(expr, out);
+    --depth_;
+    return status;
+  }
+
+  Status EncodeNode(const Expr& expr, pb::Expr* out) {
     return std::visit(
         Overloaded{
             [&](const ColumnNode& n) -> Status {
@@ -261,6 +272,8 @@ class Encoder {
   }
 
   const ExtensionCodec& codec_;
+  int max_depth_;
+  int depth_ = 0;
   pb::ExprMessage message_;
   std::map<const void*, uint32_t> indices_;
 };
@@ -473,7 +486,7 @@ class Decoder {
 }  // namespace
 
 Result<std::string> EncodeExpr(const Expr& expr, const ExtensionCodec& codec) {
-  Encoder encoder(codec);
+  Encoder encoder(codec, DecodeLimits{}.max_depth);
   FERRY_RETURN_NOT_OK(encoder.Encode(expr, encoder.message().mutable_root()));
   std::string payload;
   if (!encoder.message().SerializeToString(&payload)) {
@@ -494,9 +507,9 @@ Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
   google::protobuf::io::CodedInputStream input(
       reinterpret_cast<const uint8_t*>(envelope.payload.data()),
       static_cast<int>(envelope.payload.size()));
-  // Protobuf's own nesting guard, set just above ours (each level of an
-  // expression is two messages deep on the wire).
-  input.SetRecursionLimit(2 * limits.max_depth + 8);
+  // Protobuf's own nesting guard, set above ours so ours reports first: a
+  // level of an expression is at most three messages deep (CASE branches).
+  input.SetRecursionLimit(3 * limits.max_depth + 8);
   if (!message.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
     return Status::Invalid("not a ferry expression: the payload is malformed or too deeply nested");
   }
