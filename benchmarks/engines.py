@@ -37,20 +37,9 @@ class Engine:
         return result
 
 
-class Ferry(Engine):
-    name = "ferry"
-
-    def setup(self, table: pa.Table, threads: int) -> None:
-        import ferry
-        from ferry import col, lit
-        from ferry import functions as f
-
-        self.version = ferry.__version__
-        self._col, self._lit, self._f = col, lit, f
-        self.ctx = ferry.SessionContext(ferry.SessionConfig(target_partitions=threads))
-        self.ctx.register_table("t", table)
-        self._udf = ferry.udf(times_two_plus_one, [pa.float64()], pa.float64(), "immutable",
-                              name="times_two_plus_one")
+class DataFrameApiEngine(Engine):
+    """ferry and datafusion-python share an API: the same code builds both
+    engines' queries (which is the point of ferry following its names)."""
 
     def filter_project(self) -> pa.Table:
         col, lit = self._col, self._lit
@@ -69,7 +58,24 @@ class Ferry(Engine):
         return self.ctx.table("t").select(self._udf(self._col("v")).alias("r")).to_arrow_table()
 
 
-class DataFusion(Engine):
+class Ferry(DataFrameApiEngine):
+    name = "ferry"
+
+    def setup(self, table: pa.Table, threads: int) -> None:
+        import ferry
+        from ferry import col, lit
+        from ferry import functions as f
+
+        self.version = ferry.__version__
+        self._col, self._lit, self._f = col, lit, f
+        self.ctx = ferry.SessionContext(ferry.SessionConfig(target_partitions=threads))
+        self.ctx.register_table("t", table)
+        self._udf = ferry.udf(times_two_plus_one, [pa.float64()], pa.float64(), "immutable",
+                              name="times_two_plus_one")
+
+
+
+class DataFusion(DataFrameApiEngine):
     name = "datafusion"
     batch_size: int | None = None  # None: datafusion's default (8192); run.py --datafusion-batch-size
 
@@ -92,21 +98,6 @@ class DataFusion(Engine):
         self._udf = datafusion.udf(times_two_plus_one, [pa.float64()], pa.float64(), "immutable",
                                    name="times_two_plus_one")
 
-    def filter_project(self) -> pa.Table:
-        col, lit = self._col, self._lit
-        return (self.ctx.table("t")
-                .filter(col("k") < lit(FILTER_BOUND))
-                .select((col("v") * lit(2.0) + lit(1.0)).alias("r"))
-                .to_arrow_table())
-
-    def groupby(self) -> pa.Table:
-        col, f = self._col, self._f
-        return (self.ctx.table("t")
-                .aggregate([col("k")], [f.sum(col("v")), f.avg(col("v")), f.count()])
-                .to_arrow_table())
-
-    def udf(self) -> pa.Table:
-        return self.ctx.table("t").select(self._udf(self._col("v")).alias("r")).to_arrow_table()
 
 
 class Polars(Engine):

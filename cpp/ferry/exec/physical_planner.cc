@@ -4,16 +4,10 @@
 
 #include "ferry/exec/operators.h"
 #include "ferry/function/bind.h"
+#include "ferry/common/overloaded.h"
 
 namespace ferry {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Result<std::vector<PhysicalExprPtr>> BindAll(const std::vector<Expr>& exprs,
                                              const arrow::Schema& schema) {

@@ -1,4 +1,5 @@
 #include "ferry/expr/expr.h"
+#include "ferry/common/overloaded.h"
 
 #include <sstream>
 
@@ -11,13 +12,6 @@ template <typename T>
 Expr Make(T node) {
   return Expr(std::make_shared<const ExprNode>(ExprNode{std::move(node)}));
 }
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 // Lower binds looser; used to parenthesize nested binary expressions.
 int Precedence(Operator op) {

@@ -4,18 +4,12 @@
 #include <arrow/compute/api.h>
 
 #include "ferry/function/scalar_function.h"
+#include "ferry/common/overloaded.h"
 
 namespace ferry {
 namespace {
 
 namespace cp = arrow::compute;
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 const char* ArrowFunctionFor(Operator op) {
   switch (op) {

@@ -1,14 +1,8 @@
 #include "ferry/plan/logical_plan.h"
+#include "ferry/common/overloaded.h"
 
 namespace ferry {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 std::string JoinExprs(const std::vector<Expr>& exprs) {
   std::string out;

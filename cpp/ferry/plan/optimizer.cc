@@ -4,6 +4,7 @@
 #include <set>
 
 #include "ferry/plan/builder.h"
+#include "ferry/common/overloaded.h"
 
 namespace ferry {
 namespace {
@@ -15,13 +16,6 @@ Columns Needed(const std::vector<Expr>& exprs, Columns also = std::set<std::stri
   for (const auto& expr : exprs) CollectColumnNames(expr, &*also);
   return also;
 }
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
   return std::visit(

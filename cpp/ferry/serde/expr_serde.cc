@@ -11,18 +11,12 @@
 #include "ferry/serde/envelope.h"
 #include "ferry/serde/opaque_function.h"
 #include "ferry/v1/expr.pb.h"
+#include "ferry/common/overloaded.h"
 
 namespace ferry {
 namespace {
 
 namespace pb = ferry::v1;
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 constexpr const char* kKind = "expr";
 
