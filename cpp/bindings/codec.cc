@@ -101,7 +101,7 @@ class PythonCodec final : public ExtensionCodec {
 
   Result<std::shared_ptr<const ScalarFunction>> DecodeScalar(
       const std::string& name, std::string_view definition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto frame, ParseInlineFrame(definition));
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
     if (!frame) return ByNameCodec()->DecodeScalar(name, definition);
     FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kScalar));
     if (auto cached = DecodedUdfCache::Instance().Find(frame->payload)) return cached;
@@ -126,7 +126,7 @@ class PythonCodec final : public ExtensionCodec {
 
   Result<std::shared_ptr<const AggregateFunction>> DecodeAggregate(
       const std::string& name, std::string_view definition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto frame, ParseInlineFrame(definition));
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
     if (!frame) return ByNameCodec()->DecodeAggregate(name, definition);
     FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kAggregate));
     return Status::NotImplemented("inline ", FrameFamilyDescription(frame->family), " '", name,
@@ -134,6 +134,15 @@ class PythonCodec final : public ExtensionCodec {
   }
 
  private:
+  static Result<std::optional<InlineFrame>> ParseFrameOf(const std::string& name,
+                                                         std::string_view definition) {
+    auto frame = ParseInlineFrame(definition);
+    if (!frame.ok()) {
+      return frame.status().WithMessage("function '", name, "': ", frame.status().message());
+    }
+    return frame;
+  }
+
   // The checks that need no unpickling, in the documented order.
   Status CheckUsable(const InlineFrame& frame, const std::string& name, FrameFamily expected) const {
     if (!inlining_) {

@@ -35,8 +35,31 @@ int Precedence(Operator op) {
   }
 }
 
+// Binary values may hold any bytes; displays stay valid UTF-8.
+std::string EscapeBytes(std::string_view bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::string LiteralToString(const arrow::Scalar& scalar) {
   if (!scalar.is_valid) return "NULL";
+  if (arrow::is_binary_like(scalar.type->id()) || arrow::is_large_binary_like(scalar.type->id()) ||
+      scalar.type->id() == arrow::Type::BINARY_VIEW) {
+    if (!arrow::is_string(scalar.type->id())) {
+      const auto& binary = static_cast<const arrow::BaseBinaryScalar&>(scalar);
+      return DisplayTypeName(*scalar.type) + "(\"" + EscapeBytes(binary.view()) + "\")";
+    }
+  }
   std::string value = scalar.ToString();
   if (scalar.type->id() == arrow::Type::STRING || scalar.type->id() == arrow::Type::LARGE_STRING ||
       scalar.type->id() == arrow::Type::STRING_VIEW) {
