@@ -1,8 +1,14 @@
-"""ferry's main job, end to end: a multi-partition query with a Python UDF.
+"""ferry's main job, end to end.
 
-Builds a DataFrame over 1,000,000 rows split into partitions, applies a
-closure-capturing Python UDF, filters, aggregates per group in two phases
-(partial per partition, final merge) and checks the answer against pyarrow.
+1. A multi-partition query with a Python UDF: a DataFrame over 1,000,000
+   rows split into partitions, a closure-capturing Python UDF, a filter and
+   a two-phase group-by (partial per partition, final merge), checked
+   against pyarrow.
+2. Shipping: the driver pickles an expression with a closure-capturing
+   Python UDF, fans it out over a process pool where each worker evaluates
+   it on its own partition of data, gathers and checks the results, then a
+   strict worker refuses the inline UDF without unpickling it
+   (examples/multiprocessing_pickle_expr.py).
 """
 
 import time
@@ -11,11 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import multiprocessing_pickle_expr  # beside this file
+
 import ferry
 from ferry import col, functions as f, lit
 
 
-def main() -> None:
+def query_with_udf() -> None:
     rng = np.random.default_rng(7)
     n = 1_000_000
     table = pa.table(
@@ -69,6 +77,14 @@ def main() -> None:
     np.testing.assert_allclose(result["gross_total"], expected["gross_sum"], rtol=1e-9)
     np.testing.assert_allclose(result["v_mean"], expected["v_mean"], rtol=1e-9)
     print("Checked against pyarrow: identical groups, counts, sums and means.")
+
+
+def main() -> None:
+    print("== 1. a multi-partition query with a Python UDF ==")
+    query_with_udf()
+    print()
+    print("== 2. shipping the UDF to worker processes ==")
+    multiprocessing_pickle_expr.main()
 
 
 if __name__ == "__main__":

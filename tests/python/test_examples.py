@@ -35,3 +35,12 @@ def test_dask_pickle_expr():
     assert lines[-1].startswith("dask_pickle_expr: OK")
     assert any("matches pyarrow" in line for line in lines)
     assert any("inlining is disabled" in line for line in lines)
+
+
+@pytest.mark.timeout(180)
+def test_demo_main_job():
+    # `make demo` runs this; keeping it in the suite keeps it from rotting.
+    proc = run_example("demo.py")
+    lines = proc.stdout.splitlines()
+    assert "Checked against pyarrow: identical groups, counts, sums and means." in lines
+    assert lines[-1].startswith("multiprocessing_pickle_expr: OK")
