@@ -1,6 +1,7 @@
 #include <arrow/compute/api.h>
 
 #include "ferry/exec/operators.h"
+#include "ferry/exec/selection.h"
 
 namespace ferry {
 namespace {
@@ -43,8 +44,7 @@ class FilterExec final : public ExecutionPlan {
         return pass.is_valid && pass.value ? kept : nullptr;
       }
       // NULL counts as false, as in SQL WHERE.
-      FERRY_ASSIGN_OR_RAISE(auto filtered, arrow::compute::Filter(kept, mask));
-      auto out = filtered.record_batch();
+      FERRY_ASSIGN_OR_RAISE(auto out, FilterRecordBatch(*kept, *mask.array_as<arrow::BooleanArray>()));
       return out->num_rows() > 0 ? out : nullptr;
     });
   }
