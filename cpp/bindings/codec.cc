@@ -6,20 +6,25 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "arrow_interop.h"
 #include "errors.h"
 #include "ferry/serde/inline_frame.h"
+#include "udaf.h"
 #include "udf.h"
 
 namespace ferry::bindings {
 namespace {
 
-// Decoded UDFs by payload, so a process unpickles each distinct payload
-// once. Bounded (least recently used goes first); entries compare the full
-// payload, the digest only picks the bucket.
+// Decoded UDFs by frame family and payload, so a process unpickles each
+// distinct payload once. Bounded (least recently used goes first); entries
+// compare the family and full payload, the digest only picks the bucket.
 class DecodedUdfCache {
  public:
+  using Function = std::variant<std::shared_ptr<const ScalarFunction>,
+                                std::shared_ptr<const AggregateFunction>>;
+
   static DecodedUdfCache& Instance() {
     // Never destroyed: entries hold Python objects that must not be freed
     // after the interpreter is gone.
@@ -27,22 +32,28 @@ class DecodedUdfCache {
     return *cache;
   }
 
-  std::shared_ptr<const ScalarFunction> Find(std::string_view payload) {
+  /// The cached function of type T for this frame, or nullptr.
+  template <typename T>
+  std::shared_ptr<const T> Find(FrameFamily family, std::string_view payload) {
     std::lock_guard lock(mutex_);
-    auto it = index_.find(Digest(payload));
-    if (it == index_.end() || it->second->payload != payload) return nullptr;
+    auto it = index_.find(Digest(family, payload));
+    if (it == index_.end() || it->second->family != family || it->second->payload != payload) {
+      return nullptr;
+    }
+    const auto* func = std::get_if<std::shared_ptr<const T>>(&it->second->func);
+    if (func == nullptr) return nullptr;
     entries_.splice(entries_.begin(), entries_, it->second);
-    return it->second->func;
+    return *func;
   }
 
-  void Insert(std::string_view payload, std::shared_ptr<const ScalarFunction> func) {
+  void Insert(FrameFamily family, std::string_view payload, Function func) {
     std::lock_guard lock(mutex_);
-    size_t digest = Digest(payload);
+    size_t digest = Digest(family, payload);
     if (auto it = index_.find(digest); it != index_.end()) {
       entries_.erase(it->second);
       index_.erase(it);
     }
-    entries_.push_front({std::string(payload), digest, std::move(func)});
+    entries_.push_front({family, std::string(payload), digest, std::move(func)});
     index_[digest] = entries_.begin();
     if (entries_.size() > kCapacity) {
       index_.erase(entries_.back().digest);
@@ -52,12 +63,15 @@ class DecodedUdfCache {
 
  private:
   static constexpr size_t kCapacity = 256;
-  static size_t Digest(std::string_view payload) { return std::hash<std::string_view>{}(payload); }
+  static size_t Digest(FrameFamily family, std::string_view payload) {
+    return std::hash<std::string_view>{}(payload) ^ static_cast<size_t>(family);
+  }
 
   struct Entry {
+    FrameFamily family;
     std::string payload;
     size_t digest;
-    std::shared_ptr<const ScalarFunction> func;
+    Function func;
   };
   std::mutex mutex_;
   std::list<Entry> entries_;
@@ -96,7 +110,23 @@ class PythonCodec final : public ExtensionCodec {
   }
 
   Result<std::optional<std::string>> EncodeAggregate(const AggregateFunction& func) const override {
-    return ByNameCodec()->EncodeAggregate(func);
+    const auto* udaf = dynamic_cast<const PyAggregateUdf*>(&func);
+    if (udaf == nullptr || !inlining_) return ByNameCodec()->EncodeAggregate(func);
+    nb::gil_scoped_acquire gil;
+    try {
+      nb::list inputs;
+      for (const auto& type : udaf->input_types()) inputs.append(ExportType(type));
+      nb::object payload = InlineModule().attr("dump_udaf")(
+          nb::str(udaf->name().c_str()), udaf->factory(), inputs, ExportType(udaf->return_type()),
+          ExportSchema(arrow::schema(udaf->state_fields())),
+          nb::str(VolatilityName(udaf->volatility())));
+      nb::bytes bytes = nb::cast<nb::bytes>(payload);
+      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
+      FERRY_RETURN_NOT_OK(WarnIfLarge(udaf->name(), view.size()));
+      return MakeInlineFrame(FrameFamily::kAggregate, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
   }
 
   Result<std::shared_ptr<const ScalarFunction>> DecodeScalar(
@@ -104,7 +134,9 @@ class PythonCodec final : public ExtensionCodec {
     FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
     if (!frame) return ByNameCodec()->DecodeScalar(name, definition);
     FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kScalar));
-    if (auto cached = DecodedUdfCache::Instance().Find(frame->payload)) return cached;
+    if (auto cached = DecodedUdfCache::Instance().Find<ScalarFunction>(FrameFamily::kScalar, frame->payload)) {
+      return cached;
+    }
     nb::gil_scoped_acquire gil;
     std::shared_ptr<const ScalarFunction> func;
     try {
@@ -120,8 +152,21 @@ class PythonCodec final : public ExtensionCodec {
     } catch (nb::python_error& error) {
       return StatusFromPythonError(error, Status::Invalid(""));
     }
-    DecodedUdfCache::Instance().Insert(frame->payload, func);
+    DecodedUdfCache::Instance().Insert(FrameFamily::kScalar, frame->payload, func);
     return func;
+  }
+
+  Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const override {
+    return ByNameCodec()->EncodeWindow(func);
+  }
+
+  Result<std::shared_ptr<const WindowFunction>> DecodeWindow(
+      const std::string& name, std::string_view definition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
+    if (!frame) return ByNameCodec()->DecodeWindow(name, definition);
+    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kWindow));
+    return Status::NotImplemented("inline ", FrameFamilyDescription(frame->family), " '", name,
+                                  "' cannot be decoded by this build yet");
   }
 
   Result<std::shared_ptr<const AggregateFunction>> DecodeAggregate(
@@ -129,8 +174,31 @@ class PythonCodec final : public ExtensionCodec {
     FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
     if (!frame) return ByNameCodec()->DecodeAggregate(name, definition);
     FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kAggregate));
-    return Status::NotImplemented("inline ", FrameFamilyDescription(frame->family), " '", name,
-                                  "' cannot be decoded by this build yet");
+    auto& cache = DecodedUdfCache::Instance();
+    if (auto cached = cache.Find<AggregateFunction>(FrameFamily::kAggregate, frame->payload)) {
+      return cached;
+    }
+    nb::gil_scoped_acquire gil;
+    std::shared_ptr<const AggregateFunction> func;
+    try {
+      nb::bytes payload(frame->payload.data(), frame->payload.size());
+      nb::tuple record =
+          nb::cast<nb::tuple>(InlineModule().attr("load_udaf")(nb::str(name.c_str()), payload));
+      TypeVector inputs;
+      for (nb::handle type : nb::cast<nb::list>(record[2])) inputs.push_back(ImportType(type));
+      arrow::FieldVector states;
+      for (nb::handle field : nb::cast<nb::list>(record[4])) states.push_back(ImportField(field));
+      auto volatility = VolatilityFromName(std::string(nb::str(record[5]).c_str()));
+      if (!volatility.ok()) return volatility.status();
+      func = std::make_shared<PyAggregateUdf>(std::string(nb::str(record[0]).c_str()),
+                                              nb::borrow(record[1]), std::move(inputs),
+                                              ImportType(record[3]), std::move(states),
+                                              *volatility);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
+    cache.Insert(FrameFamily::kAggregate, frame->payload, func);
+    return func;
   }
 
  private:

@@ -122,6 +122,9 @@ void RegisterContext(nb::module_& m) {
       .def("register_udf", [](ContextPtr self, std::shared_ptr<ScalarFunction> func) {
         self->functions().AddScalar(std::move(func));
       })
+      .def("register_udaf", [](ContextPtr self, std::shared_ptr<AggregateFunction> func) {
+        self->functions().AddAggregate(std::move(func));
+      })
       .def("deregister_udf", [](ContextPtr self, const std::string& name) {
         ThrowIfError(self->functions().Remove(name));
       })

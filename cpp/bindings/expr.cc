@@ -32,8 +32,41 @@ std::string KindName(const Expr& expr) {
   static const char* kNames[] = {"Column",   "Literal",   "Alias",        "BinaryExpr",
                                  "Not",      "Negative",  "IsNull",       "Cast",
                                  "Case",     "InList",    "Between",      "Like",
-                                 "ScalarFunction", "AggregateFunction", "Sort", "Wildcard"};
+                                 "ScalarFunction", "AggregateFunction", "Sort", "Wildcard",
+                                 "WindowFunction", "Window"};
   return kNames[expr.node().value.index()];
+}
+
+WindowFrame::Bound MakeBound(const std::string& kind, nb::handle offset) {
+  using Kind = WindowFrame::Bound::Kind;
+  static const std::pair<const char*, Kind> kKinds[] = {
+      {"unbounded_preceding", Kind::kUnboundedPreceding}, {"preceding", Kind::kPreceding},
+      {"current_row", Kind::kCurrentRow}, {"following", Kind::kFollowing},
+      {"unbounded_following", Kind::kUnboundedFollowing}};
+  for (const auto& [name, value] : kKinds) {
+    if (kind != name) continue;
+    WindowFrame::Bound bound{value, nullptr};
+    if (!offset.is_none()) bound.offset = Unwrap(ImportArray(offset)->GetScalar(0));
+    return bound;
+  }
+  throw nb::value_error(("unknown window frame bound '" + kind + "'").c_str());
+}
+
+WindowFrame MakeFrame(const std::string& units, const std::string& start_kind, nb::handle start_offset,
+                      const std::string& end_kind, nb::handle end_offset) {
+  WindowFrame frame;
+  if (units == "rows") {
+    frame.units = WindowFrame::Units::kRows;
+  } else if (units == "range") {
+    frame.units = WindowFrame::Units::kRange;
+  } else if (units == "groups") {
+    frame.units = WindowFrame::Units::kGroups;
+  } else {
+    throw nb::value_error(("window frame units must be rows, range or groups, not '" + units + "'").c_str());
+  }
+  frame.start = MakeBound(start_kind, start_offset);
+  frame.end = MakeBound(end_kind, end_offset);
+  return frame;
 }
 
 Expr CallBuiltin(const std::string& name, std::vector<Expr> args, bool distinct) {
@@ -74,7 +107,25 @@ void RegisterExpr(nb::module_& m) {
       .def("sort", [](const Expr& self, bool ascending, bool nulls_first) {
         return Sort(self, ascending, nulls_first);
       })
+      .def("over", [](const Expr& self, std::vector<Expr> partition_by, std::vector<Expr> order_by,
+                      std::optional<std::string> units, const std::string& start_kind,
+                      nb::handle start_offset, const std::string& end_kind, nb::handle end_offset) {
+        const auto& function = Unaliased(self);
+        if (!function.As<WindowCallNode>() && !function.As<AggregateCallNode>()) {
+          throw nb::value_error(("over() needs a window function (row_number, lag, ...) or an "
+                                 "aggregate, not " + self.ToString()).c_str());
+        }
+        std::optional<WindowFrame> frame;
+        if (units) frame = MakeFrame(*units, start_kind, start_offset, end_kind, end_offset);
+        return Window(function, std::move(partition_by), std::move(order_by), frame);
+      }, nb::arg("partition_by"), nb::arg("order_by"), nb::arg("units").none(),
+         nb::arg("start_kind"), nb::arg("start_offset").none(), nb::arg("end_kind"),
+         nb::arg("end_offset").none())
       .def("unaliased", [](const Expr& self) { return Unaliased(self); })
+      .def("window_function", [](const Expr& self) -> std::optional<Expr> {
+        if (const auto* window = Unaliased(self).As<WindowNode>()) return window->function;
+        return std::nullopt;
+      })
       .def("column_name", [](const Expr& self) -> std::optional<std::string> {
         if (const auto* column = self.As<ColumnNode>()) return column->name;
         return std::nullopt;
@@ -102,6 +153,10 @@ void RegisterExpr(nb::module_& m) {
   m.def("call_builtin", &CallBuiltin, nb::arg("name"), nb::arg("args"),
         nb::arg("distinct") = false);
   m.def("wildcard", &Wildcard);
+  m.def("call_window", [](const std::string& name, std::vector<Expr> args) {
+    auto func = Unwrap(BuiltinFunctions().GetWindow(name));
+    return WindowCall(func, func->name(), std::move(args));
+  });
   m.def("builtin_function_names", []() {
     auto names = BuiltinFunctions().ScalarNames();
     for (auto& name : BuiltinFunctions().AggregateNames()) names.push_back(name);

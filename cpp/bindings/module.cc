@@ -7,6 +7,7 @@ NB_MODULE(_core, m) {
   nanobind::set_leak_warnings(false);
   ferry::bindings::RegisterExpr(m);
   ferry::bindings::RegisterUdf(m);
+  ferry::bindings::RegisterUdaf(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
 }

@@ -9,6 +9,7 @@ namespace nb = nanobind;
 /// One registration function per concept, called from module.cc.
 void RegisterExpr(nb::module_& m);
 void RegisterUdf(nb::module_& m);
+void RegisterUdaf(nb::module_& m);
 void RegisterContext(nb::module_& m);
 void RegisterDataFrame(nb::module_& m);
 

@@ -11,14 +11,27 @@ Examples:
 
 import pyarrow as _pyarrow  # noqa: F401  (loads the Arrow C++ libraries ferry links)
 
-from ferry import functions, ipc
+from ferry import functions, ipc, user_defined
 from ferry.context import SessionConfig, SessionContext
 from ferry.dataframe import DataFrame
 from ferry.errors import ExecutionError, FerryError
-from ferry.expr import CaseBuilder, Expr, SortExpr, col, column, lit, literal
+from ferry.expr import (
+    CaseBuilder,
+    Expr,
+    SortExpr,
+    Window,
+    WindowFrame,
+    col,
+    column,
+    lit,
+    literal,
+)
 from ferry.udf import ScalarUDF, udf
+from ferry.user_defined import Accumulator, AggregateUDF, udaf
 
 __all__ = [
+    "Accumulator",
+    "AggregateUDF",
     "CaseBuilder",
     "DataFrame",
     "ExecutionError",
@@ -28,13 +41,17 @@ __all__ = [
     "SessionConfig",
     "SessionContext",
     "SortExpr",
+    "Window",
+    "WindowFrame",
     "col",
     "column",
     "functions",
     "ipc",
     "lit",
     "literal",
+    "udaf",
     "udf",
+    "user_defined",
 ]
 
 __version__ = "0.1.0"

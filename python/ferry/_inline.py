@@ -2,7 +2,9 @@
 
 The payload inside an inline frame is ``pickle((cloudpickle_version, blob))``
 where ``blob = cloudpickle((name, func, input_schema, return_field,
-volatility))`` and the schema and field are Arrow IPC bytes. The outer layer
+volatility))`` for a scalar UDF and ``cloudpickle((name, accumulator,
+input_schema, return_field, state_schema, volatility))`` for an aggregate
+UDF; the schemas and field are Arrow IPC bytes. The outer layer
 holds only a str and bytes, read with an unpickler that resolves no globals,
 so a failing payload can still report the sender's cloudpickle version.
 """
@@ -49,29 +51,25 @@ def _offending_part(func: Any) -> str | None:
     return None
 
 
-def dump_udf(name: str, func: Any, input_types: list[pa.DataType], return_type: pa.DataType,
-             volatility: str) -> bytes:
-    """The payload of an inline scalar UDF frame."""
-    input_schema = pa.schema([pa.field(f"arg{i}", t) for i, t in enumerate(input_types)])
-    return_field = pa.schema([pa.field("return", return_type)])
-    record = (name, func, input_schema.serialize().to_pybytes(),
-              return_field.serialize().to_pybytes(), volatility)
+def _pickle_record(kind: str, name: str, func: Any, record: tuple) -> bytes:
+    """``pickle((cloudpickle version, cloudpickle(record)))``; ``func`` is the
+    user's callable, named in the error when it cannot be pickled."""
     try:
         blob = cloudpickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as e:
         part = _offending_part(func)
         where = f": {part} cannot be pickled" if part else ""
         raise FerryValueError(
-            f"cannot ship Python UDF {name!r} inline{where} ({type(e).__name__}: {e}); "
-            "remove it from the function, or register the UDF on the workers and "
-            "disable inlining on the sender"
+            f"cannot ship Python {kind} {name!r} inline{where} ({type(e).__name__}: {e}); "
+            "remove it from the function, or register the "
+            f"{kind} on the workers and disable inlining on the sender"
         ) from e
     return pickle.dumps((cloudpickle.__version__, blob), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def load_udf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.DataType],
-                                                          pa.DataType, str]:
-    """(name, func, input types, return type, volatility) from a payload."""
+def _unpickle_record(kind: str, expected_name: str, payload: bytes) -> tuple:
+    """The record inside a payload; errors name the function and both
+    cloudpickle versions."""
     try:
         header = _NoGlobals(io.BytesIO(payload)).load()
         sender_version, blob = header
@@ -79,21 +77,72 @@ def load_udf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.Data
             raise TypeError("unexpected header layout")
     except Exception as e:
         raise FerryValueError(
-            f"malformed inline UDF payload for {expected_name!r}: {e}") from e
+            f"malformed inline {kind} payload for {expected_name!r}: {e}") from e
     try:
-        name, func, input_schema, return_field, volatility = cloudpickle.loads(blob)
+        record = cloudpickle.loads(blob)
     except ModuleNotFoundError as e:
         raise FerryValueError(
-            f"Python UDF {expected_name!r} needs module {e.name!r}, which is not importable "
+            f"Python {kind} {expected_name!r} needs module {e.name!r}, which is not importable "
             f"here; install it on this worker, or ship it by value from the sender with "
             f"ferry.ipc.ship_module_by_value({e.name})"
         ) from e
     except Exception as e:
         raise FerryValueError(
-            f"cannot unpickle Python UDF {expected_name!r} ({type(e).__name__}: {e}); it was "
+            f"cannot unpickle Python {kind} {expected_name!r} ({type(e).__name__}: {e}); it was "
             f"pickled with cloudpickle {sender_version}, this process has cloudpickle "
             f"{cloudpickle.__version__}"
         ) from e
-    inputs = pa.ipc.read_schema(pa.py_buffer(input_schema))
-    output = pa.ipc.read_schema(pa.py_buffer(return_field))
+    return record
+
+
+def _read_schema(data: bytes) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(data))
+
+
+def dump_udf(name: str, func: Any, input_types: list[pa.DataType], return_type: pa.DataType,
+             volatility: str) -> bytes:
+    """The payload of an inline scalar UDF frame."""
+    input_schema = pa.schema([pa.field(f"arg{i}", t) for i, t in enumerate(input_types)])
+    return_field = pa.schema([pa.field("return", return_type)])
+    record = (name, func, input_schema.serialize().to_pybytes(),
+              return_field.serialize().to_pybytes(), volatility)
+    return _pickle_record("UDF", name, func, record)
+
+
+def load_udf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.DataType],
+                                                          pa.DataType, str]:
+    """(name, func, input types, return type, volatility) from a payload."""
+    record = _unpickle_record("UDF", expected_name, payload)
+    name, func, input_schema, return_field, volatility = record
+    inputs = _read_schema(input_schema)
+    output = _read_schema(return_field)
     return name, func, list(inputs.types), output.field(0).type, volatility
+
+
+def dump_udaf(name: str, accumulator: Any, input_types: list[pa.DataType],
+              return_type: pa.DataType, state_schema: pa.Schema, volatility: str) -> bytes:
+    """The payload of an inline aggregate UDF frame: the record is (name,
+    accumulator factory, input schema, return field, state schema,
+    volatility), the schemas as Arrow IPC bytes (state field names,
+    nullability and metadata included)."""
+    input_schema = pa.schema([pa.field(f"arg{i}", t) for i, t in enumerate(input_types)])
+    return_field = pa.schema([pa.field("return", return_type)])
+    record = (name, accumulator, input_schema.serialize().to_pybytes(),
+              return_field.serialize().to_pybytes(), state_schema.serialize().to_pybytes(),
+              volatility)
+    return _pickle_record("UDAF", name, accumulator, record)
+
+
+def load_udaf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.DataType],
+                                                           pa.DataType, list[pa.Field], str]:
+    """(name, accumulator factory, input types, return type, state fields,
+    volatility) from a payload."""
+    record = _unpickle_record("UDAF", expected_name, payload)
+    if not isinstance(record, tuple) or len(record) != 6:
+        raise FerryValueError(
+            f"malformed inline UDAF payload for {expected_name!r}: expected a 6-item record")
+    name, accumulator, input_schema, return_field, state_schema, volatility = record
+    inputs = _read_schema(input_schema)
+    output = _read_schema(return_field)
+    states = _read_schema(state_schema)
+    return name, accumulator, list(inputs.types), output.field(0).type, list(states), volatility

@@ -12,6 +12,7 @@ import pyarrow as pa
 from ferry import _core
 from ferry.dataframe import DataFrame
 from ferry.udf import ScalarUDF
+from ferry.user_defined import AggregateUDF
 
 __all__ = ["SessionConfig", "SessionContext"]
 
@@ -205,6 +206,10 @@ class SessionContext:
     def register_udf(self, udf: ScalarUDF) -> None:
         """Makes ``udf`` callable by name in this session."""
         self._raw.register_udf(udf._raw)
+
+    def register_udaf(self, udaf: AggregateUDF) -> None:
+        """Makes the aggregate ``udaf`` callable by name in this session."""
+        self._raw.register_udaf(udaf._raw)
 
     def deregister_udf(self, name: str) -> None:
         """Removes the function called ``name``; KeyError when there is none."""

@@ -17,7 +17,18 @@ from ferry import _core
 if TYPE_CHECKING:
     from ferry.context import SessionContext
 
-__all__ = ["CaseBuilder", "Expr", "SortExpr", "col", "column", "lit", "literal"]
+__all__ = [
+    "CaseBuilder",
+    "Expr",
+    "ExprFuncBuilder",
+    "SortExpr",
+    "Window",
+    "WindowFrame",
+    "col",
+    "column",
+    "lit",
+    "literal",
+]
 
 
 def _to_raw(value: Any) -> _core.Expr:
@@ -239,6 +250,33 @@ class Expr:
         """True where the value is one of ``values`` (SQL IN semantics)."""
         return Expr(self._raw.in_list([_to_raw(v) for v in values], negated))
 
+    def over(self, window: Window) -> Expr:
+        """This window or aggregate function computed over ``window``.
+
+        Examples:
+            >>> from ferry import functions as f
+            >>> f.sum(col("v")).over(Window(partition_by=[col("k")], order_by=[col("t")]))
+            Expr(sum(v) PARTITION BY [k] ORDER BY [t ASC NULLS LAST] RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        """
+        base = self._raw.window_function() or self._raw
+        frame = window.window_frame
+        bounds = (None, "", None, "", None) if frame is None else frame._spec()
+        return Expr(base.over(
+            [_to_raw(e) if not isinstance(e, str) else col(e)._raw for e in window.partition_by],
+            [_sort_key(e) for e in window.order_by], *bounds))
+
+    def partition_by(self, *partition_by: Expr) -> ExprFuncBuilder:
+        """Starts the builder form: ``.partition_by(..).order_by(..).build()``."""
+        return ExprFuncBuilder(self).partition_by(*partition_by)
+
+    def order_by(self, *exprs: Expr | SortExpr) -> ExprFuncBuilder:
+        """Starts the builder form with the window's ORDER BY."""
+        return ExprFuncBuilder(self).order_by(*exprs)
+
+    def window_frame(self, window_frame: WindowFrame) -> ExprFuncBuilder:
+        """Starts the builder form with the window's frame."""
+        return ExprFuncBuilder(self).window_frame(window_frame)
+
     def sort(self, ascending: bool = True, nulls_first: bool = True) -> SortExpr:
         """A sort key for :meth:`DataFrame.sort`.
 
@@ -319,3 +357,116 @@ class CaseBuilder:
                 None if otherwise is None else otherwise._raw,
             )
         )
+
+
+def _sort_key(expr: Expr | str) -> _core.Expr:
+    if isinstance(expr, str):
+        expr = col(expr)
+    if not isinstance(expr, SortExpr):
+        expr = expr.sort(ascending=True, nulls_first=False)
+    return expr._raw
+
+
+def _as_list(items: Any) -> list[Any]:
+    if items is None:
+        return []
+    if isinstance(items, (Expr, str)):
+        return [items]
+    return list(items)
+
+
+class WindowFrame:
+    """Which rows around the current one a window function sees.
+
+    ``start_bound``: None is UNBOUNDED PRECEDING, 0 CURRENT ROW, N > 0 N
+    PRECEDING. ``end_bound``: None is UNBOUNDED FOLLOWING, 0 CURRENT ROW,
+    N > 0 N FOLLOWING. ``units`` is "rows", "range" (distances in the ORDER
+    BY key; floats allowed) or "groups" (peer groups).
+
+    Examples:
+        >>> WindowFrame("rows", 2, 0)
+        WindowFrame(rows, 2 preceding, current_row)
+    """
+
+    def __init__(self, units: str, start_bound: Any | None, end_bound: Any | None) -> None:
+        units = str(units).lower()
+        if units not in ("rows", "range", "groups"):
+            raise ValueError(f"window frame units must be rows, range or groups, not {units!r}")
+        self.units = units
+        self._start = self._bound(start_bound, "preceding")
+        self._end = self._bound(end_bound, "following")
+
+    def _bound(self, value: Any, direction: str) -> tuple[str, Any]:
+        if value is None:
+            return ("unbounded_" + direction, None)
+        if isinstance(value, pa.Scalar):
+            value = value.as_py()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"a window frame bound must be a number or None, got {value!r}")
+        if value < 0:
+            raise ValueError(f"a window frame bound must be >= 0, got {value}")
+        if self.units != "range" and not isinstance(value, int):
+            raise TypeError(f"{self.units} frame bounds must be integers, got {value!r}")
+        if value == 0:
+            return ("current_row", None)
+        return (direction, value)
+
+    def _spec(self) -> tuple:
+        def offset(value: Any) -> Any:
+            return None if value is None else _one_element_array(value)
+
+        return (self.units, self._start[0], offset(self._start[1]),
+                self._end[0], offset(self._end[1]))
+
+    def __repr__(self) -> str:
+        def show(bound: tuple[str, Any]) -> str:
+            return bound[0] if bound[1] is None else f"{bound[1]} {bound[0]}"
+
+        return f"WindowFrame({self.units}, {show(self._start)}, {show(self._end)})"
+
+
+class Window:
+    """A reusable window: PARTITION BY, ORDER BY and frame.
+
+    Without ``window_frame`` the SQL default applies: RANGE BETWEEN UNBOUNDED
+    PRECEDING AND CURRENT ROW with an ORDER BY, the whole partition without.
+    """
+
+    def __init__(
+        self,
+        partition_by: list[Expr] | Expr | None = None,
+        window_frame: WindowFrame | None = None,
+        order_by: list[SortExpr | Expr | str] | Expr | SortExpr | str | None = None,
+        null_treatment: Any = None,
+    ) -> None:
+        if null_treatment is not None:
+            raise NotImplementedError("null_treatment is not supported yet")
+        self.partition_by = _as_list(partition_by)
+        self.order_by = _as_list(order_by)
+        self.window_frame = window_frame
+
+
+class ExprFuncBuilder:
+    """Builder form of a window: ``expr.partition_by(..).order_by(..).build()``."""
+
+    def __init__(self, expr: Expr) -> None:
+        self._expr = expr
+        self._partition_by: list[Any] = []
+        self._order_by: list[Any] = []
+        self._frame: WindowFrame | None = None
+
+    def partition_by(self, *partition_by: Expr) -> ExprFuncBuilder:
+        self._partition_by = list(partition_by)
+        return self
+
+    def order_by(self, *exprs: Expr | SortExpr) -> ExprFuncBuilder:
+        self._order_by = list(exprs)
+        return self
+
+    def window_frame(self, window_frame: WindowFrame) -> ExprFuncBuilder:
+        self._frame = window_frame
+        return self
+
+    def build(self) -> Expr:
+        """The windowed expression."""
+        return self._expr.over(Window(self._partition_by, self._frame, self._order_by))

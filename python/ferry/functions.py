@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from ferry import _core
-from ferry.expr import CaseBuilder, Expr, _to_raw, col, lit
+from ferry.expr import CaseBuilder, Expr, Window, _to_raw, col, lit
 
 __all__ = [
-    "abs", "array_agg", "avg", "btrim", "case", "ceil", "char_length", "coalesce", "col",
+    "abs", "array_agg", "cume_dist", "dense_rank", "lag", "lead", "nth_value", "ntile",
+    "percent_rank", "rank", "row_number", "avg", "btrim", "case", "ceil", "char_length", "coalesce", "col",
     "concat", "cos", "count", "count_star", "date_part", "date_trunc", "ends_with", "exp",
     "first_value", "floor", "in_list", "last_value", "length", "lit", "ln", "log10", "log2",
     "lower", "ltrim", "max", "mean", "min", "nullif", "power", "replace", "reverse", "round",
@@ -305,3 +306,62 @@ def last_value(arg: Expr) -> Expr:
 def array_agg(arg: Expr) -> Expr:
     """Every value of the group, in input order, as a list."""
     return _call("array_agg", arg)
+
+
+# ---- window functions --------------------------------------------------------
+
+def _window(name: str, args: list[Any], partition_by: Any, order_by: Any) -> Expr:
+    call = Expr(_core.call_window(name, [_to_raw(a) for a in args]))
+    return call.over(Window(partition_by=partition_by, order_by=order_by))
+
+
+def row_number(partition_by: Any = None, order_by: Any = None) -> Expr:
+    """1, 2, 3, ... within each partition, in ORDER BY order.
+
+    Examples:
+        >>> row_number(partition_by=[col("k")], order_by=[col("t")])
+        Expr(row_number() PARTITION BY [k] ORDER BY [t ASC NULLS LAST] RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    """
+    return _window("row_number", [], partition_by, order_by)
+
+
+def rank(partition_by: Any = None, order_by: Any = None) -> Expr:
+    """Rank with gaps: peers share a rank, the next rank skips."""
+    return _window("rank", [], partition_by, order_by)
+
+
+def dense_rank(partition_by: Any = None, order_by: Any = None) -> Expr:
+    """Rank without gaps."""
+    return _window("dense_rank", [], partition_by, order_by)
+
+
+def percent_rank(partition_by: Any = None, order_by: Any = None) -> Expr:
+    """(rank - 1) / (rows in partition - 1), 0 for a single row."""
+    return _window("percent_rank", [], partition_by, order_by)
+
+
+def cume_dist(partition_by: Any = None, order_by: Any = None) -> Expr:
+    """Fraction of the partition's rows at or before this row's peers."""
+    return _window("cume_dist", [], partition_by, order_by)
+
+
+def ntile(groups: int, partition_by: Any = None, order_by: Any = None) -> Expr:
+    """Bucket 1..groups of as equal size as possible."""
+    return _window("ntile", [groups], partition_by, order_by)
+
+
+def lag(arg: Expr, shift_offset: int = 1, default_value: Any = None,
+        partition_by: Any = None, order_by: Any = None) -> Expr:
+    """The value ``shift_offset`` rows before, else ``default_value``."""
+    return _window("lag", [arg, shift_offset, default_value], partition_by, order_by)
+
+
+def lead(arg: Expr, shift_offset: int = 1, default_value: Any = None,
+         partition_by: Any = None, order_by: Any = None) -> Expr:
+    """The value ``shift_offset`` rows after, else ``default_value``."""
+    return _window("lead", [arg, shift_offset, default_value], partition_by, order_by)
+
+
+def nth_value(arg: Expr, n: int, partition_by: Any = None, order_by: Any = None) -> Expr:
+    """The value of the frame's n-th row (1-based), NULL when shorter."""
+    return _window("nth_value", [arg, n], partition_by, order_by)

@@ -7,6 +7,7 @@
 #include "ferry/exec/execution_plan.h"
 #include "ferry/function/aggregate_function.h"
 #include "ferry/function/physical_expr.h"
+#include "ferry/function/window_function.h"
 #include "ferry/plan/logical_plan.h"
 
 namespace ferry {
@@ -56,6 +57,25 @@ ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch)
 /// Equi-join (Acero's hash join); both inputs are gathered first.
 Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
                                  std::shared_ptr<arrow::Schema> schema);
+/// One window expression bound to the window operator's input.
+struct WindowExprSpec {
+  std::string name;
+  /// Exactly one of the two is set.
+  std::shared_ptr<const WindowFunction> window_func;
+  std::shared_ptr<const AggregateFunction> aggregate_func;
+  std::vector<Expr> arg_exprs;
+  std::vector<PhysicalExprPtr> args;
+  TypeVector arg_types;
+  std::vector<PhysicalExprPtr> partition_by;
+  std::vector<SortKeySpec> order_by;
+  WindowFrame frame;
+  std::shared_ptr<arrow::DataType> type;
+};
+/// Appends one column per window expression to the input's rows (one
+/// partition out; input order kept).
+ExecPtr MakeWindowExec(ExecPtr input, std::vector<WindowExprSpec> specs,
+                       std::shared_ptr<arrow::Schema> schema);
+
 /// Concatenates the inputs' partitions.
 ExecPtr MakeUnionExec(std::vector<ExecPtr> inputs, std::shared_ptr<arrow::Schema> schema);
 /// Batches held in memory, `partitions` of them, projected to `projection`.

@@ -4,6 +4,7 @@
 
 #include "ferry/exec/operators.h"
 #include "ferry/function/bind.h"
+#include "ferry/function/registry.h"
 #include "ferry/common/overloaded.h"
 
 namespace ferry {
@@ -30,6 +31,48 @@ Result<AggregateSpec> BindAggregate(const Expr& expr, const arrow::Schema& schem
   for (const auto& arg : spec.args) spec.arg_types.push_back(arg->type());
   FERRY_ASSIGN_OR_RAISE(spec.state_fields, call->func->StateFields(spec.arg_types, spec.distinct));
   FERRY_ASSIGN_OR_RAISE(spec.return_type, call->func->ReturnType(spec.arg_types));
+  return spec;
+}
+
+// first_value/last_value over a window read their frame's row directly
+// rather than running the aggregate's accumulator over every frame.
+std::shared_ptr<const WindowFunction> WindowVersionOf(const AggregateFunction& func) {
+  const auto& name = func.name();
+  if (name != "first_value" && name != "last_value") return nullptr;
+  auto builtin = BuiltinFunctions().GetAggregate(name);
+  if (!builtin.ok() || builtin->get() != &func) return nullptr;
+  auto window = BuiltinFunctions().GetWindow(name);
+  return window.ok() ? *window : nullptr;
+}
+
+Result<WindowExprSpec> BindWindow(const Expr& expr, const arrow::Schema& schema) {
+  const auto& window = *expr.As<WindowNode>();
+  WindowExprSpec spec;
+  spec.name = expr.ToString();
+  spec.frame = window.frame;
+  if (const auto* call = window.function.As<WindowCallNode>()) {
+    spec.window_func = call->func;
+    spec.arg_exprs = call->args;
+  } else if (const auto* call = window.function.As<AggregateCallNode>()) {
+    spec.window_func = WindowVersionOf(*call->func);
+    if (!spec.window_func) spec.aggregate_func = call->func;
+    spec.arg_exprs = call->args;
+  } else {
+    return Status::Invalid(window.function.ToString(), " cannot be computed over a window");
+  }
+  FERRY_ASSIGN_OR_RAISE(spec.args, BindAll(spec.arg_exprs, schema));
+  for (const auto& arg : spec.args) spec.arg_types.push_back(arg->type());
+  FERRY_ASSIGN_OR_RAISE(spec.partition_by, BindAll(window.partition_by, schema));
+  for (const auto& key : window.order_by) {
+    const auto& sort = *key.As<SortNode>();
+    FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(sort.expr, schema));
+    spec.order_by.push_back({std::move(bound), sort.ascending, sort.nulls_first});
+  }
+  if (spec.window_func) {
+    FERRY_ASSIGN_OR_RAISE(spec.type, spec.window_func->ReturnType(spec.arg_types));
+  } else {
+    FERRY_ASSIGN_OR_RAISE(spec.type, spec.aggregate_func->ReturnType(spec.arg_types));
+  }
   return spec;
 }
 
@@ -115,6 +158,15 @@ class Planner {
               FERRY_ASSIGN_OR_RAISE(auto left, Plan(*n.left));
               FERRY_ASSIGN_OR_RAISE(auto right, Plan(*n.right));
               return MakeHashJoinExec(std::move(left), std::move(right), n, plan.schema);
+            },
+            [&](const WindowPlanNode& n) -> Result<ExecPtr> {
+              FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              std::vector<WindowExprSpec> specs;
+              for (const auto& expr : n.window_exprs) {
+                FERRY_ASSIGN_OR_RAISE(auto spec, BindWindow(expr, *input->schema()));
+                specs.push_back(std::move(spec));
+              }
+              return MakeWindowExec(std::move(input), std::move(specs), plan.schema);
             },
             [&](const UnionNode& n) -> Result<ExecPtr> {
               std::vector<ExecPtr> inputs;

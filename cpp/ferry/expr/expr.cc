@@ -229,6 +229,13 @@ std::string Expr::ToString() const {
                    (n.nulls_first ? " NULLS FIRST" : " NULLS LAST");
           },
           [](const WildcardNode&) { return std::string("*"); },
+          [](const WindowCallNode& n) { return n.name + "(" + JoinExprs(n.args) + ")"; },
+          [](const WindowNode& n) {
+            std::string out = n.function.ToString();
+            if (!n.partition_by.empty()) out += " PARTITION BY [" + JoinExprs(n.partition_by) + "]";
+            if (!n.order_by.empty()) out += " ORDER BY [" + JoinExprs(n.order_by) + "]";
+            return out + " " + n.frame.ToString();
+          },
       },
       node_->value);
 }
@@ -310,6 +317,15 @@ bool Expr::Equals(const Expr& other) const {
                    a.expr.Equals(b.expr);
           },
           [](const WildcardNode&) { return true; },
+          [&](const WindowCallNode& a) {
+            const auto& b = *other.As<WindowCallNode>();
+            return a.func == b.func && a.name == b.name && AllEqual(a.args, b.args);
+          },
+          [&](const WindowNode& a) {
+            const auto& b = *other.As<WindowNode>();
+            return a.function.Equals(b.function) && AllEqual(a.partition_by, b.partition_by) &&
+                   AllEqual(a.order_by, b.order_by) && a.frame.Equals(b.frame);
+          },
       },
       node_->value);
 }
@@ -340,7 +356,71 @@ std::vector<Expr> Children(const Expr& expr) {
           [](const LikeNode& n) { return std::vector<Expr>{n.expr, n.pattern}; },
           [](const ScalarCallNode& n) { return n.args; },
           [](const AggregateCallNode& n) { return n.args; },
+          [](const WindowCallNode& n) { return n.args; },
+          [](const WindowNode& n) {
+            std::vector<Expr> out{n.function};
+            out.insert(out.end(), n.partition_by.begin(), n.partition_by.end());
+            out.insert(out.end(), n.order_by.begin(), n.order_by.end());
+            return out;
+          },
           [](const auto& n) { return std::vector<Expr>{n.expr}; },
+      },
+      expr.node().value);
+}
+
+Expr WithNewChildren(const Expr& expr, std::vector<Expr> c) {
+  size_t next = 0;
+  auto take = [&]() { return c.at(next++); };
+  auto rest = [&]() { return std::vector<Expr>(c.begin() + next, c.end()); };
+  return std::visit(
+      Overloaded{
+          [&](const ColumnNode&) { return expr; },
+          [&](const LiteralNode&) { return expr; },
+          [&](const WildcardNode&) { return expr; },
+          [&](const AliasNode& n) { return Alias(take(), n.name); },
+          [&](const BinaryNode& n) {
+            auto left = take();
+            return Binary(left, n.op, take());
+          },
+          [&](const NotNode&) { return Not(take()); },
+          [&](const NegativeNode&) { return Negative(take()); },
+          [&](const IsNullNode& n) { return IsNull(take(), n.negated); },
+          [&](const CastNode& n) { return Cast(take(), n.type); },
+          [&](const CaseNode& n) {
+            std::optional<Expr> base;
+            if (n.base) base = take();
+            std::vector<std::pair<Expr, Expr>> branches;
+            for (size_t i = 0; i < n.when_then.size(); ++i) {
+              auto when = take();
+              branches.emplace_back(when, take());
+            }
+            std::optional<Expr> otherwise;
+            if (n.otherwise) otherwise = take();
+            return Case(base, branches, otherwise);
+          },
+          [&](const InListNode& n) {
+            auto value = take();
+            return InList(value, rest(), n.negated);
+          },
+          [&](const BetweenNode& n) {
+            auto value = take();
+            auto low = take();
+            return Between(value, low, take(), n.negated);
+          },
+          [&](const LikeNode& n) {
+            auto value = take();
+            return Like(value, take(), n.negated, n.case_insensitive);
+          },
+          [&](const ScalarCallNode& n) { return ScalarCall(n.func, n.name, c); },
+          [&](const AggregateCallNode& n) { return AggregateCall(n.func, n.name, c, n.distinct); },
+          [&](const WindowCallNode& n) { return WindowCall(n.func, n.name, c); },
+          [&](const WindowNode& n) {
+            auto function = take();
+            std::vector<Expr> partition(c.begin() + 1, c.begin() + 1 + n.partition_by.size());
+            std::vector<Expr> order(c.begin() + 1 + n.partition_by.size(), c.end());
+            return Window(function, partition, order, n.frame);
+          },
+          [&](const SortNode& n) { return Sort(take(), n.ascending, n.nulls_first); },
       },
       expr.node().value);
 }
@@ -401,5 +481,70 @@ Expr Sort(Expr expr, bool ascending, bool nulls_first) {
   return Make(SortNode{std::move(expr), ascending, nulls_first});
 }
 Expr Wildcard() { return Make(WildcardNode{}); }
+
+Expr WindowCall(std::shared_ptr<const WindowFunction> func, std::string name, std::vector<Expr> args) {
+  return Make(WindowCallNode{std::move(func), std::move(name), std::move(args)});
+}
+
+Expr Window(Expr function, std::vector<Expr> partition_by, std::vector<Expr> order_by,
+            std::optional<WindowFrame> frame) {
+  for (auto& key : order_by) {
+    if (!key.As<SortNode>()) key = Sort(key, /*ascending=*/true, /*nulls_first=*/false);
+  }
+  auto resolved = frame ? *frame : WindowFrame::Default(!order_by.empty());
+  return Make(WindowNode{std::move(function), std::move(partition_by), std::move(order_by),
+                         std::move(resolved)});
+}
+
+bool ContainsWindow(const Expr& expr) {
+  if (expr.As<WindowNode>()) return true;
+  for (const auto& child : Children(expr)) {
+    if (ContainsWindow(child)) return true;
+  }
+  return false;
+}
+
+WindowFrame WindowFrame::Default(bool has_order_by) {
+  using Kind = Bound::Kind;
+  if (has_order_by) {
+    return {Units::kRange, {Kind::kUnboundedPreceding, nullptr}, {Kind::kCurrentRow, nullptr}};
+  }
+  return {Units::kRows, {Kind::kUnboundedPreceding, nullptr}, {Kind::kUnboundedFollowing, nullptr}};
+}
+
+namespace {
+std::string BoundToString(const WindowFrame::Bound& bound) {
+  using Kind = WindowFrame::Bound::Kind;
+  switch (bound.kind) {
+    case Kind::kUnboundedPreceding:
+      return "UNBOUNDED PRECEDING";
+    case Kind::kPreceding:
+      return bound.offset->ToString() + " PRECEDING";
+    case Kind::kCurrentRow:
+      return "CURRENT ROW";
+    case Kind::kFollowing:
+      return bound.offset->ToString() + " FOLLOWING";
+    case Kind::kUnboundedFollowing:
+      return "UNBOUNDED FOLLOWING";
+  }
+  return "?";
+}
+
+bool BoundEquals(const WindowFrame::Bound& a, const WindowFrame::Bound& b) {
+  if (a.kind != b.kind || (a.offset == nullptr) != (b.offset == nullptr)) return false;
+  return a.offset == nullptr || a.offset->Equals(*b.offset);
+}
+}  // namespace
+
+std::string WindowFrame::ToString() const {
+  const char* units_text = units == Units::kRows    ? "ROWS"
+                           : units == Units::kRange ? "RANGE"
+                                                    : "GROUPS";
+  return std::string(units_text) + " BETWEEN " + BoundToString(start) + " AND " + BoundToString(end);
+}
+
+bool WindowFrame::Equals(const WindowFrame& other) const {
+  return units == other.units && BoundEquals(start, other.start) && BoundEquals(end, other.end);
+}
 
 }  // namespace ferry

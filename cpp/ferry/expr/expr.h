@@ -15,6 +15,7 @@ namespace ferry {
 
 class ScalarFunction;
 class AggregateFunction;
+class WindowFunction;
 struct ExprNode;
 
 /// Binary operators, in the order of their wire and display tables.
@@ -135,10 +136,49 @@ struct SortNode {
 /// `*` inside count(*).
 struct WildcardNode {};
 
+/// A call of a window-only function (row_number, lag, a Python UDWF, ...);
+/// meaningful only inside a WindowNode.
+struct WindowCallNode {
+  std::shared_ptr<const WindowFunction> func;
+  std::string name;
+  std::vector<Expr> args;
+};
+
+/// Which rows around the current one a window function sees.
+struct WindowFrame {
+  enum class Units { kRows, kRange, kGroups };
+  struct Bound {
+    enum class Kind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
+    Kind kind;
+    /// For kPreceding/kFollowing: rows or groups (integer), or a distance
+    /// in the ORDER BY key's domain for kRange.
+    std::shared_ptr<arrow::Scalar> offset;
+  };
+  Units units;
+  Bound start;
+  Bound end;
+
+  /// SQL's default: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW with
+  /// an ORDER BY, the whole partition without.
+  static WindowFrame Default(bool has_order_by);
+  std::string ToString() const;
+  bool Equals(const WindowFrame& other) const;
+};
+
+/// `function OVER (PARTITION BY ... ORDER BY ... frame)`. `function` is a
+/// WindowCallNode or an AggregateCallNode (an aggregate over a frame).
+struct WindowNode {
+  Expr function;
+  std::vector<Expr> partition_by;
+  std::vector<Expr> order_by;  // SortNode each
+  WindowFrame frame;
+};
+
 struct ExprNode {
   std::variant<ColumnNode, LiteralNode, AliasNode, BinaryNode, NotNode, NegativeNode,
                IsNullNode, CastNode, CaseNode, InListNode, BetweenNode, LikeNode,
-               ScalarCallNode, AggregateCallNode, SortNode, WildcardNode>
+               ScalarCallNode, AggregateCallNode, SortNode, WildcardNode, WindowCallNode,
+               WindowNode>
       value;
 };
 
@@ -168,12 +208,23 @@ Expr AggregateCall(std::shared_ptr<const AggregateFunction> func, std::string na
                    std::vector<Expr> args, bool distinct = false);
 Expr Sort(Expr expr, bool ascending = true, bool nulls_first = false);
 Expr Wildcard();
+Expr WindowCall(std::shared_ptr<const WindowFunction> func, std::string name, std::vector<Expr> args);
+/// Plain ORDER BY expressions sort ascending, nulls last; `frame` defaults
+/// to WindowFrame::Default.
+Expr Window(Expr function, std::vector<Expr> partition_by, std::vector<Expr> order_by,
+            std::optional<WindowFrame> frame = std::nullopt);
+/// Whether `expr` contains a window expression anywhere.
+bool ContainsWindow(const Expr& expr);
 
 /// DataFusion-style type name used in displays: Int64, Utf8, Float64, ...
 std::string DisplayTypeName(const arrow::DataType& type);
 
 /// The direct sub-expressions of `expr`, in display order.
 std::vector<Expr> Children(const Expr& expr);
+
+/// `expr` with its direct sub-expressions replaced by `children` (in the
+/// order Children returns them).
+Expr WithNewChildren(const Expr& expr, std::vector<Expr> children);
 
 /// Adds the names of every column `expr` references to `out` (also as
 /// "relation.name" when qualified).

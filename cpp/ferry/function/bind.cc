@@ -112,6 +112,14 @@ class Binder {
             [&](const WildcardNode&) -> Result<PhysicalExprPtr> {
               return Status::Invalid("'*' is only allowed inside count(*)");
             },
+            [&](const WindowCallNode&) -> Result<PhysicalExprPtr> {
+              return Status::Invalid("window function ", expr.ToString(),
+                                     " needs a window: call .over(Window(...)) on it");
+            },
+            [&](const WindowNode&) -> Result<PhysicalExprPtr> {
+              return Status::Invalid("window expression ", expr.ToString(),
+                                     " is only allowed in select / with_column");
+            },
         },
         expr.node().value);
   }

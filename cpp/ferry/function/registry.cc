@@ -45,6 +45,7 @@ std::shared_ptr<FunctionRegistry> FunctionRegistry::Clone() const {
   std::lock_guard lock(mutex_);
   copy->scalars_ = scalars_;
   copy->aggregates_ = aggregates_;
+  copy->windows_ = windows_;
   return copy;
 }
 
@@ -58,6 +59,25 @@ void FunctionRegistry::AddAggregate(std::shared_ptr<const AggregateFunction> fun
   std::lock_guard lock(mutex_);
   auto key = Lower(func->name());
   aggregates_[key] = std::move(func);
+}
+
+void FunctionRegistry::AddWindow(std::shared_ptr<const WindowFunction> func) {
+  std::lock_guard lock(mutex_);
+  auto key = Lower(func->name());
+  windows_[key] = std::move(func);
+}
+
+Result<std::shared_ptr<const WindowFunction>> FunctionRegistry::GetWindow(
+    const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = windows_.find(Lower(name));
+  if (it != windows_.end()) return it->second;
+  return Status::KeyError("unknown window function '", name, "'", Suggest(Lower(name), Keys(windows_)));
+}
+
+std::vector<std::string> FunctionRegistry::WindowNames() const {
+  std::lock_guard lock(mutex_);
+  return Keys(windows_);
 }
 
 Result<std::shared_ptr<const ScalarFunction>> FunctionRegistry::GetScalar(
@@ -86,7 +106,7 @@ Result<std::shared_ptr<const AggregateFunction>> FunctionRegistry::GetAggregate(
 Status FunctionRegistry::Remove(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto key = Lower(name);
-  if (scalars_.erase(key) + aggregates_.erase(key) == 0) {
+  if (scalars_.erase(key) + aggregates_.erase(key) + windows_.erase(key) == 0) {
     return Status::KeyError("no function named '", name, "' is registered");
   }
   return Status::OK();
@@ -107,6 +127,7 @@ const FunctionRegistry& BuiltinFunctions() {
     auto* registry = new FunctionRegistry();
     for (auto& func : BuiltinScalarFunctions()) registry->AddScalar(std::move(func));
     for (auto& func : BuiltinAggregateFunctions()) registry->AddAggregate(std::move(func));
+    for (auto& func : BuiltinWindowFunctions()) registry->AddWindow(std::move(func));
     return registry;
   }();
   return *builtins;

@@ -9,6 +9,7 @@
 #include "ferry/common/status.h"
 #include "ferry/function/aggregate_function.h"
 #include "ferry/function/scalar_function.h"
+#include "ferry/function/window_function.h"
 
 namespace ferry {
 
@@ -25,18 +26,22 @@ class FunctionRegistry {
 
   void AddScalar(std::shared_ptr<const ScalarFunction> func);
   void AddAggregate(std::shared_ptr<const AggregateFunction> func);
+  void AddWindow(std::shared_ptr<const WindowFunction> func);
   /// KeyError "unknown function 'x'" naming close candidates when absent.
   Result<std::shared_ptr<const ScalarFunction>> GetScalar(const std::string& name) const;
   Result<std::shared_ptr<const AggregateFunction>> GetAggregate(const std::string& name) const;
-  /// Removes a function of either kind; KeyError when none has that name.
+  Result<std::shared_ptr<const WindowFunction>> GetWindow(const std::string& name) const;
+  /// Removes the functions of that name (any kind); KeyError when none.
   Status Remove(const std::string& name);
   std::vector<std::string> ScalarNames() const;
   std::vector<std::string> AggregateNames() const;
+  std::vector<std::string> WindowNames() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const ScalarFunction>> scalars_;
   std::map<std::string, std::shared_ptr<const AggregateFunction>> aggregates_;
+  std::map<std::string, std::shared_ptr<const WindowFunction>> windows_;
 };
 
 /// The process-wide built-ins, shared by every registry and by the

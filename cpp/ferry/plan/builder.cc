@@ -4,6 +4,7 @@
 
 #include "ferry/function/aggregate_function.h"
 #include "ferry/function/bind.h"
+#include "ferry/function/window_function.h"
 
 namespace ferry::plan {
 namespace {
@@ -52,7 +53,64 @@ Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider
                   std::move(schema));
 }
 
+// Replaces every window expression in `expr` by a reference to the column
+// a Window node computes for it, collecting the distinct ones in `found`.
+Expr ExtractWindows(const Expr& expr, std::vector<Expr>* found) {
+  if (expr.As<WindowNode>()) {
+    bool seen = false;
+    for (const auto& w : *found) seen = seen || w.Equals(expr);
+    if (!seen) found->push_back(expr);
+    return Col(expr.ToString());
+  }
+  auto children = Children(expr);
+  if (children.empty()) return expr;
+  bool changed = false;
+  for (auto& child : children) {
+    if (!ContainsWindow(child)) continue;
+    child = ExtractWindows(child, found);
+    changed = true;
+  }
+  return changed ? WithNewChildren(expr, std::move(children)) : expr;
+}
+
+Result<std::shared_ptr<arrow::DataType>> WindowType(const WindowNode& window,
+                                                     const arrow::Schema& schema) {
+  for (const auto& key : window.partition_by) FERRY_RETURN_NOT_OK(BindScalar(key, schema).status());
+  for (const auto& key : window.order_by) {
+    FERRY_RETURN_NOT_OK(BindScalar(key.As<SortNode>()->expr, schema).status());
+  }
+  const auto& function = window.function;
+  std::vector<Expr> args;
+  if (const auto* call = function.As<WindowCallNode>()) args = call->args;
+  if (const auto* call = function.As<AggregateCallNode>()) args = call->args;
+  TypeVector arg_types;
+  for (const auto& arg : args) {
+    FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(arg, schema));
+    arg_types.push_back(bound->type());
+  }
+  if (const auto* call = function.As<WindowCallNode>()) return call->func->ReturnType(arg_types);
+  if (const auto* call = function.As<AggregateCallNode>()) {
+    if (call->distinct) {
+      return Status::NotImplemented("DISTINCT aggregates over a window are not supported: ",
+                                    function.ToString());
+    }
+    return call->func->ReturnType(arg_types);
+  }
+  return Status::Invalid(function.ToString(), " cannot be computed over a window; use a window "
+                         "function (row_number, lag, ...) or an aggregate");
+}
+
 Result<PlanPtr> Project(PlanPtr input, std::vector<Expr> exprs) {
+  std::vector<Expr> windows;
+  for (auto& expr : exprs) {
+    if (ContainsWindow(expr)) {
+      auto name = expr.SchemaName();
+      expr = Alias(ExtractWindows(expr, &windows), name);
+    }
+  }
+  if (!windows.empty()) {
+    FERRY_ASSIGN_OR_RAISE(input, Window(std::move(input), std::move(windows)));
+  }
   arrow::FieldVector fields;
   for (const auto& expr : exprs) {
     FERRY_ASSIGN_OR_RAISE(auto field, OutputField(expr, *input->schema));
@@ -182,6 +240,19 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
     }
   }
   return MakePlan(std::move(node), arrow::schema(std::move(fields)));
+}
+
+Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs) {
+  auto fields = input->schema->fields();
+  for (const auto& expr : window_exprs) {
+    const auto* window = expr.As<WindowNode>();
+    if (window == nullptr) return Status::Invalid(expr.ToString(), " is not a window expression");
+    FERRY_ASSIGN_OR_RAISE(auto type, WindowType(*window, *input->schema));
+    fields.push_back(arrow::field(expr.ToString(), std::move(type)));
+  }
+  FERRY_RETURN_NOT_OK(CheckUniqueNames(fields, "window"));
+  return MakePlan(WindowPlanNode{std::move(input), std::move(window_exprs)},
+                  arrow::schema(std::move(fields)));
 }
 
 Result<PlanPtr> Union(std::vector<PlanPtr> inputs) {

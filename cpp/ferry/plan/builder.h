@@ -17,6 +17,8 @@ namespace plan {
 
 Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider> source,
                      std::optional<std::vector<int>> projection = std::nullopt);
+/// Window expressions anywhere in `exprs` are computed by a Window node
+/// inserted below the projection, which then reads their columns.
 Result<PlanPtr> Project(PlanPtr input, std::vector<Expr> exprs);
 Result<PlanPtr> Filter(PlanPtr input, Expr predicate);
 Result<PlanPtr> Aggregate(PlanPtr input, std::vector<Expr> group_by, std::vector<Expr> aggregates);
@@ -30,6 +32,8 @@ Result<PlanPtr> Distinct(PlanPtr input);
 Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
                      const std::vector<std::string>& left_keys,
                      const std::vector<std::string>& right_keys);
+/// Appends a column per window expression (WindowNode), named by its display.
+Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs);
 /// UNION ALL: inputs must have the same column types (names from the first).
 Result<PlanPtr> Union(std::vector<PlanPtr> inputs);
 

@@ -85,6 +85,7 @@ std::string LogicalPlan::Describe() const {
             return out + "]";
           },
           [](const UnionNode&) { return std::string("Union:"); },
+          [](const WindowPlanNode& n) { return "WindowAggr: windowExpr=[" + JoinExprs(n.window_exprs) + "]"; },
       },
       node);
 }

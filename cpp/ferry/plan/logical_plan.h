@@ -71,12 +71,18 @@ struct JoinNode {
 struct UnionNode {
   std::vector<PlanPtr> inputs;
 };
+/// Appends one column per window expression to its input's columns, named
+/// by the expression's display.
+struct WindowPlanNode {
+  PlanPtr input;
+  std::vector<Expr> window_exprs;  // WindowNode each
+};
 
 /// An immutable logical plan node with its resolved output schema. Build
 /// with plan/builder.h, which validates as it goes.
 struct LogicalPlan {
   std::variant<ScanNode, ProjectionNode, FilterNode, AggregateNode, SortPlanNode, LimitNode,
-               DistinctNode, JoinNode, UnionNode>
+               DistinctNode, JoinNode, UnionNode, WindowPlanNode>
       node;
   std::shared_ptr<arrow::Schema> schema;
 

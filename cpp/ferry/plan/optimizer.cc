@@ -75,6 +75,19 @@ Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
             FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, std::nullopt));
             return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
           },
+          [&](const WindowPlanNode& n) -> Result<PlanPtr> {
+            // Window columns are computed here; above needs only input columns.
+            Columns needed = std::nullopt;
+            if (required) {
+              needed = std::set<std::string>{};
+              for (const auto& field : n.input->schema->fields()) {
+                if (required->count(field->name())) needed->insert(field->name());
+              }
+              needed = Needed(n.window_exprs, needed);
+            }
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, needed));
+            return plan::Window(input, n.window_exprs);
+          },
           [&](const UnionNode& n) -> Result<PlanPtr> {
             std::vector<PlanPtr> inputs;
             for (const auto& input : n.inputs) {

@@ -232,6 +232,23 @@ class Encoder {
               out->mutable_wildcard();
               return Status::OK();
             },
+            [&](const WindowCallNode& n) -> Status {
+              auto* call = out->mutable_window_function();
+              FERRY_ASSIGN_OR_RAISE(auto index, WindowIndex(n));
+              call->set_function(index);
+              for (const auto& arg : n.args) FERRY_RETURN_NOT_OK(Encode(arg, call->add_args()));
+              return Status::OK();
+            },
+            [&](const WindowNode& n) -> Status {
+              auto* window = out->mutable_window();
+              FERRY_RETURN_NOT_OK(Encode(n.function, window->mutable_function()));
+              for (const auto& key : n.partition_by) FERRY_RETURN_NOT_OK(Encode(key, window->add_partition_by()));
+              for (const auto& key : n.order_by) FERRY_RETURN_NOT_OK(Encode(key, window->add_order_by()));
+              auto* frame = window->mutable_frame();
+              frame->set_units(static_cast<pb::WindowFrame::Units>(static_cast<int>(n.frame.units) + 1));
+              FERRY_RETURN_NOT_OK(EncodeBound(n.frame.start, frame->mutable_start()));
+              return EncodeBound(n.frame.end, frame->mutable_end());
+            },
         },
         expr.node().value);
   }
@@ -252,6 +269,19 @@ class Encoder {
     if (it != indices_.end()) return it->second;
     FERRY_ASSIGN_OR_RAISE(auto definition, codec_.EncodeAggregate(*n.func));
     return AddFunction(n.func.get(), pb::FunctionDefinition::AGGREGATE, n.name, definition);
+  }
+
+  Result<uint32_t> WindowIndex(const WindowCallNode& n) {
+    auto it = indices_.find(n.func.get());
+    if (it != indices_.end()) return it->second;
+    FERRY_ASSIGN_OR_RAISE(auto definition, codec_.EncodeWindow(*n.func));
+    return AddFunction(n.func.get(), pb::FunctionDefinition::WINDOW, n.name, definition);
+  }
+
+  static Status EncodeBound(const WindowFrame::Bound& bound, pb::WindowBound* out) {
+    out->set_kind(static_cast<pb::WindowBound::Kind>(static_cast<int>(bound.kind) + 1));
+    if (bound.offset) FERRY_RETURN_NOT_OK(EncodeLiteral(*bound.offset, out->mutable_offset()));
+    return Status::OK();
   }
 
   uint32_t AddFunction(const void* key, pb::FunctionDefinition::Kind kind, const std::string& name,
@@ -280,7 +310,8 @@ class Decoder {
           const FunctionRegistry& registry, UnknownFunctionPolicy unknown,
           const DecodeLimits& limits)
       : message_(message), codec_(codec), registry_(registry), unknown_(unknown),
-        limits_(limits), scalars_(message.functions_size()), aggregates_(message.functions_size()) {}
+        limits_(limits), scalars_(message.functions_size()), aggregates_(message.functions_size()),
+        windows_(message.functions_size()) {}
 
   Result<Expr> Decode(const pb::Expr& node, int depth) {
     if (depth > limits_.max_depth) {
@@ -387,6 +418,14 @@ class Decoder {
       }
       case pb::Expr::kWildcard:
         return Wildcard();
+      case pb::Expr::kWindowFunction: {
+        const auto& n = node.window_function();
+        FERRY_ASSIGN_OR_RAISE(auto func, WindowAt(n.function()));
+        FERRY_ASSIGN_OR_RAISE(auto args, DecodeAll(n.args(), depth));
+        return WindowCall(func, message_.functions(n.function()).name(), std::move(args));
+      }
+      case pb::Expr::kWindow:
+        return DecodeWindowExpr(node.window(), depth);
       case pb::Expr::NODE_NOT_SET:
         break;
     }
@@ -418,7 +457,7 @@ class Decoder {
     const auto& def = message_.functions(index);
     if (def.kind() != kind) {
       return Status::Invalid("function '", def.name(), "' is referenced as a ",
-                             kind == pb::FunctionDefinition::SCALAR ? "scalar" : "aggregate",
+                             pb::FunctionDefinition::Kind_Name(kind),
                              " function but defined as another kind");
     }
     return &def;
@@ -452,6 +491,60 @@ class Decoder {
     return func;
   }
 
+  Result<Expr> DecodeWindowExpr(const pb::WindowExpr& n, int depth) {
+    FERRY_ASSIGN_OR_RAISE(auto function, Child(n.has_function(), n.function(), "window", depth));
+    if (!function.As<WindowCallNode>() && !function.As<AggregateCallNode>()) {
+      return Status::Invalid("a window's function must be a window or aggregate function call");
+    }
+    FERRY_ASSIGN_OR_RAISE(auto partition_by, DecodeAll(n.partition_by(), depth));
+    FERRY_ASSIGN_OR_RAISE(auto order_by, DecodeAll(n.order_by(), depth));
+    for (const auto& key : order_by) {
+      if (!key.As<SortNode>()) return Status::Invalid("a window's ORDER BY entries must be sort expressions");
+    }
+    if (!n.has_frame()) return Status::Invalid("window without a frame");
+    const auto& f = n.frame();
+    if (f.units() <= pb::WindowFrame::UNITS_UNSPECIFIED || f.units() > pb::WindowFrame::GROUPS) {
+      return Status::Invalid("unknown window frame units ", static_cast<int>(f.units()));
+    }
+    WindowFrame frame;
+    frame.units = static_cast<WindowFrame::Units>(f.units() - 1);
+    FERRY_ASSIGN_OR_RAISE(frame.start, DecodeBound(f.start()));
+    FERRY_ASSIGN_OR_RAISE(frame.end, DecodeBound(f.end()));
+    return Window(std::move(function), std::move(partition_by), std::move(order_by), frame);
+  }
+
+  static Result<WindowFrame::Bound> DecodeBound(const pb::WindowBound& b) {
+    using Kind = WindowFrame::Bound::Kind;
+    if (b.kind() <= pb::WindowBound::KIND_UNSPECIFIED || b.kind() > pb::WindowBound::UNBOUNDED_FOLLOWING) {
+      return Status::Invalid("unknown window frame bound ", static_cast<int>(b.kind()));
+    }
+    WindowFrame::Bound bound{static_cast<Kind>(b.kind() - 1), nullptr};
+    bool needs_offset = bound.kind == Kind::kPreceding || bound.kind == Kind::kFollowing;
+    if (needs_offset != b.has_offset()) {
+      return Status::Invalid("window frame bound ", needs_offset ? "without" : "with", " an offset");
+    }
+    if (needs_offset) {
+      FERRY_ASSIGN_OR_RAISE(bound.offset, DecodeLiteral(b.offset()));
+    }
+    return bound;
+  }
+
+  Result<std::shared_ptr<const WindowFunction>> WindowAt(uint32_t index) {
+    FERRY_ASSIGN_OR_RAISE(auto def, Definition(index, pb::FunctionDefinition::WINDOW));
+    if (windows_[index]) return windows_[index];
+    std::shared_ptr<const WindowFunction> func;
+    if (!def->definition().empty()) {
+      FERRY_ASSIGN_OR_RAISE(func, codec_.DecodeWindow(def->name(), def->definition()));
+    }
+    if (!func) {
+      auto registered = registry_.GetWindow(def->name());
+      if (!registered.ok()) return MissingFunction(def->name(), "window");
+      func = *registered;
+    }
+    windows_[index] = func;
+    return func;
+  }
+
   Result<std::shared_ptr<const AggregateFunction>> AggregateAt(uint32_t index) {
     FERRY_ASSIGN_OR_RAISE(auto def, Definition(index, pb::FunctionDefinition::AGGREGATE));
     if (aggregates_[index]) return aggregates_[index];
@@ -475,6 +568,7 @@ class Decoder {
   const DecodeLimits& limits_;
   std::vector<std::shared_ptr<const ScalarFunction>> scalars_;
   std::vector<std::shared_ptr<const AggregateFunction>> aggregates_;
+  std::vector<std::shared_ptr<const WindowFunction>> windows_;
 };
 
 }  // namespace

@@ -24,6 +24,13 @@ class ByName final : public ExtensionCodec {
       const std::string&, std::string_view) const override {
     return nullptr;
   }
+  Result<std::optional<std::string>> EncodeWindow(const WindowFunction&) const override {
+    return std::nullopt;
+  }
+  Result<std::shared_ptr<const WindowFunction>> DecodeWindow(const std::string&,
+                                                             std::string_view) const override {
+    return nullptr;
+  }
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "ferry/common/status.h"
 #include "ferry/function/aggregate_function.h"
 #include "ferry/function/scalar_function.h"
+#include "ferry/function/window_function.h"
 
 namespace ferry {
 
@@ -29,12 +30,14 @@ class ExtensionCodec {
       const std::string& name, std::string_view definition) const = 0;
   virtual Result<std::shared_ptr<const AggregateFunction>> DecodeAggregate(
       const std::string& name, std::string_view definition) const = 0;
+  virtual Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const = 0;
+  virtual Result<std::shared_ptr<const WindowFunction>> DecodeWindow(
+      const std::string& name, std::string_view definition) const = 0;
 };
 
 /// The core's codec: every function travels by name. It re-encodes opaque
 /// functions (definitions a Python-free process kept without reading)
-/// verbatim, and refuses to encode a function it cannot name: a UDF of a
-/// kind it does not know fails loudly here rather than on the receiver.
+/// verbatim; everything else it names, for the receiver's registry.
 std::shared_ptr<const ExtensionCodec> ByNameCodec();
 
 }  // namespace ferry

@@ -1,0 +1,267 @@
+// Window functions: rows are bucketed by PARTITION BY (hash grouping and a
+// counting sort), each partition sorted by ORDER BY on its own (partitions
+// spread over threads), evaluated, and the results put back in input order.
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <arrow/array/builder_primitive.h>
+#include <arrow/compute/api.h>
+#include <arrow/compute/row/grouper.h>
+#include <arrow/table.h>
+
+#include "ferry/exec/operators.h"
+#include "ferry/exec/window_aggregate.h"
+#include "ferry/exec/window_frames.h"
+
+namespace ferry {
+namespace {
+
+namespace cp = arrow::compute;
+
+// Group ids of PARTITION BY keys; all rows in group 0 without keys.
+Result<std::pair<std::vector<uint32_t>, uint32_t>> PartitionIds(const arrow::ArrayVector& keys,
+                                                                 int64_t n) {
+  if (keys.empty()) return std::make_pair(std::vector<uint32_t>(n, 0), uint32_t{n > 0 ? 1u : 0u});
+  std::vector<arrow::TypeHolder> types;
+  std::vector<arrow::Datum> values;
+  for (const auto& key : keys) {
+    types.emplace_back(key->type());
+    values.emplace_back(key);
+  }
+  FERRY_ASSIGN_OR_RAISE(auto grouper, cp::Grouper::Make(types));
+  cp::ExecBatch batch(std::move(values), n);
+  FERRY_ASSIGN_OR_RAISE(auto ids, grouper->Consume(cp::ExecSpan(batch)));
+  const auto* raw = ids.array()->GetValues<uint32_t>(1);
+  return std::make_pair(std::vector<uint32_t>(raw, raw + n), grouper->num_groups());
+}
+
+// Row order grouping rows by partition (stable), plus partition offsets.
+void CountingSort(const std::vector<uint32_t>& ids, uint32_t groups, std::vector<int64_t>* perm,
+                  std::vector<int64_t>* offsets) {
+  offsets->assign(groups + 1, 0);
+  for (uint32_t id : ids) ++(*offsets)[id + 1];
+  for (uint32_t g = 0; g < groups; ++g) (*offsets)[g + 1] += (*offsets)[g];
+  std::vector<int64_t> next(offsets->begin(), offsets->end() - 1);
+  perm->resize(ids.size());
+  for (int64_t i = 0; i < static_cast<int64_t>(ids.size()); ++i) (*perm)[next[ids[i]]++] = i;
+}
+
+Result<std::shared_ptr<arrow::Array>> TakeBy(const std::shared_ptr<arrow::Array>& values,
+                                             const std::shared_ptr<arrow::Int64Array>& indices) {
+  FERRY_ASSIGN_OR_RAISE(auto taken, cp::Take(values, indices));
+  return taken.make_array();
+}
+
+std::shared_ptr<arrow::Int64Array> AsArray(const std::vector<int64_t>& values) {
+  auto buffer = arrow::Buffer::Wrap(values.data(), values.size());
+  return std::make_shared<arrow::Int64Array>(static_cast<int64_t>(values.size()), buffer);
+}
+
+// Marks rows whose ORDER BY keys differ from the previous row's (NULLs
+// equal each other): the starts of peer groups.
+Result<std::vector<uint8_t>> PeerBreaks(const arrow::ArrayVector& sorted_keys, int64_t n) {
+  std::vector<uint8_t> breaks(n, 0);
+  if (n > 0) breaks[0] = 1;
+  for (const auto& key : sorted_keys) {
+    if (n < 2) break;
+    auto current = key->Slice(1);
+    auto previous = key->Slice(0, n - 1);
+    FERRY_ASSIGN_OR_RAISE(auto differ, cp::CallFunction("not_equal", {current, previous}));
+    FERRY_ASSIGN_OR_RAISE(auto null_a, cp::IsNull(current));
+    FERRY_ASSIGN_OR_RAISE(auto null_b, cp::IsNull(previous));
+    FERRY_ASSIGN_OR_RAISE(auto null_differs, cp::CallFunction("xor", {null_a, null_b}));
+    FERRY_ASSIGN_OR_RAISE(auto changed, cp::CallFunction("coalesce", {differ, null_differs}));
+    const auto& flags = static_cast<const arrow::BooleanArray&>(*changed.make_array());
+    for (int64_t i = 0; i < n - 1; ++i) breaks[i + 1] |= flags.Value(i) ? 1 : 0;
+  }
+  return breaks;
+}
+
+class WindowExec final : public ExecutionPlan {
+ public:
+  WindowExec(ExecPtr input, std::vector<WindowExprSpec> specs, std::shared_ptr<arrow::Schema> schema)
+      : input_(std::move(input)), specs_(std::move(specs)), schema_(std::move(schema)) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  int num_partitions() const override { return 1; }
+  std::vector<ExecPtr> children() const override { return {input_}; }
+  std::string Describe() const override {
+    std::string out = "WindowAggExec: wdw=[";
+    for (size_t i = 0; i < specs_.size(); ++i) out += (i ? ", " : "") + specs_[i].name;
+    return out + "]";
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    FERRY_ASSIGN_OR_RAISE(auto batches, Collect(*input_));
+    FERRY_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(input_->schema(), batches));
+    FERRY_ASSIGN_OR_RAISE(auto combined, table->CombineChunksToBatch());
+    auto columns = combined->columns();
+    for (const auto& spec : specs_) {
+      FERRY_ASSIGN_OR_RAISE(auto result, EvaluateSpec(spec, *combined));
+      if (!result->type()->Equals(*spec.type)) {
+        return Status::TypeError("window expression ", spec.name, " produced ",
+                                 DisplayTypeName(*result->type()), ", declared ",
+                                 DisplayTypeName(*spec.type));
+      }
+      columns.push_back(std::move(result));
+    }
+    return MakeVectorStream({arrow::RecordBatch::Make(schema_, combined->num_rows(), columns)});
+  }
+
+ private:
+  Result<std::shared_ptr<arrow::Array>> EvaluateSpec(const WindowExprSpec& spec,
+                                                     const arrow::RecordBatch& batch) const {
+    const int64_t n = batch.num_rows();
+    arrow::ArrayVector keys, order, args;
+    for (const auto& key : spec.partition_by) {
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, batch));
+      keys.push_back(std::move(array));
+    }
+    for (const auto& key : spec.order_by) {
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key.expr, batch));
+      order.push_back(std::move(array));
+    }
+    for (const auto& arg : spec.args) {
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, batch));
+      args.push_back(std::move(array));
+    }
+    FERRY_ASSIGN_OR_RAISE(auto grouping, PartitionIds(keys, n));
+    std::vector<int64_t> perm, offsets;
+    CountingSort(grouping.first, grouping.second, &perm, &offsets);
+    const uint32_t groups = grouping.second;
+
+    // Sort each partition by ORDER BY, partitions spread over threads.
+    if (!order.empty()) FERRY_RETURN_NOT_OK(SortPartitions(spec, order, offsets, &perm));
+    auto perm_array = AsArray(perm);
+    arrow::ArrayVector sorted_order, sorted_args;
+    for (const auto& key : order) {
+      FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, perm_array));
+      sorted_order.push_back(std::move(taken));
+    }
+    for (const auto& arg : args) {
+      FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(arg, perm_array));
+      sorted_args.push_back(std::move(taken));
+    }
+    FERRY_ASSIGN_OR_RAISE(auto breaks, PeerBreaks(sorted_order, n));
+
+    std::vector<std::shared_ptr<arrow::Array>> pieces(groups);
+    FERRY_RETURN_NOT_OK(ParallelFor(groups, [&](uint32_t g) -> Status {
+      const int64_t begin = offsets[g];
+      const int64_t rows = offsets[g + 1] - begin;
+      std::vector<uint8_t> local_breaks(breaks.begin() + begin, breaks.begin() + begin + rows);
+      if (rows > 0) local_breaks[0] = 1;
+      std::shared_ptr<arrow::Array> range_key;
+      if (sorted_order.size() == 1) range_key = sorted_order[0]->Slice(begin, rows);
+      bool descending = !spec.order_by.empty() && !spec.order_by[0].ascending;
+      FERRY_ASSIGN_OR_RAISE(auto layout,
+                            ComputeLayout(rows, local_breaks.data(), spec.frame, range_key, descending));
+      arrow::ArrayVector part_args;
+      for (const auto& arg : sorted_args) part_args.push_back(arg->Slice(begin, rows));
+      if (spec.window_func) {
+        FERRY_ASSIGN_OR_RAISE(auto evaluator, spec.window_func->MakeEvaluator(spec.arg_types, spec.arg_exprs));
+        WindowPartition part;
+        part.num_rows = rows;
+        part.args = std::move(part_args);
+        for (const auto& key : sorted_order) part.order_keys.push_back(key->Slice(begin, rows));
+        part.peer_start = &layout.peer_start;
+        part.peer_end = &layout.peer_end;
+        part.frame_start = &layout.frame_start;
+        part.frame_end = &layout.frame_end;
+        FERRY_ASSIGN_OR_RAISE(pieces[g], evaluator->Evaluate(part));
+      } else {
+        FERRY_ASSIGN_OR_RAISE(pieces[g], AggregateOverFrames(*spec.aggregate_func, spec.arg_types,
+                                                             part_args, rows, layout.frame_start,
+                                                             layout.frame_end));
+      }
+      if (pieces[g]->length() != rows) {
+        return Status::Invalid("window function ", spec.name, " returned ", pieces[g]->length(),
+                               " rows for a partition of ", rows);
+      }
+      return Status::OK();
+    }));
+    std::shared_ptr<arrow::Array> sorted_result;
+    if (pieces.empty()) {
+      FERRY_ASSIGN_OR_RAISE(sorted_result, arrow::MakeEmptyArray(spec.type));
+    } else if (pieces.size() == 1) {
+      sorted_result = pieces[0];
+    } else {
+      FERRY_ASSIGN_OR_RAISE(sorted_result, arrow::Concatenate(pieces));
+    }
+    // Back to input order: the row at sorted position j is input row perm[j].
+    std::vector<int64_t> inverse(n);
+    for (int64_t j = 0; j < n; ++j) inverse[perm[j]] = j;
+    return TakeBy(sorted_result, AsArray(inverse));
+  }
+
+  Status SortPartitions(const WindowExprSpec& spec, const arrow::ArrayVector& order,
+                        const std::vector<int64_t>& offsets, std::vector<int64_t>* perm) const {
+    std::vector<cp::SortKey> sort_keys;
+    arrow::FieldVector fields;
+    for (size_t k = 0; k < order.size(); ++k) {
+      fields.push_back(arrow::field("k" + std::to_string(k), order[k]->type()));
+      sort_keys.emplace_back("k" + std::to_string(k),
+                             spec.order_by[k].ascending ? cp::SortOrder::Ascending : cp::SortOrder::Descending,
+                             spec.order_by[k].nulls_first ? cp::NullPlacement::AtStart
+                                                          : cp::NullPlacement::AtEnd);
+    }
+    auto schema = arrow::schema(fields);
+    const uint32_t groups = static_cast<uint32_t>(offsets.size() - 1);
+    return ParallelFor(groups, [&](uint32_t g) -> Status {
+      const int64_t begin = offsets[g];
+      const int64_t rows = offsets[g + 1] - begin;
+      if (rows < 2) return Status::OK();
+      std::vector<int64_t> slice(perm->begin() + begin, perm->begin() + begin + rows);
+      auto indices = AsArray(slice);
+      arrow::ArrayVector keys;
+      for (const auto& key : order) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, indices));
+        keys.push_back(std::move(taken));
+      }
+      auto key_batch = arrow::RecordBatch::Make(schema, rows, std::move(keys));
+      // Stable: rows with equal keys keep their input order.
+      FERRY_ASSIGN_OR_RAISE(auto order_indices,
+                            cp::SortIndices(arrow::Datum(key_batch), cp::SortOptions(sort_keys)));
+      const auto* sorted = order_indices->data()->GetValues<uint64_t>(1);
+      for (int64_t i = 0; i < rows; ++i) (*perm)[begin + i] = slice[sorted[i]];
+      return Status::OK();
+    });
+  }
+
+  // Runs body(0..count-1) over the cores; the first error wins.
+  static Status ParallelFor(uint32_t count, const std::function<Status(uint32_t)>& body) {
+    const uint32_t threads = std::min<uint32_t>(count, std::max(1u, std::thread::hardware_concurrency()));
+    std::atomic<uint32_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mutex;
+    Status first;
+    auto work = [&]() {
+      for (uint32_t i = next++; i < count && !failed; i = next++) {
+        auto status = body(i);
+        if (!status.ok()) {
+          std::lock_guard lock(mutex);
+          if (!failed.exchange(true)) first = std::move(status);
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& thread : pool) thread.join();
+    return first;
+  }
+
+  ExecPtr input_;
+  std::vector<WindowExprSpec> specs_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+}  // namespace
+
+ExecPtr MakeWindowExec(ExecPtr input, std::vector<WindowExprSpec> specs,
+                       std::shared_ptr<arrow::Schema> schema) {
+  return std::make_shared<WindowExec>(std::move(input), std::move(specs), std::move(schema));
+}
+
+}  // namespace ferry

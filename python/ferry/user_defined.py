@@ -1,0 +1,235 @@
+"""User-defined functions: scalar UDFs and aggregate UDFs (UDAFs).
+
+Names and signatures follow ``datafusion.user_defined``.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from typing import Any, Callable, Sequence
+
+import pyarrow as pa
+
+from ferry import _core
+from ferry.expr import Expr, _to_raw
+from ferry.udf import ScalarUDF, udf
+
+__all__ = ["Accumulator", "AggregateUDF", "ScalarUDF", "udaf", "udf"]
+
+_VOLATILITIES = ("immutable", "stable", "volatile")
+
+
+class Accumulator(metaclass=ABCMeta):
+    """Accumulates the values of one group for an :class:`AggregateUDF`.
+
+    ferry aggregates in two phases: in each partition, one accumulator per
+    group sees that group's rows (:meth:`update`) and reports its
+    :meth:`state`; a final accumulator per group folds those states in
+    (:meth:`merge`) and produces the result (:meth:`evaluate`). An
+    accumulator may therefore get :meth:`state` or :meth:`evaluate` without
+    ever seeing a row.
+
+    Examples:
+        >>> import pyarrow as pa, pyarrow.compute as pc
+        >>> class Total(Accumulator):
+        ...     def __init__(self):
+        ...         self._sum = 0.0
+        ...     def update(self, values):
+        ...         self._sum += pc.sum(values).as_py() or 0.0
+        ...     def merge(self, states):
+        ...         self._sum += pc.sum(states[0]).as_py() or 0.0
+        ...     def state(self):
+        ...         return [pa.scalar(self._sum)]
+        ...     def evaluate(self):
+        ...         return pa.scalar(self._sum)
+        >>> acc = Total()
+        >>> acc.update(pa.array([1.0, 2.0, None]))
+        >>> acc.evaluate()
+        <pyarrow.DoubleScalar: 3.0>
+    """
+
+    @abstractmethod
+    def state(self) -> list[pa.Scalar]:
+        """The intermediate state: one value per state field (a
+        ``pa.Scalar`` or a plain Python value convertible to the field's
+        type)."""
+
+    @abstractmethod
+    def update(self, *values: pa.Array) -> None:
+        """Folds in a slice of this group's rows, one array per argument."""
+
+    @abstractmethod
+    def merge(self, states: list[pa.Array]) -> None:
+        """Folds in other accumulators' states, one array per state field."""
+
+    @abstractmethod
+    def evaluate(self) -> pa.Scalar:
+        """The result (a ``pa.Scalar`` or a plain Python value) of the
+        declared return type."""
+
+
+class AggregateUDF:
+    """A Python aggregate function usable in ``DataFrame.aggregate``; call
+    it with Exprs.
+
+    See :func:`udaf` for the arguments. State types may be ``pa.DataType``
+    (fields named ``state0``, ``state1``, ...) or ``pa.Field`` (name,
+    nullability and metadata kept).
+
+    Examples:
+        >>> import pyarrow as pa
+        >>> from ferry import col
+        >>> class Count(Accumulator):
+        ...     def __init__(self):
+        ...         self.n = 0
+        ...     def update(self, values):
+        ...         self.n += len(values) - values.null_count
+        ...     def merge(self, states):
+        ...         self.n += sum(states[0].to_pylist())
+        ...     def state(self):
+        ...         return [self.n]
+        ...     def evaluate(self):
+        ...         return self.n
+        >>> count_valid = AggregateUDF("count_valid", Count, [pa.int64()], pa.int64(),
+        ...                            [pa.int64()], "immutable")
+        >>> count_valid(col("x"))
+        Expr(count_valid(x))
+    """
+
+    def __init__(
+        self,
+        name: str,
+        accumulator: Callable[[], Accumulator],
+        input_types: Sequence[pa.DataType],
+        return_type: pa.DataType,
+        state_type: Sequence[pa.DataType | pa.Field],
+        volatility: str,
+    ) -> None:
+        if not callable(accumulator):
+            raise TypeError("`accumulator` must be callable (it returns an Accumulator)")
+        if isinstance(input_types, pa.DataType):
+            input_types = [input_types]
+        if isinstance(state_type, (pa.DataType, pa.Field)):
+            state_type = [state_type]
+        volatility = str(volatility).lower()
+        if volatility not in _VOLATILITIES:
+            raise ValueError(
+                f"volatility must be one of {', '.join(_VOLATILITIES)}; got {volatility!r}"
+            )
+        state_fields = [
+            t if isinstance(t, pa.Field) else pa.field(f"state{i}", t)
+            for i, t in enumerate(state_type)
+        ]
+        self._raw = _core.python_aggregate_udf(
+            name, accumulator, list(input_types), return_type, state_fields, volatility
+        )
+
+    @classmethod
+    def _wrap(cls, raw: Any) -> AggregateUDF:
+        wrapper = cls.__new__(cls)
+        wrapper._raw = raw
+        return wrapper
+
+    @property
+    def name(self) -> str:
+        """The name the UDAF is called and registered by."""
+        return self._raw.name
+
+    def __call__(self, *args: Any) -> Expr:
+        return Expr(self._raw([_to_raw(a) for a in args]))
+
+    def __repr__(self) -> str:
+        return f"AggregateUDF({self.name})"
+
+    @staticmethod
+    def udaf(*args: Any, **kwargs: Any) -> Any:
+        """Same as :func:`udaf`."""
+        return udaf(*args, **kwargs)
+
+
+def udaf(*args: Any, **kwargs: Any) -> Any:
+    """Creates an :class:`AggregateUDF`, directly or as a decorator.
+
+    ``udaf(accum, input_types, return_type, state_type, volatility,
+    name=None)`` wraps ``accum``, a callable taking no arguments that
+    returns a fresh :class:`Accumulator` (often the Accumulator class
+    itself); ``@udaf(input_types, return_type, state_type, volatility,
+    name=None)`` decorates such a factory. The name defaults to the
+    accumulator class's name, lower-cased.
+
+    Args:
+        accum: The accumulator factory (omitted in the decorator form).
+        input_types: The argument types (one ``pa.DataType`` or a list).
+        return_type: The result type.
+        state_type: The intermediate state's types, one per value
+            :meth:`Accumulator.state` returns (``pa.DataType`` or
+            ``pa.Field``).
+        volatility: ``"immutable"``, ``"stable"`` or ``"volatile"``.
+        name: The name it is called and registered by.
+
+    Returns:
+        An :class:`AggregateUDF` (or, as a decorator, a function making one).
+
+    Examples:
+        >>> import pyarrow as pa, pyarrow.compute as pc
+        >>> import ferry
+        >>> from ferry import col
+        >>> class SumSquares(Accumulator):
+        ...     def __init__(self):
+        ...         self._sum = 0.0
+        ...     def update(self, values):
+        ...         self._sum += pc.sum(pc.multiply(values, values)).as_py() or 0.0
+        ...     def merge(self, states):
+        ...         self._sum += pc.sum(states[0]).as_py() or 0.0
+        ...     def state(self):
+        ...         return [pa.scalar(self._sum)]
+        ...     def evaluate(self):
+        ...         return pa.scalar(self._sum)
+        >>> sum_squares = udaf(SumSquares, pa.float64(), pa.float64(), [pa.float64()],
+        ...                    "immutable")
+        >>> sum_squares.name
+        'sumsquares'
+        >>> ctx = ferry.SessionContext()
+        >>> df = ctx.from_pydict({"k": ["a", "b", "a"], "v": [1.0, 2.0, 3.0]})
+        >>> df.aggregate([col("k")], [sum_squares(col("v")).alias("ss")]).sort(
+        ...     col("k")).to_pydict()
+        {'k': ['a', 'b'], 'ss': [10.0, 4.0]}
+
+        As a decorator:
+
+        >>> @udaf(pa.float64(), pa.float64(), [pa.float64()], "immutable", name="ss")
+        ... def ss():
+        ...     return SumSquares()
+        >>> df.aggregate([], [ss(col("v")).alias("ss")]).to_pydict()
+        {'ss': [14.0]}
+    """
+    if not args and "accum" in kwargs:
+        args = (kwargs.pop("accum"),)
+    if args and callable(args[0]):
+        return _make(*args, **kwargs)
+
+    def decorator(accum: Callable[[], Accumulator]) -> AggregateUDF:
+        return _make(accum, *args, **kwargs)
+
+    return decorator
+
+
+def _make(
+    accum: Callable[[], Accumulator],
+    input_types: pa.DataType | Sequence[pa.DataType],
+    return_type: pa.DataType,
+    state_type: Sequence[pa.DataType | pa.Field],
+    volatility: str,
+    name: str | None = None,
+) -> AggregateUDF:
+    if not callable(accum):
+        raise TypeError("`accum` must be callable (it returns an Accumulator)")
+    sample = accum()
+    if not isinstance(sample, Accumulator):
+        raise TypeError(
+            "the accumulator factory must return an instance of "
+            f"ferry.user_defined.Accumulator, got {type(sample).__name__}"
+        )
+    if name is None:
+        name = type(sample).__qualname__.lower()
+    return AggregateUDF(name, accum, input_types, return_type, state_type, volatility)
