@@ -1,4 +1,5 @@
 #include "module.h"
+#include "udwf.h"
 
 NB_MODULE(_core, m) {
   m.doc() = "ferry's native core (private: use the ferry package)";
@@ -8,6 +9,7 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterExpr(m);
   ferry::bindings::RegisterUdf(m);
   ferry::bindings::RegisterUdaf(m);
+  ferry::bindings::RegisterUdwf(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
 }
