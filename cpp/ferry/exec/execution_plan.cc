@@ -1,9 +1,7 @@
 #include "ferry/exec/execution_plan.h"
 
-#include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <thread>
+#include "ferry/exec/parallel.h"
+
 
 namespace ferry {
 namespace {
@@ -63,44 +61,15 @@ std::string ExplainPhysical(const ExecutionPlan& plan) {
 }
 
 Result<std::vector<BatchVector>> CollectPartitions(const ExecutionPlan& plan, int max_threads) {
-  const int n = plan.num_partitions();
-  std::vector<BatchVector> results(n);
-  if (max_threads <= 0) max_threads = std::max(1u, std::thread::hardware_concurrency());
-  const int workers = std::min(n, max_threads);
-
-  std::atomic<int> next_partition{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mutex;
-  Status first_error;
-
-  auto drain = [&]() {
-    for (int p = next_partition++; p < n && !failed; p = next_partition++) {
-      auto status = [&]() -> Status {
-        FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(p));
-        while (!failed) {
-          FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-          if (batch == nullptr) break;
-          results[p].push_back(std::move(batch));
-        }
-        return Status::OK();
-      }();
-      if (!status.ok()) {
-        std::lock_guard lock(error_mutex);
-        if (!failed.exchange(true)) first_error = std::move(status);
-      }
+  std::vector<BatchVector> results(plan.num_partitions());
+  FERRY_RETURN_NOT_OK(ParallelFor(plan.num_partitions(), max_threads, [&](int64_t p) -> Status {
+    FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(static_cast<int>(p)));
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+      if (batch == nullptr) return Status::OK();
+      results[p].push_back(std::move(batch));
     }
-  };
-
-  if (workers <= 1) {
-    drain();
-  } else {
-    std::vector<std::thread> threads;
-    threads.reserve(workers - 1);
-    for (int i = 1; i < workers; ++i) threads.emplace_back(drain);
-    drain();
-    for (auto& thread : threads) thread.join();
-  }
-  if (failed) return first_error;
+  }));
   return results;
 }
 

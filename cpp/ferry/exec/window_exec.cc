@@ -3,8 +3,6 @@
 // spread over threads), evaluated, and the results put back in input order.
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include <arrow/array/builder_primitive.h>
 #include <arrow/compute/api.h>
@@ -12,6 +10,7 @@
 #include <arrow/table.h>
 
 #include "ferry/exec/operators.h"
+#include "ferry/exec/parallel.h"
 #include "ferry/exec/window_aggregate.h"
 #include "ferry/exec/window_frames.h"
 
@@ -147,7 +146,7 @@ class WindowExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto breaks, PeerBreaks(sorted_order, n));
 
     std::vector<std::shared_ptr<arrow::Array>> pieces(groups);
-    FERRY_RETURN_NOT_OK(ParallelFor(groups, [&](uint32_t g) -> Status {
+    FERRY_RETURN_NOT_OK(ParallelFor(groups, 0, [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
       std::vector<uint8_t> local_breaks(breaks.begin() + begin, breaks.begin() + begin + rows);
@@ -208,7 +207,7 @@ class WindowExec final : public ExecutionPlan {
     }
     auto schema = arrow::schema(fields);
     const uint32_t groups = static_cast<uint32_t>(offsets.size() - 1);
-    return ParallelFor(groups, [&](uint32_t g) -> Status {
+    return ParallelFor(groups, 0, [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
       if (rows < 2) return Status::OK();
@@ -227,29 +226,6 @@ class WindowExec final : public ExecutionPlan {
       for (int64_t i = 0; i < rows; ++i) (*perm)[begin + i] = slice[sorted[i]];
       return Status::OK();
     });
-  }
-
-  // Runs body(0..count-1) over the cores; the first error wins.
-  static Status ParallelFor(uint32_t count, const std::function<Status(uint32_t)>& body) {
-    const uint32_t threads = std::min<uint32_t>(count, std::max(1u, std::thread::hardware_concurrency()));
-    std::atomic<uint32_t> next{0};
-    std::atomic<bool> failed{false};
-    std::mutex mutex;
-    Status first;
-    auto work = [&]() {
-      for (uint32_t i = next++; i < count && !failed; i = next++) {
-        auto status = body(i);
-        if (!status.ok()) {
-          std::lock_guard lock(mutex);
-          if (!failed.exchange(true)) first = std::move(status);
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& thread : pool) thread.join();
-    return first;
   }
 
   ExecPtr input_;
