@@ -94,6 +94,7 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
     return b.kind == Kind::kPreceding || b.kind == Kind::kFollowing;
   };
   std::vector<double> values;
+  std::vector<uint8_t> null_key;  // empty when the key has no NULLs
   if (is_offset(frame.start) || is_offset(frame.end)) {
     if (!key) return Status::Invalid("RANGE frames with offsets need exactly one ORDER BY key");
     auto as_double = arrow::compute::Cast(*key, arrow::float64());
@@ -105,9 +106,16 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
     values.resize(n);
     for (int64_t i = 0; i < n; ++i) values[i] = doubles.Value(i);
     if (doubles.null_count() > 0) {
-      // NULL keys sort together at one end; they only ever see their peers.
+      // NULL keys sort together at one end and only ever see their peers; a
+      // sentinel at that end keeps the values sorted for the two pointers.
+      const bool nulls_first = doubles.IsNull(0);
+      const double sentinel = (nulls_first != descending) ? -HUGE_VAL : HUGE_VAL;
+      null_key.assign(n, 0);
       for (int64_t i = 0; i < n; ++i) {
-        if (doubles.IsNull(i)) values[i] = descending ? -HUGE_VAL : HUGE_VAL;
+        if (doubles.IsNull(i)) {
+          values[i] = sentinel;
+          null_key[i] = 1;
+        }
       }
     }
   }
@@ -140,8 +148,7 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
         lo = std::min(lo, i);
         while (lo < n && before_target(lo, target)) ++lo;
         while (lo > 0 && !before_target(lo - 1, target)) --lo;
-        start = lo;
-        if (std::isinf(values[i])) start = out->peer_start[i];
+        start = null_key.empty() || !null_key[i] ? lo : out->peer_start[i];
       }
     }
     switch (frame.end.kind) {
@@ -160,8 +167,7 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
         hi = std::max(hi, i);
         while (hi < n && within_target(hi, target)) ++hi;
         while (hi > 0 && !within_target(hi - 1, target)) --hi;
-        end = hi;
-        if (std::isinf(values[i])) end = out->peer_end[i];
+        end = null_key.empty() || !null_key[i] ? hi : out->peer_end[i];
       }
     }
     out->frame_start[i] = start;
