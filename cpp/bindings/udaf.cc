@@ -6,6 +6,8 @@
 
 #include "udaf.h"
 
+#include <algorithm>
+
 #include <arrow/array/util.h>
 #include <arrow/buffer.h>
 #include <arrow/compute/api_vector.h>
@@ -51,8 +53,8 @@ std::string TypeName(nb::handle obj) {
   return std::string(nb::str(obj.type().attr("__name__")).c_str());
 }
 
-// Rows of one batch grouped by group id: `order` lists row indices group by
-// group, `groups` the groups present with their [begin, end) in `order`.
+// Rows of one batch grouped by group id: `runs` are the groups present,
+// each with its [begin, end) in `order` (row indices, group by group).
 struct Buckets {
   struct Run {
     uint32_t group;
@@ -60,25 +62,50 @@ struct Buckets {
     int64_t end;
   };
   std::vector<Run> runs;
-  std::shared_ptr<arrow::Buffer> order;  // int64 row indices, nullptr when one run
+  std::shared_ptr<arrow::Buffer> order;  // int64 row indices; nullptr: rows already in order
 };
 
 Result<Buckets> Bucket(const uint32_t* group_ids, int64_t num_rows, uint32_t total_num_groups) {
   Buckets out;
   if (num_rows == 0) return out;
-  std::vector<int64_t> starts(static_cast<size_t>(total_num_groups) + 1, 0);
-  for (int64_t i = 0; i < num_rows; ++i) ++starts[group_ids[i] + 1];
-  for (uint32_t g = 0; g < total_num_groups; ++g) {
-    if (starts[g + 1] > 0) {
-      int64_t begin = starts[g];
-      out.runs.push_back({g, begin, begin + starts[g + 1]});
+  // Already grouped (no GROUP BY, one key per batch, window frames): runs
+  // in place, no reordering.
+  bool sorted = true;
+  for (int64_t i = 1; i < num_rows && sorted; ++i) sorted = group_ids[i - 1] <= group_ids[i];
+  if (sorted) {
+    int64_t begin = 0;
+    for (int64_t i = 1; i <= num_rows; ++i) {
+      if (i == num_rows || group_ids[i] != group_ids[begin]) {
+        out.runs.push_back({group_ids[begin], begin, i});
+        begin = i;
+      }
     }
-    starts[g + 1] += starts[g];
+    return out;
   }
-  if (out.runs.size() == 1) return out;  // every row in one group: no reordering
   FERRY_ASSIGN_OR_RAISE(auto order, arrow::AllocateBuffer(num_rows * sizeof(int64_t)));
   auto* indices = reinterpret_cast<int64_t*>(order->mutable_data());
-  for (int64_t i = 0; i < num_rows; ++i) indices[starts[group_ids[i]]++] = i;
+  if (total_num_groups > 4 * static_cast<uint64_t>(num_rows)) {
+    // Many more groups than rows: sort the rows rather than count every group.
+    for (int64_t i = 0; i < num_rows; ++i) indices[i] = i;
+    std::stable_sort(indices, indices + num_rows,
+                     [&](int64_t a, int64_t b) { return group_ids[a] < group_ids[b]; });
+    int64_t begin = 0;
+    for (int64_t i = 1; i <= num_rows; ++i) {
+      if (i == num_rows || group_ids[indices[i]] != group_ids[indices[begin]]) {
+        out.runs.push_back({group_ids[indices[begin]], begin, i});
+        begin = i;
+      }
+    }
+  } else {
+    // Counting sort.
+    std::vector<int64_t> starts(static_cast<size_t>(total_num_groups) + 1, 0);
+    for (int64_t i = 0; i < num_rows; ++i) ++starts[group_ids[i] + 1];
+    for (uint32_t g = 0; g < total_num_groups; ++g) {
+      if (starts[g + 1] > 0) out.runs.push_back({g, starts[g], starts[g] + starts[g + 1]});
+      starts[g + 1] += starts[g];
+    }
+    for (int64_t i = 0; i < num_rows; ++i) indices[starts[group_ids[i]]++] = i;
+  }
   out.order = std::move(order);
   return out;
 }
@@ -318,10 +345,11 @@ Result<std::unique_ptr<GroupsAccumulator>> PyAggregateUdf::MakeAccumulator(
 void RegisterUdaf(nb::module_& m) {
   nb::class_<AggregateFunction>(m, "AggregateFunction")
       .def_prop_ro("name", [](const AggregateFunction& f) { return f.name(); })
-      .def("__call__", [](std::shared_ptr<AggregateFunction> self, std::vector<Expr> args) {
+      .def("__call__", [](std::shared_ptr<AggregateFunction> self, std::vector<Expr> args,
+                          bool distinct) {
         std::string name = self->name();
-        return AggregateCall(std::move(self), std::move(name), std::move(args));
-      });
+        return AggregateCall(std::move(self), std::move(name), std::move(args), distinct);
+      }, nb::arg("args"), nb::arg("distinct") = false);
 
   nb::class_<PyAggregateUdf, AggregateFunction>(m, "PythonAggregateUdf")
       .def_prop_ro("accumulator", &PyAggregateUdf::factory)

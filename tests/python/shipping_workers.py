@@ -82,3 +82,15 @@ def worker_state(_: Any) -> tuple[int, bool, bool | None]:
     """(pid, whether a worker session is set, its inlining flag)."""
     ctx = ipc.get_worker_ctx()
     return os.getpid(), ctx is not None, None if ctx is None else ctx.python_udf_inlining
+
+
+def aggregate_bytes(blob: bytes, partitions: list[pa.Table], pickled: bool) -> list[dict]:
+    """Decodes an aggregate expression (Expr.to_bytes, or pickle.dumps when
+    ``pickled``) with this worker's session and runs it grouped by ``k``
+    over ``partitions`` (one engine partition each); rows sorted by key."""
+    expr = pickle.loads(blob) if pickled else Expr.from_bytes(blob)
+    ctx = ipc.get_worker_ctx() or ferry.SessionContext()
+    parts = [t.combine_chunks().to_batches() for t in partitions]
+    df = ctx.create_dataframe(parts, schema=partitions[0].schema)
+    out = df.aggregate([ferry.col("k")], [expr.alias("r")]).to_pylist()
+    return sorted(out, key=lambda row: row["k"])
