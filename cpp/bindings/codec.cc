@@ -13,6 +13,7 @@
 #include "ferry/serde/inline_frame.h"
 #include "udaf.h"
 #include "udf.h"
+#include "udwf.h"
 
 namespace ferry::bindings {
 namespace {
@@ -23,7 +24,8 @@ namespace {
 class DecodedUdfCache {
  public:
   using Function = std::variant<std::shared_ptr<const ScalarFunction>,
-                                std::shared_ptr<const AggregateFunction>>;
+                                std::shared_ptr<const AggregateFunction>,
+                                std::shared_ptr<const WindowFunction>>;
 
   static DecodedUdfCache& Instance() {
     // Never destroyed: entries hold Python objects that must not be freed
@@ -93,115 +95,129 @@ class PythonCodec final : public ExtensionCodec {
   Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
     const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
     if (udf == nullptr || !inlining_) return ByNameCodec()->EncodeScalar(func);
-    nb::gil_scoped_acquire gil;
-    try {
-      nb::list inputs;
-      for (const auto& type : udf->input_types()) inputs.append(ExportType(type));
-      nb::object payload = InlineModule().attr("dump_udf")(
-          nb::str(udf->name().c_str()), udf->func(), inputs, ExportType(udf->return_type()),
-          nb::str(VolatilityName(udf->volatility())));
-      nb::bytes bytes = nb::cast<nb::bytes>(payload);
-      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
-      FERRY_RETURN_NOT_OK(WarnIfLarge(udf->name(), view.size()));
-      return MakeInlineFrame(FrameFamily::kScalar, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error, Status::Invalid(""));
-    }
+    return EncodeInline(FrameFamily::kScalar, udf->name(), [&] {
+      return InlineModule().attr("dump_udf")(nb::str(udf->name().c_str()), udf->func(),
+                                             ExportTypes(udf->input_types()),
+                                             ExportType(udf->return_type()),
+                                             nb::str(VolatilityName(udf->volatility())));
+    });
   }
 
   Result<std::optional<std::string>> EncodeAggregate(const AggregateFunction& func) const override {
     const auto* udaf = dynamic_cast<const PyAggregateUdf*>(&func);
     if (udaf == nullptr || !inlining_) return ByNameCodec()->EncodeAggregate(func);
-    nb::gil_scoped_acquire gil;
-    try {
-      nb::list inputs;
-      for (const auto& type : udaf->input_types()) inputs.append(ExportType(type));
-      nb::object payload = InlineModule().attr("dump_udaf")(
-          nb::str(udaf->name().c_str()), udaf->factory(), inputs, ExportType(udaf->return_type()),
-          ExportSchema(arrow::schema(udaf->state_fields())),
+    return EncodeInline(FrameFamily::kAggregate, udaf->name(), [&] {
+      return InlineModule().attr("dump_udaf")(
+          nb::str(udaf->name().c_str()), udaf->factory(), ExportTypes(udaf->input_types()),
+          ExportType(udaf->return_type()), ExportSchema(arrow::schema(udaf->state_fields())),
           nb::str(VolatilityName(udaf->volatility())));
-      nb::bytes bytes = nb::cast<nb::bytes>(payload);
-      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
-      FERRY_RETURN_NOT_OK(WarnIfLarge(udaf->name(), view.size()));
-      return MakeInlineFrame(FrameFamily::kAggregate, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error, Status::Invalid(""));
-    }
+    });
+  }
+
+  Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const override {
+    const auto* udwf = dynamic_cast<const PyWindowUdf*>(&func);
+    if (udwf == nullptr || !inlining_) return ByNameCodec()->EncodeWindow(func);
+    return EncodeInline(FrameFamily::kWindow, udwf->name(), [&] {
+      return InlineModule().attr("dump_udwf")(nb::str(udwf->name().c_str()), udwf->factory(),
+                                              ExportTypes(udwf->input_types()),
+                                              ExportType(udwf->return_type()),
+                                              nb::str(VolatilityName(udwf->volatility())));
+    });
   }
 
   Result<std::shared_ptr<const ScalarFunction>> DecodeScalar(
       const std::string& name, std::string_view definition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
-    if (!frame) return ByNameCodec()->DecodeScalar(name, definition);
-    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kScalar));
-    if (auto cached = DecodedUdfCache::Instance().Find<ScalarFunction>(FrameFamily::kScalar, frame->payload)) {
-      return cached;
-    }
-    nb::gil_scoped_acquire gil;
-    std::shared_ptr<const ScalarFunction> func;
-    try {
-      nb::bytes payload(frame->payload.data(), frame->payload.size());
-      nb::tuple record = nb::cast<nb::tuple>(InlineModule().attr("load_udf")(nb::str(name.c_str()), payload));
-      std::vector<std::shared_ptr<arrow::DataType>> inputs;
-      for (nb::handle type : nb::cast<nb::list>(record[2])) inputs.push_back(ImportType(type));
-      auto volatility = VolatilityFromName(std::string(nb::str(record[4]).c_str()));
-      if (!volatility.ok()) return volatility.status();
-      func = std::make_shared<PyScalarUdf>(std::string(nb::str(record[0]).c_str()),
-                                           nb::borrow(record[1]), std::move(inputs),
-                                           ImportType(record[3]), *volatility);
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error, Status::Invalid(""));
-    }
-    DecodedUdfCache::Instance().Insert(FrameFamily::kScalar, frame->payload, func);
-    return func;
-  }
-
-  Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const override {
-    return ByNameCodec()->EncodeWindow(func);
-  }
-
-  Result<std::shared_ptr<const WindowFunction>> DecodeWindow(
-      const std::string& name, std::string_view definition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
-    if (!frame) return ByNameCodec()->DecodeWindow(name, definition);
-    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kWindow));
-    return Status::NotImplemented("inline ", FrameFamilyDescription(frame->family), " '", name,
-                                  "' cannot be decoded by this build yet");
+    return DecodeInline<ScalarFunction>(
+        FrameFamily::kScalar, name, definition, "load_udf",
+        [&] { return ByNameCodec()->DecodeScalar(name, definition); },
+        [](nb::tuple r) -> Result<std::shared_ptr<const ScalarFunction>> {
+          FERRY_ASSIGN_OR_RAISE(auto volatility, VolatilityOf(r[4]));
+          return std::make_shared<PyScalarUdf>(Str(r[0]), nb::borrow(r[1]), ImportTypes(r[2]),
+                                               ImportType(r[3]), volatility);
+        });
   }
 
   Result<std::shared_ptr<const AggregateFunction>> DecodeAggregate(
       const std::string& name, std::string_view definition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
-    if (!frame) return ByNameCodec()->DecodeAggregate(name, definition);
-    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, FrameFamily::kAggregate));
-    auto& cache = DecodedUdfCache::Instance();
-    if (auto cached = cache.Find<AggregateFunction>(FrameFamily::kAggregate, frame->payload)) {
-      return cached;
-    }
-    nb::gil_scoped_acquire gil;
-    std::shared_ptr<const AggregateFunction> func;
-    try {
-      nb::bytes payload(frame->payload.data(), frame->payload.size());
-      nb::tuple record =
-          nb::cast<nb::tuple>(InlineModule().attr("load_udaf")(nb::str(name.c_str()), payload));
-      TypeVector inputs;
-      for (nb::handle type : nb::cast<nb::list>(record[2])) inputs.push_back(ImportType(type));
-      arrow::FieldVector states;
-      for (nb::handle field : nb::cast<nb::list>(record[4])) states.push_back(ImportField(field));
-      auto volatility = VolatilityFromName(std::string(nb::str(record[5]).c_str()));
-      if (!volatility.ok()) return volatility.status();
-      func = std::make_shared<PyAggregateUdf>(std::string(nb::str(record[0]).c_str()),
-                                              nb::borrow(record[1]), std::move(inputs),
-                                              ImportType(record[3]), std::move(states),
-                                              *volatility);
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error, Status::Invalid(""));
-    }
-    cache.Insert(FrameFamily::kAggregate, frame->payload, func);
-    return func;
+    return DecodeInline<AggregateFunction>(
+        FrameFamily::kAggregate, name, definition, "load_udaf",
+        [&] { return ByNameCodec()->DecodeAggregate(name, definition); },
+        [](nb::tuple r) -> Result<std::shared_ptr<const AggregateFunction>> {
+          arrow::FieldVector states;
+          for (nb::handle field : nb::cast<nb::list>(r[4])) states.push_back(ImportField(field));
+          FERRY_ASSIGN_OR_RAISE(auto volatility, VolatilityOf(r[5]));
+          return std::make_shared<PyAggregateUdf>(Str(r[0]), nb::borrow(r[1]), ImportTypes(r[2]),
+                                                  ImportType(r[3]), std::move(states), volatility);
+        });
+  }
+
+  Result<std::shared_ptr<const WindowFunction>> DecodeWindow(
+      const std::string& name, std::string_view definition) const override {
+    return DecodeInline<WindowFunction>(
+        FrameFamily::kWindow, name, definition, "load_udwf",
+        [&] { return ByNameCodec()->DecodeWindow(name, definition); },
+        [](nb::tuple r) -> Result<std::shared_ptr<const WindowFunction>> {
+          FERRY_ASSIGN_OR_RAISE(auto volatility, VolatilityOf(r[4]));
+          return std::make_shared<PyWindowUdf>(Str(r[0]), nb::borrow(r[1]), ImportTypes(r[2]),
+                                               ImportType(r[3]), volatility);
+        });
   }
 
  private:
+  static std::string Str(nb::handle obj) { return std::string(nb::str(obj).c_str()); }
+  static Result<Volatility> VolatilityOf(nb::handle obj) { return VolatilityFromName(Str(obj)); }
+  static nb::list ExportTypes(const TypeVector& types) {
+    nb::list out;
+    for (const auto& type : types) out.append(ExportType(type));
+    return out;
+  }
+  static TypeVector ImportTypes(nb::handle list) {
+    TypeVector out;
+    for (nb::handle type : nb::cast<nb::list>(list)) out.push_back(ImportType(type));
+    return out;
+  }
+
+  // Frames the payload `make` pickles (GIL held) as `family`.
+  template <typename MakePayload>
+  Result<std::optional<std::string>> EncodeInline(FrameFamily family, const std::string& name,
+                                                  MakePayload make) const {
+    nb::gil_scoped_acquire gil;
+    try {
+      nb::bytes bytes = nb::cast<nb::bytes>(make());
+      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
+      FERRY_RETURN_NOT_OK(WarnIfLarge(name, view.size()));
+      return MakeInlineFrame(family, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, Status::Invalid(""));
+    }
+  }
+
+  // The documented decode order: not a frame -> inner codec; a frame -> the
+  // checks that need no unpickling, the cache, then ferry._inline.<load>.
+  template <typename T, typename Inner, typename Build>
+  Result<std::shared_ptr<const T>> DecodeInline(FrameFamily family, const std::string& name,
+                                                std::string_view definition, const char* load,
+                                                Inner inner, Build build) const {
+    FERRY_ASSIGN_OR_RAISE(auto frame, ParseFrameOf(name, definition));
+    if (!frame) return inner();
+    FERRY_RETURN_NOT_OK(CheckUsable(*frame, name, family));
+    auto& cache = DecodedUdfCache::Instance();
+    if (auto cached = cache.Find<T>(family, frame->payload)) return cached;
+    std::shared_ptr<const T> func;
+    {
+      nb::gil_scoped_acquire gil;
+      try {
+        nb::bytes payload(frame->payload.data(), frame->payload.size());
+        nb::tuple record = nb::cast<nb::tuple>(InlineModule().attr(load)(nb::str(name.c_str()), payload));
+        FERRY_ASSIGN_OR_RAISE(func, build(record));
+      } catch (nb::python_error& error) {
+        return StatusFromPythonError(error, Status::Invalid(""));
+      }
+    }
+    cache.Insert(family, frame->payload, func);
+    return func;
+  }
+
   static Result<std::optional<InlineFrame>> ParseFrameOf(const std::string& name,
                                                          std::string_view definition) {
     auto frame = ParseInlineFrame(definition);

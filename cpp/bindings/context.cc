@@ -125,6 +125,9 @@ void RegisterContext(nb::module_& m) {
       .def("register_udaf", [](ContextPtr self, std::shared_ptr<AggregateFunction> func) {
         self->functions().AddAggregate(std::move(func));
       })
+      .def("register_udwf", [](ContextPtr self, std::shared_ptr<WindowFunction> func) {
+        self->functions().AddWindow(std::move(func));
+      })
       .def("deregister_udf", [](ContextPtr self, const std::string& name) {
         ThrowIfError(self->functions().Remove(name));
       })

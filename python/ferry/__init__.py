@@ -27,7 +27,7 @@ from ferry.expr import (
     literal,
 )
 from ferry.udf import ScalarUDF, udf
-from ferry.user_defined import Accumulator, AggregateUDF, udaf
+from ferry.user_defined import Accumulator, AggregateUDF, WindowEvaluator, WindowUDF, udaf, udwf
 
 __all__ = [
     "Accumulator",
@@ -42,7 +42,9 @@ __all__ = [
     "SessionContext",
     "SortExpr",
     "Window",
+    "WindowEvaluator",
     "WindowFrame",
+    "WindowUDF",
     "col",
     "column",
     "functions",
@@ -51,6 +53,7 @@ __all__ = [
     "literal",
     "udaf",
     "udf",
+    "udwf",
     "user_defined",
 ]
 

@@ -99,24 +99,48 @@ def _read_schema(data: bytes) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(data))
 
 
-def dump_udf(name: str, func: Any, input_types: list[pa.DataType], return_type: pa.DataType,
-             volatility: str) -> bytes:
-    """The payload of an inline scalar UDF frame."""
+def _dump_signature(kind: str, name: str, func: Any, input_types: list[pa.DataType],
+                    return_type: pa.DataType, volatility: str) -> bytes:
     input_schema = pa.schema([pa.field(f"arg{i}", t) for i, t in enumerate(input_types)])
     return_field = pa.schema([pa.field("return", return_type)])
     record = (name, func, input_schema.serialize().to_pybytes(),
               return_field.serialize().to_pybytes(), volatility)
-    return _pickle_record("UDF", name, func, record)
+    return _pickle_record(kind, name, func, record)
 
 
-def load_udf(expected_name: str, payload: bytes) -> tuple[str, Any, list[pa.DataType],
-                                                          pa.DataType, str]:
-    """(name, func, input types, return type, volatility) from a payload."""
-    record = _unpickle_record("UDF", expected_name, payload)
+def _load_signature(kind: str, expected_name: str, payload: bytes) -> tuple:
+    record = _unpickle_record(kind, expected_name, payload)
+    if not isinstance(record, tuple) or len(record) != 5:
+        raise FerryValueError(
+            f"malformed inline {kind} payload for {expected_name!r}: expected a 5-item record")
     name, func, input_schema, return_field, volatility = record
     inputs = _read_schema(input_schema)
     output = _read_schema(return_field)
     return name, func, list(inputs.types), output.field(0).type, volatility
+
+
+def dump_udf(name: str, func: Any, input_types: list[pa.DataType], return_type: pa.DataType,
+             volatility: str) -> bytes:
+    """The payload of an inline scalar UDF frame: (name, function, input
+    schema, return field, volatility), the schemas as Arrow IPC bytes."""
+    return _dump_signature("UDF", name, func, input_types, return_type, volatility)
+
+
+def load_udf(expected_name: str, payload: bytes) -> tuple:
+    """(name, func, input types, return type, volatility) from a payload."""
+    return _load_signature("UDF", expected_name, payload)
+
+
+def dump_udwf(name: str, evaluator: Any, input_types: list[pa.DataType],
+              return_type: pa.DataType, volatility: str) -> bytes:
+    """The payload of an inline window UDF frame, laid out as for scalar UDFs
+    with the evaluator factory in the function's place."""
+    return _dump_signature("UDWF", name, evaluator, input_types, return_type, volatility)
+
+
+def load_udwf(expected_name: str, payload: bytes) -> tuple:
+    """(name, evaluator factory, input types, return type, volatility)."""
+    return _load_signature("UDWF", expected_name, payload)
 
 
 def dump_udaf(name: str, accumulator: Any, input_types: list[pa.DataType],

@@ -12,7 +12,7 @@ import pyarrow as pa
 from ferry import _core
 from ferry.dataframe import DataFrame
 from ferry.udf import ScalarUDF
-from ferry.user_defined import AggregateUDF
+from ferry.user_defined import AggregateUDF, WindowUDF
 
 __all__ = ["SessionConfig", "SessionContext"]
 
@@ -210,6 +210,10 @@ class SessionContext:
     def register_udaf(self, udaf: AggregateUDF) -> None:
         """Makes the aggregate ``udaf`` callable by name in this session."""
         self._raw.register_udaf(udaf._raw)
+
+    def register_udwf(self, udwf: WindowUDF) -> None:
+        """Makes the window function ``udwf`` callable by name in this session."""
+        self._raw.register_udwf(udwf._raw)
 
     def deregister_udf(self, name: str) -> None:
         """Removes the function called ``name``; KeyError when there is none."""

@@ -1,4 +1,4 @@
-"""User-defined functions: scalar UDFs and aggregate UDFs (UDAFs).
+"""User-defined functions: scalar UDFs, aggregate UDFs (UDAFs) and window UDFs (UDWFs).
 
 Names and signatures follow ``datafusion.user_defined``.
 """
@@ -14,7 +14,16 @@ from ferry import _core
 from ferry.expr import Expr, _to_raw
 from ferry.udf import ScalarUDF, udf
 
-__all__ = ["Accumulator", "AggregateUDF", "ScalarUDF", "udaf", "udf"]
+__all__ = [
+    "Accumulator",
+    "AggregateUDF",
+    "ScalarUDF",
+    "WindowEvaluator",
+    "WindowUDF",
+    "udaf",
+    "udf",
+    "udwf",
+]
 
 _VOLATILITIES = ("immutable", "stable", "volatile")
 
@@ -233,3 +242,135 @@ def _make(
     if name is None:
         name = type(sample).__qualname__.lower()
     return AggregateUDF(name, accum, input_types, return_type, state_type, volatility)
+
+
+class WindowEvaluator:
+    """Computes a window UDF over one partition at a time.
+
+    Which method ferry calls depends on the flags, as in datafusion-python:
+
+    * ``uses_window_frame()`` True: ``evaluate(values, (start, end))`` per
+      row, ``values`` the arguments then the ORDER BY columns, the range the
+      row's frame;
+    * else ``include_rank()`` True: ``evaluate_all_with_rank(num_rows,
+      ranks)`` with ``ranks`` the peer groups as inclusive ``(first, last)``;
+    * else ``supports_bounded_execution()`` True: ``evaluate`` per row over
+      ``get_range(idx, num_rows)``;
+    * else ``evaluate_all(values, num_rows)`` once for the whole partition.
+
+    Rows arrive sorted by the window's ORDER BY.
+    """
+
+    def memoize(self) -> None:
+        """Kept for datafusion-python compatibility; ferry does not call it."""
+
+    def get_range(self, idx: int, num_rows: int) -> tuple[int, int]:
+        """The rows ``evaluate`` needs for row ``idx`` (bounded execution)."""
+        return (idx, idx + 1)
+
+    def is_causal(self) -> bool:
+        """Whether results need no following rows."""
+        return False
+
+    def evaluate_all(self, values: list[pa.Array], num_rows: int) -> pa.Array:
+        """One result per row of the partition."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement evaluate_all")
+
+    def evaluate(self, values: list[pa.Array], eval_range: tuple[int, int]) -> pa.Scalar:
+        """The result for one row, given the rows ``eval_range`` covers."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement evaluate")
+
+    def evaluate_all_with_rank(self, num_rows: int,
+                               ranks_in_partition: list[tuple[int, int]]) -> pa.Array:
+        """One result per row from the partition's peer groups."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement evaluate_all_with_rank")
+
+    def supports_bounded_execution(self) -> bool:
+        """Whether ``evaluate`` over ``get_range`` computes each row."""
+        return False
+
+    def uses_window_frame(self) -> bool:
+        """Whether results depend on the window frame."""
+        return False
+
+    def include_rank(self) -> bool:
+        """Whether ``evaluate_all_with_rank`` computes the results."""
+        return False
+
+
+class WindowUDF:
+    """A Python window function; call it with Exprs, then ``.over(Window)``.
+
+    Examples:
+        >>> import pyarrow as pa, pyarrow.compute as pc
+        >>> from ferry import col, Window
+        >>> class RunningSum(WindowEvaluator):
+        ...     def evaluate_all(self, values, num_rows):
+        ...         return pc.cumulative_sum(values[0])
+        >>> running = udwf(RunningSum, [pa.float64()], pa.float64(), "immutable")
+        >>> running(col("v")).over(Window(order_by=[col("t")]))
+        Expr(runningsum(v) ORDER BY [t ASC NULLS LAST] RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    """
+
+    def __init__(
+        self,
+        name: str,
+        func: Callable[[], WindowEvaluator],
+        input_types: Sequence[pa.DataType],
+        return_type: pa.DataType,
+        volatility: str,
+    ) -> None:
+        if isinstance(input_types, pa.DataType):
+            input_types = [input_types]
+        self._raw = _core.python_window_udf(name, func, list(input_types), return_type,
+                                            str(volatility).lower())
+
+    @property
+    def name(self) -> str:
+        """The name the UDWF is called and registered by."""
+        return self._raw.name
+
+    def __call__(self, *args: Any) -> Expr:
+        return Expr(self._raw([_to_raw(a) for a in args]))
+
+    def __repr__(self) -> str:
+        return f"WindowUDF({self.name})"
+
+
+def udwf(*args: Any, **kwargs: Any) -> Any:
+    """Creates a :class:`WindowUDF`, directly or as a decorator.
+
+    ``udwf(func, input_types, return_type, volatility, name=None)``, where
+    ``func()`` returns a fresh :class:`WindowEvaluator` (often the evaluator
+    class itself); ``@udwf(input_types, return_type, volatility, name=None)``
+    decorates such a factory. The default name is the factory's name,
+    lower-cased.
+    """
+    if args and callable(args[0]) and not isinstance(args[0], pa.DataType):
+        return _make_udwf(*args, **kwargs)
+
+    def decorator(func: Callable[[], WindowEvaluator]) -> WindowUDF:
+        return _make_udwf(func, *args, **kwargs)
+
+    return decorator
+
+
+def _make_udwf(
+    func: Callable[[], WindowEvaluator],
+    input_types: pa.DataType | Sequence[pa.DataType],
+    return_type: pa.DataType,
+    volatility: str,
+    name: str | None = None,
+) -> WindowUDF:
+    if not callable(func):
+        raise TypeError("`func` must be callable (it returns a WindowEvaluator)")
+    sample = func()
+    if not isinstance(sample, WindowEvaluator):
+        raise TypeError(
+            "the evaluator factory must return an instance of "
+            f"ferry.user_defined.WindowEvaluator, got {type(sample).__name__}"
+        )
+    if name is None:
+        name = getattr(func, "__qualname__", type(sample).__name__).lower()
+    return WindowUDF(name, func, input_types, return_type, volatility)
