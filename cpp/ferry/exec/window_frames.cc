@@ -28,19 +28,34 @@ Result<int64_t> SignedOffset(const WindowFrame::Bound& bound, const char* units)
   return bound.kind == Kind::kPreceding ? -offset : offset;
 }
 
+// Bound offsets are parsed once per partition, not once per row.
+struct Offsets {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+bool HasOffset(const WindowFrame::Bound& bound) {
+  return bound.kind != Kind::kUnboundedPreceding && bound.kind != Kind::kUnboundedFollowing;
+}
+
+Result<Offsets> ParseOffsets(const WindowFrame& frame, const char* units) {
+  Offsets offsets;
+  if (HasOffset(frame.start)) {
+    FERRY_ASSIGN_OR_RAISE(offsets.start, SignedOffset(frame.start, units));
+  }
+  if (HasOffset(frame.end)) {
+    FERRY_ASSIGN_OR_RAISE(offsets.end, SignedOffset(frame.end, units));
+  }
+  return offsets;
+}
+
 Status RowsFrames(int64_t n, const WindowFrame& frame, PartitionLayout* out) {
+  FERRY_ASSIGN_OR_RAISE(auto at, ParseOffsets(frame, "ROWS"));
   for (int64_t i = 0; i < n; ++i) {
-    int64_t start = 0, end = n;
-    if (frame.start.kind == Kind::kUnboundedFollowing) start = n;
-    if (frame.start.kind != Kind::kUnboundedPreceding && frame.start.kind != Kind::kUnboundedFollowing) {
-      FERRY_ASSIGN_OR_RAISE(int64_t at, SignedOffset(frame.start, "ROWS"));
-      start = std::clamp<int64_t>(i + at, 0, n);
-    }
-    if (frame.end.kind == Kind::kUnboundedPreceding) end = 0;
-    if (frame.end.kind != Kind::kUnboundedFollowing && frame.end.kind != Kind::kUnboundedPreceding) {
-      FERRY_ASSIGN_OR_RAISE(int64_t at, SignedOffset(frame.end, "ROWS"));
-      end = std::clamp<int64_t>(i + at + 1, 0, n);
-    }
+    int64_t start = frame.start.kind == Kind::kUnboundedFollowing ? n : 0;
+    int64_t end = frame.end.kind == Kind::kUnboundedPreceding ? 0 : n;
+    if (HasOffset(frame.start)) start = std::clamp<int64_t>(i + at.start, 0, n);
+    if (HasOffset(frame.end)) end = std::clamp<int64_t>(i + at.end + 1, 0, n);
     out->frame_start[i] = start;
     out->frame_end[i] = std::max(start, end);
   }
@@ -57,18 +72,12 @@ Status GroupsFrames(int64_t n, const WindowFrame& frame, PartitionLayout* out) {
   }
   const int64_t groups = static_cast<int64_t>(begins.size());
   begins.push_back(n);
+  FERRY_ASSIGN_OR_RAISE(auto at, ParseOffsets(frame, "GROUPS"));
   for (int64_t i = 0; i < n; ++i) {
-    int64_t start = 0, end = n;
-    if (frame.start.kind == Kind::kUnboundedFollowing) start = n;
-    if (frame.start.kind != Kind::kUnboundedPreceding && frame.start.kind != Kind::kUnboundedFollowing) {
-      FERRY_ASSIGN_OR_RAISE(int64_t at, SignedOffset(frame.start, "GROUPS"));
-      start = begins[std::clamp<int64_t>(group_of[i] + at, 0, groups)];
-    }
-    if (frame.end.kind == Kind::kUnboundedPreceding) end = 0;
-    if (frame.end.kind != Kind::kUnboundedFollowing && frame.end.kind != Kind::kUnboundedPreceding) {
-      FERRY_ASSIGN_OR_RAISE(int64_t at, SignedOffset(frame.end, "GROUPS"));
-      end = begins[std::clamp<int64_t>(group_of[i] + at + 1, 0, groups)];
-    }
+    int64_t start = frame.start.kind == Kind::kUnboundedFollowing ? n : 0;
+    int64_t end = frame.end.kind == Kind::kUnboundedPreceding ? 0 : n;
+    if (HasOffset(frame.start)) start = begins[std::clamp<int64_t>(group_of[i] + at.start, 0, groups)];
+    if (HasOffset(frame.end)) end = begins[std::clamp<int64_t>(group_of[i] + at.end + 1, 0, groups)];
     out->frame_start[i] = start;
     out->frame_end[i] = std::max(start, end);
   }
@@ -129,6 +138,13 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
   auto within_target = [&](int64_t j, double target) {
     return descending ? values[j] >= target : values[j] <= target;
   };
+  double start_distance = 0, end_distance = 0;
+  if (is_offset(frame.start)) {
+    FERRY_ASSIGN_OR_RAISE(start_distance, RangeOffset(frame.start));
+  }
+  if (is_offset(frame.end)) {
+    FERRY_ASSIGN_OR_RAISE(end_distance, RangeOffset(frame.end));
+  }
   int64_t lo = 0, hi = 0;  // two pointers: frames move monotonically
   for (int64_t i = 0; i < n; ++i) {
     int64_t start = 0, end = n;
@@ -143,8 +159,7 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
         start = n;
         break;
       default: {
-        FERRY_ASSIGN_OR_RAISE(double d, RangeOffset(frame.start));
-        double target = after(i, d);
+        double target = after(i, start_distance);
         lo = std::min(lo, i);
         while (lo < n && before_target(lo, target)) ++lo;
         while (lo > 0 && !before_target(lo - 1, target)) --lo;
@@ -162,8 +177,7 @@ Status RangeFrames(int64_t n, const WindowFrame& frame, const std::shared_ptr<ar
         end = 0;
         break;
       default: {
-        FERRY_ASSIGN_OR_RAISE(double d, RangeOffset(frame.end));
-        double target = after(i, d);
+        double target = after(i, end_distance);
         hi = std::max(hi, i);
         while (hi < n && within_target(hi, target)) ++hi;
         while (hi > 0 && !within_target(hi - 1, target)) --hi;
