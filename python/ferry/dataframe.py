@@ -79,6 +79,20 @@ class DataFrame:
             df = df.with_column(name, expr)
         return df
 
+    def window(self, *exprs: Expr) -> DataFrame:
+        """Appends window expressions as new columns (named by their alias
+        or display); every existing column is kept.
+
+        Examples:
+            >>> from ferry import SessionContext, Window, col, functions as f
+            >>> df = SessionContext().from_pydict({"k": ["a", "a", "b"], "t": [2, 1, 1]})
+            >>> w = Window(partition_by=[col("k")], order_by=[col("t")])
+            >>> df.window(f.row_number().over(w).alias("rn")).to_pydict()
+            {'k': ['a', 'a', 'b'], 't': [2, 1, 1], 'rn': [2, 1, 1]}
+        """
+        names = [field.name for field in self.schema()]
+        return self.select(*names, *exprs)
+
     def with_column_renamed(self, old_name: str, new_name: str) -> DataFrame:
         """Renames one column."""
         return DataFrame(self._raw.with_column_renamed(old_name, new_name))

@@ -176,3 +176,12 @@ def test_decodes_in_a_spawned_worker():
         result = pool.apply_async(_evaluate_in_worker, (blob,)).get(timeout=90)
     # Sorted by t: 2.0, 4.0, 1.0 -> running sums 2, 6, 7 (times 10), back in input order.
     assert result == [70.0, 20.0, 60.0]
+
+
+def test_frame_using_udwf_round_trips_into_a_fresh_session():
+    expr = udwf(FrameCount, [pa.float64()], pa.int64(), "immutable", name="nulls_in_frame")(
+        col("v")).over(Window(order_by=[col("t")], window_frame=WindowFrame("rows", 1, 1)))
+    decoded = Expr.from_bytes(expr.to_bytes(), ferry.SessionContext())
+    df = ferry.SessionContext().from_pydict({"t": [1, 2, 3, 4], "v": [None, 1.0, None, 2.0]})
+    # Frames [t-1, t+1]: {None,1}, {None,1,None}, {1,None,2}, {None,2}.
+    assert df.select(decoded.alias("n")).to_pydict() == {"n": [1, 2, 1, 1]}
