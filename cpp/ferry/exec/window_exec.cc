@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <arrow/array/builder_primitive.h>
+#include <arrow/array/util.h>
 #include <arrow/compute/api.h>
 #include <arrow/compute/row/grouper.h>
 #include <arrow/table.h>
@@ -122,7 +123,13 @@ class WindowExec final : public ExecutionPlan {
       FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key.expr, batch));
       order.push_back(std::move(array));
     }
+    // Constant arguments (lag's offset, ntile's count) are not sorted row by
+    // row: partitions get slices of one array of the constant instead.
     for (const auto& arg : spec.args) {
+      if (arg->constant()) {
+        args.push_back(nullptr);
+        continue;
+      }
       FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, batch));
       args.push_back(std::move(array));
     }
@@ -139,9 +146,18 @@ class WindowExec final : public ExecutionPlan {
       FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, perm_array));
       sorted_order.push_back(std::move(taken));
     }
-    for (const auto& arg : args) {
-      FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(arg, perm_array));
-      sorted_args.push_back(std::move(taken));
+    int64_t largest = 0;
+    for (uint32_t g = 0; g < groups; ++g) largest = std::max(largest, offsets[g + 1] - offsets[g]);
+    arrow::ArrayVector constant_args(args.size());
+    for (size_t a = 0; a < args.size(); ++a) {
+      if (args[a]) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(args[a], perm_array));
+        sorted_args.push_back(std::move(taken));
+      } else {
+        FERRY_ASSIGN_OR_RAISE(constant_args[a],
+                              arrow::MakeArrayFromScalar(*spec.args[a]->constant(), largest));
+        sorted_args.push_back(nullptr);
+      }
     }
     FERRY_ASSIGN_OR_RAISE(auto breaks, PeerBreaks(sorted_order, n));
 
@@ -157,7 +173,10 @@ class WindowExec final : public ExecutionPlan {
       FERRY_ASSIGN_OR_RAISE(auto layout,
                             ComputeLayout(rows, local_breaks.data(), spec.frame, range_key, descending));
       arrow::ArrayVector part_args;
-      for (const auto& arg : sorted_args) part_args.push_back(arg->Slice(begin, rows));
+      for (size_t a = 0; a < sorted_args.size(); ++a) {
+        part_args.push_back(sorted_args[a] ? sorted_args[a]->Slice(begin, rows)
+                                           : constant_args[a]->Slice(0, rows));
+      }
       if (spec.window_func) {
         FERRY_ASSIGN_OR_RAISE(auto evaluator, spec.window_func->MakeEvaluator(spec.arg_types, spec.arg_exprs));
         WindowPartition part;
