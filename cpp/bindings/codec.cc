@@ -238,8 +238,8 @@ class PythonCodec final : public ExtensionCodec {
     }
     if (frame.family != expected) {
       return Status::Invalid("function '", name, "' carries an inline ",
-                             FrameFamilyDescription(frame.family), " frame where a ",
-                             FrameFamilyDescription(expected), " was expected");
+                             FrameFamilyDescription(frame.family), " frame where an inline ",
+                             FrameFamilyDescription(expected), " frame was expected");
     }
     FERRY_RETURN_NOT_OK(CheckFrameVersion(frame, name));
     if (frame.py_major != PY_MAJOR_VERSION || frame.py_minor != PY_MINOR_VERSION) {

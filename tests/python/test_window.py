@@ -617,3 +617,19 @@ def test_round_trip_keeps_following_only_frame(ctx):
     d = pickle.loads(pickle.dumps(expr))
     assert d.equals(expr)
     assert "1 FOLLOWING AND 3 FOLLOWING" in str(d)
+
+
+def test_invalid_frames_fail_when_the_dataframe_is_built(ctx):
+    from ferry.expr import WindowFrame as Frame
+
+    df = ctx.from_pydict({"k": [1, 1], "t": [1, 2], "u": [3, 4], "v": [1.0, 2.0]})
+    groups = Window(partition_by=[col("k")], window_frame=Frame("groups", 1, 0))
+    with pytest.raises(ValueError, match="GROUPS frames need an ORDER BY"):
+        df.select(f.sum(col("v")).over(groups))
+    two_keys = Window(order_by=[col("t"), col("u")], window_frame=Frame("range", 1, 0))
+    with pytest.raises(ValueError, match="exactly one ORDER BY key, got 2"):
+        df.select(f.sum(col("v")).over(two_keys))
+    backwards = Frame("rows", 0, 0)
+    backwards._start, backwards._end = ("unbounded_following", None), ("current_row", None)
+    with pytest.raises(ValueError, match="cannot start at UNBOUNDED FOLLOWING"):
+        df.select(f.sum(col("v")).over(Window(order_by=[col("t")], window_frame=backwards)))

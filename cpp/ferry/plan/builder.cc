@@ -73,6 +73,34 @@ Expr ExtractWindows(const Expr& expr, std::vector<Expr>* found) {
   return changed ? WithNewChildren(expr, std::move(children)) : expr;
 }
 
+// SQL's rules for frames, checked when the DataFrame is built.
+Status CheckFrame(const WindowNode& window, const std::string& display) {
+  using Kind = WindowFrame::Bound::Kind;
+  const auto& frame = window.frame;
+  if (frame.start.kind == Kind::kUnboundedFollowing) {
+    return Status::Invalid("a window frame cannot start at UNBOUNDED FOLLOWING: ", display);
+  }
+  if (frame.end.kind == Kind::kUnboundedPreceding) {
+    return Status::Invalid("a window frame cannot end at UNBOUNDED PRECEDING: ", display);
+  }
+  for (const auto* bound : {&frame.start, &frame.end}) {
+    bool needs_offset = bound->kind == Kind::kPreceding || bound->kind == Kind::kFollowing;
+    if (needs_offset && (!bound->offset || !bound->offset->is_valid)) {
+      return Status::Invalid("a PRECEDING/FOLLOWING frame bound needs a non-null offset: ", display);
+    }
+  }
+  if (frame.units == WindowFrame::Units::kGroups && window.order_by.empty()) {
+    return Status::Invalid("GROUPS frames need an ORDER BY: ", display);
+  }
+  bool range_offsets = frame.units == WindowFrame::Units::kRange &&
+                       (frame.start.offset != nullptr || frame.end.offset != nullptr);
+  if (range_offsets && window.order_by.size() != 1) {
+    return Status::Invalid("RANGE frames with offsets need exactly one ORDER BY key, got ",
+                           window.order_by.size(), ": ", display);
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<arrow::DataType>> WindowType(const WindowNode& window,
                                                      const arrow::Schema& schema) {
   for (const auto& key : window.partition_by) FERRY_RETURN_NOT_OK(BindScalar(key, schema).status());
@@ -247,6 +275,7 @@ Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs) {
   for (const auto& expr : window_exprs) {
     const auto* window = expr.As<WindowNode>();
     if (window == nullptr) return Status::Invalid(expr.ToString(), " is not a window expression");
+    FERRY_RETURN_NOT_OK(CheckFrame(*window, expr.ToString()));
     FERRY_ASSIGN_OR_RAISE(auto type, WindowType(*window, *input->schema));
     fields.push_back(arrow::field(expr.ToString(), std::move(type)));
   }
