@@ -4,7 +4,8 @@ The payload inside an inline frame is ``pickle((cloudpickle_version, blob))``
 where ``blob = cloudpickle((name, func, input_schema, return_field,
 volatility))`` for a scalar UDF and ``cloudpickle((name, accumulator,
 input_schema, return_field, state_schema, volatility))`` for an aggregate
-UDF; the schemas and field are Arrow IPC bytes. The outer layer
+UDF; a window UDF's record is laid out as a scalar UDF's, with the evaluator
+factory in the function's place. The schemas and field are Arrow IPC bytes. The outer layer
 holds only a str and bytes, read with an unpickler that resolves no globals,
 so a failing payload can still report the sender's cloudpickle version.
 """
