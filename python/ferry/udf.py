@@ -11,7 +11,6 @@ from ferry.expr import Expr, _to_raw
 
 __all__ = ["ScalarUDF", "udf"]
 
-_VOLATILITIES = ("immutable", "stable", "volatile")
 
 
 class ScalarUDF:
@@ -36,11 +35,7 @@ class ScalarUDF:
     ) -> None:
         if isinstance(input_types, pa.DataType):
             input_types = [input_types]
-        volatility = str(volatility).lower()
-        if volatility not in _VOLATILITIES:
-            raise ValueError(
-                f"volatility must be one of {', '.join(_VOLATILITIES)}; got {volatility!r}"
-            )
+        volatility = str(volatility).lower()  # validated by the core
         self._raw = _core.python_scalar_udf(name, func, list(input_types), return_type, volatility)
 
     @property
@@ -71,11 +66,17 @@ def udf(*args: Any, **kwargs: Any) -> Any:
         >>> plus_one.name
         'plus_one'
     """
-    if args and callable(args[0]):
-        return _make(*args, **kwargs)
+    return _direct_or_decorator(_make, args, kwargs)
 
-    def decorator(func: Callable[..., Any]) -> ScalarUDF:
-        return _make(func, *args, **kwargs)
+
+def _direct_or_decorator(make: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``make(func, ...)`` when called with the function first, else a
+    decorator that supplies it: the two forms udf/udaf/udwf accept."""
+    if args and callable(args[0]) and not isinstance(args[0], pa.DataType):
+        return make(*args, **kwargs)
+
+    def decorator(func: Callable[..., Any]) -> Any:
+        return make(func, *args, **kwargs)
 
     return decorator
 

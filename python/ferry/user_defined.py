@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ferry import _core
 from ferry.expr import Expr, _to_raw
-from ferry.udf import ScalarUDF, udf
+from ferry.udf import ScalarUDF, _direct_or_decorator, udf
 
 __all__ = [
     "Accumulator",
@@ -25,7 +25,6 @@ __all__ = [
     "udwf",
 ]
 
-_VOLATILITIES = ("immutable", "stable", "volatile")
 
 
 class Accumulator(metaclass=ABCMeta):
@@ -120,11 +119,7 @@ class AggregateUDF:
             input_types = [input_types]
         if isinstance(state_type, (pa.DataType, pa.Field)):
             state_type = [state_type]
-        volatility = str(volatility).lower()
-        if volatility not in _VOLATILITIES:
-            raise ValueError(
-                f"volatility must be one of {', '.join(_VOLATILITIES)}; got {volatility!r}"
-            )
+        volatility = str(volatility).lower()  # validated by the core
         state_fields = [
             t if isinstance(t, pa.Field) else pa.field(f"state{i}", t)
             for i, t in enumerate(state_type)
@@ -214,13 +209,7 @@ def udaf(*args: Any, **kwargs: Any) -> Any:
     """
     if not args and "accum" in kwargs:
         args = (kwargs.pop("accum"),)
-    if args and callable(args[0]):
-        return _make(*args, **kwargs)
-
-    def decorator(accum: Callable[[], Accumulator]) -> AggregateUDF:
-        return _make(accum, *args, **kwargs)
-
-    return decorator
+    return _direct_or_decorator(_make, args, kwargs)
 
 
 def _make(
@@ -347,13 +336,7 @@ def udwf(*args: Any, **kwargs: Any) -> Any:
     decorates such a factory. The default name is the factory's name,
     lower-cased.
     """
-    if args and callable(args[0]) and not isinstance(args[0], pa.DataType):
-        return _make_udwf(*args, **kwargs)
-
-    def decorator(func: Callable[[], WindowEvaluator]) -> WindowUDF:
-        return _make_udwf(func, *args, **kwargs)
-
-    return decorator
+    return _direct_or_decorator(_make_udwf, args, kwargs)
 
 
 def _make_udwf(

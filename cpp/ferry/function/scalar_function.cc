@@ -66,8 +66,7 @@ Result<Volatility> VolatilityFromName(const std::string& name) {
   for (auto v : {Volatility::kImmutable, Volatility::kStable, Volatility::kVolatile}) {
     if (name == VolatilityName(v)) return v;
   }
-  return Status::Invalid("unknown volatility '", name,
-                         "'; expected immutable, stable or volatile");
+  return Status::Invalid("volatility must be one of immutable, stable, volatile; got '", name, "'");
 }
 
 ScalarUdf::ScalarUdf(std::string name, std::vector<std::shared_ptr<arrow::DataType>> input_types,
