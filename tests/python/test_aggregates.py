@@ -274,8 +274,6 @@ def test_aggregate_over_a_literal_filter(ctx):
     assert df.aggregate([], [f.count().alias("n"), f.max(col("v")).alias("m")]).to_pydict() == {"n": [0], "m": [None]}
 
 
-@pytest.mark.xfail(reason="BUG: GROUP BY / count(DISTINCT) separate -0.0 from 0.0 although 0.0 = -0.0 is true",
-                   strict=True)
 def test_grouping_of_signed_zeros_agrees_with_equals(ctx):
     df = ctx.from_pydict({"x": [0.0, -0.0, 1.0]})
     assert df.filter(col("x") == 0.0).count() == 2

@@ -171,8 +171,6 @@ def test_outer_is_an_alias_of_full(left, right):
     assert rows(left.join(right, on="id", how="outer")) == rows(left.join(right, on="id", how="full"))
 
 
-@pytest.mark.xfail(reason="BUG: hash join treats -0.0 and 0.0 as different keys although 0.0 = -0.0 is true",
-                   strict=True)
 def test_join_key_equality_agrees_with_equals_operator(ctx):
     left = ctx.from_pydict({"x": [0.0, -0.0]})
     right = ctx.from_pydict({"x": [0.0]})

@@ -3,6 +3,7 @@
 #include <arrow/compute/row/grouper.h>
 
 #include "ferry/exec/operators.h"
+#include "ferry/function/grouping_key.h"
 
 namespace ferry {
 namespace {
@@ -28,7 +29,11 @@ class GroupIds {
       if (static_cast<int64_t>(zeros_.size()) < num_rows) zeros_.resize(num_rows, 0);
       return zeros_.data();
     }
-    std::vector<arrow::Datum> values(keys.begin(), keys.end());
+    std::vector<arrow::Datum> values;
+    for (const auto& key : keys) {
+      FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizeGroupingKey(key));
+      values.emplace_back(std::move(normalized));
+    }
     cp::ExecBatch batch(std::move(values), num_rows);
     FERRY_ASSIGN_OR_RAISE(current_, grouper_->Consume(cp::ExecSpan(batch)));
     return current_.array()->GetValues<uint32_t>(1);

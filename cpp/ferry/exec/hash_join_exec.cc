@@ -4,6 +4,7 @@
 #include <arrow/table.h>
 
 #include "ferry/exec/operators.h"
+#include "ferry/function/grouping_key.h"
 
 namespace ferry {
 namespace {
@@ -31,7 +32,8 @@ ac::JoinType AceroJoinType(JoinType type) {
 
 // Gathers a side into one table whose columns are renamed by position, so
 // Acero never sees two columns of the same name.
-Result<std::shared_ptr<arrow::Table>> GatherSide(const ExecutionPlan& side, const char* prefix) {
+Result<std::shared_ptr<arrow::Table>> GatherSide(const ExecutionPlan& side, const char* prefix,
+                                                 const std::vector<int>& keys) {
   FERRY_ASSIGN_OR_RAISE(auto batches, Collect(side));
   arrow::FieldVector fields;
   for (int i = 0; i < side.schema()->num_fields(); ++i) {
@@ -40,7 +42,12 @@ Result<std::shared_ptr<arrow::Table>> GatherSide(const ExecutionPlan& side, cons
   auto schema = arrow::schema(std::move(fields));
   BatchVector renamed;
   for (const auto& batch : batches) {
-    renamed.push_back(arrow::RecordBatch::Make(schema, batch->num_rows(), batch->columns()));
+    auto columns = batch->columns();
+    // Keys match by SQL equality: -0.0 joins 0.0.
+    for (int key : keys) {
+      FERRY_ASSIGN_OR_RAISE(columns[key], NormalizeGroupingKey(columns[key]));
+    }
+    renamed.push_back(arrow::RecordBatch::Make(schema, batch->num_rows(), std::move(columns)));
   }
   return arrow::Table::FromRecordBatches(schema, renamed);
 }
@@ -64,8 +71,8 @@ class HashJoinExec final : public ExecutionPlan {
   }
 
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto left, GatherSide(*left_, "l"));
-    FERRY_ASSIGN_OR_RAISE(auto right, GatherSide(*right_, "r"));
+    FERRY_ASSIGN_OR_RAISE(auto left, GatherSide(*left_, "l", join_.left_keys));
+    FERRY_ASSIGN_OR_RAISE(auto right, GatherSide(*right_, "r", join_.right_keys));
     std::vector<arrow::FieldRef> left_keys, right_keys;
     for (int k : join_.left_keys) left_keys.emplace_back("l" + std::to_string(k));
     for (int k : join_.right_keys) right_keys.emplace_back("r" + std::to_string(k));

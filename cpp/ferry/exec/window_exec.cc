@@ -12,6 +12,7 @@
 
 #include "ferry/exec/operators.h"
 #include "ferry/exec/parallel.h"
+#include "ferry/function/grouping_key.h"
 #include "ferry/exec/window_aggregate.h"
 #include "ferry/exec/window_frames.h"
 
@@ -28,7 +29,8 @@ Result<std::pair<std::vector<uint32_t>, uint32_t>> PartitionIds(const arrow::Arr
   std::vector<arrow::Datum> values;
   for (const auto& key : keys) {
     types.emplace_back(key->type());
-    values.emplace_back(key);
+    FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizeGroupingKey(key));
+    values.emplace_back(std::move(normalized));
   }
   FERRY_ASSIGN_OR_RAISE(auto grouper, cp::Grouper::Make(types));
   cp::ExecBatch batch(std::move(values), n);

@@ -14,6 +14,7 @@
 #include <arrow/datum.h>
 
 #include "ferry/function/aggregate_internal.h"
+#include "ferry/function/grouping_key.h"
 
 namespace ferry {
 namespace aggregate_internal {
@@ -150,7 +151,8 @@ class CountDistinctAccumulator final : public GroupsAccumulator {
   Status Update(const ArrayVector& args, const uint32_t* group_ids, int64_t num_rows,
                 uint32_t total_num_groups) override {
     Grow(&counts_, total_num_groups);
-    return Consume(group_ids, args[0]);
+    FERRY_ASSIGN_OR_RAISE(auto values, NormalizeGroupingKey(args[0]));
+    return Consume(group_ids, values);
   }
 
   Status Merge(const ArrayVector& states, const uint32_t* group_ids, int64_t num_rows,
