@@ -157,14 +157,17 @@ def test_join_argument_errors(left, right, ctx):
         left.join(right, left_on="id", right_on="v")
 
 
-def test_join_keys_of_different_int_widths_are_rejected(ctx):
-    # DataFusion would coerce Int32/Int64 keys; ferry asks for an explicit cast
-    a = ctx.from_arrow(pa.table({"k": pa.array([1, 2], pa.int32())}))
-    b = ctx.from_pydict({"k": [2, 3]})
+def test_numeric_keys_of_different_types_join_in_their_common_type(ctx):
+    a = ctx.from_arrow(pa.table({"k": pa.array([1, 2, None], pa.int32()), "x": ["p", "q", "r"]}))
+    b = ctx.from_pydict({"k": [2, 3], "y": [20, 30]})
+    joined = a.join(b, on="k")
+    assert joined.schema().field("k").type == pa.int64()
+    assert joined.to_pydict() == {"k": [2], "x": ["q"], "y": [20]}
+    floats = ctx.from_pydict({"k": [2.0, 2.5]})
+    assert a.join(floats, on="k", how="semi").to_pydict() == {"k": [2.0], "x": ["q"]}
+    strings = ctx.from_pydict({"k": ["2"]})
     with pytest.raises(TypeError, match="cast one of them"):
-        a.join(b, on="k")
-    fixed = a.with_column("k", col("k").cast(pa.int64())).join(b, on="k")
-    assert fixed.to_pydict() == {"k": [2]}
+        a.join(strings, on="k")
 
 
 def test_outer_is_an_alias_of_full(left, right):

@@ -1,5 +1,6 @@
 #include "ferry/plan/builder.h"
 
+#include <map>
 #include <set>
 
 #include "ferry/function/aggregate_function.h"
@@ -209,6 +210,26 @@ Result<PlanPtr> Distinct(PlanPtr input) {
   return MakePlan(DistinctNode{std::move(input)}, std::move(schema));
 }
 
+// The type numeric keys of two types are compared in, as `=` would.
+std::shared_ptr<arrow::DataType> CommonKeyType(const arrow::DataType& a, const arrow::DataType& b) {
+  if (!arrow::is_numeric(a.id()) || !arrow::is_numeric(b.id())) return nullptr;
+  if (arrow::is_floating(a.id()) || arrow::is_floating(b.id())) return arrow::float64();
+  if (arrow::is_unsigned_integer(a.id()) && arrow::is_unsigned_integer(b.id())) return arrow::uint64();
+  return arrow::int64();
+}
+
+// `side` with its key columns cast to `types` where they differ.
+Result<PlanPtr> CastKeys(PlanPtr side, const std::map<std::string, std::shared_ptr<arrow::DataType>>& casts) {
+  if (casts.empty()) return side;
+  std::vector<Expr> exprs;
+  for (const auto& field : side->schema->fields()) {
+    auto it = casts.find(field->name());
+    exprs.push_back(it == casts.end() ? Col(field->name())
+                                      : Alias(Cast(Col(field->name()), it->second), field->name()));
+  }
+  return Project(std::move(side), std::move(exprs));
+}
+
 Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
                      const std::vector<std::string>& left_keys,
                      const std::vector<std::string>& right_keys) {
@@ -216,6 +237,21 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
     return Status::Invalid("join needs the same number (at least one) of left and right keys; got ",
                            left_keys.size(), " and ", right_keys.size());
   }
+  // Numeric keys of different types join in their common type (Int32 = Int64).
+  std::map<std::string, std::shared_ptr<arrow::DataType>> left_casts, right_casts;
+  for (size_t i = 0; i < left_keys.size(); ++i) {
+    FERRY_ASSIGN_OR_RAISE(int l, KeyIndex(left_keys[i], *left->schema, "left"));
+    FERRY_ASSIGN_OR_RAISE(int r, KeyIndex(right_keys[i], *right->schema, "right"));
+    const auto& lt = left->schema->field(l)->type();
+    const auto& rt = right->schema->field(r)->type();
+    if (lt->Equals(*rt)) continue;
+    if (auto common = CommonKeyType(*lt, *rt)) {
+      if (!lt->Equals(*common)) left_casts[left->schema->field(l)->name()] = common;
+      if (!rt->Equals(*common)) right_casts[right->schema->field(r)->name()] = common;
+    }
+  }
+  FERRY_ASSIGN_OR_RAISE(left, CastKeys(std::move(left), left_casts));
+  FERRY_ASSIGN_OR_RAISE(right, CastKeys(std::move(right), right_casts));
   const auto& ls = *left->schema;
   const auto& rs = *right->schema;
   JoinNode node{left, right, type, {}, {}, {}};
