@@ -13,7 +13,26 @@ __all__ = ["ScalarUDF", "udf"]
 
 
 
-class ScalarUDF:
+class _CallableFunction:
+    """What every Python-defined function shares: a native function object
+    under ``_raw``, its name, and calls on Exprs that build call
+    expressions."""
+
+    _raw: Any
+
+    @property
+    def name(self) -> str:
+        """The name the function is called and registered by."""
+        return self._raw.name
+
+    def __call__(self, *args: Any) -> Expr:
+        return Expr(self._raw([_to_raw(a) for a in args]))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name})"
+
+
+class ScalarUDF(_CallableFunction):
     """A Python function usable in expressions; call it with Exprs.
 
     Examples:
@@ -38,17 +57,6 @@ class ScalarUDF:
         volatility = str(volatility).lower()  # validated by the core
         self._raw = _core.python_scalar_udf(name, func, list(input_types), return_type, volatility)
 
-    @property
-    def name(self) -> str:
-        """The name the UDF is called and registered by."""
-        return self._raw.name
-
-    def __call__(self, *args: Any) -> Expr:
-        return Expr(self._raw([_to_raw(a) for a in args]))
-
-    def __repr__(self) -> str:
-        return f"ScalarUDF({self.name})"
-
 
 def udf(*args: Any, **kwargs: Any) -> Any:
     """Creates a :class:`ScalarUDF`, directly or as a decorator.
@@ -67,6 +75,19 @@ def udf(*args: Any, **kwargs: Any) -> Any:
         'plus_one'
     """
     return _direct_or_decorator(_make, args, kwargs)
+
+
+def _factory_sample(factory: Callable[[], Any], base: type, argument: str, noun: str) -> Any:
+    """Calls ``factory`` once to check it makes ``base`` instances."""
+    if not callable(factory):
+        raise TypeError(f"`{argument}` must be callable (it returns {base.__name__} instances)")
+    sample = factory()
+    if not isinstance(sample, base):
+        raise TypeError(
+            f"the {noun} factory must return an instance of "
+            f"ferry.user_defined.{base.__name__}, got {type(sample).__name__}"
+        )
+    return sample
 
 
 def _direct_or_decorator(make: Callable[..., Any], args: tuple, kwargs: dict) -> Any:

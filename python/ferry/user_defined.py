@@ -11,8 +11,13 @@ from typing import Any, Callable, Sequence
 import pyarrow as pa
 
 from ferry import _core
-from ferry.expr import Expr, _to_raw
-from ferry.udf import ScalarUDF, _direct_or_decorator, udf
+from ferry.udf import (
+    ScalarUDF,
+    _CallableFunction,
+    _direct_or_decorator,
+    _factory_sample,
+    udf,
+)
 
 __all__ = [
     "Accumulator",
@@ -76,7 +81,7 @@ class Accumulator(metaclass=ABCMeta):
         declared return type."""
 
 
-class AggregateUDF:
+class AggregateUDF(_CallableFunction):
     """A Python aggregate function usable in ``DataFrame.aggregate``; call
     it with Exprs.
 
@@ -133,17 +138,6 @@ class AggregateUDF:
         wrapper = cls.__new__(cls)
         wrapper._raw = raw
         return wrapper
-
-    @property
-    def name(self) -> str:
-        """The name the UDAF is called and registered by."""
-        return self._raw.name
-
-    def __call__(self, *args: Any) -> Expr:
-        return Expr(self._raw([_to_raw(a) for a in args]))
-
-    def __repr__(self) -> str:
-        return f"AggregateUDF({self.name})"
 
     @staticmethod
     def udaf(*args: Any, **kwargs: Any) -> Any:
@@ -220,14 +214,7 @@ def _make(
     volatility: str,
     name: str | None = None,
 ) -> AggregateUDF:
-    if not callable(accum):
-        raise TypeError("`accum` must be callable (it returns an Accumulator)")
-    sample = accum()
-    if not isinstance(sample, Accumulator):
-        raise TypeError(
-            "the accumulator factory must return an instance of "
-            f"ferry.user_defined.Accumulator, got {type(sample).__name__}"
-        )
+    sample = _factory_sample(accum, Accumulator, "accum", "accumulator")
     if name is None:
         name = type(sample).__qualname__.lower()
     return AggregateUDF(name, accum, input_types, return_type, state_type, volatility)
@@ -288,7 +275,7 @@ class WindowEvaluator:
         return False
 
 
-class WindowUDF:
+class WindowUDF(_CallableFunction):
     """A Python window function; call it with Exprs, then ``.over(Window)``.
 
     Examples:
@@ -315,17 +302,6 @@ class WindowUDF:
         self._raw = _core.python_window_udf(name, func, list(input_types), return_type,
                                             str(volatility).lower())
 
-    @property
-    def name(self) -> str:
-        """The name the UDWF is called and registered by."""
-        return self._raw.name
-
-    def __call__(self, *args: Any) -> Expr:
-        return Expr(self._raw([_to_raw(a) for a in args]))
-
-    def __repr__(self) -> str:
-        return f"WindowUDF({self.name})"
-
 
 def udwf(*args: Any, **kwargs: Any) -> Any:
     """Creates a :class:`WindowUDF`, directly or as a decorator.
@@ -346,14 +322,7 @@ def _make_udwf(
     volatility: str,
     name: str | None = None,
 ) -> WindowUDF:
-    if not callable(func):
-        raise TypeError("`func` must be callable (it returns a WindowEvaluator)")
-    sample = func()
-    if not isinstance(sample, WindowEvaluator):
-        raise TypeError(
-            "the evaluator factory must return an instance of "
-            f"ferry.user_defined.WindowEvaluator, got {type(sample).__name__}"
-        )
+    sample = _factory_sample(func, WindowEvaluator, "func", "evaluator")
     if name is None:
         name = getattr(func, "__qualname__", type(sample).__name__).lower()
     return WindowUDF(name, func, input_types, return_type, volatility)
