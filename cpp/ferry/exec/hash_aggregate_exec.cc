@@ -165,14 +165,15 @@ class FinalAggregateExec final : public ExecutionPlan {
         schema_(std::move(schema)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
-  int num_partitions() const override { return 1; }
+  int num_partitions() const override { return partial_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {partial_}; }
   std::string Describe() const override {
-    return DescribeAggregates("Final", aggregates_, *schema_, num_keys_);
+    return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
+                              aggregates_, *schema_, num_keys_);
   }
 
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto partials, Collect(*partial_));
+    FERRY_ASSIGN_OR_RAISE(auto partial_stream, partial_->Execute(partition));
     TypeVector key_types;
     for (size_t k = 0; k < num_keys_; ++k) key_types.push_back(partial_->schema()->field(k)->type());
     FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
@@ -183,7 +184,10 @@ class FinalAggregateExec final : public ExecutionPlan {
         FERRY_RETURN_NOT_OK(accumulators[a]->Merge(empty, nullptr, 0, 1));
       }
     }
-    for (const auto& batch : partials) {
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, partial_stream->Next());
+      if (batch == nullptr) break;
+      if (batch->num_rows() == 0) continue;
       arrow::ArrayVector keys(batch->columns().begin(), batch->columns().begin() + num_keys_);
       FERRY_ASSIGN_OR_RAISE(const uint32_t* ids, groups.Consume(keys, batch->num_rows()));
       int column = static_cast<int>(num_keys_);
@@ -244,6 +248,9 @@ Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExpr
 Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
                                        std::vector<AggregateSpec> aggregates,
                                        std::shared_ptr<arrow::Schema> schema) {
+  if (num_group_keys == 0 && partial->num_partitions() != 1) {
+    return Status::Invalid("a final aggregate without group keys needs its input in one partition");
+  }
   return std::make_shared<FinalAggregateExec>(std::move(partial), num_group_keys,
                                               std::move(aggregates), std::move(schema));
 }

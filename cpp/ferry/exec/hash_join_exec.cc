@@ -1,68 +1,259 @@
-#include <arrow/acero/exec_plan.h>
-#include <arrow/acero/options.h>
-#include <arrow/compute/api.h>
-#include <arrow/table.h>
+// Hash join, one partition at a time: the build side of the partition is
+// indexed, the probe side streams through it batch by batch. Partitions
+// are independent when both inputs are hash-partitioned on the keys, or
+// when the build side is broadcast whole to every partition.
 
+#include <arrow/array/util.h>
+#include <arrow/compute/api.h>
+
+#include "ferry/exec/join_hash_table.h"
 #include "ferry/exec/operators.h"
-#include "ferry/function/grouping_key.h"
 
 namespace ferry {
 namespace {
 
-namespace ac = arrow::acero;
 namespace cp = arrow::compute;
 
-ac::JoinType AceroJoinType(JoinType type) {
+constexpr int64_t kOutputRows = 65536;
+
+// What a join emits, seen from its build and probe sides.
+struct JoinRoles {
+  bool pairs = true;             // matched (probe, build) pairs
+  bool probe_unmatched = false;  // probe rows without a match, build side NULL
+  bool probe_semi = false;       // probe rows with a match, once
+  bool probe_anti = false;       // probe rows without a match
+  bool build_unmatched = false;  // build rows never matched, probe side NULL
+  bool build_semi = false;       // build rows matched at least once
+  bool build_anti = false;       // build rows never matched
+
+  bool tracks_build() const { return build_unmatched || build_semi || build_anti; }
+};
+
+JoinRoles RolesOf(JoinType type, bool build_left) {
+  JoinRoles r;
   switch (type) {
     case JoinType::kInner:
-      return ac::JoinType::INNER;
+      break;
     case JoinType::kLeft:
-      return ac::JoinType::LEFT_OUTER;
+      (build_left ? r.build_unmatched : r.probe_unmatched) = true;
+      break;
     case JoinType::kRight:
-      return ac::JoinType::RIGHT_OUTER;
+      (build_left ? r.probe_unmatched : r.build_unmatched) = true;
+      break;
     case JoinType::kFull:
-      return ac::JoinType::FULL_OUTER;
+      r.probe_unmatched = r.build_unmatched = true;
+      break;
     case JoinType::kLeftSemi:
-      return ac::JoinType::LEFT_SEMI;
+      r.pairs = false;
+      (build_left ? r.build_semi : r.probe_semi) = true;
+      break;
     case JoinType::kLeftAnti:
-      return ac::JoinType::LEFT_ANTI;
+      r.pairs = false;
+      (build_left ? r.build_anti : r.probe_anti) = true;
+      break;
   }
-  return ac::JoinType::INNER;
+  return r;
 }
 
-// Gathers a side into one table whose columns are renamed by position, so
-// Acero never sees two columns of the same name.
-Result<std::shared_ptr<arrow::Table>> GatherSide(const ExecutionPlan& side, const char* prefix,
-                                                 const std::vector<int>& keys) {
-  FERRY_ASSIGN_OR_RAISE(auto batches, Collect(side));
-  arrow::FieldVector fields;
-  for (int i = 0; i < side.schema()->num_fields(); ++i) {
-    fields.push_back(side.schema()->field(i)->WithName(prefix + std::to_string(i)));
+// Row indices of output rows into one side; -1 stands for NULL.
+Result<std::shared_ptr<arrow::Int64Array>> IndexArray(const std::vector<int64_t>& rows) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(n * sizeof(int64_t)));
+  auto* out = reinterpret_cast<int64_t*>(values->mutable_data());
+  int64_t nulls = 0;
+  for (int64_t i = 0; i < n; ++i) nulls += rows[i] < 0;
+  std::shared_ptr<arrow::Buffer> validity;
+  if (nulls > 0) {
+    FERRY_ASSIGN_OR_RAISE(validity, arrow::AllocateBitmap(n));
+    auto* bits = validity->mutable_data();
+    for (int64_t i = 0; i < n; ++i) arrow::bit_util::SetBitTo(bits, i, rows[i] >= 0);
   }
-  auto schema = arrow::schema(std::move(fields));
-  BatchVector renamed;
-  for (const auto& batch : batches) {
-    auto columns = batch->columns();
-    // Keys match by SQL equality: -0.0 joins 0.0.
-    for (int key : keys) {
-      FERRY_ASSIGN_OR_RAISE(columns[key], NormalizeGroupingKey(columns[key]));
-    }
-    renamed.push_back(arrow::RecordBatch::Make(schema, batch->num_rows(), std::move(columns)));
-  }
-  return arrow::Table::FromRecordBatches(schema, renamed);
+  for (int64_t i = 0; i < n; ++i) out[i] = rows[i] < 0 ? 0 : rows[i];
+  return std::make_shared<arrow::Int64Array>(n, std::move(values), std::move(validity), nulls);
 }
+
+class HashJoinStream final : public RecordBatchStream {
+ public:
+  HashJoinStream(StreamPtr build, StreamPtr probe, const JoinNode& join, bool build_left,
+                 std::shared_ptr<arrow::Schema> build_schema,
+                 std::shared_ptr<arrow::Schema> probe_schema, std::shared_ptr<arrow::Schema> schema)
+      : build_(std::move(build)),
+        probe_(std::move(probe)),
+        join_(join),
+        build_left_(build_left),
+        roles_(RolesOf(join.type, build_left)),
+        build_schema_(std::move(build_schema)),
+        probe_schema_(std::move(probe_schema)),
+        schema_(std::move(schema)) {}
+
+  Result<BatchPtr> Next() override {
+    if (!table_) FERRY_RETURN_NOT_OK(Build());
+    while (pending_.empty()) {
+      if (probe_done_) {
+        if (!build_emitted_) {
+          build_emitted_ = true;
+          FERRY_RETURN_NOT_OK(EmitBuildRows());
+          continue;
+        }
+        return nullptr;
+      }
+      FERRY_ASSIGN_OR_RAISE(auto batch, probe_->Next());
+      if (batch == nullptr) {
+        probe_done_ = true;
+        probe_.reset();
+        continue;
+      }
+      FERRY_RETURN_NOT_OK(Probe(batch));
+    }
+    BatchPtr out = std::move(pending_.front());
+    pending_.erase(pending_.begin());
+    return out;
+  }
+
+ private:
+  const std::vector<int>& build_keys() const { return build_left_ ? join_.left_keys : join_.right_keys; }
+  const std::vector<int>& probe_keys() const { return build_left_ ? join_.right_keys : join_.left_keys; }
+
+  Status Build() {
+    BatchVector rows;
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, build_->Next());
+      if (batch == nullptr) break;
+      if (batch->num_rows() > 0) rows.push_back(std::move(batch));
+    }
+    build_.reset();
+    FERRY_ASSIGN_OR_RAISE(table_, JoinHashTable::Make(build_schema_, rows, build_keys()));
+    if (roles_.tracks_build()) matched_.assign(table_->num_rows(), false);
+    // Nothing to build against: joins that only emit matches are done
+    // without reading the probe side at all.
+    if (table_->num_rows() == 0 && !roles_.probe_unmatched && !roles_.probe_anti) {
+      probe_done_ = true;
+      probe_.reset();
+    }
+    return Status::OK();
+  }
+
+  Status Probe(const BatchPtr& batch) {
+    const int64_t n = batch->num_rows();
+    arrow::ArrayVector keys;
+    for (int k : probe_keys()) keys.push_back(batch->column(k));
+    FERRY_ASSIGN_OR_RAISE(auto groups, table_->Lookup(keys, n));
+    const auto& by_group = table_->row_by_group();
+    std::vector<int64_t> probe_rows, build_rows;
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t g = groups[i];
+      if (g < 0) {
+        if (roles_.probe_unmatched || roles_.probe_anti) {
+          probe_rows.push_back(i);
+          build_rows.push_back(-1);
+        }
+      } else {
+        if (roles_.probe_semi) {
+          probe_rows.push_back(i);
+          build_rows.push_back(-1);
+        }
+        if (roles_.tracks_build()) {
+          for (int64_t j = table_->group_begin(g); j < table_->group_end(g); ++j) matched_[by_group[j]] = true;
+        }
+        if (roles_.pairs) {
+          for (int64_t j = table_->group_begin(g); j < table_->group_end(g); ++j) {
+            probe_rows.push_back(i);
+            build_rows.push_back(by_group[j]);
+          }
+        }
+      }
+      if (static_cast<int64_t>(probe_rows.size()) >= kOutputRows) {
+        FERRY_RETURN_NOT_OK(Emit(batch, &probe_rows, &build_rows));
+      }
+    }
+    return Emit(batch, &probe_rows, &build_rows);
+  }
+
+  Status EmitBuildRows() {
+    if (!roles_.tracks_build()) return Status::OK();
+    std::vector<int64_t> probe_rows, build_rows;
+    const bool want_matched = roles_.build_semi;
+    for (int64_t i = 0; i < table_->num_rows(); ++i) {
+      if (matched_[i] != want_matched) continue;
+      probe_rows.push_back(-1);
+      build_rows.push_back(i);
+      if (static_cast<int64_t>(build_rows.size()) >= kOutputRows) {
+        FERRY_RETURN_NOT_OK(Emit(nullptr, &probe_rows, &build_rows));
+      }
+    }
+    return Emit(nullptr, &probe_rows, &build_rows);
+  }
+
+  // Turns row index lists into an output batch; clears the lists.
+  Status Emit(const BatchPtr& probe_batch, std::vector<int64_t>* probe_rows,
+              std::vector<int64_t>* build_rows) {
+    const int64_t n = static_cast<int64_t>(probe_rows->size());
+    if (n == 0) return Status::OK();
+    FERRY_ASSIGN_OR_RAISE(auto probe_index, IndexArray(*probe_rows));
+    FERRY_ASSIGN_OR_RAISE(auto build_index, IndexArray(*build_rows));
+    probe_rows->clear();
+    build_rows->clear();
+    auto take = [&](bool from_build, int column) -> Result<std::shared_ptr<arrow::Array>> {
+      const auto& index = from_build ? build_index : probe_index;
+      const auto& source = from_build ? table_->rows() : probe_batch;
+      if (source == nullptr || index->null_count() == n) {
+        const auto& schema = from_build ? build_schema_ : probe_schema_;
+        return arrow::MakeArrayOfNull(schema->field(column)->type(), n);
+      }
+      FERRY_ASSIGN_OR_RAISE(auto taken, cp::Take(source->column(column), index));
+      return taken.make_array();
+    };
+    arrow::ArrayVector columns;
+    for (const auto& out : join_.output_columns) {
+      std::shared_ptr<arrow::Array> left, right;
+      if (out.left >= 0) {
+        FERRY_ASSIGN_OR_RAISE(left, take(build_left_, out.left));
+      }
+      if (out.right >= 0) {
+        FERRY_ASSIGN_OR_RAISE(right, take(!build_left_, out.right));
+      }
+      if (left && right) {
+        // A key both sides share: whichever side matched supplies it.
+        FERRY_ASSIGN_OR_RAISE(auto merged, cp::CallFunction("coalesce", {left, right}));
+        columns.push_back(merged.make_array());
+      } else {
+        columns.push_back(left ? left : right);
+      }
+    }
+    pending_.push_back(arrow::RecordBatch::Make(schema_, n, std::move(columns)));
+    return Status::OK();
+  }
+
+  StreamPtr build_;
+  StreamPtr probe_;
+  JoinNode join_;
+  bool build_left_;
+  JoinRoles roles_;
+  std::shared_ptr<arrow::Schema> build_schema_;
+  std::shared_ptr<arrow::Schema> probe_schema_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::unique_ptr<JoinHashTable> table_;
+  std::vector<bool> matched_;
+  BatchVector pending_;
+  bool probe_done_ = false;
+  bool build_emitted_ = false;
+};
 
 class HashJoinExec final : public ExecutionPlan {
  public:
-  HashJoinExec(ExecPtr left, ExecPtr right, JoinNode join, std::shared_ptr<arrow::Schema> schema)
-      : left_(std::move(left)), right_(std::move(right)), join_(std::move(join)),
-        schema_(std::move(schema)) {}
+  HashJoinExec(ExecPtr left, ExecPtr right, JoinNode join, HashJoinMode mode, bool build_left,
+               std::shared_ptr<arrow::Schema> schema)
+      : left_(std::move(left)), right_(std::move(right)), join_(std::move(join)), mode_(mode),
+        build_left_(build_left), schema_(std::move(schema)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
-  int num_partitions() const override { return 1; }
+  int num_partitions() const override { return left_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {left_, right_}; }
   std::string Describe() const override {
-    std::string out = std::string("HashJoinExec: type=") + JoinTypeName(join_.type) + ", on=[";
+    std::string out = std::string("HashJoinExec: mode=") +
+                      (mode_ == HashJoinMode::kPartitioned ? "Partitioned" : "CollectBuild") +
+                      ", type=" + JoinTypeName(join_.type) +
+                      ", build=" + (build_left_ ? "left" : "right") + ", on=[";
     for (size_t i = 0; i < join_.left_keys.size(); ++i) {
       out += (i ? ", " : "") + left_->schema()->field(join_.left_keys[i])->name() + " = " +
              right_->schema()->field(join_.right_keys[i])->name();
@@ -71,49 +262,43 @@ class HashJoinExec final : public ExecutionPlan {
   }
 
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto left, GatherSide(*left_, "l", join_.left_keys));
-    FERRY_ASSIGN_OR_RAISE(auto right, GatherSide(*right_, "r", join_.right_keys));
-    std::vector<arrow::FieldRef> left_keys, right_keys;
-    for (int k : join_.left_keys) left_keys.emplace_back("l" + std::to_string(k));
-    for (int k : join_.right_keys) right_keys.emplace_back("r" + std::to_string(k));
-    ac::HashJoinNodeOptions options(AceroJoinType(join_.type), left_keys, right_keys);
-    ac::Declaration plan{"hashjoin",
-                         {ac::Declaration{"table_source", ac::TableSourceNodeOptions(left)},
-                          ac::Declaration{"table_source", ac::TableSourceNodeOptions(right)}},
-                         std::move(options)};
-    FERRY_ASSIGN_OR_RAISE(auto joined, ac::DeclarationToTable(std::move(plan)));
-    FERRY_ASSIGN_OR_RAISE(auto combined, joined->CombineChunksToBatch());
-    const int num_left = left_->schema()->num_fields();
-    auto column = [&](int left_index, int right_index) -> std::shared_ptr<arrow::Array> {
-      return combined->column(left_index >= 0 ? left_index : num_left + right_index);
-    };
-    arrow::ArrayVector columns;
-    for (const auto& out : join_.output_columns) {
-      if (out.left >= 0 && out.right >= 0) {
-        // A key both sides share: whichever side matched supplies it.
-        FERRY_ASSIGN_OR_RAISE(auto merged, cp::CallFunction("coalesce", {column(out.left, -1),
-                                                                         column(-1, out.right)}));
-        columns.push_back(merged.make_array());
-      } else {
-        columns.push_back(column(out.left, out.right));
-      }
-    }
-    return MakeVectorStream(
-        {arrow::RecordBatch::Make(schema_, combined->num_rows(), std::move(columns))});
+    const auto& build = build_left_ ? left_ : right_;
+    const auto& probe = build_left_ ? right_ : left_;
+    FERRY_ASSIGN_OR_RAISE(auto build_stream, build->Execute(partition));
+    FERRY_ASSIGN_OR_RAISE(auto probe_stream, probe->Execute(partition));
+    return std::make_unique<HashJoinStream>(std::move(build_stream), std::move(probe_stream), join_,
+                                            build_left_, build->schema(), probe->schema(), schema_);
   }
 
  private:
   ExecPtr left_;
   ExecPtr right_;
   JoinNode join_;
+  HashJoinMode mode_;
+  bool build_left_;
   std::shared_ptr<arrow::Schema> schema_;
 };
 
 }  // namespace
 
+bool BuildSideEmitsAtEnd(JoinType type, bool build_left) {
+  return RolesOf(type, build_left).tracks_build();
+}
+
 Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
+                                 HashJoinMode mode, bool build_left,
                                  std::shared_ptr<arrow::Schema> schema) {
-  return std::make_shared<HashJoinExec>(std::move(left), std::move(right), join, std::move(schema));
+  if (left->num_partitions() != right->num_partitions()) {
+    return Status::Invalid("hash join inputs have ", left->num_partitions(), " and ",
+                           right->num_partitions(), " partitions");
+  }
+  if (mode == HashJoinMode::kCollectBuild && BuildSideEmitsAtEnd(join.type, build_left) &&
+      left->num_partitions() > 1) {
+    return Status::Invalid("a ", JoinTypeName(join.type),
+                           " join cannot broadcast the side it must emit unmatched rows of");
+  }
+  return std::make_shared<HashJoinExec>(std::move(left), std::move(right), join, mode, build_left,
+                                        std::move(schema));
 }
 
 }  // namespace ferry

@@ -35,8 +35,9 @@ struct AggregateSpec {
 
 /// Two-phase hash aggregation. The partial phase runs per partition of its
 /// input and emits [group keys..., accumulator states...]; the final phase
-/// gathers every partial partition, merges states per group and emits
-/// [group keys..., results...] in one partition.
+/// merges states per group within each of its input's partitions (which
+/// the planner hash-partitions on the group keys, or gathers into one) and
+/// emits [group keys..., results...].
 Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
                                          std::vector<std::string> group_names,
                                          std::vector<AggregateSpec> aggregates);
@@ -54,9 +55,34 @@ ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional
 /// Skips then fetches rows across the input's partitions in order, one
 /// output partition, pulling no more input than it needs.
 ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch);
-/// Equi-join (Acero's hash join); both inputs are gathered first.
+/// How a hash join's partitions relate: kPartitioned joins partition i of
+/// both inputs, hash-partitioned alike on the keys; kCollectBuild reads
+/// a build side that holds every build row in each partition (broadcast).
+enum class HashJoinMode { kPartitioned, kCollectBuild };
+/// Equi-join: each partition indexes its build side and streams its probe
+/// side through it. Both inputs have the same number of partitions.
+/// `build_left` picks the side that is indexed (the smaller one).
 Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
+                                 HashJoinMode mode, bool build_left,
                                  std::shared_ptr<arrow::Schema> schema);
+/// Whether the join emits build rows after the probe side ends (unmatched
+/// rows of a preserved build side, build-side semi/anti): such a build
+/// side cannot be broadcast.
+bool BuildSideEmitsAtEnd(JoinType type, bool build_left);
+
+/// Exchanges. In one process each is a set of producer threads (one per
+/// input partition) feeding bounded queues, one per output partition.
+/// Rows go to partition hash(keys) mod `num_outputs`; equal keys (SQL
+/// equality, NULLs together) meet in one partition.
+ExecPtr MakeHashRepartitionExec(ExecPtr input, std::vector<PhysicalExprPtr> keys, int num_outputs);
+/// Batches dealt round-robin over `num_outputs` partitions.
+ExecPtr MakeRoundRobinRepartitionExec(ExecPtr input, int num_outputs);
+/// All partitions into one, streaming (returns `input` if it has one).
+ExecPtr MakeCoalescePartitionsExec(ExecPtr input);
+/// All partitions into one, partition 0's rows first, then 1's, ...
+ExecPtr MakeOrderedCoalesceExec(ExecPtr input);
+/// Every output partition reads all of `input`, gathered once.
+ExecPtr MakeBroadcastExec(ExecPtr input, int num_outputs);
 /// One window expression bound to the window operator's input.
 struct WindowExprSpec {
   std::string name;

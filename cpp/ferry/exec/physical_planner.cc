@@ -1,8 +1,10 @@
 #include "ferry/exec/physical_planner.h"
 
+#include <algorithm>
 #include <set>
 
 #include "ferry/exec/operators.h"
+#include "ferry/exec/row_hash.h"
 #include "ferry/function/bind.h"
 #include "ferry/function/registry.h"
 #include "ferry/common/overloaded.h"
@@ -76,9 +78,42 @@ Result<WindowExprSpec> BindWindow(const Expr& expr, const arrow::Schema& schema)
   return spec;
 }
 
+// Column references to `columns` of `plan`'s output, as hash keys.
+std::vector<PhysicalExprPtr> ColumnKeys(const ExecutionPlan& plan, const std::vector<int>& columns) {
+  std::vector<PhysicalExprPtr> keys;
+  for (int c : columns) {
+    const auto& field = plan.schema()->field(c);
+    keys.push_back(MakeColumnRef(c, field->name(), field->type()));
+  }
+  return keys;
+}
+
+bool AllHashable(const ExecutionPlan& plan, const std::vector<int>& columns) {
+  for (int c : columns) {
+    if (!CanHashRows(*plan.schema()->field(c)->type())) return false;
+  }
+  return true;
+}
+
+// Spreads `plan` over `n` partitions by the hash of `columns`; one
+// partition needs no exchange at all beyond a gather.
+ExecPtr HashPartitioned(ExecPtr plan, const std::vector<int>& columns, int n) {
+  if (n <= 1) return MakeCoalescePartitionsExec(std::move(plan));
+  auto keys = ColumnKeys(*plan, columns);
+  return MakeHashRepartitionExec(std::move(plan), std::move(keys), n);
+}
+
+// Aggregates whose result depends on row order (first/last value and
+// array_agg without ORDER BY): their partial states must merge in
+// partition order, as the rows arrived.
+bool IsOrderSensitive(const AggregateSpec& spec) {
+  const auto& name = spec.func->name();
+  return name == "first_value" || name == "last_value" || name == "array_agg";
+}
+
 Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
                               const std::vector<Expr>& aggregates,
-                              std::shared_ptr<arrow::Schema> schema) {
+                              std::shared_ptr<arrow::Schema> schema, int partitions) {
   const auto& input_schema = *input->schema();
   FERRY_ASSIGN_OR_RAISE(auto keys, BindAll(group_by, input_schema));
   std::vector<std::string> key_names;
@@ -90,7 +125,19 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
   }
   FERRY_ASSIGN_OR_RAISE(auto partial, MakePartialAggregateExec(std::move(input), std::move(keys),
                                                                std::move(key_names), specs));
-  return MakeFinalAggregateExec(std::move(partial), group_by.size(), std::move(specs),
+  // The final phase runs partitioned by group key: every group's partial
+  // states meet in one partition, and each partition merges its own.
+  std::vector<int> key_columns;
+  for (size_t k = 0; k < group_by.size(); ++k) key_columns.push_back(static_cast<int>(k));
+  ExecPtr exchanged;
+  if (std::any_of(specs.begin(), specs.end(), IsOrderSensitive)) {
+    exchanged = MakeOrderedCoalesceExec(std::move(partial));
+  } else if (!key_columns.empty() && AllHashable(*partial, key_columns)) {
+    exchanged = HashPartitioned(std::move(partial), key_columns, partitions);
+  } else {
+    exchanged = MakeCoalescePartitionsExec(std::move(partial));
+  }
+  return MakeFinalAggregateExec(std::move(exchanged), group_by.size(), std::move(specs),
                                 std::move(schema));
 }
 
@@ -120,7 +167,8 @@ class Planner {
             },
             [&](const AggregateNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
-              return PlanAggregate(std::move(input), n.group_by, n.aggregates, plan.schema);
+              return PlanAggregate(std::move(input), n.group_by, n.aggregates, plan.schema,
+                                   partitions());
             },
             [&](const SortPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -152,12 +200,12 @@ class Planner {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
               std::vector<Expr> columns;
               for (const auto& field : input->schema()->fields()) columns.push_back(Col(field->name()));
-              return PlanAggregate(std::move(input), columns, {}, plan.schema);
+              return PlanAggregate(std::move(input), columns, {}, plan.schema, partitions());
             },
             [&](const JoinNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto left, Plan(*n.left));
               FERRY_ASSIGN_OR_RAISE(auto right, Plan(*n.right));
-              return MakeHashJoinExec(std::move(left), std::move(right), n, plan.schema);
+              return PlanJoin(std::move(left), std::move(right), n, plan.schema);
             },
             [&](const WindowPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -199,6 +247,35 @@ class Planner {
     auto filtered = MakeFilterExec(std::move(input), std::move(predicate), std::move(narrowed));
     FERRY_ASSIGN_OR_RAISE(auto exprs, BindAll(projection.exprs, *filtered->schema()));
     return MakeProjectionExec(std::move(filtered), std::move(exprs), schema);
+  }
+
+  int partitions() const { return std::max(1, options_.target_partitions); }
+
+  // Partitioned when the keys hash (both sides exchanged on the keys);
+  // otherwise the build side is broadcast where the join type allows, or
+  // both sides gathered into one partition.
+  Result<ExecPtr> PlanJoin(ExecPtr left, ExecPtr right, const JoinNode& join,
+                           const std::shared_ptr<arrow::Schema>& schema) {
+    const bool build_left = false;
+    const int n = partitions();
+    const bool hashable = AllHashable(*left, join.left_keys) && AllHashable(*right, join.right_keys);
+    if (n > 1 && hashable) {
+      left = HashPartitioned(std::move(left), join.left_keys, n);
+      right = HashPartitioned(std::move(right), join.right_keys, n);
+      return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
+                              build_left, schema);
+    }
+    if (n > 1 && !BuildSideEmitsAtEnd(join.type, build_left)) {
+      ExecPtr& build = build_left ? left : right;
+      ExecPtr& probe = build_left ? right : left;
+      build = MakeBroadcastExec(std::move(build), probe->num_partitions());
+      return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kCollectBuild,
+                              build_left, schema);
+    }
+    left = MakeCoalescePartitionsExec(std::move(left));
+    right = MakeCoalescePartitionsExec(std::move(right));
+    return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
+                            build_left, schema);
   }
 
   const PlannerOptions& options_;

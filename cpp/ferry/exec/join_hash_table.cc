@@ -1,0 +1,110 @@
+#include "ferry/exec/join_hash_table.h"
+
+#include <arrow/array/util.h>
+#include <arrow/compute/api.h>
+#include <arrow/compute/exec.h>
+
+#include "ferry/function/grouping_key.h"
+
+namespace ferry {
+
+namespace cp = arrow::compute;
+
+std::unique_ptr<std::vector<bool>> NullKeyRows(const arrow::ArrayVector& keys, int64_t num_rows) {
+  std::unique_ptr<std::vector<bool>> nulls;
+  for (const auto& key : keys) {
+    if (key->null_count() == 0) continue;
+    if (!nulls) nulls = std::make_unique<std::vector<bool>>(num_rows, false);
+    for (int64_t i = 0; i < num_rows; ++i) {
+      if (key->IsNull(i)) (*nulls)[i] = true;
+    }
+  }
+  return nulls;
+}
+
+namespace {
+
+Result<arrow::ArrayVector> NormalizedKeys(const arrow::ArrayVector& keys) {
+  arrow::ArrayVector out;
+  for (const auto& key : keys) {
+    FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizeGroupingKey(key));
+    out.push_back(std::move(normalized));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
+    std::shared_ptr<arrow::Schema> schema, const std::vector<std::shared_ptr<arrow::RecordBatch>>& rows,
+    std::vector<int> keys) {
+  std::unique_ptr<JoinHashTable> table(new JoinHashTable());
+  if (rows.empty()) {
+    FERRY_ASSIGN_OR_RAISE(table->rows_, arrow::RecordBatch::MakeEmpty(schema));
+  } else if (rows.size() == 1) {
+    table->rows_ = rows.front();
+  } else {
+    FERRY_ASSIGN_OR_RAISE(table->rows_, arrow::ConcatenateRecordBatches(rows));
+  }
+  table->keys_ = std::move(keys);
+  const int64_t n = table->rows_->num_rows();
+  arrow::ArrayVector key_arrays;
+  std::vector<arrow::TypeHolder> types;
+  for (int k : table->keys_) {
+    key_arrays.push_back(table->rows_->column(k));
+    types.emplace_back(table->rows_->column(k)->type());
+  }
+  FERRY_ASSIGN_OR_RAISE(table->grouper_, cp::Grouper::Make(types));
+  FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizedKeys(key_arrays));
+  std::vector<arrow::Datum> values(normalized.begin(), normalized.end());
+  cp::ExecBatch batch(std::move(values), n);
+  FERRY_ASSIGN_OR_RAISE(auto ids_datum, table->grouper_->Consume(cp::ExecSpan(batch)));
+  const uint32_t* ids = ids_datum.array()->GetValues<uint32_t>(1);
+  const uint32_t groups = table->grouper_->num_groups();
+  // Rows with a NULL key join nothing: they stay out of every group.
+  auto null_rows = NullKeyRows(key_arrays, n);
+  auto& offsets = table->group_offsets_;
+  offsets.assign(static_cast<size_t>(groups) + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (!null_rows || !(*null_rows)[i]) ++offsets[ids[i] + 1];
+  }
+  for (uint32_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
+  std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
+  table->row_by_group_.resize(offsets.back());
+  for (int64_t i = 0; i < n; ++i) {
+    if (!null_rows || !(*null_rows)[i]) table->row_by_group_[next[ids[i]]++] = i;
+  }
+  return table;
+}
+
+Result<std::vector<int32_t>> JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys,
+                                                   int64_t num_rows) {
+  std::vector<int32_t> groups(num_rows, -1);
+  if (group_offsets_.size() <= 1 || num_rows == 0) return groups;
+  arrow::ArrayVector keys;
+  for (size_t k = 0; k < probe_keys.size(); ++k) {
+    auto key = probe_keys[k];
+    const auto& build_type = rows_->column(keys_[k])->type();
+    if (!key->type()->Equals(*build_type)) {
+      FERRY_ASSIGN_OR_RAISE(auto cast, cp::Cast(key, build_type));
+      key = cast.make_array();
+    }
+    keys.push_back(std::move(key));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizedKeys(keys));
+  std::vector<arrow::Datum> values(normalized.begin(), normalized.end());
+  cp::ExecBatch batch(std::move(values), num_rows);
+  FERRY_ASSIGN_OR_RAISE(auto ids_datum, grouper_->Lookup(cp::ExecSpan(batch)));
+  const auto& ids = *ids_datum.array();
+  const uint32_t* raw = ids.GetValues<uint32_t>(1);
+  auto null_rows = NullKeyRows(keys, num_rows);
+  for (int64_t i = 0; i < num_rows; ++i) {
+    if (!ids.IsValid(i)) continue;
+    if (null_rows && (*null_rows)[i]) continue;
+    const uint32_t g = raw[i];
+    if (group_offsets_[g + 1] > group_offsets_[g]) groups[i] = static_cast<int32_t>(g);
+  }
+  return groups;
+}
+
+}  // namespace ferry

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <arrow/compute/row/grouper.h>
+#include <arrow/record_batch.h>
+
+#include "ferry/common/status.h"
+
+namespace ferry {
+
+/// The build side of a hash join: its rows in one batch, indexed by key.
+/// Keys match by SQL equality: NULL matches nothing, -0.0 matches 0.0.
+/// Lookups mutate the underlying grouper's scratch space, so a table is
+/// used by one thread (each join partition builds its own).
+class JoinHashTable {
+ public:
+  /// Indexes `rows` (all build batches) by the columns `keys`.
+  static Result<std::unique_ptr<JoinHashTable>> Make(std::shared_ptr<arrow::Schema> schema,
+                                                     const std::vector<std::shared_ptr<arrow::RecordBatch>>& rows,
+                                                     std::vector<int> keys);
+
+  const std::shared_ptr<arrow::RecordBatch>& rows() const { return rows_; }
+  int64_t num_rows() const { return rows_->num_rows(); }
+
+  /// For each probe row, its match group (an index for Matches), or -1 when
+  /// no build row has its key (or a probe key is NULL). `probe_keys` are
+  /// cast to the build keys' types when they differ.
+  Result<std::vector<int32_t>> Lookup(const arrow::ArrayVector& probe_keys, int64_t num_rows);
+
+  /// The build rows of match group `group`, as [begin, end) into
+  /// row_by_group().
+  int64_t group_begin(int32_t group) const { return group_offsets_[group]; }
+  int64_t group_end(int32_t group) const { return group_offsets_[group + 1]; }
+  const std::vector<int64_t>& row_by_group() const { return row_by_group_; }
+
+ private:
+  JoinHashTable() = default;
+
+  std::shared_ptr<arrow::RecordBatch> rows_;
+  std::vector<int> keys_;
+  std::unique_ptr<arrow::compute::Grouper> grouper_;
+  std::vector<int64_t> group_offsets_;
+  std::vector<int64_t> row_by_group_;
+};
+
+/// Whether any of `keys` is NULL, per row (nullptr when none ever is).
+std::unique_ptr<std::vector<bool>> NullKeyRows(const arrow::ArrayVector& keys, int64_t num_rows);
+
+}  // namespace ferry

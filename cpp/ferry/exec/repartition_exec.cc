@@ -1,0 +1,158 @@
+// Exchanges inside one process: hash and round-robin repartitioning and
+// gathering, each a set of producer threads feeding bounded queues.
+
+#include <arrow/compute/api_vector.h>
+
+#include "ferry/exec/exchange_channels.h"
+#include "ferry/exec/execution_claims.h"
+#include "ferry/exec/operators.h"
+#include "ferry/exec/row_hash.h"
+
+namespace ferry {
+namespace {
+
+namespace cp = arrow::compute;
+
+// Reads one consumer's queue; closing the stream releases the queue.
+class ExchangeStream final : public RecordBatchStream {
+ public:
+  ExchangeStream(std::shared_ptr<ExchangeChannels> channels, int output)
+      : channels_(std::move(channels)), output_(output) {}
+  ~ExchangeStream() override { channels_->Close(output_); }
+  Result<BatchPtr> Next() override { return channels_->Pop(output_); }
+
+ private:
+  std::shared_ptr<ExchangeChannels> channels_;
+  int output_;
+};
+
+// Splits `batch` by hash of `keys` into `n` slices, one Take for the whole
+// batch and zero-copy slices after it.
+Status PushHashed(const BatchPtr& batch, const std::vector<PhysicalExprPtr>& keys, int n,
+                  ExchangeChannels& channels, bool* stop) {
+  arrow::ArrayVector key_arrays;
+  for (const auto& key : keys) {
+    FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, *batch));
+    key_arrays.push_back(std::move(array));
+  }
+  const int64_t rows = batch->num_rows();
+  FERRY_ASSIGN_OR_RAISE(auto hashes, HashRows(key_arrays, rows));
+  std::vector<int64_t> offsets(n + 1, 0);
+  std::vector<uint32_t> target(rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    // Multiply-shift maps the hash onto [0, n) without a division.
+    target[i] = static_cast<uint32_t>(((hashes[i] >> 32) * static_cast<uint64_t>(n)) >> 32);
+    ++offsets[target[i] + 1];
+  }
+  for (int p = 0; p < n; ++p) offsets[p + 1] += offsets[p];
+  for (int p = 0; p < n; ++p) {
+    if (offsets[p + 1] - offsets[p] == rows) {  // every row goes to one place
+      *stop = !channels.Push(p, batch);
+      return Status::OK();
+    }
+  }
+  std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
+  auto indices_buffer = arrow::AllocateBuffer(rows * sizeof(int64_t));
+  FERRY_RETURN_NOT_OK(indices_buffer.status());
+  auto* indices = reinterpret_cast<int64_t*>((*indices_buffer)->mutable_data());
+  for (int64_t i = 0; i < rows; ++i) indices[next[target[i]]++] = i;
+  auto index_array = std::make_shared<arrow::Int64Array>(rows, std::move(*indices_buffer));
+  FERRY_ASSIGN_OR_RAISE(auto permuted, cp::Take(batch, index_array));
+  const auto& grouped = permuted.record_batch();
+  for (int p = 0; p < n; ++p) {
+    const int64_t length = offsets[p + 1] - offsets[p];
+    if (length == 0) continue;
+    if (!channels.Push(p, grouped->Slice(offsets[p], length))) {
+      *stop = true;
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
+
+class RepartitionExec final : public ExecutionPlan {
+ public:
+  RepartitionExec(ExecPtr input, std::vector<PhysicalExprPtr> keys, int num_outputs)
+      : input_(std::move(input)),
+        keys_(std::move(keys)),
+        num_outputs_(num_outputs),
+        claims_(num_outputs) {}
+
+  const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
+  int num_partitions() const override { return num_outputs_; }
+  std::vector<ExecPtr> children() const override { return {input_}; }
+  std::string Describe() const override {
+    if (num_outputs_ == 1 && keys_.empty()) {
+      return "CoalescePartitionsExec: " + std::to_string(input_->num_partitions()) + " -> 1";
+    }
+    std::string out = "RepartitionExec: partitioning=";
+    if (keys_.empty()) {
+      out += "RoundRobinBatch(" + std::to_string(num_outputs_) + ")";
+    } else {
+      out += "Hash([";
+      for (size_t i = 0; i < keys_.size(); ++i) out += (i ? ", " : "") + keys_[i]->ToString();
+      out += "], " + std::to_string(num_outputs_) + ")";
+    }
+    return out + ", input_partitions=" + std::to_string(input_->num_partitions());
+  }
+
+  Result<StreamPtr> Execute(int partition) const override {
+    if (partition < 0 || partition >= num_outputs_) {
+      return Status::IndexError("partition ", partition, " out of range");
+    }
+    auto channels = claims_.Claim(partition, [this] {
+      return std::make_shared<ExchangeChannels>(
+          num_outputs_, input_->num_partitions(),
+          [input = input_, keys = keys_, n = num_outputs_](int producer,
+                                                           ExchangeChannels& channels) {
+            return Produce(*input, keys, n, producer, channels);
+          });
+    });
+    return std::make_unique<ExchangeStream>(std::move(channels), partition);
+  }
+
+ private:
+  static Status Produce(const ExecutionPlan& input, const std::vector<PhysicalExprPtr>& keys,
+                        int n, int producer, ExchangeChannels& channels) {
+    FERRY_ASSIGN_OR_RAISE(auto stream, input.Execute(producer));
+    int64_t sent = 0;
+    while (!channels.Stopped()) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+      if (batch == nullptr) return Status::OK();
+      if (batch->num_rows() == 0) continue;
+      bool stop = false;
+      if (keys.empty()) {
+        // Round robin starts each producer at its own partition so small
+        // inputs still spread.
+        stop = !channels.Push(static_cast<int>((producer + sent++) % n), batch);
+      } else {
+        FERRY_RETURN_NOT_OK(PushHashed(batch, keys, n, channels, &stop));
+      }
+      if (stop) return Status::OK();
+    }
+    return Status::OK();
+  }
+
+  ExecPtr input_;
+  std::vector<PhysicalExprPtr> keys_;
+  int num_outputs_;
+  mutable ExecutionClaims<ExchangeChannels> claims_;
+};
+
+}  // namespace
+
+ExecPtr MakeHashRepartitionExec(ExecPtr input, std::vector<PhysicalExprPtr> keys, int num_outputs) {
+  return std::make_shared<RepartitionExec>(std::move(input), std::move(keys), num_outputs);
+}
+
+ExecPtr MakeRoundRobinRepartitionExec(ExecPtr input, int num_outputs) {
+  return std::make_shared<RepartitionExec>(std::move(input), std::vector<PhysicalExprPtr>{},
+                                           num_outputs);
+}
+
+ExecPtr MakeCoalescePartitionsExec(ExecPtr input) {
+  if (input->num_partitions() == 1) return input;
+  return std::make_shared<RepartitionExec>(std::move(input), std::vector<PhysicalExprPtr>{}, 1);
+}
+
+}  // namespace ferry
