@@ -137,26 +137,38 @@ class HashJoinStream final : public RecordBatchStream {
     const int64_t n = batch->num_rows();
     arrow::ArrayVector keys;
     for (int k : probe_keys()) keys.push_back(batch->column(k));
-    FERRY_ASSIGN_OR_RAISE(auto groups, table_->Lookup(keys, n));
+    FERRY_RETURN_NOT_OK(table_->Lookup(keys, n, &groups_));
+    const bool unique = table_->unique_keys();
     const auto& by_group = table_->row_by_group();
-    std::vector<int64_t> probe_rows, build_rows;
+    auto& probe_rows = probe_rows_;
+    auto& build_rows = build_rows_;
+    const bool emit_unmatched = roles_.probe_unmatched || roles_.probe_anti;
+    const bool track = roles_.tracks_build();
     for (int64_t i = 0; i < n; ++i) {
-      const int32_t g = groups[i];
+      const int32_t g = groups_[i];
       if (g < 0) {
-        if (roles_.probe_unmatched || roles_.probe_anti) {
+        if (emit_unmatched) {
           probe_rows.push_back(i);
           build_rows.push_back(-1);
+        }
+      } else if (unique) {
+        // Group g is build row g.
+        if (track) matched_[g] = true;
+        if (roles_.pairs || roles_.probe_semi) {
+          probe_rows.push_back(i);
+          build_rows.push_back(roles_.pairs ? g : -1);
         }
       } else {
         if (roles_.probe_semi) {
           probe_rows.push_back(i);
           build_rows.push_back(-1);
         }
-        if (roles_.tracks_build()) {
-          for (int64_t j = table_->group_begin(g); j < table_->group_end(g); ++j) matched_[by_group[j]] = true;
+        const int64_t begin = table_->group_begin(g), end = table_->group_end(g);
+        if (track) {
+          for (int64_t j = begin; j < end; ++j) matched_[by_group[j]] = true;
         }
         if (roles_.pairs) {
-          for (int64_t j = table_->group_begin(g); j < table_->group_end(g); ++j) {
+          for (int64_t j = begin; j < end; ++j) {
             probe_rows.push_back(i);
             build_rows.push_back(by_group[j]);
           }
@@ -234,6 +246,10 @@ class HashJoinStream final : public RecordBatchStream {
   std::shared_ptr<arrow::Schema> schema_;
   std::unique_ptr<JoinHashTable> table_;
   std::vector<bool> matched_;
+  // Scratch reused across probe batches (fresh large vectors cost page faults).
+  std::vector<int32_t> groups_;
+  std::vector<int64_t> probe_rows_;
+  std::vector<int64_t> build_rows_;
   BatchVector pending_;
   bool probe_done_ = false;
   bool build_emitted_ = false;

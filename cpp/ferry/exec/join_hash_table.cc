@@ -63,6 +63,12 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   const uint32_t groups = table->grouper_->num_groups();
   // Rows with a NULL key join nothing: they stay out of every group.
   auto null_rows = NullKeyRows(key_arrays, n);
+  // The grouper numbers groups by first appearance, so with unique keys
+  // group g is row g.
+  if (!null_rows && groups == n) {
+    table->unique_keys_ = true;
+    return table;
+  }
   auto& offsets = table->group_offsets_;
   offsets.assign(static_cast<size_t>(groups) + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -77,10 +83,10 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   return table;
 }
 
-Result<std::vector<int32_t>> JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys,
-                                                   int64_t num_rows) {
-  std::vector<int32_t> groups(num_rows, -1);
-  if (group_offsets_.size() <= 1 || num_rows == 0) return groups;
+Status JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys, int64_t num_rows,
+                             std::vector<int32_t>* groups) {
+  groups->assign(num_rows, -1);
+  if (grouper_->num_groups() == 0 || num_rows == 0) return Status::OK();
   arrow::ArrayVector keys;
   for (size_t k = 0; k < probe_keys.size(); ++k) {
     auto key = probe_keys[k];
@@ -97,14 +103,20 @@ Result<std::vector<int32_t>> JoinHashTable::Lookup(const arrow::ArrayVector& pro
   FERRY_ASSIGN_OR_RAISE(auto ids_datum, grouper_->Lookup(cp::ExecSpan(batch)));
   const auto& ids = *ids_datum.array();
   const uint32_t* raw = ids.GetValues<uint32_t>(1);
+  // A probe key with no NULL can only find a group of build rows without
+  // NULLs, which is never empty; NULL probe keys match nothing.
   auto null_rows = NullKeyRows(keys, num_rows);
+  int32_t* out = groups->data();
+  if (ids.GetNullCount() == 0 && !null_rows) {
+    for (int64_t i = 0; i < num_rows; ++i) out[i] = static_cast<int32_t>(raw[i]);
+    return Status::OK();
+  }
   for (int64_t i = 0; i < num_rows; ++i) {
     if (!ids.IsValid(i)) continue;
     if (null_rows && (*null_rows)[i]) continue;
-    const uint32_t g = raw[i];
-    if (group_offsets_[g + 1] > group_offsets_[g]) groups[i] = static_cast<int32_t>(g);
+    out[i] = static_cast<int32_t>(raw[i]);
   }
-  return groups;
+  return Status::OK();
 }
 
 }  // namespace ferry

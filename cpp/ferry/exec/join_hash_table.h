@@ -25,11 +25,15 @@ class JoinHashTable {
   const std::shared_ptr<arrow::RecordBatch>& rows() const { return rows_; }
   int64_t num_rows() const { return rows_->num_rows(); }
 
-  /// For each probe row, its match group (an index for Matches), or -1 when
-  /// no build row has its key (or a probe key is NULL). `probe_keys` are
-  /// cast to the build keys' types when they differ.
-  Result<std::vector<int32_t>> Lookup(const arrow::ArrayVector& probe_keys, int64_t num_rows);
+  /// Sets (*groups)[i] to probe row i's match group, or -1 when no build
+  /// row has its key (or a probe key is NULL). `probe_keys` are cast to the
+  /// build keys' types when they differ. `groups` is reused across calls.
+  Status Lookup(const arrow::ArrayVector& probe_keys, int64_t num_rows,
+                std::vector<int32_t>* groups);
 
+  /// Whether every build row has its own key (and none is NULL): then group
+  /// g is exactly build row g, and no group indirection is needed.
+  bool unique_keys() const { return unique_keys_; }
   /// The build rows of match group `group`, as [begin, end) into
   /// row_by_group().
   int64_t group_begin(int32_t group) const { return group_offsets_[group]; }
@@ -44,6 +48,7 @@ class JoinHashTable {
   std::unique_ptr<arrow::compute::Grouper> grouper_;
   std::vector<int64_t> group_offsets_;
   std::vector<int64_t> row_by_group_;
+  bool unique_keys_ = false;
 };
 
 /// Whether any of `keys` is NULL, per row (nullptr when none ever is).

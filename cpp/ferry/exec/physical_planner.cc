@@ -141,6 +141,101 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
                                 std::move(schema));
 }
 
+// count/sum/min/max/avg(DISTINCT x), all over the same x, beside plain
+// aggregates that re-aggregate (sum, count, min, max): two levels, first
+// grouping by (keys, x) so each distinct value survives once (plain
+// aggregates computed per (keys, x) on the way), then the outer aggregate
+// over those rows. Both levels are ordinary partitioned hash aggregations,
+// which scale where a per-group set of values does not.
+constexpr const char* kDistinctColumn = "__ferry_distinct_arg";
+
+bool IsNumeric(const arrow::DataType& type) {
+  return arrow::is_integer(type.id()) || arrow::is_floating(type.id());
+}
+
+// The aggregate that combines per-(keys, x) results of a plain `name`.
+const char* Reaggregate(const std::string& name) {
+  if (name == "sum" || name == "count") return "sum";
+  if (name == "min") return "min";
+  if (name == "max") return "max";
+  return nullptr;
+}
+
+bool IsSingleDistinct(const std::vector<Expr>& group_by, const std::vector<Expr>& aggregates,
+                      const arrow::Schema& input) {
+  std::string arg;
+  for (const auto& expr : aggregates) {
+    const auto* call = Unaliased(expr).As<AggregateCallNode>();
+    if (call == nullptr) return false;
+    const auto& name = call->func->name();
+    if (!call->distinct) {
+      // count's outer sum would give NULL instead of 0 for an empty input
+      // without groups; sums re-summed stay exact only for numbers.
+      if (Reaggregate(name) == nullptr) return false;
+      if (call->args.size() != (name == "count" && call->args.empty() ? 0u : 1u)) return false;
+      if (name == "count" && group_by.empty()) return false;
+      if (name == "sum") {
+        auto bound = BindScalar(call->args[0], input);
+        if (!bound.ok() || (name == "sum" && !IsNumeric(*(*bound)->type()))) return false;
+      }
+      continue;
+    }
+    if (call->args.size() != 1) return false;
+    if (name != "count" && name != "sum" && name != "min" && name != "max" && name != "avg" &&
+        name != "mean") {
+      return false;
+    }
+    const std::string this_arg = call->args[0].ToString();
+    if (!arg.empty() && this_arg != arg) return false;
+    arg = this_arg;
+  }
+  return !arg.empty();
+}
+
+Result<ExecPtr> PlanSingleDistinct(ExecPtr input, const std::vector<Expr>& group_by,
+                                   const std::vector<Expr>& aggregates,
+                                   std::shared_ptr<arrow::Schema> schema, int partitions) {
+  const auto& input_schema = *input->schema();
+  const Expr* arg = nullptr;
+  for (const auto& expr : aggregates) {
+    const auto& call = *Unaliased(expr).As<AggregateCallNode>();
+    if (call.distinct) arg = &call.args[0];
+  }
+  std::vector<Expr> inner_keys = group_by;
+  inner_keys.push_back(Alias(*arg, kDistinctColumn));
+  arrow::FieldVector inner_fields;
+  std::vector<Expr> outer_keys;
+  for (const auto& key : inner_keys) {
+    FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(key, input_schema));
+    inner_fields.push_back(arrow::field(key.SchemaName(), bound->type()));
+    if (outer_keys.size() < group_by.size()) outer_keys.push_back(Col(key.SchemaName()));
+  }
+  std::vector<Expr> inner_aggregates, outer_aggregates;
+  for (size_t i = 0; i < aggregates.size(); ++i) {
+    const auto& expr = aggregates[i];
+    const auto& call = *Unaliased(expr).As<AggregateCallNode>();
+    if (call.distinct) {
+      outer_aggregates.push_back(Alias(AggregateCall(call.func, call.name, {Col(kDistinctColumn)}),
+                                       expr.SchemaName()));
+      continue;
+    }
+    const std::string inner_name = "__ferry_inner_" + std::to_string(i);
+    auto inner = Alias(AggregateCall(call.func, call.name, call.args), inner_name);
+    FERRY_ASSIGN_OR_RAISE(auto spec, BindAggregate(inner, input_schema));
+    inner_fields.push_back(arrow::field(inner_name, spec.return_type));
+    inner_aggregates.push_back(std::move(inner));
+    FERRY_ASSIGN_OR_RAISE(auto outer_func,
+                          BuiltinFunctions().GetAggregate(Reaggregate(call.func->name())));
+    outer_aggregates.push_back(Alias(
+        AggregateCall(outer_func, outer_func->name(), {Col(inner_name)}), expr.SchemaName()));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto deduplicated,
+                        PlanAggregate(std::move(input), inner_keys, inner_aggregates,
+                                      arrow::schema(std::move(inner_fields)), partitions));
+  return PlanAggregate(std::move(deduplicated), outer_keys, outer_aggregates, std::move(schema),
+                       partitions);
+}
+
 class Planner {
  public:
   explicit Planner(const PlannerOptions& options) : options_(options) {}
@@ -167,6 +262,10 @@ class Planner {
             },
             [&](const AggregateNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
+              if (IsSingleDistinct(n.group_by, n.aggregates, *input->schema())) {
+                return PlanSingleDistinct(std::move(input), n.group_by, n.aggregates, plan.schema,
+                                          partitions());
+              }
               return PlanAggregate(std::move(input), n.group_by, n.aggregates, plan.schema,
                                    partitions());
             },
