@@ -51,7 +51,10 @@ struct SortKeySpec {
   bool nulls_first;
 };
 /// Sorts all partitions into one; keeps only the first `fetch` rows if set.
-ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch);
+/// `per_partition` sorts each partition on its own instead (the parallel
+/// first step of a top-k: every partition keeps its own first `fetch`).
+ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch,
+                     bool per_partition = false);
 /// Skips then fetches rows across the input's partitions in order, one
 /// output partition, pulling no more input than it needs.
 ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch);

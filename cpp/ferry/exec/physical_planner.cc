@@ -289,7 +289,13 @@ class Planner {
                   FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(s.expr, *input->schema()));
                   keys.push_back({std::move(key), s.ascending, s.nulls_first});
                 }
-                auto sorted = MakeSortExec(std::move(input), std::move(keys), n.skip + *n.fetch);
+                const int64_t top = n.skip + *n.fetch;
+                // Top-k: each partition keeps its own first rows in parallel;
+                // the final sort sees at most partitions x k rows.
+                if (input->num_partitions() > 1) {
+                  input = MakeSortExec(std::move(input), keys, top, /*per_partition=*/true);
+                }
+                auto sorted = MakeSortExec(std::move(input), std::move(keys), top);
                 return MakeLimitExec(std::move(sorted), n.skip, n.fetch);
               }
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));

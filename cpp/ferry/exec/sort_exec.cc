@@ -10,14 +10,16 @@ namespace cp = arrow::compute;
 
 class SortExec final : public ExecutionPlan {
  public:
-  SortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch)
-      : input_(std::move(input)), keys_(std::move(keys)), fetch_(fetch) {}
+  SortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch,
+           bool per_partition)
+      : input_(std::move(input)), keys_(std::move(keys)), fetch_(fetch),
+        per_partition_(per_partition) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
-  int num_partitions() const override { return 1; }
+  int num_partitions() const override { return per_partition_ ? input_->num_partitions() : 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
   std::string Describe() const override {
-    std::string out = "SortExec: ";
+    std::string out = per_partition_ ? "SortExec(per partition): " : "SortExec: ";
     for (size_t i = 0; i < keys_.size(); ++i) {
       out += (i ? ", " : "") + keys_[i].expr->ToString() + (keys_[i].ascending ? " ASC" : " DESC") +
              (keys_[i].nulls_first ? " NULLS FIRST" : " NULLS LAST");
@@ -27,7 +29,17 @@ class SortExec final : public ExecutionPlan {
   }
 
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto batches, Collect(*input_));
+    BatchVector batches;
+    if (per_partition_) {
+      FERRY_ASSIGN_OR_RAISE(auto stream, input_->Execute(partition));
+      while (true) {
+        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+        if (batch == nullptr) break;
+        batches.push_back(std::move(batch));
+      }
+    } else {
+      FERRY_ASSIGN_OR_RAISE(batches, Collect(*input_));
+    }
     FERRY_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema(), batches));
     FERRY_ASSIGN_OR_RAISE(auto combined, table->CombineChunksToBatch());
     if (combined->num_rows() == 0) return MakeVectorStream({});
@@ -59,12 +71,14 @@ class SortExec final : public ExecutionPlan {
   ExecPtr input_;
   std::vector<SortKeySpec> keys_;
   std::optional<int64_t> fetch_;
+  bool per_partition_;
 };
 
 }  // namespace
 
-ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch) {
-  return std::make_shared<SortExec>(std::move(input), std::move(keys), fetch);
+ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch,
+                     bool per_partition) {
+  return std::make_shared<SortExec>(std::move(input), std::move(keys), fetch, per_partition);
 }
 
 }  // namespace ferry
