@@ -55,6 +55,11 @@ struct SortKeySpec {
 /// first step of a top-k: every partition keeps its own first `fetch`).
 ExecPtr MakeSortExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch,
                      bool per_partition = false);
+/// Merges partitions each sorted by `keys` into one sorted partition
+/// (ties keep partition order); keeps the first `fetch` rows if set.
+ExecPtr MakeSortMergeExec(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch);
+/// Whether MakeSortMergeExec can compare these keys' types.
+bool CanMergeSortKeys(const std::vector<SortKeySpec>& keys);
 /// Skips then fetches rows across the input's partitions in order, one
 /// output partition, pulling no more input than it needs.
 ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch);

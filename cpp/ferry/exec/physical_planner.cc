@@ -277,7 +277,7 @@ class Planner {
                 FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(sort.expr, *input->schema()));
                 keys.push_back({std::move(key), sort.ascending, sort.nulls_first});
               }
-              return MakeSortExec(std::move(input), std::move(keys), std::nullopt);
+              return PlanSort(std::move(input), std::move(keys), std::nullopt);
             },
             [&](const LimitNode& n) -> Result<ExecPtr> {
               // A limit straight over a sort only needs the sort's top rows.
@@ -289,13 +289,7 @@ class Planner {
                   FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(s.expr, *input->schema()));
                   keys.push_back({std::move(key), s.ascending, s.nulls_first});
                 }
-                const int64_t top = n.skip + *n.fetch;
-                // Top-k: each partition keeps its own first rows in parallel;
-                // the final sort sees at most partitions x k rows.
-                if (input->num_partitions() > 1) {
-                  input = MakeSortExec(std::move(input), keys, top, /*per_partition=*/true);
-                }
-                auto sorted = MakeSortExec(std::move(input), std::move(keys), top);
+                auto sorted = PlanSort(std::move(input), std::move(keys), n.skip + *n.fetch);
                 return MakeLimitExec(std::move(sorted), n.skip, n.fetch);
               }
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -355,6 +349,16 @@ class Planner {
   }
 
   int partitions() const { return std::max(1, options_.target_partitions); }
+
+  // Each partition sorts (and cuts to `fetch`) on its own, in parallel;
+  // a merge of the sorted runs gathers them.
+  static ExecPtr PlanSort(ExecPtr input, std::vector<SortKeySpec> keys, std::optional<int64_t> fetch) {
+    if (input->num_partitions() <= 1 || !CanMergeSortKeys(keys)) {
+      return MakeSortExec(std::move(input), std::move(keys), fetch);
+    }
+    auto sorted = MakeSortExec(std::move(input), keys, fetch, /*per_partition=*/true);
+    return MakeSortMergeExec(std::move(sorted), std::move(keys), fetch);
+  }
 
   // Partitioned when the keys hash (both sides exchanged on the keys);
   // otherwise the build side is broadcast where the join type allows, or
