@@ -126,8 +126,13 @@ class SumAccumulator final : public GroupsAccumulator {
   }
 
   Status Overflow() const {
-    return Status::Invalid("sum overflowed ", DisplayTypeName(*out_type_),
-                           "; cast the argument to a wider type (e.g. Float64 or Decimal128)");
+    if constexpr (std::is_same_v<Sum, Int128>) {
+      return Status::Invalid("sum overflowed ", DisplayTypeName(*out_type_),
+                             " (38 digits at most)");
+    } else {
+      return Status::Invalid("sum overflowed ", DisplayTypeName(*out_type_),
+                             "; cast the argument to a wider type (e.g. Float64 or Decimal128)");
+    }
   }
 
   TypePtr out_type_;
