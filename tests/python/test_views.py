@@ -97,6 +97,15 @@ def test_sort_group_and_join(ctx, view_file, plain, tmp_path):
     assert got == sorted(zip(ref.column("id").to_pylist(), ref.column("w").to_pylist()))
 
 
+def test_view_literals_meet_utf8_columns(ctx, view_file):
+    df = ctx.read_parquet(view_file)
+    apple = lit(pa.scalar("apple", pa.string_view()))
+    assert sorted(df.filter(col("name") == apple).to_pydict()["id"]) == [0, 4]
+    blob = lit(pa.scalar(b"ananab", pa.binary_view()))
+    assert sorted(df.filter(col("blob") == blob).to_pydict()["id"]) == [1, 7]
+    assert df.limit(1).select(apple.alias("l")).schema().field("l").type == pa.utf8()
+
+
 def test_in_memory_views_and_nested(ctx, plain):
     tags = pa.array([[n] if n else [] for n in NAMES], pa.list_(pa.string_view()))
     views = pa.table({"name": plain.column("name").cast(pa.string_view()), "tags": tags})

@@ -57,7 +57,7 @@ class Binder {
               FERRY_ASSIGN_OR_RAISE(int index, ResolveColumn(n, schema_));
               return MakeColumnRef(index, n.name, schema_.field(index)->type());
             },
-            [&](const LiteralNode& n) -> Result<PhysicalExprPtr> { return MakeLiteral(n.value); },
+            [&](const LiteralNode& n) { return BindLiteral(n.value); },
             [&](const AliasNode& n) { return Bind(n.expr); },
             [&](const BinaryNode& n) { return BindBinary(expr, n); },
             [&](const NotNode& n) -> Result<PhysicalExprPtr> {
@@ -122,6 +122,16 @@ class Binder {
   }
 
  private:
+  // Columns arrive with views cast away (exec/view_types.h); view literals
+  // follow, or they could not meet those columns in Arrow's kernels.
+  Result<PhysicalExprPtr> BindLiteral(const std::shared_ptr<arrow::Scalar>& value) {
+    const auto id = value->type->id();
+    if (id != arrow::Type::STRING_VIEW && id != arrow::Type::BINARY_VIEW) return MakeLiteral(value);
+    auto to = id == arrow::Type::STRING_VIEW ? arrow::utf8() : arrow::binary();
+    FERRY_ASSIGN_OR_RAISE(auto plain, cp::Cast(arrow::Datum(value), to));
+    return MakeLiteral(plain.scalar());
+  }
+
   // Untyped NULL literals and string literals compared with temporal columns
   // take the other side's type, as SQL users expect.
   Result<PhysicalExprPtr> CoerceLiteralTo(const PhysicalExprPtr& literal,
