@@ -114,7 +114,8 @@ def test_q3_shipping_priority(tables, ref):
           .join(tables.table("lineitem").filter(col("l_shipdate") > date("1995-03-15")),
                 left_on="o_orderkey", right_on="l_orderkey")
           .aggregate([col("o_orderkey")],
-                     [f.sum(col("l_extendedprice") * (lit(1) - col("l_discount"))).alias("revenue")])
+                     [f.sum(col("l_extendedprice") * (lit(1) - col("l_discount")))
+                      .alias("revenue")])
           .sort(col("revenue").sort(ascending=False), col("o_orderkey")).limit(10))
     c, o, li = ref["customer"], ref["orders"], ref["lineitem"]
     j = (c[c.c_mktsegment == "BUILDING"]
