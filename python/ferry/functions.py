@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+
 from ferry import _core
 from ferry.expr import CaseBuilder, Expr, Window, _to_raw, col, lit
 
@@ -19,7 +21,8 @@ __all__ = [
     "abs", "array_agg", "cume_dist", "dense_rank", "lag", "lead", "nth_value", "ntile",
     "percent_rank", "rank", "row_number", "avg", "btrim", "case", "ceil", "char_length", "coalesce", "col",
     "concat", "cos", "count", "count_star", "date_part", "date_trunc", "ends_with", "exp",
-    "first_value", "floor", "in_list", "last_value", "length", "lit", "ln", "log10", "log2",
+    "first_value", "floor", "in_list", "interval", "last_value", "length", "lit", "ln", "log10",
+    "log2",
     "lower", "ltrim", "max", "mean", "min", "nullif", "power", "replace", "reverse", "round",
     "rtrim", "signum", "sin", "sqrt", "starts_with", "stddev", "stddev_pop", "stddev_samp",
     "substr", "sum", "tan", "trim", "trunc", "upper", "var", "var_pop", "var_samp", "when",
@@ -202,6 +205,33 @@ def date_trunc(part: str, date: Expr) -> Expr:
 def date_part(part: str, date: Expr) -> Expr:
     """A field of a date or timestamp ("year", "month", "dow", ...) as Int32."""
     return _call("date_part", part, date)
+
+
+def interval(*, years: int = 0, months: int = 0, weeks: int = 0, days: int = 0,
+             hours: int = 0, minutes: int = 0, seconds: int = 0, milliseconds: int = 0,
+             microseconds: int = 0, nanoseconds: int = 0) -> Expr:
+    """A calendar interval literal (``month_day_nano_interval``), a ferry extension.
+
+    datafusion-python has no helper for this; there one writes
+    ``lit(pa.scalar((months, days, nanos), type=pa.month_day_nano_interval()))``,
+    which ferry accepts too. Add it to or subtract it from a date or
+    timestamp: months (and years) move the calendar month, keeping the day
+    or clamping it to the month's last day, then days, then the time part.
+
+    Examples:
+        >>> import datetime
+        >>> from ferry import lit, functions as f
+        >>> f.interval(years=1, months=2, days=3)
+        Expr(month_day_nano_interval(14M3d0ns))
+        >>> from ferry import SessionContext, col
+        >>> df = SessionContext().from_pydict({"d": [datetime.date(1995, 1, 31)]})
+        >>> df.select((col("d") + f.interval(months=1)).alias("r")).to_pydict()
+        {'r': [datetime.date(1995, 2, 28)]}
+    """
+    nanos = ((((hours * 60 + minutes) * 60 + seconds) * 1000 + milliseconds) * 1000
+             + microseconds) * 1000 + nanoseconds
+    value = pa.MonthDayNano([years * 12 + months, weeks * 7 + days, nanos])
+    return lit(pa.scalar(value, type=pa.month_day_nano_interval()))
 
 
 def in_list(arg: Expr, values: list[Any], negated: bool = False) -> Expr:

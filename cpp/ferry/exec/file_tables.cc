@@ -5,6 +5,7 @@
 #include <parquet/exception.h>
 
 #include "ferry/exec/tables.h"
+#include "ferry/exec/view_types.h"
 
 namespace ferry {
 namespace {
@@ -99,8 +100,9 @@ class ParquetScanExec final : public ExecutionPlan {
     } catch (const parquet::ParquetException& e) {
       return Status::IOError("reading ", path_, ": ", e.what());
     }
+    // Files written by DataFusion, Polars or tpchgen-cli carry string_view.
     return std::make_unique<ReaderStream<parquet::arrow::FileReader>>(
-        std::move(reader), std::move(batches), path_);
+        std::move(reader), CastViews(std::move(batches)), path_);
   }
 
  private:
@@ -205,7 +207,7 @@ Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string&
   FERRY_ASSIGN_OR_RAISE(auto reader, OpenParquet(path));
   std::shared_ptr<arrow::Schema> schema;
   FERRY_RETURN_NOT_OK(reader->GetSchema(&schema));
-  return std::make_shared<ParquetTable>(path, std::move(schema), reader->num_row_groups());
+  return std::make_shared<ParquetTable>(path, WithoutViews(schema), reader->num_row_groups());
 }
 
 Result<std::shared_ptr<const TableProvider>> MakeCsvTable(const std::string& path,

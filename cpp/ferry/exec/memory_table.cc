@@ -4,6 +4,7 @@
 
 #include "ferry/exec/operators.h"
 #include "ferry/exec/tables.h"
+#include "ferry/exec/view_types.h"
 
 namespace ferry {
 namespace {
@@ -28,45 +29,16 @@ class MemoryTable final : public TableProvider {
   std::vector<BatchVector> partitions_;
 };
 
-std::shared_ptr<arrow::DataType> WithoutView(const std::shared_ptr<arrow::DataType>& type) {
-  if (type->id() == arrow::Type::STRING_VIEW) return arrow::utf8();
-  if (type->id() == arrow::Type::BINARY_VIEW) return arrow::binary();
-  return type;
-}
-
-Status CastViewColumns(std::shared_ptr<arrow::Schema>* schema, std::vector<BatchVector>* partitions) {
-  arrow::FieldVector fields;
-  bool any_view = false;
-  for (const auto& field : (*schema)->fields()) {
-    auto type = WithoutView(field->type());
-    any_view = any_view || type != field->type();
-    fields.push_back(field->WithType(type));
-  }
-  if (!any_view) return Status::OK();
-  *schema = arrow::schema(std::move(fields), (*schema)->metadata());
-  for (auto& partition : *partitions) {
-    for (auto& batch : partition) {
-      arrow::ArrayVector columns;
-      for (const auto& column : batch->columns()) {
-        auto type = WithoutView(column->type());
-        if (type == column->type()) {
-          columns.push_back(column);
-          continue;
-        }
-        FERRY_ASSIGN_OR_RAISE(auto cast, arrow::compute::Cast(*column, type));
-        columns.push_back(std::move(cast));
-      }
-      batch = arrow::RecordBatch::Make(*schema, batch->num_rows(), std::move(columns));
-    }
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const TableProvider>> MakeMemoryTable(std::shared_ptr<arrow::Schema> schema,
                                                              std::vector<BatchVector> partitions) {
-  FERRY_RETURN_NOT_OK(CastViewColumns(&schema, &partitions));
+  schema = WithoutViews(schema);
+  for (auto& partition : partitions) {
+    for (auto& batch : partition) {
+      FERRY_ASSIGN_OR_RAISE(batch, CastViews(std::move(batch)));
+    }
+  }
   for (size_t p = 0; p < partitions.size(); ++p) {
     for (const auto& batch : partitions[p]) {
       if (!batch->schema()->Equals(*schema, /*check_metadata=*/false)) {

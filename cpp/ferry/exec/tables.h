@@ -11,9 +11,8 @@ namespace ferry {
 
 /// Record batches held in memory, already split into partitions.
 /// Fails with Invalid when a batch's schema differs from `schema`.
-/// Arrow 26's selection kernels (filter, take) lack the view layouts, so
 /// string_view/binary_view columns (polars' strings) are cast to utf8 and
-/// binary here, once; every other column is borrowed as is.
+/// binary here, once (see view_types.h); every other column is borrowed.
 Result<std::shared_ptr<const TableProvider>> MakeMemoryTable(std::shared_ptr<arrow::Schema> schema,
                                                              std::vector<BatchVector> partitions);
 
@@ -24,7 +23,9 @@ std::vector<BatchVector> SplitIntoPartitions(const BatchVector& batches, int num
                                              int64_t max_batch_rows = 65536);
 
 /// A Parquet file read with Arrow's reader; row groups are spread over the
-/// scan's partitions and only projected columns are decoded.
+/// scan's partitions and only projected columns are decoded. View columns
+/// (string_view from DataFusion, Polars, tpchgen-cli) are read as
+/// utf8/binary, cast per batch (see view_types.h).
 Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string& path);
 
 struct CsvOptions {

@@ -87,10 +87,37 @@ TEST_F(AggregatesTest, Sum) {
                   Json(arrow::float64(), "[5.5, 7.25, 3, null]"));
 }
 
-TEST_F(AggregatesTest, SumWrapsOnOverflow) {
-  auto big = Json(arrow::int64(), "[9223372036854775807, 1, -9223372036854775808, -1]");
-  ExpectAggregate("sum", {big}, {0, 0, 1, 1}, 2,
-                  Json(arrow::int64(), "[-9223372036854775808, 9223372036854775807]"));
+// An overflowing sum is an error (PostgreSQL, DuckDB), never a wrapped value.
+Status SumStatus(const ArrayPtr& values, const Groups& groups, uint32_t num_groups) {
+  auto acc = Function("sum")->MakeAccumulator({values->type()}, false).ValueOrDie();
+  return acc->Update({values}, groups.data(), values->length(), num_groups);
+}
+
+TEST_F(AggregatesTest, SumOverflowIsAnError) {
+  // 2^62 + 2^62 leaves int64 (it used to give -2^63).
+  auto big = Json(arrow::int64(), "[4611686018427387904, 4611686018427387904]");
+  auto status = SumStatus(big, {0, 0}, 1);
+  ASSERT_TRUE(status.IsInvalid()) << status.ToString();
+  EXPECT_EQ(status.message(),
+            "sum overflowed Int64; cast the argument to a wider type (e.g. Float64 or Decimal128)");
+  EXPECT_TRUE(SumStatus(Json(arrow::uint64(), "[18446744073709551615, 1]"), {0, 0}, 1).IsInvalid());
+  EXPECT_TRUE(SumStatus(Json(arrow::int64(), "[-9223372036854775808, -1]"), {0, 0}, 1).IsInvalid());
+  // The 38 digits of decimal128(38, 0) are the limit, not int128's range.
+  auto decimals = Json(arrow::decimal128(38, 0), R"(["60000000000000000000000000000000000000",
+                                                     "60000000000000000000000000000000000000"])");
+  EXPECT_TRUE(SumStatus(decimals, {0, 0}, 1).IsInvalid());
+  // In separate groups, and cancelling out in one group, nothing overflows.
+  ExpectAggregate("sum", {big}, {0, 1}, 2,
+                  Json(arrow::int64(), "[4611686018427387904, 4611686018427387904]"));
+  auto cancelling = Json(arrow::int64(), "[9223372036854775807, -9223372036854775808, 1]");
+  ExpectAggregate("sum", {cancelling}, {0, 0, 0}, 1, Json(arrow::int64(), "[0]"));
+  // A merge that overflows fails too.
+  auto func = Function("sum");
+  auto acc = func->MakeAccumulator({arrow::int64()}, false).ValueOrDie();
+  const Groups one = {0};
+  auto state = Json(arrow::int64(), "[9223372036854775807]");
+  ASSERT_TRUE(acc->Merge({state}, one.data(), 1, 1).ok());
+  EXPECT_TRUE(acc->Merge({state}, one.data(), 1, 1).IsInvalid());
 }
 
 TEST_F(AggregatesTest, SumDecimal) {
@@ -101,6 +128,27 @@ TEST_F(AggregatesTest, SumDecimal) {
   ExpectAggregate("sum", {decimals}, kGroups, kNumGroups, expected);
   EXPECT_TRUE(Function("sum")->ReturnType({arrow::decimal128(35, 3)}).ValueOrDie()->Equals(
       arrow::decimal128(38, 3)));
+}
+
+TEST_F(AggregatesTest, AvgDecimal) {
+  // DataFusion's type: decimal(p + 4, s + 4); the mean truncates toward zero.
+  auto decimals = Sliced(arrow::decimal128(5, 2),
+                         R"("0.00", "1.50", "-2.25", null, "100.00", "3.00", "0.01", "999.99",
+                            "7.00", "0.00")");
+  // g0: 1.50, 0.01, 7.00 -> 8.51 / 3; g1: -2.25, 100.00, 999.99 -> 1097.74 / 3.
+  auto expected =
+      Json(arrow::decimal128(9, 6), R"(["2.836666", "365.913333", "3.000000", null])");
+  ExpectAggregate("avg", {decimals}, kGroups, kNumGroups, expected);
+  auto negative = Json(arrow::decimal128(5, 2), R"(["-1.00", "-1.00", "-0.01"])");
+  ExpectAggregate("avg", {negative}, {0, 0, 0}, 1,
+                  Json(arrow::decimal128(9, 6), R"(["-0.670000"])"));
+  EXPECT_TRUE(Function("avg")->ReturnType({arrow::decimal128(36, 3)}).ValueOrDie()->Equals(
+      arrow::decimal128(38, 7)));
+  // 38-digit values that cancel out; the mean keeps 4 more digits of scale.
+  auto widest = Json(arrow::decimal128(38, 0), R"(["99999999999999999999999999999999999999",
+                                                   "-99999999999999999999999999999999999999",
+                                                   "7"])");
+  ExpectAggregate("avg", {widest}, {0, 0, 0}, 1, Json(arrow::decimal128(38, 4), R"(["2.3333"])"));
 }
 
 TEST_F(AggregatesTest, AvgAndMean) {

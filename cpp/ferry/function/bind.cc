@@ -3,8 +3,9 @@
 #include <arrow/array/builder_base.h>
 #include <arrow/compute/api.h>
 
-#include "ferry/function/scalar_function.h"
 #include "ferry/common/overloaded.h"
+#include "ferry/function/arithmetic_internal.h"
+#include "ferry/function/scalar_function.h"
 
 namespace ferry {
 namespace {
@@ -14,15 +15,11 @@ namespace cp = arrow::compute;
 const char* ArrowFunctionFor(Operator op) {
   switch (op) {
     case Operator::kAdd:
-      return "add";
     case Operator::kSubtract:
-      return "subtract";
     case Operator::kMultiply:
-      return "multiply";
     case Operator::kDivide:
-      return "divide";
     case Operator::kModulo:
-      return "remainder";  // truncated, like SQL and DataFusion
+      return "";  // bound by arithmetic.cc, never through a plain kernel name
     case Operator::kEq:
       return "equal";
     case Operator::kNotEq:
@@ -60,7 +57,7 @@ class Binder {
               FERRY_ASSIGN_OR_RAISE(int index, ResolveColumn(n, schema_));
               return MakeColumnRef(index, n.name, schema_.field(index)->type());
             },
-            [&](const LiteralNode& n) -> Result<PhysicalExprPtr> { return MakeLiteral(n.value); },
+            [&](const LiteralNode& n) { return BindLiteral(n.value); },
             [&](const AliasNode& n) { return Bind(n.expr); },
             [&](const BinaryNode& n) { return BindBinary(expr, n); },
             [&](const NotNode& n) -> Result<PhysicalExprPtr> {
@@ -69,7 +66,7 @@ class Binder {
             },
             [&](const NegativeNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
-              return MakeArrowCall("negate", {arg}, nullptr, expr.ToString());
+              return arithmetic_internal::BindNegate(std::move(arg), expr.ToString());
             },
             [&](const IsNullNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
@@ -125,6 +122,16 @@ class Binder {
   }
 
  private:
+  // Columns arrive with views cast away (exec/view_types.h); view literals
+  // follow, or they could not meet those columns in Arrow's kernels.
+  Result<PhysicalExprPtr> BindLiteral(const std::shared_ptr<arrow::Scalar>& value) {
+    const auto id = value->type->id();
+    if (id != arrow::Type::STRING_VIEW && id != arrow::Type::BINARY_VIEW) return MakeLiteral(value);
+    auto to = id == arrow::Type::STRING_VIEW ? arrow::utf8() : arrow::binary();
+    FERRY_ASSIGN_OR_RAISE(auto plain, cp::Cast(arrow::Datum(value), to));
+    return MakeLiteral(plain.scalar());
+  }
+
   // Untyped NULL literals and string literals compared with temporal columns
   // take the other side's type, as SQL users expect.
   Result<PhysicalExprPtr> CoerceLiteralTo(const PhysicalExprPtr& literal,
@@ -152,7 +159,13 @@ class Binder {
   Result<PhysicalExprPtr> BindBinary(const Expr& expr, const BinaryNode& n) {
     FERRY_ASSIGN_OR_RAISE(auto left, Bind(n.left));
     FERRY_ASSIGN_OR_RAISE(auto right, Bind(n.right));
-    return Compare(ArrowFunctionFor(n.op), left, right, expr.ToString());
+    auto display = expr.ToString();
+    if (arithmetic_internal::IsArithmetic(n.op)) {
+      FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
+      FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
+      return arithmetic_internal::BindArithmetic(n.op, std::move(left), std::move(right), display);
+    }
+    return Compare(ArrowFunctionFor(n.op), left, right, display);
   }
 
   // Arrow's case_when takes a struct of conditions, then the values.

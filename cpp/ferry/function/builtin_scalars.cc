@@ -239,7 +239,8 @@ Result<PhysicalExprPtr> LowerDatePart(const std::string& display, const std::vec
 std::vector<std::shared_ptr<const ScalarFunction>> BuiltinScalarFunctions() {
   constexpr size_t kMany = SIZE_MAX;
   return {
-      Direct("abs", "abs", 1),
+      // abs(INT64_MIN) has no int64 answer: an error, not INT64_MIN.
+      Direct("abs", "abs_checked", 1),
       Make("round", 1, 2, LowerRound),
       Direct("floor", "floor", 1),
       Direct("ceil", "ceil", 1),
