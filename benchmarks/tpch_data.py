@@ -48,19 +48,27 @@ def _complete(folder: Path) -> bool:
     return all((folder / f"{t}.parquet").exists() for t in TABLES) and (folder / ".done").exists()
 
 
+def _publish(tmp: Path, folder: Path) -> None:
+    """Moves a finished ``tmp`` into place; another process may have won the race."""
+    (tmp / ".done").touch()
+    if _complete(folder):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+
+
 def generate_raw(sf: float, root: Path = DATA_ROOT) -> Path:
     """tpchgen-cli's Parquet files at scale factor ``sf`` (cached)."""
     folder = root / _sf_name(sf) / "raw"
     if _complete(folder):
         return folder
-    tmp = folder.with_name("raw.tmp")
+    tmp = folder.with_name(f"raw.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     subprocess.run([_tpchgen(), "parquet", "-s", f"{sf:g}", "-o", str(tmp), "--quiet",
                     "--overwrite"], check=True)
-    (tmp / ".done").touch()
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    _publish(tmp, folder)
     return folder
 
 
@@ -73,7 +81,7 @@ def generate_plain(sf: float, root: Path = DATA_ROOT) -> Path:
     if _complete(folder):
         return folder
     raw = generate_raw(sf, root)
-    tmp = folder.with_name("plain.tmp")
+    tmp = folder.with_name(f"plain.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for table in TABLES:
@@ -84,9 +92,7 @@ def generate_plain(sf: float, root: Path = DATA_ROOT) -> Path:
         with pq.ParquetWriter(tmp / f"{table}.parquet", schema) as writer:
             for i in range(source.num_row_groups):  # keeps tpchgen's row groups (scan parallelism)
                 writer.write_table(source.read_row_group(i).cast(schema))
-    (tmp / ".done").touch()
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    _publish(tmp, folder)
     return folder
 
 
