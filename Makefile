@@ -10,7 +10,7 @@ APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 
-.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench lint clean
+.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean
 
 all: build
 
@@ -60,6 +60,12 @@ demo: build
 bench: build
 	$(PY) -m pip install -q -r requirements-bench.txt
 	$(PY) benchmarks/run.py
+
+# TPC-H at SF1 (data generated once into benchmarks/data/); e.g. make tpch TPCH_ARGS="--sf 0.1"
+TPCH_ARGS ?=
+tpch: build
+	$(PY) -m pip install -q -r requirements-bench.txt
+	$(PY) benchmarks/tpch.py $(TPCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) python/ferry/_core*.so
