@@ -130,3 +130,17 @@ def test_from_parquet(ctx, lineitem, tmp_path):
     revenue = f.sum(col("price") * (lit(1) - col("discount"))).alias("rev")
     rows = df.aggregate([], [revenue]).to_pylist()
     assert rows[0]["rev"] == sum(r[2] * (1 - r[3]) for r in ROWS if r[2] is not None)
+
+
+def test_comparison_whose_common_type_needs_more_than_38_digits_is_exact():
+    # decimal(36, 2) vs decimal(38, 6): the common type needs 34 + 6 = 40
+    # digits, so Arrow's decimal128 promotion alone would fail.
+    from decimal import Decimal as D
+
+    ctx = ferry.SessionContext()
+    a = pa.array([D("12345678901234567890123456789012.34"), D("1.00"), None], pa.decimal128(36, 2))
+    b = pa.array([D("12345678901234567890123456789012.340001"), D("0.999999"), D("1")],
+                 pa.decimal128(38, 6))
+    df = ctx.from_arrow(pa.table({"a": a, "b": b}))
+    out = df.select((col("a") < col("b")).alias("lt"), (col("a") == col("b")).alias("eq")).to_pydict()
+    assert out == {"lt": [True, False, None], "eq": [False, False, None]}

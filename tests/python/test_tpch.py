@@ -45,43 +45,13 @@ duckdb = pytest.importorskip("duckdb")  # pinned in requirements-dev.txt
 SF = float(os.environ.get("FERRY_TPCH_SF", "0.01"))
 
 # ---- what fails today, and why --------------------------------------------------
-# Missing features (being added):
-INTERVAL = ("date ± interval: Date32 +/- month_day_nano_interval literal has no kernel "
-            "(FerryTypeError ... no kernel matching input types (timestamp[s], "
-            "month_day_nano_interval))")
-AVG_DECIMAL = "avg of decimal128 (FerryTypeError: avg does not support decimal128(15, 2))"
-STRING_VIEW = ("string_view columns: comparisons, LIKE, IN, substr, take and filter on "
-               "Utf8View (tpchgen-cli writes every string column as string_view)")
-# An engine bug (not among the features above): DataFusion caps a decimal
-# result's precision at 38; ferry raises instead. Minimal repro: a
-# decimal128(15, 2) column a, df.select(col("a") * col("a") * col("a")).
-DECIMAL_PRECISION = ("decimal arithmetic whose result precision would exceed 38 fails "
-                     "(FerryValueError: Decimal precision out of range [1, 38]) instead of "
-                     "capping precision at 38")
-
-# Failures over the plain files (the same at 1, 2 and 7 partitions), in the
-# order a query meets them.
-PLAIN_FAILS: dict[int, list[str]] = {
-    1: [INTERVAL, DECIMAL_PRECISION, AVG_DECIMAL],
-    4: [INTERVAL],
-    5: [INTERVAL],
-    6: [INTERVAL],
-    8: [DECIMAL_PRECISION],
-    9: [DECIMAL_PRECISION],
-    10: [INTERVAL],
-    11: [DECIMAL_PRECISION],
-    12: [INTERVAL],
-    14: [INTERVAL, DECIMAL_PRECISION],
-    15: [INTERVAL],
-    17: [AVG_DECIMAL],
-    20: [INTERVAL],
-    22: [AVG_DECIMAL],
-}
+# Every query passes today. A query that must wait for a feature or a fix
+# goes here as {query: [reason, ...]} and becomes a strict xfail.
+PLAIN_FAILS: dict[int, list[str]] = {}
 # Extra failures at 1 or 7 partitions (none today).
 PARTITION_FAILS: dict[int, list[str]] = {}
-# Q6 reads no string column: string_view is not what it waits for.
 STRING_VIEW_FAILS: dict[int, list[str]] = {
-    q: ([] if q == 6 else [STRING_VIEW]) + PLAIN_FAILS.get(q, []) for q in QUERIES
+    q: PLAIN_FAILS.get(q, []) for q in QUERIES
 }
 
 

@@ -152,11 +152,11 @@ class HashJoinStream final : public RecordBatchStream {
           build_rows.push_back(-1);
         }
       } else if (unique) {
-        // Group g is build row g.
-        if (track) matched_[g] = true;
+        const int64_t row = table_->unique_row(g);
+        if (track) matched_[row] = true;
         if (roles_.pairs || roles_.probe_semi) {
           probe_rows.push_back(i);
-          build_rows.push_back(roles_.pairs ? g : -1);
+          build_rows.push_back(roles_.pairs ? row : -1);
         }
       } else {
         if (roles_.probe_semi) {

@@ -63,10 +63,17 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   const uint32_t groups = table->grouper_->num_groups();
   // Rows with a NULL key join nothing: they stay out of every group.
   auto null_rows = NullKeyRows(key_arrays, n);
-  // The grouper numbers groups by first appearance, so with unique keys
-  // group g is row g.
+  // Unique keys: one row per group, found without offsets. The grouper
+  // does not promise to number groups in row order, so the mapping is
+  // kept unless it is the identity.
   if (!null_rows && groups == n) {
     table->unique_keys_ = true;
+    bool identity = true;
+    for (int64_t i = 0; i < n && identity; ++i) identity = ids[i] == static_cast<uint32_t>(i);
+    if (!identity) {
+      table->row_by_group_.resize(n);
+      for (int64_t i = 0; i < n; ++i) table->row_by_group_[ids[i]] = i;
+    }
     return table;
   }
   auto& offsets = table->group_offsets_;

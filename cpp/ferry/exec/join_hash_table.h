@@ -32,8 +32,11 @@ class JoinHashTable {
                 std::vector<int32_t>* groups);
 
   /// Whether every build row has its own key (and none is NULL): then group
-  /// g is exactly build row g, and no group indirection is needed.
+  /// g holds the one build row unique_row(g).
   bool unique_keys() const { return unique_keys_; }
+  int64_t unique_row(int32_t group) const {
+    return row_by_group_.empty() ? group : row_by_group_[group];
+  }
   /// The build rows of match group `group`, as [begin, end) into
   /// row_by_group().
   int64_t group_begin(int32_t group) const { return group_offsets_[group]; }

@@ -36,6 +36,13 @@ Result<PhysicalExprPtr> BindNegate(PhysicalExprPtr arg, const std::string& displ
 Result<PhysicalExprPtr> BindDecimalArithmetic(Operator op, PhysicalExprPtr left,
                                               PhysicalExprPtr right, const std::string& display);
 
+/// Operands of a comparison between decimals (or a decimal and an
+/// integer) whose common type needs more than 38 digits: both are cast to
+/// that type as decimal256, so the comparison stays exact where Arrow's
+/// own decimal128 promotion would fail. Other operands come back as given.
+Result<std::pair<PhysicalExprPtr, PhysicalExprPtr>> WidenDecimalComparison(
+    PhysicalExprPtr left, PhysicalExprPtr right, const std::string& display);
+
 /// date32/timestamp ± a month_day_nano_interval literal (temporal_arithmetic.cc),
 /// and interval + date. Months move the calendar month and clamp the day
 /// to the month's last day (Jan 31 + 1 month = Feb 28/29), as PostgreSQL

@@ -1,3 +1,4 @@
+#include <tuple>
 #include "ferry/function/bind.h"
 
 #include <arrow/array/builder_base.h>
@@ -153,6 +154,8 @@ class Binder {
                                   PhysicalExprPtr right, const std::string& display) {
     FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
     FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
+    FERRY_ASSIGN_OR_RAISE(std::tie(left, right), arithmetic_internal::WidenDecimalComparison(
+                                                     std::move(left), std::move(right), display));
     return MakeArrowCall(function, {left, right}, nullptr, display);
   }
 

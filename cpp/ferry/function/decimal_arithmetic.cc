@@ -151,6 +151,22 @@ Result<std::pair<PhysicalExprPtr, PhysicalExprPtr>> Operands(
 
 }  // namespace
 
+Result<std::pair<PhysicalExprPtr, PhysicalExprPtr>> WidenDecimalComparison(
+    PhysicalExprPtr left, PhysicalExprPtr right, const std::string& display) {
+  const bool any_decimal = left->type()->id() == arrow::Type::DECIMAL128 ||
+                           right->type()->id() == arrow::Type::DECIMAL128;
+  const auto l = ShapeOf(*left->type());
+  const auto r = ShapeOf(*right->type());
+  if (!any_decimal || !l || !r) return std::make_pair(std::move(left), std::move(right));
+  const int scale = std::max(l->scale, r->scale);
+  const int precision = std::max(l->precision - l->scale, r->precision - r->scale) + scale;
+  if (precision <= kMaxPrecision) return std::make_pair(std::move(left), std::move(right));
+  auto common = arrow::decimal256(precision, scale);
+  FERRY_ASSIGN_OR_RAISE(left, MakeCast(std::move(left), common, display));
+  FERRY_ASSIGN_OR_RAISE(right, MakeCast(std::move(right), common, display));
+  return std::make_pair(std::move(left), std::move(right));
+}
+
 Result<PhysicalExprPtr> BindDecimalArithmetic(Operator op, PhysicalExprPtr left,
                                               PhysicalExprPtr right, const std::string& display) {
   if (op == Operator::kModulo) return nullptr;
