@@ -46,6 +46,18 @@ void AppendTree(const ExecutionPlan& plan, int depth, std::string* out) {
 
 }  // namespace
 
+Partitioning RemapPartitioning(const Partitioning& partitioning,
+                               const std::vector<int>& input_to_output) {
+  if (!partitioning) return std::nullopt;
+  HashPartitioning out{{}, partitioning->num_partitions};
+  for (int column : partitioning->columns) {
+    if (column < 0 || column >= static_cast<int>(input_to_output.size())) return std::nullopt;
+    if (input_to_output[column] < 0) return std::nullopt;
+    out.columns.push_back(input_to_output[column]);
+  }
+  return out;
+}
+
 StreamPtr MakeVectorStream(BatchVector batches) {
   return std::make_unique<VectorStream>(std::move(batches));
 }

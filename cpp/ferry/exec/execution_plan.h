@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,21 @@ StreamPtr MakeVectorStream(BatchVector batches);
 /// drops the batch (filters use this to skip empty batches).
 StreamPtr MakeMapStream(StreamPtr input, std::function<Result<BatchPtr>(const BatchPtr&)> map);
 
+/// How an operator's rows are spread over its partitions: by HashRows of
+/// these output columns, so equal values of them meet in one partition
+/// (every hash exchange computes the same function, so two inputs
+/// partitioned alike on join keys can be joined partition by partition).
+struct HashPartitioning {
+  std::vector<int> columns;
+  int num_partitions = 0;
+};
+using Partitioning = std::optional<HashPartitioning>;
+
+/// `partitioning` seen through a column mapping (input column i is output
+/// column input_to_output[i], -1 if dropped); nullopt when a key column is
+/// dropped.
+Partitioning RemapPartitioning(const Partitioning& partitioning, const std::vector<int>& input_to_output);
+
 /// A physical operator over N partitions, each executed as an independent
 /// stream. Immutable; Execute may be called from several threads at once
 /// (once per partition). Never holds or needs the GIL.
@@ -42,6 +58,8 @@ class ExecutionPlan {
   /// One line for explain(), e.g. "FilterExec: k@1 < 500".
   virtual std::string Describe() const = 0;
   virtual Result<StreamPtr> Execute(int partition) const = 0;
+  /// How rows are partitioned, when known (lets the planner skip exchanges).
+  virtual Partitioning output_partitioning() const { return std::nullopt; }
 };
 using ExecPtr = std::shared_ptr<const ExecutionPlan>;
 

@@ -31,6 +31,13 @@ class FilterExec final : public ExecutionPlan {
     return out;
   }
 
+  Partitioning output_partitioning() const override {
+    if (!keep_) return input_->output_partitioning();
+    std::vector<int> to_output(input_->schema()->num_fields(), -1);
+    for (size_t i = 0; i < keep_->size(); ++i) to_output[(*keep_)[i]] = static_cast<int>(i);
+    return RemapPartitioning(input_->output_partitioning(), to_output);
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
     return MakeMapStream(std::move(input), [this](const BatchPtr& batch) -> Result<BatchPtr> {

@@ -99,6 +99,18 @@ class PartialAggregateExec final : public ExecutionPlan {
     return DescribeAggregates("Partial", aggregates_, *schema_, group_by_.size());
   }
 
+  // Group key i is output column i: a partitioning on input columns the
+  // keys read as they are carries over.
+  Partitioning output_partitioning() const override {
+    std::vector<int> to_output(input_->schema()->num_fields(), -1);
+    for (size_t i = 0; i < group_by_.size(); ++i) {
+      if (auto column = ColumnIndexOf(*group_by_[i]); column && to_output[*column] < 0) {
+        to_output[*column] = static_cast<int>(i);
+      }
+    }
+    return RemapPartitioning(input_->output_partitioning(), to_output);
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     TypeVector key_types;
     for (const auto& key : group_by_) key_types.push_back(key->type());
@@ -170,6 +182,15 @@ class FinalAggregateExec final : public ExecutionPlan {
   std::string Describe() const override {
     return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
                               aggregates_, *schema_, num_keys_);
+  }
+
+  Partitioning output_partitioning() const override {
+    auto partitioning = partial_->output_partitioning();
+    if (!partitioning) return std::nullopt;
+    for (int column : partitioning->columns) {
+      if (column >= static_cast<int>(num_keys_)) return std::nullopt;
+    }
+    return partitioning;
   }
 
   Result<StreamPtr> Execute(int partition) const override {

@@ -277,6 +277,35 @@ class HashJoinExec final : public ExecutionPlan {
     return out + "]";
   }
 
+  // Rows keep their side's key values, so a side partitioned on its keys
+  // stays partitioned in the output, where that side's rows all appear
+  // with their own values (not NULL-extended ones).
+  Partitioning output_partitioning() const override {
+    if (mode_ != HashJoinMode::kPartitioned) return std::nullopt;
+    const bool left_kept = join_.type != JoinType::kRight && join_.type != JoinType::kFull;
+    const bool right_kept = join_.type == JoinType::kInner || join_.type == JoinType::kRight;
+    std::vector<int> left_to_output(left_->schema()->num_fields(), -1);
+    std::vector<int> right_to_output(right_->schema()->num_fields(), -1);
+    for (size_t i = 0; i < join_.output_columns.size(); ++i) {
+      const auto& out = join_.output_columns[i];
+      // A merged key column equals both sides' values only where both match.
+      const bool merged = out.left >= 0 && out.right >= 0;
+      if (out.left >= 0 && (!merged || join_.type == JoinType::kInner) &&
+          left_to_output[out.left] < 0) {
+        left_to_output[out.left] = static_cast<int>(i);
+      }
+      if (out.right >= 0 && (!merged || join_.type == JoinType::kInner) &&
+          right_to_output[out.right] < 0) {
+        right_to_output[out.right] = static_cast<int>(i);
+      }
+    }
+    if (left_kept) {
+      if (auto p = RemapPartitioning(left_->output_partitioning(), left_to_output)) return p;
+    }
+    if (right_kept) return RemapPartitioning(right_->output_partitioning(), right_to_output);
+    return std::nullopt;
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     const auto& build = build_left_ ? left_ : right_;
     const auto& probe = build_left_ ? right_ : left_;

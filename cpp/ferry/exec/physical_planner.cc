@@ -95,6 +95,30 @@ bool AllHashable(const ExecutionPlan& plan, const std::vector<int>& columns) {
   return true;
 }
 
+// Whether `plan` is hash-partitioned on exactly `columns` into `n` partitions.
+bool PartitionedOn(const ExecutionPlan& plan, const std::vector<int>& columns, int n) {
+  auto partitioning = plan.output_partitioning();
+  return partitioning && partitioning->num_partitions == n && partitioning->columns == columns;
+}
+
+// When `side` is hash-partitioned on some of its join keys, the other
+// side's keys at the same positions (partitioning the other side on them
+// puts matching rows in matching partitions).
+std::optional<std::vector<int>> MatchingKeys(const ExecutionPlan& side, const std::vector<int>& keys,
+                                             const std::vector<int>& other_keys) {
+  auto partitioning = side.output_partitioning();
+  if (!partitioning || partitioning->num_partitions < 2 || partitioning->columns.empty()) {
+    return std::nullopt;
+  }
+  std::vector<int> other;
+  for (int column : partitioning->columns) {
+    auto it = std::find(keys.begin(), keys.end(), column);
+    if (it == keys.end()) return std::nullopt;
+    other.push_back(other_keys[it - keys.begin()]);
+  }
+  return other;
+}
+
 // Spreads `plan` over `n` partitions by the hash of `columns`; one
 // partition needs no exchange at all beyond a gather.
 ExecPtr HashPartitioned(ExecPtr plan, const std::vector<int>& columns, int n) {
@@ -116,6 +140,18 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
                               std::shared_ptr<arrow::Schema> schema, int partitions) {
   const auto& input_schema = *input->schema();
   FERRY_ASSIGN_OR_RAISE(auto keys, BindAll(group_by, input_schema));
+  // Input already partitioned on columns that are all group keys: every
+  // group lives in one partition, so the final phase needs no exchange.
+  bool groups_colocated = false;
+  if (auto partitioning = input->output_partitioning();
+      partitioning && partitioning->num_partitions > 1 && !partitioning->columns.empty()) {
+    groups_colocated = true;
+    for (int column : partitioning->columns) {
+      bool is_key = false;
+      for (const auto& key : keys) is_key = is_key || ColumnIndexOf(*key) == column;
+      groups_colocated = groups_colocated && is_key;
+    }
+  }
   std::vector<std::string> key_names;
   for (const auto& expr : group_by) key_names.push_back(expr.SchemaName());
   std::vector<AggregateSpec> specs;
@@ -132,6 +168,8 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
   ExecPtr exchanged;
   if (std::any_of(specs.begin(), specs.end(), IsOrderSensitive)) {
     exchanged = MakeOrderedCoalesceExec(std::move(partial));
+  } else if (groups_colocated) {
+    exchanged = std::move(partial);
   } else if (!key_columns.empty() && AllHashable(*partial, key_columns)) {
     exchanged = HashPartitioned(std::move(partial), key_columns, partitions);
   } else {
@@ -369,8 +407,20 @@ class Planner {
     const int n = partitions();
     const bool hashable = AllHashable(*left, join.left_keys) && AllHashable(*right, join.right_keys);
     if (n > 1 && hashable) {
-      left = HashPartitioned(std::move(left), join.left_keys, n);
-      right = HashPartitioned(std::move(right), join.right_keys, n);
+      // A side already hash-partitioned on some of its keys keeps its
+      // partitions; the other side is exchanged on the matching keys.
+      if (auto right_columns = MatchingKeys(*left, join.left_keys, join.right_keys)) {
+        const int m = left->output_partitioning()->num_partitions;
+        if (!PartitionedOn(*right, *right_columns, m)) {
+          right = HashPartitioned(std::move(right), *right_columns, m);
+        }
+      } else if (auto left_columns = MatchingKeys(*right, join.right_keys, join.left_keys)) {
+        const int m = right->output_partitioning()->num_partitions;
+        left = HashPartitioned(std::move(left), *left_columns, m);
+      } else {
+        left = HashPartitioned(std::move(left), join.left_keys, n);
+        right = HashPartitioned(std::move(right), join.right_keys, n);
+      }
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
                               build_left, schema);
     }

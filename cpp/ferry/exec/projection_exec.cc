@@ -20,6 +20,16 @@ class ProjectionExec final : public ExecutionPlan {
     return out;
   }
 
+  Partitioning output_partitioning() const override {
+    std::vector<int> to_output(input_->schema()->num_fields(), -1);
+    for (size_t i = 0; i < exprs_.size(); ++i) {
+      if (auto column = ColumnIndexOf(*exprs_[i]); column && to_output[*column] < 0) {
+        to_output[*column] = static_cast<int>(i);
+      }
+    }
+    return RemapPartitioning(input_->output_partitioning(), to_output);
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
     return MakeMapStream(std::move(input), [this](const BatchPtr& batch) -> Result<BatchPtr> {

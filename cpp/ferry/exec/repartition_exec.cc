@@ -96,6 +96,17 @@ class RepartitionExec final : public ExecutionPlan {
     return out + ", input_partitions=" + std::to_string(input_->num_partitions());
   }
 
+  Partitioning output_partitioning() const override {
+    if (keys_.empty()) return std::nullopt;
+    HashPartitioning out{{}, num_outputs_};
+    for (const auto& key : keys_) {
+      auto column = ColumnIndexOf(*key);
+      if (!column) return std::nullopt;
+      out.columns.push_back(*column);
+    }
+    return out;
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     if (partition < 0 || partition >= num_outputs_) {
       return Status::IndexError("partition ", partition, " out of range");

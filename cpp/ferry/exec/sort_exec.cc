@@ -28,6 +28,10 @@ class SortExec final : public ExecutionPlan {
     return out;
   }
 
+  Partitioning output_partitioning() const override {
+    return per_partition_ ? input_->output_partitioning() : std::nullopt;
+  }
+
   Result<StreamPtr> Execute(int partition) const override {
     BatchVector batches;
     if (per_partition_) {

@@ -16,6 +16,7 @@ class ColumnRef final : public PhysicalExpr {
     return arrow::Datum(batch.column(index_));
   }
   std::string ToString() const override { return name_ + "@" + std::to_string(index_); }
+  int index() const { return index_; }
 
  private:
   int index_;
@@ -88,6 +89,11 @@ Result<arrow::Datum> TypeProbe(const PhysicalExpr& arg) {
 }
 
 }  // namespace
+
+std::optional<int> ColumnIndexOf(const PhysicalExpr& expr) {
+  if (const auto* ref = dynamic_cast<const ColumnRef*>(&expr)) return ref->index();
+  return std::nullopt;
+}
 
 PhysicalExprPtr MakeColumnRef(int index, std::string name, std::shared_ptr<arrow::DataType> type) {
   return std::make_shared<ColumnRef>(index, std::move(name), std::move(type));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ using PhysicalExprPtr = std::shared_ptr<const PhysicalExpr>;
 
 PhysicalExprPtr MakeColumnRef(int index, std::string name, std::shared_ptr<arrow::DataType> type);
 PhysicalExprPtr MakeLiteral(std::shared_ptr<arrow::Scalar> value);
+/// The input column `expr` reads as it is, when it is a plain column reference.
+std::optional<int> ColumnIndexOf(const PhysicalExpr& expr);
 
 /// A call of an Arrow compute function. Its type is resolved by Arrow's own
 /// kernel dispatch (implicit casts included), so binding and execution can
