@@ -2,6 +2,8 @@
 
 #include <arrow/status.h>
 
+#include "python_gil.h"
+
 namespace ferry::bindings {
 namespace {
 
@@ -11,9 +13,8 @@ class PythonErrorDetail final : public arrow::StatusDetail {
  public:
   explicit PythonErrorDetail(nb::object exception) : exception_(exception.release().ptr()) {}
   ~PythonErrorDetail() override {
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(exception_);
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (gil.ok()) Py_XDECREF(exception_);
   }
   const char* type_id() const override { return "ferry::python_error"; }
   std::string ToString() const override { return "Python exception"; }
