@@ -16,7 +16,7 @@ namespace nb = nanobind;
 
 /// A scalar UDF backed by a Python callable. Invoke takes the GIL, hands
 /// the arguments over as pyarrow arrays (zero-copy) and takes the result
-/// back the same way; the engine checks its type and length.
+/// back the same way; the engine checks its type, length and structure.
 class PyScalarUdf final : public ScalarUdf {
  public:
   PyScalarUdf(std::string name, nb::object func, std::vector<std::shared_ptr<arrow::DataType>> inputs,
