@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
     }
   }
   ferry::EnsureArrowCompute();
-  const auto& codec = *ferry::ByNameCodec();
+  // Held by value: a reference into the returned shared_ptr's object would
+  // rely on ByNameCodec keeping another copy alive.
+  const auto codec_ptr = ferry::ByNameCodec();
+  const auto& codec = *codec_ptr;
   auto expr = ferry::DecodeExpr(bytes, codec, ferry::BuiltinFunctions(),
                                 ferry::UnknownFunctionPolicy::kKeepOpaque);
   if (!expr.ok()) {
