@@ -10,7 +10,7 @@ APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 
-.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean
+.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan
 
 all: build
 
@@ -53,6 +53,48 @@ test-python: build
 	$(PY) -m pytest -q tests/python python/ferry --doctest-modules -p no:cacheprovider
 
 test: test-cpp test-python
+
+# `make test-asan`: the core, its C++ tests and the extension built with
+# AddressSanitizer and UBSan in their own directory (never mixed into
+# build/ or python/ferry), then ctest and a Python smoke suite against that
+# extension. Arrow's buffers come from the system allocator there, so ASan
+# sees them too; Python itself is not instrumented, so libasan is preloaded
+# and leak checking (Python never frees everything) is off for it.
+ASAN_BUILD    := build-asan
+ASAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g1
+# libstdc++ too: python does not link it, and ASan's __cxa_throw interceptor
+# must find it at start-up, before the extension loads it.
+ASAN_PRELOAD   = $(shell $(CXX) -print-file-name=libasan.so) $(shell $(CXX) -print-file-name=libstdc++.so)
+ASAN_ENV      := ARROW_DEFAULT_MEMORY_POOL=system UBSAN_OPTIONS=print_stacktrace=1
+ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decode_limits.py \
+                 tests/python/test_udf.py tests/python/test_udf_validation.py \
+                 tests/python/test_udaf.py tests/python/test_udwf.py tests/python/test_window.py \
+                 tests/python/test_join.py tests/python/test_errors.py
+
+$(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
+	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja \
+	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
+	  -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_FLAGS="$(ASAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DFERRY_INPLACE=OFF -DFERRY_BUILD_TESTS=ON
+
+# The package is staged beside the sanitized extension so that importing
+# ferry from there can never pick up build/'s.
+build-asan: bootstrap $(ASAN_BUILD)/build.ninja
+	ASAN_OPTIONS=detect_leaks=0 $(VENV)/bin/cmake --build $(ASAN_BUILD) -j $(JOBS)
+	rm -rf $(ASAN_BUILD)/python && mkdir -p $(ASAN_BUILD)/python
+	cp -r python/ferry $(ASAN_BUILD)/python/ferry
+	rm -f $(ASAN_BUILD)/python/ferry/_core*.so
+	cp $(ASAN_BUILD)/cpp/bindings/_core*.so $(ASAN_BUILD)/python/ferry/
+
+test-asan: build-asan
+	cd $(ASAN_BUILD) && $(ASAN_ENV) ../$(VENV)/bin/ctest --output-on-failure -j $(JOBS)
+	$(ASAN_ENV) ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$(ASAN_PRELOAD)" PYTHONPATH=$(abspath $(ASAN_BUILD))/python \
+	  $(PY) -m pytest -q -x -p no:cacheprovider $(ASAN_PY_TESTS)
 
 demo: build
 	$(PY) examples/demo.py

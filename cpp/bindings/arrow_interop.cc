@@ -4,6 +4,8 @@
 #include <arrow/c/bridge.h>
 
 #include "errors.h"
+#include "ferry/function/array_validation.h"
+#include "python_gil.h"
 
 namespace ferry::bindings {
 namespace {
@@ -63,6 +65,17 @@ std::shared_ptr<arrow::Array> ImportArray(nb::handle obj) {
   return Unwrap(arrow::ImportArray(array, schema));
 }
 
+Status CheckReturnedArray(const arrow::Array& array, const std::string& who) {
+  // As strict as Arrow's ValidateFull: the cheap Validate() misses offsets
+  // that go backwards and invalid UTF-8, which crash string kernels.
+  auto valid = ValidateForeignArray(array);
+  if (!valid.ok()) {
+    return Status::Invalid(who, " returned an invalid ", array.type()->ToString(), " array: ",
+                           valid.message());
+  }
+  return Status::OK();
+}
+
 std::shared_ptr<arrow::RecordBatch> ImportRecordBatch(nb::handle obj) {
   auto pair = CallProtocol(obj, "__arrow_c_array__", "an Arrow record batch");
   auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
@@ -77,7 +90,7 @@ std::pair<std::shared_ptr<arrow::Schema>, BatchVector> ImportStream(nb::handle o
   BatchVector batches;
   Status status;
   {
-    nb::gil_scoped_release release;
+    ReleasedGil released;
     status = [&]() -> Status {
       while (true) {
         FERRY_ASSIGN_OR_RAISE(auto batch, reader->Next());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <arrow/array.h>
@@ -8,6 +9,7 @@
 #include <arrow/type.h>
 #include <nanobind/nanobind.h>
 
+#include "ferry/common/status.h"
 #include "ferry/exec/execution_plan.h"
 
 namespace ferry::bindings {
@@ -23,6 +25,11 @@ std::shared_ptr<arrow::DataType> ImportType(nb::handle obj);
 std::shared_ptr<arrow::Field> ImportField(nb::handle obj);
 /// An Array from any object with __arrow_c_array__.
 std::shared_ptr<arrow::Array> ImportArray(nb::handle obj);
+/// Checks an Array a Python function returned (a UDF's result, a UDAF's
+/// state) before the engine reads it: a structurally broken array (offsets
+/// out of order, bad UTF-8, short buffers) becomes an Invalid naming `who`
+/// instead of a crash later in a kernel. Needs no GIL; call without it.
+Status CheckReturnedArray(const arrow::Array& array, const std::string& who);
 /// A RecordBatch from any object with __arrow_c_array__ (struct-typed).
 std::shared_ptr<arrow::RecordBatch> ImportRecordBatch(nb::handle obj);
 /// Every batch of any object with __arrow_c_stream__; the stream is read

@@ -10,6 +10,7 @@
 
 #include "arrow_interop.h"
 #include "errors.h"
+#include "python_gil.h"
 #include "ferry/serde/inline_frame.h"
 #include "udaf.h"
 #include "udf.h"
@@ -181,7 +182,8 @@ class PythonCodec final : public ExtensionCodec {
   template <typename MakePayload>
   Result<std::optional<std::string>> EncodeInline(FrameFamily family, const std::string& name,
                                                   MakePayload make) const {
-    nb::gil_scoped_acquire gil;
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("encoding function '" + name + "'");
     try {
       nb::bytes bytes = nb::cast<nb::bytes>(make());
       std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
@@ -205,7 +207,8 @@ class PythonCodec final : public ExtensionCodec {
     if (auto cached = cache.Find<T>(family, frame->payload)) return cached;
     std::shared_ptr<const T> func;
     {
-      nb::gil_scoped_acquire gil;
+      EngineGil gil;
+      if (!gil.ok()) return ExitingError("decoding function '" + name + "'");
       try {
         nb::bytes payload(frame->payload.data(), frame->payload.size());
         nb::tuple record = nb::cast<nb::tuple>(InlineModule().attr(load)(nb::str(name.c_str()), payload));

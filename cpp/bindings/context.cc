@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "ferry/serde/expr_serde.h"
 #include "errors.h"
+#include "python_gil.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
 #include "module.h"
@@ -93,25 +94,23 @@ void RegisterContext(nb::module_& m) {
         return Unwrap(self->Scan(TableFromBatches(partitions, schema), std::move(label)));
       }, nb::arg("partitions"), nb::arg("schema").none(), nb::arg("label"))
       .def("register_parquet", [](ContextPtr self, const std::string& name, const std::string& path) {
-        nb::gil_scoped_release release;
-        auto table = MakeParquetTable(path);
-        if (table.ok()) ThrowIfError(self->RegisterTable(name, *table));
-        else ThrowIfError(table.status());
+        ThrowIfError(WithoutGil([&]() -> Status {
+          FERRY_ASSIGN_OR_RAISE(auto table, MakeParquetTable(path));
+          return self->RegisterTable(name, table);
+        }));
       })
       .def("read_parquet", [](ContextPtr self, const std::string& path) {
-        nb::gil_scoped_release release;
-        return Unwrap(self->ReadParquet(path));
+        return Unwrap(WithoutGil([&] { return self->ReadParquet(path); }));
       })
       .def("register_csv", [](ContextPtr self, const std::string& name, const std::string& path,
                               bool has_header, char delimiter) {
-        nb::gil_scoped_release release;
-        auto table = MakeCsvTable(path, CsvOptions{has_header, delimiter});
-        if (table.ok()) ThrowIfError(self->RegisterTable(name, *table));
-        else ThrowIfError(table.status());
+        ThrowIfError(WithoutGil([&]() -> Status {
+          FERRY_ASSIGN_OR_RAISE(auto table, MakeCsvTable(path, CsvOptions{has_header, delimiter}));
+          return self->RegisterTable(name, table);
+        }));
       })
       .def("read_csv", [](ContextPtr self, const std::string& path, bool has_header, char delimiter) {
-        nb::gil_scoped_release release;
-        return Unwrap(self->ReadCsv(path, CsvOptions{has_header, delimiter}));
+        return Unwrap(WithoutGil([&] { return self->ReadCsv(path, CsvOptions{has_header, delimiter}); }));
       })
       .def("table", [](ContextPtr self, const std::string& name) { return Unwrap(self->Table(name)); })
       .def("deregister_table", [](ContextPtr self, const std::string& name) {

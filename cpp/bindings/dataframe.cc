@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "ferry/session/dataframe.h"
 #include "module.h"
+#include "python_gil.h"
 
 namespace ferry::bindings {
 
@@ -50,7 +51,7 @@ void RegisterDataFrame(nb::module_& m) {
       .def("collect_stream", [](const DataFrame& df) {
         Result<BatchVector> batches;
         {
-          nb::gil_scoped_release release;
+          ReleasedGil released;
           batches = df.Collect();
         }
         return ExportStreamCapsule(df.schema(), Unwrap(std::move(batches)));
@@ -58,7 +59,7 @@ void RegisterDataFrame(nb::module_& m) {
       .def("collect_partitioned_streams", [](const DataFrame& df) {
         Result<std::vector<BatchVector>> partitions;
         {
-          nb::gil_scoped_release release;
+          ReleasedGil released;
           partitions = df.CollectPartitioned();
         }
         nb::list out;
@@ -68,8 +69,12 @@ void RegisterDataFrame(nb::module_& m) {
         return out;
       })
       .def("count", [](const DataFrame& df) {
-        nb::gil_scoped_release release;
-        return Unwrap(df.Count());
+        Result<int64_t> count;
+        {
+          ReleasedGil released;
+          count = df.Count();
+        }
+        return Unwrap(std::move(count));
       })
       .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
       .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });

@@ -2,6 +2,8 @@
 
 #include <arrow/status.h>
 
+#include "python_gil.h"
+
 namespace ferry::bindings {
 namespace {
 
@@ -11,9 +13,8 @@ class PythonErrorDetail final : public arrow::StatusDetail {
  public:
   explicit PythonErrorDetail(nb::object exception) : exception_(exception.release().ptr()) {}
   ~PythonErrorDetail() override {
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(exception_);
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (gil.ok()) Py_XDECREF(exception_);
   }
   const char* type_id() const override { return "ferry::python_error"; }
   std::string ToString() const override { return "Python exception"; }
@@ -43,6 +44,23 @@ const char* ErrorClassFor(const Status& status) {
   }
 }
 
+// str(obj) as UTF-8 that never fails: lone surrogates (which UTF-8 cannot
+// hold) are escaped, and an object whose __str__ raises is described as
+// such. Used on exceptions a UDF raised, whose text is arbitrary. GIL held.
+std::string SafeStr(nb::handle obj) {
+  nb::object text = nb::steal(PyObject_Str(obj.ptr()));
+  if (!text.is_valid()) {
+    PyErr_Clear();
+    return "<str() raised>";
+  }
+  nb::object utf8 = nb::steal(PyUnicode_AsEncodedString(text.ptr(), "utf-8", "backslashreplace"));
+  if (!utf8.is_valid()) {
+    PyErr_Clear();
+    return "<not printable>";
+  }
+  return std::string(PyBytes_AS_STRING(utf8.ptr()), PyBytes_GET_SIZE(utf8.ptr()));
+}
+
 }  // namespace
 
 void ThrowIfError(const Status& status) {
@@ -53,7 +71,13 @@ void ThrowIfError(const Status& status) {
   const char* cls_name = ErrorClassFor(status);
   nb::object cls = errors.attr(cls_name);
   const std::string& message = status.message();
-  nb::object exc = cls(nb::str(message.c_str(), message.size()));
+  // Messages quote user bytes (column names, Arrow field names) that need
+  // not be UTF-8; decoding must not fail here, or the ferry error would be
+  // replaced by an unrelated one. U+FFFD marks what could not be decoded.
+  nb::object text = nb::steal(
+      PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace"));
+  if (!text.is_valid()) throw nb::python_error();  // only on memory exhaustion
+  nb::object exc = cls(text);
   if (detail) PyException_SetCause(exc.ptr(), Py_NewRef(detail->exception()));
   PyErr_SetObject(cls.ptr(), exc.ptr());
   throw nb::python_error();
@@ -61,15 +85,15 @@ void ThrowIfError(const Status& status) {
 
 Status StatusFromPythonError(nb::python_error& error, const std::string& context) {
   nb::object value = nb::borrow(error.value());
-  std::string type_name = std::string(nb::str(value.type().attr("__name__")).c_str());
-  std::string message = std::string(nb::str(value).c_str());
+  std::string type_name = SafeStr(value.type().attr("__name__"));
+  std::string message = SafeStr(value);
   return Status::UnknownError(context, " ", type_name, ": ", message)
       .WithDetail(std::make_shared<PythonErrorDetail>(value));
 }
 
 Status StatusFromPythonError(nb::python_error& error, const Status& code_of) {
   nb::object value = nb::borrow(error.value());
-  std::string message = std::string(nb::str(value).c_str());
+  std::string message = SafeStr(value);
   return Status(code_of.code(), message).WithDetail(std::make_shared<PythonErrorDetail>(value));
 }
 

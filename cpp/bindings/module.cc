@@ -1,4 +1,5 @@
 #include "module.h"
+#include "python_gil.h"
 #include "udwf.h"
 
 NB_MODULE(_core, m) {
@@ -12,4 +13,5 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterUdwf(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
+  ferry::bindings::RegisterExitHook(m);
 }

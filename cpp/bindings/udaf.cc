@@ -115,8 +115,9 @@ class PyGroupsAccumulator final : public GroupsAccumulator {
   explicit PyGroupsAccumulator(std::shared_ptr<const PyAggregateUdf> udf) : udf_(std::move(udf)) {}
 
   ~PyGroupsAccumulator() override {
-    if (accumulators_.empty() || !Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
+    if (accumulators_.empty()) return;
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (!gil.ok()) return;
     for (PyObject* acc : accumulators_) Py_XDECREF(acc);
   }
 
@@ -151,7 +152,8 @@ class PyGroupsAccumulator final : public GroupsAccumulator {
       }
       return out;
     }
-    nb::gil_scoped_acquire gil;
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("Python UDAF '" + udf_->name() + "'");
     std::vector<nb::list> columns(fields.size());
     try {
       for (size_t g = 0; g < accumulators_.size(); ++g) {
@@ -186,7 +188,8 @@ class PyGroupsAccumulator final : public GroupsAccumulator {
   Result<std::shared_ptr<arrow::Array>> Evaluate() override {
     const auto& type = udf_->return_type();
     if (accumulators_.empty()) return arrow::MakeEmptyArray(type);
-    nb::gil_scoped_acquire gil;
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("Python UDAF '" + udf_->name() + "'");
     nb::list values;
     try {
       for (size_t g = 0; g < accumulators_.size(); ++g) {
@@ -218,7 +221,8 @@ class PyGroupsAccumulator final : public GroupsAccumulator {
         column = std::move(taken);
       }
     }
-    nb::gil_scoped_acquire gil;
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("Python UDAF '" + udf_->name() + "'");
     const char* method_name = is_merge ? "merge" : "update";
     try {
       PyObject* method = is_merge ? Names().merge : Names().update;
@@ -278,6 +282,9 @@ class PyGroupsAccumulator final : public GroupsAccumulator {
       nb::object py_array =
           nb::steal(Check(PyObject_Vectorcall(Names().array, call_args, 1, kwnames.ptr())));
       array = ImportArray(py_array);
+      // One value per group, built by pa.array: cheap to check here.
+      FERRY_RETURN_NOT_OK(
+          CheckReturnedArray(*array, "Python UDAF '" + udf_->name() + "' " + method_name));
     } catch (nb::python_error& error) {
       std::string what = std::string(method_name) == "state()"
                              ? "state field '" + field.name() + "'"

@@ -6,6 +6,8 @@
 
 #include <nanobind/nanobind.h>
 
+#include "python_gil.h"
+
 #include "ferry/function/aggregate_function.h"
 #include "ferry/function/scalar_function.h"
 
@@ -35,9 +37,8 @@ class PyAggregateUdf final : public AggregateFunction,
 
   ~PyAggregateUdf() override {
     // The last reference may drop on an engine thread without the GIL.
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(factory_);
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (gil.ok()) Py_XDECREF(factory_);
   }
 
   const std::string& name() const override { return name_; }

@@ -16,24 +16,31 @@ namespace ferry::bindings {
 
 Result<std::shared_ptr<arrow::Array>> PyScalarUdf::Invoke(
     const std::vector<std::shared_ptr<arrow::Array>>& args, int64_t num_rows) const {
-  nb::gil_scoped_acquire gil;
-  try {
-    nb::list py_args;
-    for (const auto& arg : args) py_args.append(ExportArray(arg));
-    nb::object result = nb::borrow(func_)(*py_args);
-    if (nb::hasattr(result, "combine_chunks")) result = result.attr("combine_chunks")();
-    if (!nb::hasattr(result, "__arrow_c_array__")) {
-      std::string type = std::string(nb::str(result.type().attr("__name__")).c_str());
-      return Status::TypeError("Python UDF '", name(), "' returned a ", type,
-                               "; it must return a pyarrow Array");
+  auto called = [&]() -> Result<std::shared_ptr<arrow::Array>> {
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("Python UDF '" + name() + "'");
+    try {
+      nb::list py_args;
+      for (const auto& arg : args) py_args.append(ExportArray(arg));
+      nb::object result = nb::borrow(func_)(*py_args);
+      if (nb::hasattr(result, "combine_chunks")) result = result.attr("combine_chunks")();
+      if (!nb::hasattr(result, "__arrow_c_array__")) {
+        std::string type = std::string(nb::str(result.type().attr("__name__")).c_str());
+        return Status::TypeError("Python UDF '", name(), "' returned a ", type,
+                                 "; it must return a pyarrow Array");
+      }
+      return ImportArray(result);
+    } catch (nb::python_error& error) {
+      return StatusFromPythonError(error, "Python UDF '" + name() + "' raised");
+    } catch (const std::exception& error) {
+      // Conversion failures (nanobind casts, capsule errors) end up here.
+      return Status::UnknownError("Python UDF '", name(), "' failed: ", error.what());
     }
-    return ImportArray(result);
-  } catch (nb::python_error& error) {
-    return StatusFromPythonError(error, "Python UDF '" + name() + "' raised");
-  } catch (const std::exception& error) {
-    // Conversion failures (nanobind casts, capsule errors) end up here.
-    return Status::UnknownError("Python UDF '", name(), "' failed: ", error.what());
-  }
+  };
+  FERRY_ASSIGN_OR_RAISE(auto array, called());
+  // Checked without the GIL, so other threads' calls go on meanwhile.
+  FERRY_RETURN_NOT_OK(CheckReturnedArray(*array, "Python UDF '" + name() + "'"));
+  return array;
 }
 
 void RegisterUdf(nb::module_& m) {

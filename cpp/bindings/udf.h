@@ -6,6 +6,8 @@
 
 #include <nanobind/nanobind.h>
 
+#include "python_gil.h"
+
 #include "ferry/function/scalar_function.h"
 
 namespace ferry::bindings {
@@ -14,7 +16,7 @@ namespace nb = nanobind;
 
 /// A scalar UDF backed by a Python callable. Invoke takes the GIL, hands
 /// the arguments over as pyarrow arrays (zero-copy) and takes the result
-/// back the same way; the engine checks its type and length.
+/// back the same way; the engine checks its type, length and structure.
 class PyScalarUdf final : public ScalarUdf {
  public:
   PyScalarUdf(std::string name, nb::object func, std::vector<std::shared_ptr<arrow::DataType>> inputs,
@@ -24,9 +26,8 @@ class PyScalarUdf final : public ScalarUdf {
 
   ~PyScalarUdf() override {
     // The last reference may drop on an engine thread without the GIL.
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(func_);
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (gil.ok()) Py_XDECREF(func_);
   }
 
   nb::object func() const { return nb::borrow(func_); }

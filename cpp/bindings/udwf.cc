@@ -36,7 +36,22 @@ class PyEvaluator final : public WindowEvaluator {
       }
       args.push_back(*cast);
     }
-    nb::gil_scoped_acquire gil;
+    FERRY_ASSIGN_OR_RAISE(auto array, Call(args, p));
+    // Checked without the GIL, so other partitions' calls go on meanwhile.
+    FERRY_RETURN_NOT_OK(CheckReturnedArray(*array, "window UDF '" + udf_->name() + "'"));
+    if (!array->type()->Equals(*udf_->return_type())) {
+      return Status::TypeError("window UDF '", udf_->name(), "' returned ",
+                               DisplayTypeName(*array->type()), " but declared ",
+                               DisplayTypeName(*udf_->return_type()));
+    }
+    return array;
+  }
+
+ private:
+  // A fresh evaluator over the partition; its result imported, unchecked.
+  Result<std::shared_ptr<arrow::Array>> Call(const ArrayVector& args, const WindowPartition& p) {
+    EngineGil gil;
+    if (!gil.ok()) return ExitingError("window UDF '" + udf_->name() + "'");
     try {
       nb::object evaluator = udf_->factory()();
       nb::object result = Dispatch(evaluator, args, p);
@@ -46,13 +61,7 @@ class PyEvaluator final : public WindowEvaluator {
                                  std::string(nb::str(result.type().attr("__name__")).c_str()),
                                  "; it must return a pyarrow Array");
       }
-      auto array = ImportArray(result);
-      if (!array->type()->Equals(*udf_->return_type())) {
-        return Status::TypeError("window UDF '", udf_->name(), "' returned ",
-                                 DisplayTypeName(*array->type()), " but declared ",
-                                 DisplayTypeName(*udf_->return_type()));
-      }
-      return array;
+      return ImportArray(result);
     } catch (nb::python_error& error) {
       return StatusFromPythonError(error, "window UDF '" + udf_->name() + "' raised");
     } catch (const std::exception& error) {
@@ -60,7 +69,6 @@ class PyEvaluator final : public WindowEvaluator {
     }
   }
 
- private:
   // datafusion-python's rule: a frame user gets evaluate per row; a rank
   // user evaluate_all_with_rank; a bounded one evaluate over get_range;
   // everyone else evaluate_all over the whole partition.

@@ -6,6 +6,8 @@
 
 #include <nanobind/nanobind.h>
 
+#include "python_gil.h"
+
 #include "ferry/function/scalar_function.h"
 #include "ferry/function/window_function.h"
 
@@ -29,9 +31,8 @@ class PyWindowUdf final : public WindowFunction {
 
   ~PyWindowUdf() override {
     // The last reference may drop on an engine thread without the GIL.
-    if (!Py_IsInitialized()) return;
-    nb::gil_scoped_acquire gil;
-    Py_XDECREF(factory_);
+    EngineGil gil;  // at exit: leak rather than touch Python
+    if (gil.ok()) Py_XDECREF(factory_);
   }
 
   const std::string& name() const override { return name_; }

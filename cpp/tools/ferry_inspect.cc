@@ -8,9 +8,9 @@
 // Usage: ferry-inspect [FILE]   (reads standard input without FILE)
 // Exit status: 0 decoded, 1 the bytes are not a valid expression, 2 usage.
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -53,19 +53,39 @@ int main(int argc, char** argv) {
     std::cerr << "usage: ferry-inspect [FILE]\n";
     return 2;
   }
-  std::string bytes;
+  // Never read more than the decoder would accept: a huge file or an
+  // endless pipe is refused at the limit, not after filling memory.
+  const int64_t limit = ferry::DecodeLimits{}.max_bytes;
+  std::ifstream file;
   if (argc == 2) {
-    std::ifstream file(argv[1], std::ios::binary);
+    std::error_code error;
+    const auto size = std::filesystem::file_size(argv[1], error);
+    if (!error && size > static_cast<uintmax_t>(limit)) {
+      std::cerr << "ferry-inspect: " << argv[1] << " holds " << size
+                << " bytes, more than the decoder's limit of " << limit << "\n";
+      return 1;
+    }
+    file.open(argv[1], std::ios::binary);
     if (!file) {
       std::cerr << "ferry-inspect: cannot open " << argv[1] << "\n";
       return 2;
     }
-    bytes.assign(std::istreambuf_iterator<char>(file), {});
-  } else {
-    bytes.assign(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  std::istream& in = argc == 2 ? file : std::cin;
+  std::string bytes;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    bytes.append(chunk, static_cast<size_t>(in.gcount()));
+    if (static_cast<int64_t>(bytes.size()) > limit) {
+      std::cerr << "ferry-inspect: input exceeds the decoder's limit of " << limit << " bytes\n";
+      return 1;
+    }
   }
   ferry::EnsureArrowCompute();
-  const auto& codec = *ferry::ByNameCodec();
+  // Held by value: a reference into the returned shared_ptr's object would
+  // rely on ByNameCodec keeping another copy alive.
+  const auto codec_ptr = ferry::ByNameCodec();
+  const auto& codec = *codec_ptr;
   auto expr = ferry::DecodeExpr(bytes, codec, ferry::BuiltinFunctions(),
                                 ferry::UnknownFunctionPolicy::kKeepOpaque);
   if (!expr.ok()) {

@@ -158,3 +158,27 @@ def test_literal_and_bool_misuse_are_plain_type_errors():
         lit(object())
     with pytest.raises(TypeError, match="use & \\| ~"):
         bool(col("a") > 1)
+
+
+def test_non_utf8_bytes_in_a_message_keep_the_error_class(ctx):
+    # Arrow field names are bytes; a UDF's result type whose field name is
+    # not UTF-8 ends up quoted in the type-mismatch message, which used to
+    # become RuntimeError("nanobind::str(): conversion error!").
+    odd = pa.struct([pa.field(b"\xffx", pa.int64())])
+    bad = udf(lambda x: pa.nulls(len(x), odd), [pa.int64()], pa.int64(), "immutable", name="odd")
+    with pytest.raises(FerryTypeError) as info:
+        ctx.from_pydict({"x": [1]}).select(bad(col("x"))).collect()
+    assert str(info.value) == "UDF 'odd' returned struct<\ufffdx: int64> but declared Int64"
+
+
+def test_udf_exception_text_that_is_not_utf8_encodable(ctx):
+    # A lone surrogate cannot be encoded as UTF-8; the error still carries
+    # the UDF's name, the exception type and an escaped form of the text.
+    def shout(x):
+        raise ValueError("bad \udcff value")
+
+    bad = udf(shout, [pa.int64()], pa.int64(), "immutable", name="shout")
+    with pytest.raises(ExecutionError) as info:
+        ctx.from_pydict({"x": [1]}).select(bad(col("x"))).collect()
+    assert "Python UDF 'shout' raised ValueError: bad \\udcff value" in str(info.value)
+    assert isinstance(info.value.__cause__, ValueError)

@@ -75,7 +75,10 @@ Result<std::vector<uint8_t>> PeerBreaks(const arrow::ArrayVector& sorted_keys, i
     FERRY_ASSIGN_OR_RAISE(auto null_b, cp::IsNull(previous));
     FERRY_ASSIGN_OR_RAISE(auto null_differs, cp::CallFunction("xor", {null_a, null_b}));
     FERRY_ASSIGN_OR_RAISE(auto changed, cp::CallFunction("coalesce", {differ, null_differs}));
-    const auto& flags = static_cast<const arrow::BooleanArray&>(*changed.make_array());
+    // Keep the Array alive: make_array() returns a new shared_ptr, and a
+    // reference into it would dangle once the statement ends.
+    auto changed_array = changed.make_array();
+    const auto& flags = static_cast<const arrow::BooleanArray&>(*changed_array);
     for (int64_t i = 0; i < n - 1; ++i) breaks[i + 1] |= flags.Value(i) ? 1 : 0;
   }
   return breaks;

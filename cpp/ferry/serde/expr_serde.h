@@ -6,17 +6,10 @@
 #include "ferry/common/status.h"
 #include "ferry/expr/expr.h"
 #include "ferry/function/registry.h"
+#include "ferry/serde/decode_limits.h"
 #include "ferry/serde/extension_codec.h"
 
 namespace ferry {
-
-/// Bounds every decoder enforces, whatever the bytes claim.
-struct DecodeLimits {
-  /// Deepest expression nesting accepted (protects the stack).
-  int max_depth = 500;
-  /// Largest encoded expression accepted.
-  int64_t max_bytes = 256LL << 20;
-};
 
 /// How a decoder treats a function whose definition no codec reads and
 /// whose name the registry lacks.

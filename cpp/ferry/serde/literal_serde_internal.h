@@ -1,0 +1,31 @@
+#pragma once
+
+// Arrow values on the wire: literals (protobuf scalars or an Arrow IPC
+// stream of one row) and cast types (an IPC schema of one field).
+
+#include <memory>
+#include <string>
+
+#include <arrow/scalar.h>
+#include <arrow/type.h>
+
+#include "ferry/common/status.h"
+#include "ferry/v1/expr.pb.h"
+
+namespace ferry {
+
+/// Writes `scalar` as the narrowest Literal form that holds it exactly.
+Status EncodeLiteral(const arrow::Scalar& scalar, ferry::v1::Literal* out);
+
+/// Reads a Literal from untrusted bytes: Invalid ("malformed literal: ...")
+/// for anything Arrow's full validation rejects, or whose type carries
+/// text (field names, time zones) that is not UTF-8.
+Result<std::shared_ptr<arrow::Scalar>> DecodeLiteral(const ferry::v1::Literal& literal);
+
+/// A cast target type as an IPC schema of one field named "type".
+Result<std::string> EncodeType(const std::shared_ptr<arrow::DataType>& type);
+
+/// Reads EncodeType's bytes from untrusted input, with DecodeLiteral's checks.
+Result<std::shared_ptr<arrow::DataType>> DecodeType(const std::string& bytes);
+
+}  // namespace ferry
