@@ -5,6 +5,8 @@ rows, equal to a pyarrow reference (or a hand-computed one); rows are
 sorted before comparing where SQL leaves the order unspecified.
 """
 
+import datetime
+import decimal
 import math
 import random
 
@@ -13,7 +15,7 @@ import pyarrow.compute as pc
 import pytest
 
 import ferry
-from ferry import Window, col, functions as f
+from ferry import Window, col, functions as f, udf
 
 PARTITIONS = [1, 2, 7]
 JOIN_TYPES = {
@@ -133,6 +135,95 @@ def test_join_float_keys_negative_zero_matches_zero():
     for n, table in by_n.items():
         pairs = sorted(zip(table.column("lv").to_pylist(), table.column("rv").to_pylist()))
         assert pairs == [(1, 10), (2, 10), (3, 11)], f"target_partitions={n}"
+
+
+def typed_keys(values, kind):
+    """``values`` (small ints or None) as keys of another Arrow type."""
+    convert, arrow_type = {
+        "decimal": (lambda v: decimal.Decimal(v) / 4, pa.decimal128(10, 2)),
+        "date32": (lambda v: datetime.date(2020, 1, 1) + datetime.timedelta(days=v), pa.date32()),
+        "timestamp": (lambda v: datetime.datetime(2020, 1, 1) + datetime.timedelta(seconds=v),
+                      pa.timestamp("us", "UTC")),
+        "bool": (lambda v: v % 2 == 0, pa.bool_()),
+        "binary": (lambda v: b"k" * v, pa.binary()),
+        "large_string": (lambda v: "s" * v, pa.large_string()),
+        "fixed_size_binary": (lambda v: bytes([v, 0, v]), pa.binary(3)),
+        "float32": (lambda v: v / 2, pa.float32()),
+        "uint8": (lambda v: v, pa.uint8()),
+    }[kind]
+    return pa.array([None if v is None else convert(v) for v in values], arrow_type)
+
+
+KEY_KINDS = ["decimal", "date32", "timestamp", "bool", "binary", "large_string",
+             "fixed_size_binary", "float32", "uint8"]
+
+
+@pytest.mark.parametrize("kind", KEY_KINDS)
+def test_join_and_group_by_every_hashable_key_type(kind):
+    left = LEFT.set_column(0, "k", typed_keys(LEFT.column("k").to_pylist(), kind))
+    right = RIGHT.set_column(0, "k", typed_keys(RIGHT.column("k").to_pylist(), kind))
+    for how in ["inner", "full", "anti"]:
+        by_n = results(lambda l, r: l.join(r, on="k", how=how), left, right)
+        names = by_n[1].column_names
+        assert_same_rows(by_n, rows(pyarrow_join(left, right, how, "k"), names), names)
+    by_n = results(lambda df: df.aggregate([col("k")], [f.count().alias("n")]), left)
+    ref = left.group_by("k").aggregate([([], "count_all")]).rename_columns({"count_all": "n"})
+    assert_same_rows(by_n, rows(ref, ["k", "n"]))
+
+
+@pytest.mark.parametrize("left_type,right_type", [
+    (pa.int32(), pa.int64()), (pa.uint8(), pa.int64()), (pa.uint8(), pa.uint32()),
+    (pa.float32(), pa.float64()), (pa.int16(), pa.float64()),
+])
+def test_join_keys_of_different_numeric_types(left_type, right_type):
+    # Keys are cast to a common type before the exchange hashes them; a
+    # side hashed in its own type would send equal keys apart.
+    left = LEFT.set_column(0, "k", LEFT.column("k").cast(left_type))
+    right = RIGHT.set_column(0, "k", RIGHT.column("k").cast(right_type))
+    for how in ["inner", "full", "semi"]:
+        by_n = results(lambda l, r: l.join(r, on="k", how=how), left, right)
+        names = ["lv", "rv"] if how != "semi" else ["lv"]
+        assert_same_rows(by_n, rows(pyarrow_join(LEFT, RIGHT, how, "k"), names), names)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("n", PARTITIONS)
+def test_error_in_a_join_input_reaches_the_caller(side, n):
+    def fail_on_big(values):
+        if pc.max(values).as_py() is not None and pc.max(values).as_py() > 25:
+            raise ZeroDivisionError("kaboom")
+        return values
+
+    bad = udf(fail_on_big, [pa.int64()], pa.int64(), "immutable", name="fail_on_big")
+    ctx = session(n)
+    left, right = ctx.from_arrow(LEFT), ctx.from_arrow(RIGHT)
+    if side == "left":
+        left = left.with_column("k", bad(col("k")))
+    else:
+        right = right.with_column("k", bad(col("k")))
+    for how in ["inner", "full", "anti"]:
+        with pytest.raises(ferry.ExecutionError, match="kaboom"):
+            left.join(right, on="k", how=how).aggregate([col("k")], [f.count()]).to_arrow_table()
+
+
+def test_consumers_stopping_early_do_not_hang(run_isolated):
+    # A limit stops reading its input after a few rows, leaving exchange
+    # producers with rows nobody will read; the query must still finish
+    # (in a child process, so a hang fails instead of stalling the suite).
+    result = run_isolated("""
+        big = pa.table({"k": [i % 1000 for i in range(200_000)], "v": list(range(200_000))})
+        for n in [2, 7]:
+            ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(n))
+            df = ctx.from_arrow(big)
+            for how in ["inner", "full", "semi"]:
+                assert df.join(df, on="k", how=how).limit(5).count() == 5
+            assert df.aggregate([col("k")], [f.count()]).limit(3).count() == 3
+            first = df.join(df, on="k").limit(7, offset=3).to_arrow_table()
+            assert first.num_rows == 7
+        print("done")
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
 
 
 def test_join_then_aggregate():
