@@ -447,6 +447,26 @@ def test_window_functions_match_hand_computed():
     assert_same_rows(by_n, sorted(expected, key=repr))
 
 
+def test_window_keeps_input_order_at_every_partition_count():
+    # The window operator keeps its input's order; without ORDER BY,
+    # row_number and first_value then follow that order too.
+    def query(df):
+        return df.window(
+            f.row_number(partition_by=[col("k")]).alias("rn"),
+            f.first_value(col("v")).over(Window(partition_by=[col("k")])).alias("fv"),
+        )
+
+    by_n = results(query, GROUPS)
+    first, count, expected = {}, {}, []
+    for r in GROUPS.to_pylist():
+        first.setdefault(r["k"], r["v"])
+        count[r["k"]] = count.get(r["k"], 0) + 1
+        expected.append(dict(r, rn=count[r["k"]]))
+    expected = [dict(r, fv=first[r["k"]]) for r in expected]
+    for n, table in by_n.items():
+        assert table.to_pylist() == expected, f"target_partitions={n}"
+
+
 def test_union_all_and_distinct():
     other = GROUPS.slice(0, 500)
     by_n = results(lambda a, b: a.union(b), GROUPS, other)
@@ -504,9 +524,10 @@ def test_explain_shows_exchanges_and_join_mode(n, capsys):
         assert "RepartitionExec" not in text
     text = explain_text(ctx.from_arrow(GROUPS).aggregate([col("k")], [f.count()]), capsys)
     if n > 1:
-        assert "RepartitionExec: partitioning=Hash(" in text
+        assert "AggregateExec: mode=FinalPartitioned" in text
+        assert f"RepartitionExec: partitioning=Hash([k@0], {n}), input_partitions={n}" in text
     else:
-        assert "RepartitionExec" not in text
+        assert "RepartitionExec" not in text and "mode=Final," in text
 
 
 def days(values):

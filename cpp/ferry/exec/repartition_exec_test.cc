@@ -492,5 +492,23 @@ TEST_F(RepartitionExecTest, BroadcastGivesEveryPartitionAllRows) {
   EXPECT_TRUE(collected.status().IsInvalid()) << collected.status().ToString();
 }
 
+TEST_F(RepartitionExecTest, ExplainNamesPartitioningAndCounts) {
+  auto scan = ScanOf(RowSchema(), SplitRows(RandomRows(10, 3, 0.0, 14), 3));
+  auto hashed = MakeHashRepartitionExec(scan, {KeyOf(RowSchema(), 0), KeyOf(RowSchema(), 1)}, 5);
+  EXPECT_NE(hashed->Describe().find("RepartitionExec: partitioning=Hash("), std::string::npos)
+      << hashed->Describe();
+  EXPECT_NE(hashed->Describe().find("], 5), input_partitions=3"), std::string::npos) << hashed->Describe();
+  auto dealt = MakeRoundRobinRepartitionExec(scan, 4);
+  EXPECT_NE(dealt->Describe().find("RoundRobinBatch(4)"), std::string::npos) << dealt->Describe();
+  auto gathered = MakeCoalescePartitionsExec(scan);
+  EXPECT_NE(gathered->Describe().find("CoalescePartitionsExec: 3 -> 1"), std::string::npos)
+      << gathered->Describe();
+  auto copies = MakeBroadcastExec(scan, 6);
+  EXPECT_NE(copies->Describe().find("BroadcastExec: 3 -> 6"), std::string::npos) << copies->Describe();
+  // The tree shows the exchange above its input.
+  const auto tree = ExplainPhysical(*hashed);
+  EXPECT_LT(tree.find("RepartitionExec"), tree.find("MemoryScanExec")) << tree;
+}
+
 }  // namespace
 }  // namespace ferry
