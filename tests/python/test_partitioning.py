@@ -223,6 +223,11 @@ def test_consumers_stopping_early_do_not_hang(run_isolated):
             assert df.aggregate([col("k")], [f.count()]).limit(3).count() == 3
             first = df.join(df, on="k").limit(7, offset=3).to_arrow_table()
             assert first.num_rows == 7
+            # Producers that run Python code need the GIL to finish after
+            # their consumers have gone.
+            ident = ferry.udf(lambda x: x, [pa.int64()], pa.int64(), "volatile", name="ident")
+            slow = df.with_column("k", ident(col("k")))
+            assert slow.join(slow, on="k", how="full").limit(5).count() == 5
         print("done")
     """)
     assert result.returncode == 0, result.stderr

@@ -136,13 +136,15 @@ std::vector<JoinCase> Cases() {
   std::mt19937 rng(42);
   std::vector<JoinCase> cases;
   auto ints = [&](int64_t n, int lo, int hi, double nulls) {
-    return Column<arrow::Int64Builder>(n, nulls, rng, [&](int64_t) { return lo + static_cast<int64_t>(rng() % (hi - lo)); });
+    return Column<arrow::Int64Builder>(
+        n, nulls, rng, [&](int64_t) { return lo + static_cast<int64_t>(rng() % (hi - lo)); });
   };
   auto ids = [&](int64_t n, int64_t base) {
     return Column<arrow::Int64Builder>(n, 0.0, rng, [&](int64_t i) { return base + i; });
   };
   auto strings = [&](int64_t n, std::vector<std::string> domain, double nulls) {
-    return Column<arrow::StringBuilder>(n, nulls, rng, [&, domain](int64_t) { return domain[rng() % domain.size()]; });
+    return Column<arrow::StringBuilder>(
+        n, nulls, rng, [&, domain](int64_t) { return domain[rng() % domain.size()]; });
   };
   {
     // Shared key name: the builder drops the right key (inner/left) or
@@ -156,7 +158,8 @@ std::vector<JoinCase> Cases() {
     cases.push_back({"empty right", left, right->Slice(0, 0), {"k"}, {"k"}});
     cases.push_back({"both empty", left->Slice(0, 0), right->Slice(0, 0), {"k"}, {"k"}});
     // Every key NULL on one side: nothing matches.
-    auto all_null = arrow::RecordBatch::Make(rs, 10, {arrow::MakeArrayOfNull(arrow::int64(), 10).ValueOrDie(), ids(10, 2000)});
+    auto all_null = arrow::RecordBatch::Make(
+        rs, 10, {arrow::MakeArrayOfNull(arrow::int64(), 10).ValueOrDie(), ids(10, 2000)});
     cases.push_back({"all right keys null", left, all_null, {"k"}, {"k"}});
   }
   {
@@ -166,10 +169,12 @@ std::vector<JoinCase> Cases() {
     auto rs = arrow::schema({arrow::field("ra", arrow::int32()), arrow::field("rb", arrow::utf8()),
                              arrow::field("rv", arrow::utf8())});
     auto a = [&](int64_t n) {
-      return Column<arrow::Int32Builder>(n, 0.1, rng, [&](int64_t) { return static_cast<int32_t>(rng() % 4); });
+      return Column<arrow::Int32Builder>(n, 0.1, rng,
+                                         [&](int64_t) { return static_cast<int32_t>(rng() % 4); });
     };
     auto left = arrow::RecordBatch::Make(ls, 50, {a(50), strings(50, {"x", "y", "z"}, 0.1), ids(50, 0)});
-    auto right = arrow::RecordBatch::Make(rs, 40, {a(40), strings(40, {"y", "z", "w"}, 0.1), strings(40, {"p", "q"}, 0.2)});
+    auto right = arrow::RecordBatch::Make(
+        rs, 40, {a(40), strings(40, {"y", "z", "w"}, 0.1), strings(40, {"p", "q"}, 0.2)});
     cases.push_back({"two keys", left, right, {"a", "b"}, {"ra", "rb"}});
   }
   {
@@ -178,7 +183,8 @@ std::vector<JoinCase> Cases() {
     auto rs = arrow::schema({arrow::field("name", arrow::utf8()), arrow::field("rv", arrow::int64())});
     std::vector<std::string> domain = {"", "a", "ab", "abcdefgh", "abcdefghijklmnop", "\xc3\xa9", "zz"};
     auto left = arrow::RecordBatch::Make(ls, 40, {strings(40, domain, 0.15), ids(40, 0)});
-    auto right = arrow::RecordBatch::Make(rs, 40, {strings(40, {"a", "ab", "zz", "q", "abcdefghijklmnop"}, 0.15), ids(40, 500)});
+    auto right = arrow::RecordBatch::Make(
+        rs, 40, {strings(40, {"a", "ab", "zz", "q", "abcdefghijklmnop"}, 0.15), ids(40, 500)});
     cases.push_back({"string keys", left, right, {"name"}, {"name"}});
   }
   {
@@ -187,8 +193,9 @@ std::vector<JoinCase> Cases() {
     auto rs = arrow::schema({arrow::field("y", arrow::float64()), arrow::field("rv", arrow::int64())});
     auto left = testing::BatchFromJson(ls, R"([{"x": 0.0, "lv": 1}, {"x": -0.0, "lv": 2}, {"x": 1.5, "lv": 3},
                                                {"x": null, "lv": 4}, {"x": 2.5, "lv": 5}])");
-    auto right = testing::BatchFromJson(rs, R"([{"y": -0.0, "rv": 10}, {"y": 1.5, "rv": 11}, {"y": null, "rv": 12},
-                                                {"y": 0.0, "rv": 13}, {"y": 7.0, "rv": 14}])");
+    auto right = testing::BatchFromJson(rs, R"([{"y": -0.0, "rv": 10}, {"y": 1.5, "rv": 11},
+                                                {"y": null, "rv": 12}, {"y": 0.0, "rv": 13},
+                                                {"y": 7.0, "rv": 14}])");
     cases.push_back({"double keys", left, right, {"x"}, {"y"}});
   }
   return cases;
@@ -256,10 +263,10 @@ TEST_F(HashJoinExecTest, CollectBuildMatchesNestedLoopJoinWhereAllowed) {
           SCOPED_TRACE(Label(c, type, build_left, "collect-build " + std::to_string(n)));
           auto probe_scan = ScanOf(probe->schema(), SplitRows(probe, n, 4));
           auto build_side = MakeBroadcastExec(ScanOf(build->schema(), SplitRows(build, 2, 3)), n);
-          auto join = build_left ? MakeHashJoinExec(build_side, probe_scan, built.node, HashJoinMode::kCollectBuild,
-                                                    true, built.schema)
-                                 : MakeHashJoinExec(probe_scan, build_side, built.node, HashJoinMode::kCollectBuild,
-                                                    false, built.schema);
+          const auto mode = HashJoinMode::kCollectBuild;
+          auto join = build_left
+                          ? MakeHashJoinExec(build_side, probe_scan, built.node, mode, true, built.schema)
+                          : MakeHashJoinExec(probe_scan, build_side, built.node, mode, false, built.schema);
           if (BuildSideEmitsAtEnd(type, build_left) && n > 1) {
             // Each partition would emit the broadcast side's unmatched (or
             // matched) rows again: n copies.
@@ -388,8 +395,9 @@ TEST_F(HashJoinExecTest, EarlyDropAndErrorsDoNotHang) {
     // An endless probe side; partition 0 read for one batch, then dropped.
     auto endless = std::make_shared<ScriptedExec>(c.left, 2, 1 << 30, Status::OK());
     {
+      auto right = ScanOf(rs, SplitRows(c.right, 2));
       auto join = MakeHashJoinExec(MakeHashRepartitionExec(endless, {KeyOf(ls, 0)}, 4),
-                                   MakeHashRepartitionExec(ScanOf(rs, SplitRows(c.right, 2)), {KeyOf(rs, 0)}, 4),
+                                   MakeHashRepartitionExec(right, {KeyOf(rs, 0)}, 4),
                                    built.node, HashJoinMode::kPartitioned, false, built.schema)
                       .ValueOrDie();
       for (int p = 0; p < 4; ++p) {
@@ -401,7 +409,8 @@ TEST_F(HashJoinExecTest, EarlyDropAndErrorsDoNotHang) {
     // A failing build side fails the join, in every partition.
     auto failing = std::make_shared<ScriptedExec>(c.right, 3, 2, Status::IOError("lost the build"));
     for (bool build_left : {false, true}) {
-      auto join = MakeHashJoinExec(MakeHashRepartitionExec(ScanOf(ls, SplitRows(c.left, 2)), {KeyOf(ls, 0)}, 3),
+      auto left = ScanOf(ls, SplitRows(c.left, 2));
+      auto join = MakeHashJoinExec(MakeHashRepartitionExec(left, {KeyOf(ls, 0)}, 3),
                                    MakeHashRepartitionExec(failing, {KeyOf(rs, 0)}, 3), built.node,
                                    HashJoinMode::kPartitioned, build_left, built.schema)
                       .ValueOrDie();

@@ -66,8 +66,8 @@ BatchPtr RandomRows(int64_t rows, int key_domain, double null_rate, uint32_t see
     }
     EXPECT_TRUE(id.Append(i).ok());
   }
-  return arrow::RecordBatch::Make(RowSchema(), rows,
-                                  {k.Finish().ValueOrDie(), s.Finish().ValueOrDie(), id.Finish().ValueOrDie()});
+  return arrow::RecordBatch::Make(
+      RowSchema(), rows, {k.Finish().ValueOrDie(), s.Finish().ValueOrDie(), id.Finish().ValueOrDie()});
 }
 
 // Which output partitions each key (the text of columns `keys`) landed in.
@@ -144,10 +144,11 @@ TEST_F(RepartitionExecTest, EqualFloatKeysMeetWhateverTheirBits) {
   auto schema = arrow::schema({arrow::field("x", arrow::float64()), arrow::field("id", arrow::int64())});
   std::vector<BatchVector> parts;
   for (int p = 0; p < 4; ++p) {
+    auto id = [&](int i) { return std::to_string(4 * p + i); };
     parts.push_back({testing::BatchFromJson(
-        schema, "[{\"x\": 0.0, \"id\": " + std::to_string(4 * p) + "}, {\"x\": -0.0, \"id\": " +
-                    std::to_string(4 * p + 1) + "}, {\"x\": NaN, \"id\": " + std::to_string(4 * p + 2) +
-                    "}, {\"x\": " + std::to_string(p + 1) + ".5, \"id\": " + std::to_string(4 * p + 3) + "}]")});
+        schema, "[{\"x\": 0.0, \"id\": " + id(0) + "}, {\"x\": -0.0, \"id\": " + id(1) +
+                    "}, {\"x\": NaN, \"id\": " + id(2) + "}, {\"x\": " + std::to_string(p + 1) +
+                    ".5, \"id\": " + id(3) + "}]")});
   }
   // A NaN with its sign bit set, in the last partition.
   arrow::DoubleBuilder x;
@@ -192,7 +193,8 @@ TEST_F(RepartitionExecTest, EmptyInputsGiveEmptyPartitions) {
           EXPECT_TRUE(SortedRows(Flatten(partitions)).empty()) << "case " << c;
         }));
       }
-      ASSERT_TRUE(FinishesWithin(10, [&] { EXPECT_TRUE(PlanRows(*MakeCoalescePartitionsExec(scan)).empty()); }));
+      ASSERT_TRUE(
+          FinishesWithin(10, [&] { EXPECT_TRUE(PlanRows(*MakeCoalescePartitionsExec(scan)).empty()); }));
     }
   }
 }
@@ -202,7 +204,8 @@ TEST_F(RepartitionExecTest, FewKeysLeaveSomePartitionsEmpty) {
   // rows, and they must still end cleanly.
   auto schema = RowSchema();
   auto rows = testing::BatchFromJson(schema, R"([{"k": 1, "s": "a", "id": 0}, {"k": 2, "s": "b", "id": 1},
-                                                 {"k": 1, "s": "c", "id": 2}, {"k": 2, "s": null, "id": 3}])");
+                                                 {"k": 1, "s": "c", "id": 2},
+                                                 {"k": 2, "s": null, "id": 3}])");
   auto plan = MakeHashRepartitionExec(ScanOf(schema, SplitRows(rows, 2, 1)), {KeyOf(schema, 0)}, 8);
   auto partitions = DrainPartitions(*plan, 1);
   int non_empty = 0;
@@ -228,13 +231,14 @@ TEST_F(RepartitionExecTest, SkewedKeyStaysTogetherAndNothingIsLost) {
     ASSERT_TRUE(s.Append("x").ok());
     ASSERT_TRUE(id.Append(i).ok());
   }
-  auto rows = arrow::RecordBatch::Make(RowSchema(), kRows,
-                                       {k.Finish().ValueOrDie(), s.Finish().ValueOrDie(), id.Finish().ValueOrDie()});
+  auto rows = arrow::RecordBatch::Make(
+      RowSchema(), kRows, {k.Finish().ValueOrDie(), s.Finish().ValueOrDie(), id.Finish().ValueOrDie()});
   int64_t hot_rows = 0;
   auto keys = std::static_pointer_cast<arrow::Int64Array>(rows->column(0));
   for (int64_t i = 0; i < kRows; ++i) hot_rows += keys->Value(i) == 42;
   for (int threads : {0, 1}) {
-    auto plan = MakeHashRepartitionExec(ScanOf(RowSchema(), SplitRows(rows, 4, 100)), {KeyOf(RowSchema(), 0)}, 4);
+    auto scan = ScanOf(RowSchema(), SplitRows(rows, 4, 100));
+    auto plan = MakeHashRepartitionExec(scan, {KeyOf(RowSchema(), 0)}, 4);
     ASSERT_TRUE(FinishesWithin(20, [&] {
       auto partitions = DrainPartitions(*plan, threads);
       auto placement = KeyPlacement(partitions, {0});
@@ -252,7 +256,8 @@ TEST_F(RepartitionExecTest, SkewedKeyStaysTogetherAndNothingIsLost) {
 TEST_F(RepartitionExecTest, DistinctKeysSpreadOverPartitions) {
   // 8,000 distinct keys over 8 partitions: no partition is starved or hot.
   auto rows = RandomRows(8000, 1 << 30, 0.0, 4);
-  auto plan = MakeHashRepartitionExec(ScanOf(RowSchema(), SplitRows(rows, 2, 500)), {KeyOf(RowSchema(), 0)}, 8);
+  auto scan = ScanOf(RowSchema(), SplitRows(rows, 2, 500));
+  auto plan = MakeHashRepartitionExec(scan, {KeyOf(RowSchema(), 0)}, 8);
   auto partitions = DrainPartitions(*plan);
   for (int p = 0; p < 8; ++p) {
     int64_t n = 0;

@@ -121,7 +121,8 @@ TEST(RowHashTest, NullsHashAlikeWhateverTheBytesUnderThem) {
   auto validity = arrow::AllocateBitmap(4).ValueOrDie();
   uint8_t bits = 0b1100;
   std::memcpy(validity->mutable_data(), &bits, 1);
-  auto ints = std::make_shared<arrow::Int64Array>(4, values, std::shared_ptr<arrow::Buffer>(std::move(validity)), 2);
+  auto ints = std::make_shared<arrow::Int64Array>(
+      4, values, std::shared_ptr<arrow::Buffer>(std::move(validity)), 2);
   ASSERT_TRUE(ints->ValidateFull().ok());
   auto h = Hash1(ints);
   EXPECT_EQ(h[0], h[1]);
@@ -243,6 +244,24 @@ TEST(RowHashTest, DistinctKeysSpreadOverBuckets) {
   ExpectSpread(Hash1(wide.Finish().ValueOrDie()), "i << 40");
   ExpectSpread(Hash1(strings.Finish().ValueOrDie()), "key0..key9999");
   ExpectSpread(Hash1(doubles.Finish().ValueOrDie()), "i * 0.5");
+}
+
+// "The same values hash the same in any process": partitions computed by
+// different processes (or machines) must agree, so the hash may not be
+// seeded per process or depend on addresses. These values were produced by
+// HashRows itself; a change here means every process exchanging data must
+// be upgraded together, which is worth a deliberate decision.
+TEST(RowHashTest, HashesAreTheSameInEveryProcess) {
+  EXPECT_EQ(Hash1(ArrayFromJson(arrow::int64(), "[0, 1, -1, null]")),
+            (std::vector<uint64_t>{17395526219779491151ULL, 10979545136285706244ULL, 9684062730833995631ULL,
+                                   7919343681442926725ULL}));
+  EXPECT_EQ(Hash1(ArrayFromJson(arrow::utf8(), R"(["", "ferry", "a longer string value"])")),
+            (std::vector<uint64_t>{3998411274607395365ULL, 1381623060101191279ULL, 2609870243704430362ULL}));
+  EXPECT_EQ(Hash1(ArrayFromJson(arrow::float64(), "[0.0, NaN, 1.5]")),
+            (std::vector<uint64_t>{17395526219779491151ULL, 14054110211038096188ULL,
+                                   13746700197257982523ULL}));
+  EXPECT_EQ(Hash({ArrayFromJson(arrow::int32(), "[7, null]"), ArrayFromJson(arrow::utf8(), R"(["x", "y"])")}),
+            (std::vector<uint64_t>{16338083498348141909ULL, 3743089498949435651ULL}));
 }
 
 TEST(RowHashTest, EmptyInputsAndErrors) {
