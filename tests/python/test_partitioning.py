@@ -254,6 +254,23 @@ def test_self_join_counts_by_hand():
             + [(None, counts[None], None), (None, None, counts[None])], key=repr)
 
 
+@pytest.mark.parametrize("how", ["inner", "left", "full"])
+def test_partitioned_join_output_keeps_each_key_in_one_partition(how):
+    # Partition i joins partition i of both sides, hashed alike, so a key
+    # (NULL included) never appears in two output partitions.
+    for n in [2, 7]:
+        ctx = session(n)
+        joined = ctx.from_arrow(LEFT).join(ctx.from_arrow(RIGHT), on="k", how=how)
+        parts = joined.collect_partitioned()
+        assert len(parts) == n
+        where = {}
+        for p, batches in enumerate(parts):
+            for batch in batches:
+                for k in batch.column("k").to_pylist():
+                    where.setdefault(k, set()).add(p)
+        assert where and all(len(ps) == 1 for ps in where.values()), where
+
+
 def test_join_then_aggregate():
     def query(l, r):
         joined = l.join(r, on="k", how="full")
