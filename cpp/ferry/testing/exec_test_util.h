@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -145,17 +147,21 @@ class ScriptedExec final : public ExecutionPlan {
   int failing_partition_;
 };
 
-/// Runs `body` on another thread and fails (instead of hanging the suite)
-/// when it has not finished within `seconds`. A body that hangs is left
-/// running detached: the test has already failed, and the binary exits.
+/// Runs `body` on another thread and fails instead of hanging the suite
+/// when it has not finished within `seconds`. The hung body still holds
+/// references into the test's stack, so after reporting the failure the
+/// binary exits at once rather than run on with a thread that may wake up
+/// on freed state.
 template <typename F>
 bool FinishesWithin(double seconds, F&& body) {
   auto task = std::make_shared<std::packaged_task<void()>>(std::forward<F>(body));
   auto done = task->get_future();
   std::thread([task] { (*task)(); }).detach();
   if (done.wait_for(std::chrono::duration<double>(seconds)) != std::future_status::ready) {
-    ADD_FAILURE() << "did not finish within " << seconds << " s (deadlock?)";
-    return false;
+    ADD_FAILURE() << "did not finish within " << seconds << " s (deadlock?); exiting";
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
   }
   done.get();
   return true;
