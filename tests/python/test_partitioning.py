@@ -580,10 +580,6 @@ def test_unhashable_keys_broadcast_or_gather(how, capsys):
         assert rows(as_days) == expected, f"target_partitions={n}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "JoinHashTable looks probe keys up in an Arrow Grouper built on the build side; for "
-    "dictionary keys whose dictionaries differ it fails with NotImplemented 'Unifying "
-    "differing dictionaries' (the Acero join before 522f83a unified them)"))
 @pytest.mark.parametrize("n", PARTITIONS)
 def test_join_on_dictionary_keys_with_different_dictionaries(n):
     left = pa.table({"k": pa.array(["a", "b", None, "b"]).dictionary_encode(), "lv": [1, 2, 3, 4]})
@@ -592,3 +588,15 @@ def test_join_on_dictionary_keys_with_different_dictionaries(n):
     got = ctx.from_arrow(left).join(ctx.from_arrow(right), on="k", how="inner").to_arrow_table()
     decoded = got.set_column(0, "k", got.column("k").cast(pa.string()))
     assert rows(decoded) == sorted([("b", 2, 5), ("b", 2, 7), ("b", 4, 5), ("b", 4, 7)])
+
+
+def test_many_to_many_join_streams_bounded_batches():
+    # 1,000 probe rows each matching 1,000 build rows: one probe batch makes
+    # 1M pairs, which must leave the join in batches of at most 65,536 rows.
+    ctx = session(1)
+    left = ctx.from_arrow(pa.table({"k": [7] * 1000, "l": list(range(1000))}))
+    right = ctx.from_arrow(pa.table({"k": [7] * 1000, "r": list(range(1000))}))
+    batches = left.join(right, on="k").collect()
+    assert sum(b.num_rows for b in batches) == 1_000_000
+    assert max(b.num_rows for b in batches) <= 65536
+    assert len(batches) >= 16

@@ -88,14 +88,21 @@ class HashJoinStream final : public RecordBatchStream {
 
   Result<BatchPtr> Next() override {
     if (!table_) FERRY_RETURN_NOT_OK(Build());
-    while (pending_.empty()) {
+    while (true) {
+      if (probe_batch_) {
+        // Output is cut at kOutputRows even inside one probe batch, so a
+        // many-to-many key never materializes all its pairs at once.
+        const bool finished = Advance();
+        BatchPtr batch = probe_batch_;
+        if (finished) probe_batch_.reset();
+        if (!probe_rows_.empty()) return Emit(batch);
+        continue;
+      }
       if (probe_done_) {
-        if (!build_emitted_) {
-          build_emitted_ = true;
-          FERRY_RETURN_NOT_OK(EmitBuildRows());
-          continue;
-        }
-        return nullptr;
+        if (!roles_.tracks_build() || build_cursor_ >= table_->num_rows()) return nullptr;
+        AdvanceBuildRows();
+        if (!probe_rows_.empty()) return Emit(nullptr);
+        continue;
       }
       FERRY_ASSIGN_OR_RAISE(auto batch, probe_->Next());
       if (batch == nullptr) {
@@ -103,11 +110,14 @@ class HashJoinStream final : public RecordBatchStream {
         probe_.reset();
         continue;
       }
-      FERRY_RETURN_NOT_OK(Probe(batch));
+      if (batch->num_rows() == 0) continue;
+      arrow::ArrayVector keys;
+      for (int k : probe_keys()) keys.push_back(batch->column(k));
+      FERRY_RETURN_NOT_OK(table_->Lookup(keys, batch->num_rows(), &groups_));
+      probe_batch_ = std::move(batch);
+      probe_row_ = 0;
+      inner_ = -1;
     }
-    BatchPtr out = std::move(pending_.front());
-    pending_.erase(pending_.begin());
-    return out;
   }
 
  private:
@@ -133,78 +143,72 @@ class HashJoinStream final : public RecordBatchStream {
     return Status::OK();
   }
 
-  Status Probe(const BatchPtr& batch) {
-    const int64_t n = batch->num_rows();
-    arrow::ArrayVector keys;
-    for (int k : probe_keys()) keys.push_back(batch->column(k));
-    FERRY_RETURN_NOT_OK(table_->Lookup(keys, n, &groups_));
+  void Push(int64_t probe_row, int64_t build_row) {
+    probe_rows_.push_back(probe_row);
+    build_rows_.push_back(build_row);
+  }
+
+  // Collects output rows of the current probe batch until kOutputRows are
+  // pending or the batch is done; returns whether it is done.
+  bool Advance() {
+    const int64_t n = probe_batch_->num_rows();
     const bool unique = table_->unique_keys();
     const auto& by_group = table_->row_by_group();
-    auto& probe_rows = probe_rows_;
-    auto& build_rows = build_rows_;
     const bool emit_unmatched = roles_.probe_unmatched || roles_.probe_anti;
     const bool track = roles_.tracks_build();
-    for (int64_t i = 0; i < n; ++i) {
+    while (probe_row_ < n && static_cast<int64_t>(probe_rows_.size()) < kOutputRows) {
+      const int64_t i = probe_row_;
       const int32_t g = groups_[i];
       if (g < 0) {
-        if (emit_unmatched) {
-          probe_rows.push_back(i);
-          build_rows.push_back(-1);
-        }
-      } else if (unique) {
+        if (emit_unmatched) Push(i, -1);
+        ++probe_row_;
+        continue;
+      }
+      if (unique) {
         const int64_t row = table_->unique_row(g);
         if (track) matched_[row] = true;
-        if (roles_.pairs || roles_.probe_semi) {
-          probe_rows.push_back(i);
-          build_rows.push_back(roles_.pairs ? row : -1);
-        }
-      } else {
-        if (roles_.probe_semi) {
-          probe_rows.push_back(i);
-          build_rows.push_back(-1);
-        }
-        const int64_t begin = table_->group_begin(g), end = table_->group_end(g);
+        if (roles_.pairs || roles_.probe_semi) Push(i, roles_.pairs ? row : -1);
+        ++probe_row_;
+        continue;
+      }
+      const int64_t end = table_->group_end(g);
+      if (inner_ < 0) {  // first visit of this probe row
+        inner_ = table_->group_begin(g);
+        if (roles_.probe_semi) Push(i, -1);
         if (track) {
-          for (int64_t j = begin; j < end; ++j) matched_[by_group[j]] = true;
+          for (int64_t j = inner_; j < end; ++j) matched_[by_group[j]] = true;
         }
-        if (roles_.pairs) {
-          for (int64_t j = begin; j < end; ++j) {
-            probe_rows.push_back(i);
-            build_rows.push_back(by_group[j]);
-          }
-        }
+        if (!roles_.pairs) inner_ = end;
       }
-      if (static_cast<int64_t>(probe_rows.size()) >= kOutputRows) {
-        FERRY_RETURN_NOT_OK(Emit(batch, &probe_rows, &build_rows));
+      while (inner_ < end && static_cast<int64_t>(probe_rows_.size()) < kOutputRows) {
+        Push(i, by_group[inner_++]);
+      }
+      if (inner_ >= end) {
+        ++probe_row_;
+        inner_ = -1;
       }
     }
-    return Emit(batch, &probe_rows, &build_rows);
+    return probe_row_ >= n;
   }
 
-  Status EmitBuildRows() {
-    if (!roles_.tracks_build()) return Status::OK();
-    std::vector<int64_t> probe_rows, build_rows;
+  // Build rows emitted once the probe side is done (unmatched rows of a
+  // preserved build side, build-side semi/anti), kOutputRows at a time.
+  void AdvanceBuildRows() {
     const bool want_matched = roles_.build_semi;
-    for (int64_t i = 0; i < table_->num_rows(); ++i) {
-      if (matched_[i] != want_matched) continue;
-      probe_rows.push_back(-1);
-      build_rows.push_back(i);
-      if (static_cast<int64_t>(build_rows.size()) >= kOutputRows) {
-        FERRY_RETURN_NOT_OK(Emit(nullptr, &probe_rows, &build_rows));
-      }
+    while (build_cursor_ < table_->num_rows() &&
+           static_cast<int64_t>(build_rows_.size()) < kOutputRows) {
+      const int64_t i = build_cursor_++;
+      if (matched_[i] == want_matched) Push(-1, i);
     }
-    return Emit(nullptr, &probe_rows, &build_rows);
   }
 
-  // Turns row index lists into an output batch; clears the lists.
-  Status Emit(const BatchPtr& probe_batch, std::vector<int64_t>* probe_rows,
-              std::vector<int64_t>* build_rows) {
-    const int64_t n = static_cast<int64_t>(probe_rows->size());
-    if (n == 0) return Status::OK();
-    FERRY_ASSIGN_OR_RAISE(auto probe_index, IndexArray(*probe_rows));
-    FERRY_ASSIGN_OR_RAISE(auto build_index, IndexArray(*build_rows));
-    probe_rows->clear();
-    build_rows->clear();
+  // Turns the pending row index lists into an output batch; clears them.
+  Result<BatchPtr> Emit(const BatchPtr& probe_batch) {
+    const int64_t n = static_cast<int64_t>(probe_rows_.size());
+    FERRY_ASSIGN_OR_RAISE(auto probe_index, IndexArray(probe_rows_));
+    FERRY_ASSIGN_OR_RAISE(auto build_index, IndexArray(build_rows_));
+    probe_rows_.clear();
+    build_rows_.clear();
     auto take = [&](bool from_build, int column) -> Result<std::shared_ptr<arrow::Array>> {
       const auto& index = from_build ? build_index : probe_index;
       const auto& source = from_build ? table_->rows() : probe_batch;
@@ -232,8 +236,7 @@ class HashJoinStream final : public RecordBatchStream {
         columns.push_back(left ? left : right);
       }
     }
-    pending_.push_back(arrow::RecordBatch::Make(schema_, n, std::move(columns)));
-    return Status::OK();
+    return arrow::RecordBatch::Make(schema_, n, std::move(columns));
   }
 
   StreamPtr build_;
@@ -250,9 +253,11 @@ class HashJoinStream final : public RecordBatchStream {
   std::vector<int32_t> groups_;
   std::vector<int64_t> probe_rows_;
   std::vector<int64_t> build_rows_;
-  BatchVector pending_;
+  BatchPtr probe_batch_;       // the probe batch being joined
+  int64_t probe_row_ = 0;      // its next row
+  int64_t inner_ = -1;         // next match of that row, -1 before the first
+  int64_t build_cursor_ = 0;   // next build row to consider once probing is done
   bool probe_done_ = false;
-  bool build_emitted_ = false;
 };
 
 class HashJoinExec final : public ExecutionPlan {

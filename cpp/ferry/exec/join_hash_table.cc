@@ -24,6 +24,15 @@ std::unique_ptr<std::vector<bool>> NullKeyRows(const arrow::ArrayVector& keys, i
 
 namespace {
 
+// Dictionary keys are matched by value: dictionaries of the two sides (or
+// of two batches) need not agree, so keys are decoded first.
+Result<std::shared_ptr<arrow::Array>> Decoded(std::shared_ptr<arrow::Array> key) {
+  if (key->type_id() != arrow::Type::DICTIONARY) return key;
+  const auto& type = static_cast<const arrow::DictionaryType&>(*key->type());
+  FERRY_ASSIGN_OR_RAISE(auto decoded, cp::Cast(key, type.value_type()));
+  return decoded.make_array();
+}
+
 Result<arrow::ArrayVector> NormalizedKeys(const arrow::ArrayVector& keys) {
   arrow::ArrayVector out;
   for (const auto& key : keys) {
@@ -51,8 +60,10 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   arrow::ArrayVector key_arrays;
   std::vector<arrow::TypeHolder> types;
   for (int k : table->keys_) {
-    key_arrays.push_back(table->rows_->column(k));
-    types.emplace_back(table->rows_->column(k)->type());
+    FERRY_ASSIGN_OR_RAISE(auto key, Decoded(table->rows_->column(k)));
+    table->key_types_.push_back(key->type());
+    types.emplace_back(key->type());
+    key_arrays.push_back(std::move(key));
   }
   FERRY_ASSIGN_OR_RAISE(table->grouper_, cp::Grouper::Make(types));
   FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizedKeys(key_arrays));
@@ -96,8 +107,8 @@ Status JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys, int64_t num_r
   if (grouper_->num_groups() == 0 || num_rows == 0) return Status::OK();
   arrow::ArrayVector keys;
   for (size_t k = 0; k < probe_keys.size(); ++k) {
-    auto key = probe_keys[k];
-    const auto& build_type = rows_->column(keys_[k])->type();
+    FERRY_ASSIGN_OR_RAISE(auto key, Decoded(probe_keys[k]));
+    const auto& build_type = key_types_[k];
     if (!key->type()->Equals(*build_type)) {
       FERRY_ASSIGN_OR_RAISE(auto cast, cp::Cast(key, build_type));
       key = cast.make_array();

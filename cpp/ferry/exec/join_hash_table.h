@@ -48,6 +48,7 @@ class JoinHashTable {
 
   std::shared_ptr<arrow::RecordBatch> rows_;
   std::vector<int> keys_;
+  std::vector<std::shared_ptr<arrow::DataType>> key_types_;  // dictionaries decoded
   std::unique_ptr<arrow::compute::Grouper> grouper_;
   std::vector<int64_t> group_offsets_;
   std::vector<int64_t> row_by_group_;
