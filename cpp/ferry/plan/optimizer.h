@@ -5,9 +5,29 @@
 
 namespace ferry {
 
-/// Rewrites `plan` so every scan reads only the columns something above it
-/// uses (Parquet and CSV then decode nothing else). The result computes
-/// the same rows as `plan`.
+/// The logical optimizer: rewrites `plan` into one computing the same rows
+/// (same columns, names and types) faster. Runs the rules below once each,
+/// in this order, each seeing the previous one's result:
+///
+///   1. PushDownFilters      filters move below projections, joins, ...
+///   2. PushDownProjections  last: it prunes the columns the rest left
+Result<PlanPtr> Optimize(const PlanPtr& plan);
+
+/// Splits filters into conjuncts and moves each as far down as semantics
+/// allow: through projections (column references rewritten through the
+/// expressions behind them), sorts and distincts; into both inputs of inner
+/// joins, the left of left/semi/anti and the right of right joins (and,
+/// through equi-join keys, into the other side too); below aggregates when
+/// it reads only group keys, below window nodes when it reads only columns
+/// every window partitions by, into every input of a union. Never below a
+/// limit, never through a full join; conjuncts calling volatile functions
+/// stay where they are. Adjacent filters merge.
+Result<PlanPtr> PushDownFilters(const PlanPtr& plan);
+
+/// Rewrites `plan` so every node carries only the columns something above
+/// it uses: scans read (Parquet and CSV decode) only those, joins keep only
+/// those plus their keys, aggregates drop unread aggregate outputs, union
+/// inputs drop unread positions.
 Result<PlanPtr> PushDownProjections(const PlanPtr& plan);
 
 }  // namespace ferry
