@@ -1,3 +1,5 @@
+#include <filesystem>
+
 #include <arrow/csv/api.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
@@ -114,11 +116,14 @@ class ParquetScanExec final : public ExecutionPlan {
 
 class ParquetTable final : public TableProvider {
  public:
-  ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, int num_row_groups)
-      : path_(std::move(path)), schema_(std::move(schema)), num_row_groups_(num_row_groups) {}
+  ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, int num_row_groups,
+               int64_t num_rows)
+      : path_(std::move(path)), schema_(std::move(schema)), num_row_groups_(num_row_groups),
+        num_rows_(num_rows) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   std::string Describe() const override { return "ParquetTable: " + path_; }
+  std::optional<double> EstimatedRows() const override { return static_cast<double>(num_rows_); }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
     int partitions = std::max(1, std::min(num_row_groups_, std::max(1, target_partitions)));
@@ -132,6 +137,7 @@ class ParquetTable final : public TableProvider {
   std::string path_;
   std::shared_ptr<arrow::Schema> schema_;
   int num_row_groups_;
+  int64_t num_rows_;  // from the footer
 };
 
 struct CsvSource {
@@ -192,6 +198,15 @@ class CsvTable final : public TableProvider {
   explicit CsvTable(CsvSource source) : source_(std::move(source)) {}
   const std::shared_ptr<arrow::Schema>& schema() const override { return source_.schema; }
   std::string Describe() const override { return "CsvTable: " + source_.path; }
+  std::optional<double> EstimatedRows() const override {
+    // No row count without reading the file: guess from its size, at
+    // kCsvBytesPerValue bytes per value (a short number or word and a comma).
+    constexpr double kCsvBytesPerValue = 8;
+    std::error_code error;
+    auto bytes = std::filesystem::file_size(source_.path, error);
+    if (error || source_.schema->num_fields() == 0) return std::nullopt;
+    return static_cast<double>(bytes) / (kCsvBytesPerValue * source_.schema->num_fields());
+  }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
     return std::make_shared<CsvScanExec>(source_, projection);
@@ -207,7 +222,8 @@ Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string&
   FERRY_ASSIGN_OR_RAISE(auto reader, OpenParquet(path));
   std::shared_ptr<arrow::Schema> schema;
   FERRY_RETURN_NOT_OK(reader->GetSchema(&schema));
-  return std::make_shared<ParquetTable>(path, WithoutViews(schema), reader->num_row_groups());
+  return std::make_shared<ParquetTable>(path, WithoutViews(schema), reader->num_row_groups(),
+                                        reader->parquet_reader()->metadata()->num_rows());
 }
 
 Result<std::shared_ptr<const TableProvider>> MakeCsvTable(const std::string& path,

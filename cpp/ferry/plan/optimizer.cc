@@ -6,6 +6,7 @@ namespace ferry {
 // own file beside this one.
 Result<PlanPtr> Optimize(const PlanPtr& plan) {
   FERRY_ASSIGN_OR_RAISE(auto optimized, PushDownFilters(plan));
+  FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
   return PushDownProjections(optimized);
 }
 

@@ -10,7 +10,8 @@ namespace ferry {
 /// in this order, each seeing the previous one's result:
 ///
 ///   1. PushDownFilters      filters move below projections, joins, ...
-///   2. PushDownProjections  last: it prunes the columns the rest left
+///   2. ReorderJoins         after (1): filtered inputs estimate smaller
+///   3. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan);
 
 /// Splits filters into conjuncts and moves each as far down as semantics
@@ -23,6 +24,14 @@ Result<PlanPtr> Optimize(const PlanPtr& plan);
 /// limit, never through a full join; conjuncts calling volatile functions
 /// stay where they are. Adjacent filters merge.
 Result<PlanPtr> PushDownFilters(const PlanPtr& plan);
+
+/// Rebuilds each chain of inner equi-joins (joins whose inputs are inner
+/// joins) left-deep, starting from the input EstimateRows (statistics.h)
+/// thinks smallest and adding the smallest input connected by a join
+/// condition each time, so no cross product appears. A projection on top
+/// restores the original columns. Chains of two inputs, chains with an
+/// input of unknown size, and chains already in that order are unchanged.
+Result<PlanPtr> ReorderJoins(const PlanPtr& plan);
 
 /// Rewrites `plan` so every node carries only the columns something above
 /// it uses: scans read (Parquet and CSV decode) only those, joins keep only

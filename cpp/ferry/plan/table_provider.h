@@ -22,6 +22,10 @@ class TableProvider {
   virtual const std::shared_ptr<arrow::Schema>& schema() const = 0;
   /// Short description for explain(), e.g. "MemoryTable: 4 partitions".
   virtual std::string Describe() const = 0;
+  /// How many rows a full scan yields: exact for in-memory tables, from the
+  /// file's metadata or size otherwise; nullopt when unknown. Used for
+  /// cardinality estimates (plan/statistics.h), never for correctness.
+  virtual std::optional<double> EstimatedRows() const { return std::nullopt; }
   /// A scan yielding only `projection`'s columns (all when absent), split
   /// into up to `target_partitions` partitions.
   virtual Result<std::shared_ptr<ExecutionPlan>> Scan(
