@@ -5,7 +5,8 @@ namespace ferry {
 // The order is fixed and documented in optimizer.h; each rule lives in its
 // own file beside this one.
 Result<PlanPtr> Optimize(const PlanPtr& plan) {
-  FERRY_ASSIGN_OR_RAISE(auto optimized, PushDownFilters(plan));
+  FERRY_ASSIGN_OR_RAISE(auto optimized, SimplifyExpressions(plan));
+  FERRY_ASSIGN_OR_RAISE(optimized, PushDownFilters(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
   return PushDownProjections(optimized);
 }

@@ -9,10 +9,24 @@ namespace ferry {
 /// (same columns, names and types) faster. Runs the rules below once each,
 /// in this order, each seeing the previous one's result:
 ///
-///   1. PushDownFilters      filters move below projections, joins, ...
-///   2. ReorderJoins         after (1): filtered inputs estimate smaller
-///   3. PushDownProjections  last: it prunes the columns the rest left
+///   1. SimplifyExpressions  folds constants first, so the rules after it
+///                           see `x > 3`, not `x > 1 + 2`, and no `AND true`
+///   2. PushDownFilters      filters move below projections, joins, ...
+///   3. ReorderJoins         after (2): filtered inputs estimate smaller
+///   4. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan);
+
+/// Folds expressions of literals by evaluating them (casts included) and
+/// applies boolean identities valid under SQL's three-valued logic
+/// (`x AND true` -> x, `x AND false` -> false, `x OR true` -> true,
+/// `x OR false` -> x, `NOT NOT x` -> x) in filter predicates and projected
+/// expressions (which keep their column names). A filter of literal true
+/// goes; one of false or NULL stays (no empty-relation node exists).
+/// Volatile calls are never folded; a literal expression that fails to
+/// evaluate (1 / 0) is left for execution to report, if it gets there.
+Result<PlanPtr> SimplifyExpressions(const PlanPtr& plan);
+/// The expression-level half of SimplifyExpressions.
+Expr SimplifyExpr(const Expr& expr);
 
 /// Splits filters into conjuncts and moves each as far down as semantics
 /// allow: through projections (column references rewritten through the
