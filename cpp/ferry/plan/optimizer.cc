@@ -7,6 +7,7 @@ namespace ferry {
 Result<PlanPtr> Optimize(const PlanPtr& plan) {
   FERRY_ASSIGN_OR_RAISE(auto optimized, SimplifyExpressions(plan));
   FERRY_ASSIGN_OR_RAISE(optimized, PushDownFilters(optimized));
+  FERRY_ASSIGN_OR_RAISE(optimized, PushFiltersIntoScans(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
   return PushDownProjections(optimized);
 }

@@ -12,8 +12,9 @@ namespace ferry {
 ///   1. SimplifyExpressions  folds constants first, so the rules after it
 ///                           see `x > 3`, not `x > 1 + 2`, and no `AND true`
 ///   2. PushDownFilters      filters move below projections, joins, ...
-///   3. ReorderJoins         after (2): filtered inputs estimate smaller
-///   4. PushDownProjections  last: it prunes the columns the rest left
+///   3. PushFiltersIntoScans after (2), which brought filters to the scans
+///   4. ReorderJoins         after (2) and (3): filtered inputs estimate smaller
+///   5. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan);
 
 /// Folds expressions of literals by evaluating them (casts included) and
@@ -38,6 +39,12 @@ Expr SimplifyExpr(const Expr& expr);
 /// limit, never through a full join; conjuncts calling volatile functions
 /// stay where they are. Adjacent filters merge.
 Result<PlanPtr> PushDownFilters(const PlanPtr& plan);
+
+/// Hands the conjuncts of a filter right above a scan to the scan's table
+/// where it can use them (TableProvider::SupportsFilter; Parquet skips row
+/// groups by statistics), recording them on the ScanNode for explain().
+/// The filter stays: tables apply filters inexactly.
+Result<PlanPtr> PushFiltersIntoScans(const PlanPtr& plan);
 
 /// Rebuilds each chain of inner equi-joins (joins whose inputs are inner
 /// joins) left-deep, starting from the input EstimateRows (statistics.h)

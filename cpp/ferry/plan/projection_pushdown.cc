@@ -36,7 +36,7 @@ bool Unique(const arrow::Schema& schema, const std::set<std::string>& names) {
 Result<PlanPtr> Push(const PlanPtr& plan, Columns required);
 
 Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
-  if (!required) return plan::Scan(n.table_name, n.source, n.projection);
+  if (!required) return plan::Scan(n.table_name, n.source, n.projection, n.filters);
   const auto& source_schema = *n.source->schema();
   std::vector<int> projection;
   for (int i = 0; i < source_schema.num_fields(); ++i) {
@@ -48,7 +48,7 @@ Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
   if (projection.empty() && source_schema.num_fields() > 0) {
     projection.push_back(n.projection && !n.projection->empty() ? n.projection->front() : 0);
   }
-  return plan::Scan(n.table_name, n.source, std::move(projection));
+  return plan::Scan(n.table_name, n.source, std::move(projection), n.filters);
 }
 
 // A join keeps the output columns required above; its inputs keep those

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <arrow/compute/expression.h>
+#include <arrow/type.h>
+
+#include "ferry/common/status.h"
+#include "ferry/expr/expr.h"
+
+namespace ferry {
+
+/// `filter` as an Arrow compute expression over `schema`'s columns, when
+/// every part of it has one (comparisons, AND/OR/NOT, IS [NOT] NULL,
+/// BETWEEN of columns and literals); nullopt otherwise.
+std::optional<arrow::compute::Expression> ToArrowPredicate(const Expr& filter,
+                                                           const arrow::Schema& schema);
+
+/// The row groups of the Parquet file at `path` (with Arrow schema
+/// `schema`) whose column statistics (min/max/null count) do not rule out
+/// the filters, in file order, each with its row count; Arrow's dataset
+/// layer reads and compares the statistics. Filters without an Arrow form
+/// rule nothing out.
+Result<std::vector<std::pair<int, int64_t>>> PruneRowGroups(const std::string& path,
+                                        const std::shared_ptr<arrow::Schema>& schema,
+                                        const std::vector<Expr>& filters);
+
+}  // namespace ferry
