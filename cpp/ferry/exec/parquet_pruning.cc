@@ -74,27 +74,34 @@ std::optional<cp::Expression> ToArrowPredicate(const Expr& filter, const arrow::
       filter.node().value);
 }
 
-Result<std::vector<std::pair<int, int64_t>>> PruneRowGroups(const std::string& path,
-                                        const std::shared_ptr<arrow::Schema>& schema,
-                                        const std::vector<Expr>& filters) {
+Result<std::vector<std::pair<int, int64_t>>> PruneRowGroups(
+    const std::string& path, const std::shared_ptr<arrow::Schema>& schema,
+    const std::vector<Expr>& filters) {
   std::vector<cp::Expression> predicates;
   for (const auto& filter : filters) {
     if (auto predicate = ToArrowPredicate(filter, *schema)) predicates.push_back(*predicate);
   }
   auto format = std::make_shared<arrow::dataset::ParquetFileFormat>();
   arrow::dataset::FileSource source(path, std::make_shared<arrow::fs::LocalFileSystem>());
-  FERRY_ASSIGN_OR_RAISE(auto file_fragment, format->MakeFragment(source, cp::literal(true), schema));
+  // The file's own schema: the table's may differ (view columns read as
+  // utf8), and statistics are compared in the file's types.
+  FERRY_ASSIGN_OR_RAISE(auto file_fragment, format->MakeFragment(source, cp::literal(true)));
   auto fragment = std::static_pointer_cast<arrow::dataset::ParquetFileFragment>(file_fragment);
   FERRY_RETURN_NOT_OK(fragment->EnsureCompleteMetadata());
+  FERRY_ASSIGN_OR_RAISE(auto physical_schema, fragment->ReadPhysicalSchema());
   const auto& metadata = *fragment->metadata();
   std::vector<int> kept(metadata.num_row_groups());
   for (size_t i = 0; i < kept.size(); ++i) kept[i] = static_cast<int>(i);
-  // A predicate Arrow cannot bind (an unusual type mix) prunes nothing:
-  // pruning only ever saves work, the filter above decides the rows.
-  auto bound = cp::and_(predicates).Bind(*schema);
-  if (!predicates.empty() && bound.ok()) {
-    FERRY_ASSIGN_OR_RAISE(auto subset, fragment->Subset(*bound));
-    kept = std::static_pointer_cast<arrow::dataset::ParquetFileFragment>(subset)->row_groups();
+  // Pruning only ever saves work (the filter above decides the rows), so
+  // a predicate Arrow cannot bind or evaluate on statistics prunes nothing.
+  if (!predicates.empty()) {
+    auto bound = cp::and_(predicates).Bind(*physical_schema);
+    if (bound.ok()) {
+      auto subset = fragment->Subset(*bound);
+      if (subset.ok()) {
+        kept = std::static_pointer_cast<arrow::dataset::ParquetFileFragment>(*subset)->row_groups();
+      }
+    }
   }
   std::vector<std::pair<int, int64_t>> out;
   for (int row_group : kept) out.emplace_back(row_group, metadata.RowGroup(row_group)->num_rows());

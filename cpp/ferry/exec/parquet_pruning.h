@@ -20,13 +20,14 @@ namespace ferry {
 std::optional<arrow::compute::Expression> ToArrowPredicate(const Expr& filter,
                                                            const arrow::Schema& schema);
 
-/// The row groups of the Parquet file at `path` (with Arrow schema
-/// `schema`) whose column statistics (min/max/null count) do not rule out
-/// the filters, in file order, each with its row count; Arrow's dataset
-/// layer reads and compares the statistics. Filters without an Arrow form
-/// rule nothing out.
-Result<std::vector<std::pair<int, int64_t>>> PruneRowGroups(const std::string& path,
-                                        const std::shared_ptr<arrow::Schema>& schema,
-                                        const std::vector<Expr>& filters);
+/// The row groups of the Parquet file at `path` whose column statistics
+/// (min/max/null count) do not rule out `filters` (over the columns of
+/// `schema`, the table's schema), in file order, each with its row count;
+/// Arrow's dataset layer reads and compares the statistics. Filters with no
+/// Arrow form, or that Arrow cannot evaluate on statistics, rule nothing
+/// out. Fails only when the file's metadata cannot be read.
+Result<std::vector<std::pair<int, int64_t>>> PruneRowGroups(
+    const std::string& path, const std::shared_ptr<arrow::Schema>& schema,
+    const std::vector<Expr>& filters);
 
 }  // namespace ferry
