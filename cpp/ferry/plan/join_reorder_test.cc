@@ -7,6 +7,7 @@
 namespace ferry {
 namespace {
 
+using testing::Canonical;
 using testing::Gt;
 using testing::I;
 
@@ -45,6 +46,23 @@ TEST_F(JoinReorderTest, StartsFromTheSmallestAndNeverCrossJoins) {
   testing::ExpectArrayEquals(arrow::int64(), "[1, 2, 3, 6]", out->GetColumnByName("o_id"));
   testing::ExpectArrayEquals(arrow::utf8(), R"(["EMEA", "EMEA", "AMER", "AMER"])",
                              out->GetColumnByName("zone"));
+}
+
+TEST_F(JoinReorderTest, OptimizeReordersOnlyWhenAskedTo) {
+  auto df = Table("orders")
+                .Join(Table("customers"), JoinType::kInner, {"cust"}, {"cust"})
+                ->Join(Table("regions"), JoinType::kInner, {"region"}, {"region"});
+  auto written = Optimize(df->plan()).ValueOrDie();
+  // As written: orders joins customers first, no projection on top.
+  EXPECT_TRUE(written->As<JoinNode>() != nullptr) << written->ToString();
+  EXPECT_EQ(written->ToString().find("#"), std::string::npos) << written->ToString();
+  OptimizerOptions options;
+  options.reorder_joins = true;
+  auto reordered = Optimize(df->plan(), options).ValueOrDie();
+  EXPECT_TRUE(reordered->As<ProjectionNode>() != nullptr) << reordered->ToString();
+  EXPECT_NE(reordered->ToString().find("on=[cust#1 = cust]"), std::string::npos)
+      << reordered->ToString();
+  EXPECT_TRUE(Canonical(Execute(written))->Equals(*Canonical(Execute(reordered))));
 }
 
 TEST_F(JoinReorderTest, AGreedyOrderAlreadyWrittenIsKept) {

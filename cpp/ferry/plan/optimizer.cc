@@ -4,11 +4,13 @@ namespace ferry {
 
 // The order is fixed and documented in optimizer.h; each rule lives in its
 // own file beside this one.
-Result<PlanPtr> Optimize(const PlanPtr& plan) {
+Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options) {
   FERRY_ASSIGN_OR_RAISE(auto optimized, SimplifyExpressions(plan));
   FERRY_ASSIGN_OR_RAISE(optimized, PushDownFilters(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, PushFiltersIntoScans(optimized));
-  FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
+  if (options.reorder_joins) {
+    FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
+  }
   return PushDownProjections(optimized);
 }
 
