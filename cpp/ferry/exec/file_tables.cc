@@ -1,9 +1,12 @@
+#include <filesystem>
+
 #include <arrow/csv/api.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
 #include <parquet/exception.h>
 
+#include "ferry/exec/parquet_pruning.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
 
@@ -114,16 +117,38 @@ class ParquetScanExec final : public ExecutionPlan {
 
 class ParquetTable final : public TableProvider {
  public:
-  ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, int num_row_groups)
-      : path_(std::move(path)), schema_(std::move(schema)), num_row_groups_(num_row_groups) {}
+  // Scans read `row_groups` (all of the file's unless filters pruned some),
+  // which hold `num_rows` rows.
+  ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, std::vector<int> row_groups,
+               int64_t num_rows)
+      : path_(std::move(path)), schema_(std::move(schema)), row_groups_(std::move(row_groups)),
+        num_rows_(num_rows) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   std::string Describe() const override { return "ParquetTable: " + path_; }
+  std::optional<double> EstimatedRows() const override { return static_cast<double>(num_rows_); }
+  FilterPushdown SupportsFilter(const Expr& filter) const override {
+    return ToArrowPredicate(filter, *schema_) ? FilterPushdown::kInexact
+                                              : FilterPushdown::kUnsupported;
+  }
+  Result<std::shared_ptr<const TableProvider>> WithFilters(
+      const std::vector<Expr>& filters) const override {
+    FERRY_ASSIGN_OR_RAISE(auto pruned, PruneRowGroups(path_, schema_, filters));
+    std::vector<int> kept;
+    int64_t rows = 0;
+    for (const auto& [row_group, num_rows] : pruned) {
+      if (std::find(row_groups_.begin(), row_groups_.end(), row_group) == row_groups_.end()) continue;
+      kept.push_back(row_group);
+      rows += num_rows;
+    }
+    return std::make_shared<ParquetTable>(path_, schema_, std::move(kept), rows);
+  }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
-    int partitions = std::max(1, std::min(num_row_groups_, std::max(1, target_partitions)));
+    const int num_row_groups = static_cast<int>(row_groups_.size());
+    int partitions = std::max(1, std::min(num_row_groups, std::max(1, target_partitions)));
     std::vector<std::vector<int>> row_groups(partitions);
-    for (int rg = 0; rg < num_row_groups_; ++rg) row_groups[rg % partitions].push_back(rg);
+    for (int i = 0; i < num_row_groups; ++i) row_groups[i % partitions].push_back(row_groups_[i]);
     return std::make_shared<ParquetScanExec>(path_, Project(*schema_, projection),
                                              std::move(row_groups), projection);
   }
@@ -131,7 +156,8 @@ class ParquetTable final : public TableProvider {
  private:
   std::string path_;
   std::shared_ptr<arrow::Schema> schema_;
-  int num_row_groups_;
+  std::vector<int> row_groups_;
+  int64_t num_rows_;
 };
 
 struct CsvSource {
@@ -192,6 +218,15 @@ class CsvTable final : public TableProvider {
   explicit CsvTable(CsvSource source) : source_(std::move(source)) {}
   const std::shared_ptr<arrow::Schema>& schema() const override { return source_.schema; }
   std::string Describe() const override { return "CsvTable: " + source_.path; }
+  std::optional<double> EstimatedRows() const override {
+    // No row count without reading the file: guess from its size, at
+    // kCsvBytesPerValue bytes per value (a short number or word and a comma).
+    constexpr double kCsvBytesPerValue = 8;
+    std::error_code error;
+    auto bytes = std::filesystem::file_size(source_.path, error);
+    if (error || source_.schema->num_fields() == 0) return std::nullopt;
+    return static_cast<double>(bytes) / (kCsvBytesPerValue * source_.schema->num_fields());
+  }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
     return std::make_shared<CsvScanExec>(source_, projection);
@@ -207,7 +242,10 @@ Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string&
   FERRY_ASSIGN_OR_RAISE(auto reader, OpenParquet(path));
   std::shared_ptr<arrow::Schema> schema;
   FERRY_RETURN_NOT_OK(reader->GetSchema(&schema));
-  return std::make_shared<ParquetTable>(path, WithoutViews(schema), reader->num_row_groups());
+  std::vector<int> row_groups(reader->num_row_groups());
+  for (int i = 0; i < reader->num_row_groups(); ++i) row_groups[i] = i;
+  return std::make_shared<ParquetTable>(path, WithoutViews(schema), std::move(row_groups),
+                                        reader->parquet_reader()->metadata()->num_rows());
 }
 
 Result<std::shared_ptr<const TableProvider>> MakeCsvTable(const std::string& path,

@@ -18,6 +18,13 @@ class MemoryTable final : public TableProvider {
   std::string Describe() const override {
     return "MemoryTable: " + std::to_string(partitions_.size()) + " partitions";
   }
+  std::optional<double> EstimatedRows() const override {
+    double rows = 0;
+    for (const auto& partition : partitions_) {
+      for (const auto& batch : partition) rows += static_cast<double>(batch->num_rows());
+    }
+    return rows;
+  }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
     FERRY_ASSIGN_OR_RAISE(auto scan, MakeMemoryScanExec(schema_, partitions_, projection));

@@ -37,8 +37,9 @@ Result<int> KeyIndex(const std::string& name, const arrow::Schema& schema, const
 }  // namespace
 
 Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider> source,
-                     std::optional<std::vector<int>> projection) {
+                     std::optional<std::vector<int>> projection, std::vector<Expr> filters) {
   auto schema = source->schema();
+  for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *schema).status());
   if (projection) {
     arrow::FieldVector fields;
     for (int index : *projection) {
@@ -50,7 +51,8 @@ Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider
     }
     schema = arrow::schema(std::move(fields), schema->metadata());
   }
-  return MakePlan(ScanNode{std::move(table_name), std::move(source), std::move(projection)},
+  return MakePlan(ScanNode{std::move(table_name), std::move(source), std::move(projection),
+                           std::move(filters)},
                   std::move(schema));
 }
 

@@ -15,8 +15,10 @@ namespace ferry {
 /// DataFrame is built, not when it runs.
 namespace plan {
 
+/// `filters` are those already handed to `source` (TableProvider::WithFilters).
 Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<const TableProvider> source,
-                     std::optional<std::vector<int>> projection = std::nullopt);
+                     std::optional<std::vector<int>> projection = std::nullopt,
+                     std::vector<Expr> filters = {});
 /// Window expressions anywhere in `exprs` are computed by a Window node
 /// inserted below the projection, which then reads their columns.
 Result<PlanPtr> Project(PlanPtr input, std::vector<Expr> exprs);

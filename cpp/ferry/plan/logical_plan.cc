@@ -62,6 +62,7 @@ std::string LogicalPlan::Describe() const {
               }
               out += "]";
             }
+            if (!n.filters.empty()) out += " filters=[" + JoinExprs(n.filters) + "]";
             return out;
           },
           [](const ProjectionNode& n) { return "Projection: " + JoinExprs(n.exprs); },

@@ -28,6 +28,10 @@ struct ScanNode {
   std::string table_name;
   std::shared_ptr<const TableProvider> source;
   std::optional<std::vector<int>> projection;
+  /// Filters over the source's columns already handed to `source` (see
+  /// TableProvider::WithFilters), shown by explain(). Inexact: the plan
+  /// still filters the scan's rows above it.
+  std::vector<Expr> filters = {};
 };
 struct ProjectionNode {
   PlanPtr input;

@@ -8,10 +8,19 @@
 #include <arrow/type.h>
 
 #include "ferry/common/status.h"
+#include "ferry/expr/expr.h"
 
 namespace ferry {
 
 class ExecutionPlan;
+
+/// What a table can do with a filter handed to it (TableProvider::WithFilters).
+enum class FilterPushdown {
+  kUnsupported,  ///< nothing: the filter is not handed over
+  kInexact,      ///< skips data the filter rules out (Parquet row groups by
+                 ///< statistics); rows it does not rule out still come, so
+                 ///< the filter keeps running above the scan
+};
 
 /// A named source of rows a plan can scan: in-memory batches, Parquet,
 /// CSV. Implementations live in exec/ (they build the scan operator); the
@@ -22,6 +31,21 @@ class TableProvider {
   virtual const std::shared_ptr<arrow::Schema>& schema() const = 0;
   /// Short description for explain(), e.g. "MemoryTable: 4 partitions".
   virtual std::string Describe() const = 0;
+  /// How many rows a full scan yields: exact for in-memory tables, from the
+  /// file's metadata or size otherwise; nullopt when unknown. Used for
+  /// cardinality estimates (plan/statistics.h), never for correctness.
+  virtual std::optional<double> EstimatedRows() const { return std::nullopt; }
+  /// Whether scans can use `filter` (a predicate over this table's columns).
+  virtual FilterPushdown SupportsFilter(const Expr& filter) const {
+    return FilterPushdown::kUnsupported;
+  }
+  /// This table as scanned under `filters` (each one SupportsFilter takes):
+  /// its scans may skip what the filters rule out, and EstimatedRows counts
+  /// what is left. NotImplemented for tables that take no filters.
+  virtual Result<std::shared_ptr<const TableProvider>> WithFilters(
+      const std::vector<Expr>& filters) const {
+    return Status::NotImplemented(Describe(), " takes no filters");
+  }
   /// A scan yielding only `projection`'s columns (all when absent), split
   /// into up to `target_partitions` partitions.
   virtual Result<std::shared_ptr<ExecutionPlan>> Scan(

@@ -84,7 +84,7 @@ Result<DataFrame> DataFrame::WithColumnRenamed(const std::string& old_name,
 }
 
 Result<ExecPtr> DataFrame::CreatePhysicalPlan() const {
-  FERRY_ASSIGN_OR_RAISE(auto optimized, PushDownProjections(plan_));
+  FERRY_ASSIGN_OR_RAISE(auto optimized, Optimize(plan_));
   PlannerOptions options;
   options.target_partitions = session_->target_partitions();
   return ferry::CreatePhysicalPlan(*optimized, options);
@@ -112,7 +112,7 @@ Result<int64_t> DataFrame::Count() const {
 }
 
 Result<std::string> DataFrame::Explain() const {
-  FERRY_ASSIGN_OR_RAISE(auto optimized, PushDownProjections(plan_));
+  FERRY_ASSIGN_OR_RAISE(auto optimized, Optimize(plan_));
   PlannerOptions options;
   options.target_partitions = session_->target_partitions();
   FERRY_ASSIGN_OR_RAISE(auto physical, ferry::CreatePhysicalPlan(*optimized, options));

@@ -1,0 +1,201 @@
+// Join reordering: a chain of inner equi-joins is flattened into its inputs
+// and the join conditions between them, then rebuilt left-deep, greedily:
+// start from the input estimated smallest and keep joining the smallest
+// input that shares a condition with what is joined so far. Intermediate
+// results stay small, and no cross product appears where a condition
+// exists. A projection on top restores the original column order.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "ferry/plan/builder.h"
+#include "ferry/plan/optimizer.h"
+#include "ferry/plan/rewrite.h"
+#include "ferry/plan/statistics.h"
+
+namespace ferry {
+namespace {
+
+struct ColumnRef {
+  int input;   // which flattened input
+  int column;  // position in its schema
+  bool operator<(const ColumnRef& o) const { return std::tie(input, column) < std::tie(o.input, o.column); }
+  bool operator==(const ColumnRef& o) const { return input == o.input && column == o.column; }
+};
+
+struct Condition {
+  ColumnRef a, b;
+};
+
+bool IsInnerJoin(const PlanPtr& plan) {
+  const auto* join = plan->As<JoinNode>();
+  return join != nullptr && join->type == JoinType::kInner;
+}
+
+// Flattens the inner-join tree under `plan`: appends its non-join inputs to
+// `inputs` (in tree order) and its key pairs to `conditions`; returns where
+// each of `plan`'s output columns comes from. Inner joins never coalesce
+// columns, so each comes from exactly one input.
+std::vector<ColumnRef> Flatten(const PlanPtr& plan, std::vector<PlanPtr>* inputs,
+                               std::vector<Condition>* conditions) {
+  if (!IsInnerJoin(plan)) {
+    int index = static_cast<int>(inputs->size());
+    inputs->push_back(plan);
+    std::vector<ColumnRef> out;
+    for (int c = 0; c < plan->schema->num_fields(); ++c) out.push_back({index, c});
+    return out;
+  }
+  const auto& n = *plan->As<JoinNode>();
+  auto left = Flatten(n.left, inputs, conditions);
+  auto right = Flatten(n.right, inputs, conditions);
+  for (size_t k = 0; k < n.left_keys.size(); ++k) {
+    conditions->push_back({left[n.left_keys[k]], right[n.right_keys[k]]});
+  }
+  std::vector<ColumnRef> out;
+  for (const auto& column : n.output_columns) {
+    out.push_back(column.left >= 0 ? left[column.left] : right[column.right]);
+  }
+  return out;
+}
+
+// The inner-join tree under `plan` with its non-join inputs replaced, in
+// tree order, by `inputs` (whose schemas are unchanged).
+PlanPtr Substitute(const PlanPtr& plan, const std::vector<PlanPtr>& inputs, size_t* next) {
+  if (!IsInnerJoin(plan)) return inputs[(*next)++];
+  JoinNode copy = *plan->As<JoinNode>();
+  copy.left = Substitute(copy.left, inputs, next);
+  copy.right = Substitute(copy.right, inputs, next);
+  return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
+}
+
+// The greedy order of `inputs`, or nullopt when an estimate is missing.
+std::optional<std::vector<int>> GreedyOrder(const std::vector<PlanPtr>& inputs,
+                                            const std::vector<Condition>& conditions) {
+  std::vector<double> rows;
+  for (const auto& input : inputs) {
+    auto estimate = EstimateRows(*input);
+    if (!estimate) return std::nullopt;
+    rows.push_back(*estimate);
+  }
+  const int n = static_cast<int>(inputs.size());
+  std::vector<bool> used(n, false);
+  std::vector<int> order;
+  for (int step = 0; step < n; ++step) {
+    int best = -1;
+    for (int i = 0; i < n; ++i) {
+      if (used[i]) continue;
+      bool connected = order.empty();
+      for (const auto& c : conditions) {
+        connected = connected || (c.a.input == i && used[c.b.input]) ||
+                    (c.b.input == i && used[c.a.input]);
+      }
+      if (connected && (best < 0 || rows[i] < rows[best])) best = i;
+    }
+    if (best < 0) return std::nullopt;  // disconnected: keep the user's order
+    used[best] = true;
+    order.push_back(best);
+  }
+  return order;
+}
+
+// Builds the left-deep join of `inputs` in `order`. Columns are named by
+// `names` (unique), so the projection on top can find them.
+Result<PlanPtr> BuildLeftDeep(const std::vector<PlanPtr>& inputs, const std::vector<int>& order,
+                              const std::vector<Condition>& conditions,
+                              const std::map<ColumnRef, std::string>& names) {
+  auto renamed = [&](int input, int column) {
+    return inputs[input]->schema->field(column)->WithName(names.at({input, column}));
+  };
+  PlanPtr current = inputs[order[0]];
+  std::vector<ColumnRef> columns;
+  arrow::FieldVector fields;
+  for (int c = 0; c < current->schema->num_fields(); ++c) {
+    columns.push_back({order[0], c});
+    fields.push_back(renamed(order[0], c));
+  }
+  std::set<int> joined = {order[0]};
+  for (size_t step = 1; step < order.size(); ++step) {
+    const int next = order[step];
+    JoinNode node{current, inputs[next], JoinType::kInner, {}, {}, {}};
+    for (const auto& c : conditions) {
+      for (auto [here, there] : {std::pair{c.a, c.b}, std::pair{c.b, c.a}}) {
+        if (there.input != next || !joined.count(here.input)) continue;
+        int position = static_cast<int>(std::find(columns.begin(), columns.end(), here) - columns.begin());
+        node.left_keys.push_back(position);
+        node.right_keys.push_back(there.column);
+      }
+    }
+    for (size_t i = 0; i < columns.size(); ++i) node.output_columns.push_back({static_cast<int>(i), -1});
+    for (int c = 0; c < inputs[next]->schema->num_fields(); ++c) {
+      node.output_columns.push_back({-1, c});
+      columns.push_back({next, c});
+      fields.push_back(renamed(next, c));
+    }
+    joined.insert(next);
+    current = std::make_shared<const LogicalPlan>(LogicalPlan{std::move(node), arrow::schema(fields)});
+  }
+  return current;
+}
+
+Result<PlanPtr> Reorder(const PlanPtr& plan);
+
+Result<PlanPtr> ReorderChain(const PlanPtr& plan) {
+  std::vector<PlanPtr> inputs;
+  std::vector<Condition> conditions;
+  auto outputs = Flatten(plan, &inputs, &conditions);
+  for (auto& input : inputs) {
+    FERRY_ASSIGN_OR_RAISE(input, Reorder(input));
+  }
+  size_t next = 0;
+  auto unchanged = Substitute(plan, inputs, &next);
+  // Two inputs have one order; which to build on is the physical planner's call.
+  if (inputs.size() < 3) return unchanged;
+  auto order = GreedyOrder(inputs, conditions);
+  if (!order) return unchanged;
+  std::vector<int> written(inputs.size());
+  for (size_t i = 0; i < written.size(); ++i) written[i] = static_cast<int>(i);
+  std::swap((*order)[0], (*order)[1]);  // the first pair commutes
+  bool same = *order == written;
+  std::swap((*order)[0], (*order)[1]);
+  if (same || *order == written) return unchanged;
+
+  // Output columns keep their names; the rest (right keys the inner joins
+  // dropped) get a name no output column has.
+  std::map<ColumnRef, std::string> names;
+  std::set<std::string> taken;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    names[outputs[i]] = plan->schema->field(static_cast<int>(i))->name();
+    taken.insert(names[outputs[i]]);
+  }
+  for (int i = 0; i < static_cast<int>(inputs.size()); ++i) {
+    for (int c = 0; c < inputs[i]->schema->num_fields(); ++c) {
+      if (names.count({i, c})) continue;
+      std::string name = inputs[i]->schema->field(c)->name() + "#" + std::to_string(i);
+      while (taken.count(name)) name += "_";
+      taken.insert(name);
+      names[{i, c}] = name;
+    }
+  }
+  FERRY_ASSIGN_OR_RAISE(auto joined, BuildLeftDeep(inputs, *order, conditions, names));
+  std::vector<Expr> exprs;
+  for (const auto& field : plan->schema->fields()) exprs.push_back(Col(field->name()));
+  return plan::Project(std::move(joined), std::move(exprs));
+}
+
+Result<PlanPtr> Reorder(const PlanPtr& plan) {
+  if (IsInnerJoin(plan)) return ReorderChain(plan);
+  // Elsewhere only the inputs change, never a schema.
+  std::vector<PlanPtr> inputs;
+  for (const auto& input : plan->inputs()) {
+    FERRY_ASSIGN_OR_RAISE(auto reordered, Reorder(input));
+    inputs.push_back(std::move(reordered));
+  }
+  return WithNewInputs(plan, std::move(inputs));
+}
+
+}  // namespace
+
+Result<PlanPtr> ReorderJoins(const PlanPtr& plan) { return Reorder(plan); }
+
+}  // namespace ferry

@@ -1,0 +1,211 @@
+// Projection pushdown: every node computes and carries only the columns
+// something above it reads, so scans decode, and joins and aggregates
+// move, nothing else. Columns are tracked by name (plans give them unique
+// names); joins, which address their inputs by position, are re-indexed.
+
+#include <algorithm>
+#include <set>
+
+#include "ferry/common/overloaded.h"
+#include "ferry/plan/builder.h"
+#include "ferry/plan/optimizer.h"
+
+namespace ferry {
+namespace {
+
+using Columns = std::optional<std::set<std::string>>;  // nullopt: all of them
+
+Columns Needed(const std::vector<Expr>& exprs, Columns also = std::set<std::string>{}) {
+  if (!also) return std::nullopt;
+  for (const auto& expr : exprs) CollectColumnNames(expr, &*also);
+  return also;
+}
+
+bool Required(const Columns& required, const std::string& name) {
+  return !required || required->count(name) > 0;
+}
+
+// Whether every name in `names` names exactly one column of `schema`, so
+// pruning by name cannot confuse two columns.
+bool Unique(const arrow::Schema& schema, const std::set<std::string>& names) {
+  return std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+    return schema.GetAllFieldIndices(name).size() == 1;
+  });
+}
+
+Result<PlanPtr> Push(const PlanPtr& plan, Columns required);
+
+Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
+  if (!required) return plan::Scan(n.table_name, n.source, n.projection, n.filters);
+  const auto& source_schema = *n.source->schema();
+  std::vector<int> projection;
+  for (int i = 0; i < source_schema.num_fields(); ++i) {
+    bool visible = !n.projection ||
+                   std::find(n.projection->begin(), n.projection->end(), i) != n.projection->end();
+    if (visible && required->count(source_schema.field(i)->name())) projection.push_back(i);
+  }
+  // Row counts need at least one column to travel with the batches.
+  if (projection.empty() && source_schema.num_fields() > 0) {
+    projection.push_back(n.projection && !n.projection->empty() ? n.projection->front() : 0);
+  }
+  return plan::Scan(n.table_name, n.source, std::move(projection), n.filters);
+}
+
+// A join keeps the output columns required above; its inputs keep those
+// and the key columns. Indices are then mapped into the pruned inputs.
+Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& required) {
+  std::vector<int> keep;
+  for (int i = 0; i < plan->schema->num_fields(); ++i) {
+    if (Required(required, plan->schema->field(i)->name())) keep.push_back(i);
+  }
+  // Row counts need at least one column to travel with the batches: the
+  // first key, which the join reads anyway.
+  if (keep.empty()) {
+    int key = 0;
+    for (int i = 0; i < static_cast<int>(n.output_columns.size()); ++i) {
+      if (n.output_columns[i].left == n.left_keys.front()) key = i;
+    }
+    keep.push_back(key);
+  }
+  std::set<std::string> left_names, right_names;
+  for (int i : keep) {
+    const auto& column = n.output_columns[i];
+    if (column.left >= 0) left_names.insert(n.left->schema->field(column.left)->name());
+    if (column.right >= 0) right_names.insert(n.right->schema->field(column.right)->name());
+  }
+  for (int k : n.left_keys) left_names.insert(n.left->schema->field(k)->name());
+  for (int k : n.right_keys) right_names.insert(n.right->schema->field(k)->name());
+  // An input with ambiguous names keeps all its columns and positions.
+  Columns left_required = left_names, right_required = right_names;
+  if (!Unique(*n.left->schema, left_names)) left_required = std::nullopt;
+  if (!Unique(*n.right->schema, right_names)) right_required = std::nullopt;
+
+  JoinNode copy = n;
+  FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, left_required));
+  FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, right_required));
+  auto remap = [](const PlanPtr& before, const PlanPtr& after, int index) {
+    if (index < 0) return index;
+    return after->schema->GetFieldIndex(before->schema->field(index)->name());
+  };
+  for (auto& k : copy.left_keys) k = remap(n.left, copy.left, k);
+  for (auto& k : copy.right_keys) k = remap(n.right, copy.right, k);
+  copy.output_columns.clear();
+  arrow::FieldVector fields;
+  for (int i : keep) {
+    const auto& column = n.output_columns[i];
+    copy.output_columns.push_back(
+        {remap(n.left, copy.left, column.left), remap(n.right, copy.right, column.right)});
+    fields.push_back(plan->schema->field(i));
+  }
+  auto bad = [](int k) { return k < 0; };
+  if (std::any_of(copy.left_keys.begin(), copy.left_keys.end(), bad) ||
+      std::any_of(copy.right_keys.begin(), copy.right_keys.end(), bad)) {
+    return Status::UnknownError("projection pushdown lost a join key of ", plan->Describe());
+  }
+  return std::make_shared<const LogicalPlan>(
+      LogicalPlan{std::move(copy), arrow::schema(std::move(fields))});
+}
+
+// An aggregate drops the aggregate outputs nobody reads (it keeps every
+// group key: they define the groups).
+Result<PlanPtr> PushAggregate(const AggregateNode& n, const Columns& required) {
+  std::vector<Expr> aggregates;
+  for (const auto& expr : n.aggregates) {
+    if (Required(required, expr.SchemaName())) aggregates.push_back(expr);
+  }
+  if (aggregates.empty() && !n.aggregates.empty()) aggregates.push_back(n.aggregates.front());
+  std::vector<Expr> all = n.group_by;
+  all.insert(all.end(), aggregates.begin(), aggregates.end());
+  FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(all)));
+  return plan::Aggregate(input, n.group_by, std::move(aggregates));
+}
+
+// Each union input keeps the required positions; an input that still
+// carries more gets a projection so every input has the same columns.
+Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, const Columns& required) {
+  std::vector<int> keep;
+  for (int i = 0; i < plan->schema->num_fields(); ++i) {
+    if (Required(required, plan->schema->field(i)->name())) keep.push_back(i);
+  }
+  if (keep.empty()) keep.push_back(0);
+  bool prune = required.has_value();
+  std::vector<std::vector<std::string>> names(n.inputs.size());
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    for (int c : keep) names[i].push_back(n.inputs[i]->schema->field(c)->name());
+    prune = prune && Unique(*n.inputs[i]->schema, {names[i].begin(), names[i].end()});
+  }
+  std::vector<PlanPtr> inputs;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    if (!prune) {
+      FERRY_ASSIGN_OR_RAISE(auto pushed, Push(n.inputs[i], std::nullopt));
+      inputs.push_back(std::move(pushed));
+      continue;
+    }
+    FERRY_ASSIGN_OR_RAISE(auto pushed,
+                          Push(n.inputs[i], std::set<std::string>(names[i].begin(), names[i].end())));
+    if (pushed->schema->field_names() != names[i]) {
+      std::vector<Expr> exprs;
+      for (const auto& name : names[i]) exprs.push_back(Col(name));
+      FERRY_ASSIGN_OR_RAISE(pushed, plan::Project(std::move(pushed), std::move(exprs)));
+    }
+    inputs.push_back(std::move(pushed));
+  }
+  return plan::Union(std::move(inputs));
+}
+
+Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
+  return std::visit(
+      Overloaded{
+          [&](const ScanNode& n) { return PushScan(n, required); },
+          [&](const ProjectionNode& n) -> Result<PlanPtr> {
+            // Outputs nobody above reads need not be computed at all.
+            std::vector<Expr> exprs;
+            for (const auto& expr : n.exprs) {
+              if (Required(required, expr.SchemaName())) exprs.push_back(expr);
+            }
+            if (exprs.empty() && !n.exprs.empty()) exprs.push_back(n.exprs.front());
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(exprs)));
+            return plan::Project(input, std::move(exprs));
+          },
+          [&](const FilterNode& n) -> Result<PlanPtr> {
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed({n.predicate}, required)));
+            return plan::Filter(input, n.predicate);
+          },
+          [&](const AggregateNode& n) { return PushAggregate(n, required); },
+          [&](const SortPlanNode& n) -> Result<PlanPtr> {
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(n.sort_exprs, required)));
+            return plan::Sort(input, n.sort_exprs);
+          },
+          [&](const LimitNode& n) -> Result<PlanPtr> {
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, required));
+            return plan::Limit(input, n.skip, n.fetch);
+          },
+          [&](const DistinctNode& n) -> Result<PlanPtr> {
+            // Every column is part of what makes a row distinct.
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, std::nullopt));
+            return plan::Distinct(input);
+          },
+          [&](const JoinNode& n) { return PushJoin(plan, n, required); },
+          [&](const WindowPlanNode& n) -> Result<PlanPtr> {
+            // Window columns are computed here; above needs only input columns.
+            Columns needed = std::nullopt;
+            if (required) {
+              needed = std::set<std::string>{};
+              for (const auto& field : n.input->schema->fields()) {
+                if (required->count(field->name())) needed->insert(field->name());
+              }
+              needed = Needed(n.window_exprs, needed);
+            }
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, needed));
+            return plan::Window(input, n.window_exprs);
+          },
+          [&](const UnionNode& n) { return PushUnion(plan, n, required); },
+      },
+      plan->node);
+}
+
+}  // namespace
+
+Result<PlanPtr> PushDownProjections(const PlanPtr& plan) { return Push(plan, std::nullopt); }
+
+}  // namespace ferry

@@ -1,0 +1,113 @@
+// Cardinality estimates: exact where the source knows, the documented
+// rules of thumb elsewhere, nullopt when a source cannot tell.
+
+#include "ferry/plan/statistics.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include <arrow/io/file.h>
+#include <parquet/arrow/writer.h>
+
+#include "ferry/plan/optimizer_test_util.h"
+
+namespace ferry {
+namespace {
+
+using testing::Agg;
+using testing::And;
+using testing::Eq;
+using testing::Gt;
+using testing::I;
+using testing::S;
+
+class StatisticsTest : public testing::OptimizerTest {
+ protected:
+  double Rows(const Result<DataFrame>& df) {
+    EXPECT_TRUE(df.ok()) << df.status().ToString();
+    auto rows = EstimateRows(*df->plan());
+    EXPECT_TRUE(rows.has_value()) << df->plan()->ToString();
+    return rows.value_or(-1);
+  }
+};
+
+TEST_F(StatisticsTest, MemoryTablesAreExact) {
+  EXPECT_EQ(Rows(Table("orders")), 7);
+  EXPECT_EQ(Rows(Table("customers")), 5);
+  EXPECT_EQ(Rows(Table("orders").Select({Col("o_id")})), 7);
+}
+
+TEST_F(StatisticsTest, FiltersScaleByPredicateShape) {
+  EXPECT_DOUBLE_EQ(Rows(Table("orders").Filter(Eq(Col("status"), S("open")))), 0.7);
+  EXPECT_DOUBLE_EQ(Rows(Table("orders").Filter(Gt(Col("amount"), I(1)))), 7.0 / 3);
+  EXPECT_DOUBLE_EQ(
+      Rows(Table("orders").Filter(And(Eq(Col("status"), S("open")), Gt(Col("amount"), I(1))))),
+      0.7 / 3);
+  EXPECT_DOUBLE_EQ(
+      Rows(Table("orders").Filter(testing::Or(Eq(Col("status"), S("a")), Eq(Col("o_id"), I(1))))),
+      7 * 0.19);
+  EXPECT_DOUBLE_EQ(Rows(Table("orders").Filter(Not(Eq(Col("status"), S("open"))))), 6.3);
+}
+
+TEST_F(StatisticsTest, JoinsAggregatesUnionsLimits) {
+  auto orders = Table("orders");
+  auto customers = Table("customers");
+  EXPECT_EQ(Rows(orders.Join(customers, JoinType::kInner, {"cust"}, {"cust"})), 7);
+  EXPECT_EQ(Rows(customers.Join(orders, JoinType::kLeft, {"cust"}, {"cust"})), 7);
+  EXPECT_EQ(Rows(orders.Join(customers, JoinType::kLeftSemi, {"cust"}, {"cust"})), 3.5);
+  EXPECT_EQ(Rows(orders.Aggregate({}, {Agg("count", {})})), 1);
+  EXPECT_EQ(Rows(orders.Aggregate({Col("status")}, {Agg("count", {})})), 1);  // at least one group
+  EXPECT_EQ(Rows(orders.Union(orders)), 14);
+  EXPECT_EQ(Rows(orders.Limit(3, 2)), 3);
+  EXPECT_EQ(Rows(orders.Limit(10, 5)), 2);
+  EXPECT_EQ(Rows(orders.Distinct()), 3.5);
+}
+
+class Unsized final : public TableProvider {
+ public:
+  const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
+  std::string Describe() const override { return "Unsized"; }
+  Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>&,
+                                              int) const override {
+    return Status::NotImplemented("never scanned");
+  }
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_ = arrow::schema({arrow::field("cust", arrow::int64())});
+};
+
+TEST_F(StatisticsTest, UnknownSourcesMakeUnknownEstimates) {
+  auto unsized = ctx_->Scan(std::make_shared<Unsized>(), "unsized").ValueOrDie();
+  EXPECT_FALSE(EstimateRows(*unsized.plan()).has_value());
+  auto join = Table("orders").Join(unsized, JoinType::kInner, {"cust"}, {"cust"}).ValueOrDie();
+  EXPECT_FALSE(EstimateRows(*join.plan()).has_value());
+  // A limit bounds any input.
+  EXPECT_EQ(EstimateRows(*unsized.Limit(4)->plan()), 4);
+}
+
+TEST_F(StatisticsTest, FilesReportFooterRowsOrASizeGuess) {
+  auto table = arrow::Table::Make(
+      arrow::schema({arrow::field("x", arrow::int64())}),
+      {testing::ArrayFromJson(arrow::int64(), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")});
+  std::string parquet_path = ::testing::TempDir() + "/statistics_test.parquet";
+  auto sink = arrow::io::FileOutputStream::Open(parquet_path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4).ok());
+  ASSERT_TRUE(sink->Close().ok());
+  auto parquet = MakeParquetTable(parquet_path).ValueOrDie();
+  EXPECT_EQ(parquet->EstimatedRows(), 11);
+
+  std::string csv_path = ::testing::TempDir() + "/statistics_test.csv";
+  {
+    std::ofstream csv(csv_path);
+    csv << "a,b\n";
+    for (int i = 0; i < 100; ++i) csv << "1234567,1234567\n";
+  }
+  auto csv = MakeCsvTable(csv_path, CsvOptions{}).ValueOrDie();
+  // 1604 bytes at 8 bytes per value, 2 values a row: about 100 rows.
+  EXPECT_NEAR(*csv->EstimatedRows(), 100, 1);
+  std::remove(parquet_path.c_str());
+  std::remove(csv_path.c_str());
+}
+
+}  // namespace
+}  // namespace ferry

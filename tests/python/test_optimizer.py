@@ -1,0 +1,164 @@
+"""The logical optimizer: rewritten queries give the reference results, and
+explain() shows where filters went (below joins, into Parquet scans)."""
+
+import random
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from ferry import col, functions as f, lit, udf
+
+rng = random.Random(7)
+N_ORDERS = 400
+ORDERS = pa.table(
+    {
+        "o_key": list(range(N_ORDERS)),
+        "o_cust": [rng.choice([None, *range(40)]) for _ in range(N_ORDERS)],
+        "o_priority": [rng.choice(["1-URGENT", "2-HIGH", "3-LOW"]) for _ in range(N_ORDERS)],
+    }
+)
+LINES = pa.table(
+    {
+        "l_order": [rng.randrange(N_ORDERS + 20) for _ in range(1500)],
+        "l_mode": [rng.choice(["MAIL", "SHIP", "AIR", None]) for _ in range(1500)],
+        "l_qty": [rng.choice([None, *range(1, 50)]) for _ in range(1500)],
+    }
+)
+
+
+@pytest.fixture
+def tables(partitioned):
+    return partitioned(ORDERS), partitioned(LINES)
+
+
+def lines_join_orders(join_type="inner"):
+    """The pyarrow reference of lines.join(orders, l_order = o_key)."""
+    return LINES.join(ORDERS, keys="l_order", right_keys="o_key", join_type=join_type)
+
+
+def explain(df, capsys):
+    """The optimized logical plan's text."""
+    df.explain()
+    text = capsys.readouterr().out
+    start = text.index("optimized_logical_plan\n") + len("optimized_logical_plan\n")
+    return text[start : text.index("physical_plan")]
+
+
+def depth(line):
+    return len(line) - len(line.lstrip())
+
+
+def test_filters_on_both_sides_go_below_the_join(tables, capsys):
+    orders, lines = tables
+    predicate = (
+        (col("l_mode") == lit("MAIL"))
+        & (col("o_priority") == lit("1-URGENT"))
+        & (col("l_qty") > lit(20))
+    )
+    df = (
+        lines.join(orders, left_on="l_order", right_on="o_key")
+        .filter(predicate)
+        .aggregate(
+            [col("o_priority")], [f.sum(col("l_qty")).alias("qty"), f.count_star().alias("n")]
+        )
+    )
+    joined = lines_join_orders()
+    mask = pc.and_(
+        pc.and_(pc.equal(joined["l_mode"], "MAIL"), pc.equal(joined["o_priority"], "1-URGENT")),
+        pc.greater(joined["l_qty"], 20),
+    )
+    ref = joined.filter(mask).group_by("o_priority")
+    ref = ref.aggregate([("l_qty", "sum"), ([], "count_all")])
+    assert ref.num_rows == 1
+    expected = {"o_priority": "1-URGENT", "qty": ref["l_qty_sum"][0].as_py()}
+    expected["n"] = ref["count_all"][0].as_py()
+    assert df.to_pylist() == [expected]
+
+    plan = explain(df, capsys).splitlines()
+    join = next(i for i, line in enumerate(plan) if "Join:" in line)
+    below = [line for line in plan[join + 1 :] if "Filter:" in line]
+    assert any("l_mode" in line and "l_qty" in line for line in below), plan
+    assert any("o_priority" in line for line in below), plan
+    assert all(depth(line) > depth(plan[join]) for line in below)
+    # Nothing is left to filter above the join.
+    assert not any("Filter:" in line for line in plan[:join])
+
+
+def test_left_join_keeps_right_predicates_above(tables):
+    orders, lines = tables
+    df = orders.join(lines, left_on="o_key", right_on="l_order", how="left").filter(
+        col("l_mode").is_null() & (col("o_cust") < lit(10))
+    )
+    joined = ORDERS.join(LINES, keys="o_key", right_keys="l_order", join_type="left outer")
+    ref = joined.filter(pc.and_(pc.is_null(joined["l_mode"]), pc.less(joined["o_cust"], 10)))
+    got = df.to_arrow_table()
+    # Orders without lines (NULL l_mode from the join) are among the rows.
+    assert got.num_rows == ref.num_rows > 0
+    assert sorted(got["o_key"].to_pylist()) == sorted(ref["o_key"].to_pylist())
+
+
+def test_filters_reach_every_union_input(partitioned, capsys):
+    a = partitioned(pa.table({"x": list(range(10)), "y": ["a"] * 10}))
+    b = partitioned(pa.table({"z": list(range(5, 25)), "w": ["b"] * 20})).select(
+        col("z").alias("x"), col("w").alias("y")
+    )
+    df = a.union(b).filter(col("x") > lit(7)).select("x")
+    assert sorted(df.to_pydict()["x"]) == sorted([8, 9, *range(8, 25)])
+    plan = explain(df, capsys)
+    assert plan.count("Filter:") == 2
+    assert plan.index("Union:") < plan.index("Filter:")
+
+
+def test_projections_prune_join_inputs(tables, capsys):
+    orders, lines = tables
+    df = lines.join(orders, left_on="l_order", right_on="o_key").aggregate(
+        [col("o_priority")], [f.count_star().alias("n")]
+    )
+    ref = lines_join_orders().group_by("o_priority").aggregate([([], "count_all")])
+    got = {r["o_priority"]: r["n"] for r in df.to_pylist()}
+    assert got == {r["o_priority"]: r["count_all"] for r in ref.to_pylist()}
+    plan = explain(df, capsys)
+    assert "projection=[l_order]" in plan
+    assert "projection=[o_key, o_priority]" in plan
+
+
+def test_constants_fold(tables, capsys):
+    orders, _ = tables
+    df = orders.filter((col("o_key") < lit(10) + lit(5)) & lit(True))
+    assert sorted(df.to_pydict()["o_key"]) == list(range(15))
+    plan = explain(df, capsys)
+    assert "o_key < Int64(15)" in plan
+    assert "Boolean(true)" not in plan
+
+
+def test_parquet_scans_take_filters_and_skip_row_groups(ctx, tmp_path, capsys):
+    table = pa.table({"k": list(range(1000)), "v": [i % 7 for i in range(1000)]})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    ctx.register_parquet("t", path)
+    df = ctx.table("t").filter(
+        (col("k") >= lit(250)) & (col("k") < lit(260)) & (col("v") == lit(3))
+    )
+    in_range = pc.and_(pc.greater_equal(table["k"], 250), pc.less(table["k"], 260))
+    ref = table.filter(pc.and_(in_range, pc.equal(table["v"], 3)))
+    assert df.to_arrow_table().sort_by("k").to_pylist() == ref.to_pylist()
+    plan = explain(df, capsys)
+    assert "filters=[k >= Int64(250), k < Int64(260), v = Int64(3)]" in plan
+    # Nine of the ten row groups are ruled out by their k statistics.
+    df.explain()
+    physical = capsys.readouterr().out.split("physical_plan")[1]
+    assert "partitions=1" in physical, physical
+
+
+def test_volatile_filters_stay_above_the_join(tables, capsys):
+    orders, lines = tables
+    noisy = udf(lambda a: a, [pa.int64()], pa.int64(), "volatile", name="noisy")
+    df = lines.join(orders, left_on="l_order", right_on="o_key").filter(
+        noisy(col("o_cust")) > lit(5)
+    )
+    plan = explain(df, capsys).splitlines()
+    assert plan[0] == "Filter: noisy(o_cust) > Int64(5)", plan
+    joined = lines_join_orders()
+    assert df.count() == joined.filter(pc.greater(joined["o_cust"], 5)).num_rows
