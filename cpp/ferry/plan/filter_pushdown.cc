@@ -3,6 +3,8 @@
 // sorts see fewer rows. Filter pushdown never changes any node's output
 // schema, so a node whose input changed is rebuilt by copying it.
 
+#include <functional>
+
 #include "ferry/common/overloaded.h"
 #include "ferry/function/bind.h"
 #include "ferry/plan/builder.h"
@@ -166,16 +168,63 @@ Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, Conjuncts con
 enum class Side { kLeft, kRight };
 
 // The join input column behind output column `index` on `side`, or -1. A
-// coalesced key of a right join always equals the right one (the left is
-// NULL or equal), so it belongs to the right side there.
+// coalesced key (right joins, and inner joins they became) always equals
+// the right one (the left is NULL or equal), and in an inner join also the
+// left one; floating keys are left out: the join matches -0.0 with 0.0,
+// which a predicate may tell apart.
 int SourceColumn(const JoinNode& n, int index, Side side) {
   const auto& column = n.output_columns[index];
   bool coalesced = column.left >= 0 && column.right >= 0;
   if (coalesced) {
+    if (arrow::is_floating(n.right->schema->field(column.right)->type()->id())) return -1;
+    if (n.type == JoinType::kInner) return side == Side::kLeft ? column.left : column.right;
     if (n.type == JoinType::kRight && side == Side::kRight) return column.right;
     return -1;
   }
   return side == Side::kLeft ? column.left : column.right;
+}
+
+// Whether `conjunct` is NULL or false whenever the columns `padded` marks
+// are NULL: a comparison, BETWEEN, IN, LIKE or IS NOT NULL right on such a
+// column. (Conservative: `a + 1 > 2` would qualify too, but is not seen.)
+bool RejectsNulls(const Expr& conjunct, const arrow::Schema& schema,
+                  const std::function<bool(int)>& padded) {
+  auto is_padded = [&](const Expr& e) {
+    const auto* column = e.As<ColumnNode>();
+    if (column == nullptr) return false;
+    auto index = ResolveColumn(*column, schema);
+    return index.ok() && padded(*index);
+  };
+  if (const auto* b = conjunct.As<BinaryNode>()) {
+    bool comparison = b->op == Operator::kEq || b->op == Operator::kNotEq ||
+                      b->op == Operator::kLt || b->op == Operator::kLtEq ||
+                      b->op == Operator::kGt || b->op == Operator::kGtEq;
+    return comparison && (is_padded(b->left) || is_padded(b->right));
+  }
+  if (const auto* n = conjunct.As<IsNullNode>()) return n->negated && is_padded(n->expr);
+  if (const auto* n = conjunct.As<BetweenNode>()) return is_padded(n->expr);
+  if (const auto* n = conjunct.As<InListNode>()) return is_padded(n->expr);
+  if (const auto* n = conjunct.As<LikeNode>()) return is_padded(n->expr);
+  return false;
+}
+
+// A left (right) join under a filter that drops every row it padded with
+// NULLs is an inner join, whose both sides filters can enter. The schema
+// (with the outer join's nullable columns) stays as it was.
+std::optional<PlanPtr> AsInnerJoin(const PlanPtr& plan, const JoinNode& n,
+                                   const Conjuncts& conjuncts) {
+  if (n.type != JoinType::kLeft && n.type != JoinType::kRight) return std::nullopt;
+  auto padded = [&](int index) {
+    const auto& column = n.output_columns[index];
+    return n.type == JoinType::kLeft ? column.left < 0 : column.right < 0;
+  };
+  for (const auto& conjunct : conjuncts) {
+    if (!RejectsNulls(conjunct, *plan->schema, padded)) continue;
+    JoinNode inner = n;
+    inner.type = JoinType::kInner;
+    return Rebuild(std::move(inner), plan);
+  }
+  return std::nullopt;
 }
 
 // Rewrites a conjunct already expressed over one join input to the other
@@ -202,7 +251,8 @@ std::optional<Expr> ThroughKeys(const Expr& conjunct, const JoinNode& n, Side fr
 // Into the join inputs whose rows the join does not preserve against the
 // other side: both for inner joins, the left for left/semi/anti joins, the
 // right for right joins, none for full joins. A conjunct on the right
-// columns of a left join stays above: it must see the NULLs the join adds.
+// columns of a left join stays above: it must see the NULLs the join adds
+// (unless it rejects them: see AsInnerJoin).
 Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, Conjuncts conjuncts) {
   bool into_left = n.type == JoinType::kInner || n.type == JoinType::kLeft ||
                    n.type == JoinType::kLeftSemi || n.type == JoinType::kLeftAnti;
@@ -250,7 +300,12 @@ Result<PlanPtr> Push(const PlanPtr& plan, Conjuncts conjuncts) {
           [&](const AggregateNode& n) { return PushAggregate(plan, n, std::move(conjuncts)); },
           [&](const WindowPlanNode& n) { return PushWindow(plan, n, std::move(conjuncts)); },
           [&](const UnionNode& n) { return PushUnion(plan, n, std::move(conjuncts)); },
-          [&](const JoinNode& n) { return PushJoin(plan, n, std::move(conjuncts)); },
+          [&](const JoinNode& n) {
+            if (auto inner = AsInnerJoin(plan, n, conjuncts)) {
+              return PushJoin(*inner, *(*inner)->As<JoinNode>(), std::move(conjuncts));
+            }
+            return PushJoin(plan, n, std::move(conjuncts));
+          },
           // Sorting and de-duplicating commute with filtering.
           [&](const SortPlanNode& n) -> Result<PlanPtr> {
             SortPlanNode copy = n;

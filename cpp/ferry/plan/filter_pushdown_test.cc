@@ -59,18 +59,36 @@ TEST_F(FilterPushdownTest, InnerJoinSplitsConjunctsAndCopiesKeyPredicatesAcross)
 }
 
 TEST_F(FilterPushdownTest, LeftJoinKeepsRightSidePredicatesAbove) {
-  // region = 'EU' must see the NULLs the left join adds for order 4 (NULL
-  // cust): pushed into customers it would keep order 4 with a NULL region.
+  // region IS NULL must see the NULLs the left join adds for order 4 (NULL
+  // cust): pushed into customers (no NULL region there) it would instead
+  // keep every order, each with a NULL region.
+  auto df = Table("orders")
+                .Join(Table("customers"), JoinType::kLeft, {"cust"}, {"cust"})
+                ->Filter(And(Gt(Col("amount"), I(60)), IsNull(Col("region"))));
+  auto plan = Push(df);
+  EXPECT_EQ(plan->ToString(),
+            "Filter: region IS NULL\n"
+            "  Join: type=left on=[cust = cust]\n"
+            "    Filter: amount > Int64(60)\n"
+            "      TableScan: orders\n"
+            "    TableScan: customers\n");
+  testing::ExpectArrayEquals(arrow::int64(), "[4]", Execute(plan)->GetColumnByName("o_id"));
+}
+
+TEST_F(FilterPushdownTest, FiltersRejectingThePaddedNullsMakeOuterJoinsInner) {
+  // region = 'EU' is never true on the rows the left join pads with NULLs.
   auto df = Table("orders")
                 .Join(Table("customers"), JoinType::kLeft, {"cust"}, {"cust"})
                 ->Filter(And(Gt(Col("amount"), I(60)), Eq(Col("region"), S("EU"))));
   auto plan = Push(df);
   EXPECT_EQ(plan->ToString(),
-            "Filter: region = Utf8(\"EU\")\n"
-            "  Join: type=left on=[cust = cust]\n"
-            "    Filter: amount > Int64(60)\n"
-            "      TableScan: orders\n"
+            "Join: type=inner on=[cust = cust]\n"
+            "  Filter: amount > Int64(60)\n"
+            "    TableScan: orders\n"
+            "  Filter: region = Utf8(\"EU\")\n"
             "    TableScan: customers\n");
+  // The outer join's nullable columns stay nullable.
+  EXPECT_TRUE(plan->schema->GetFieldByName("region")->nullable());
   auto out = Canonical(Execute(plan));
   testing::ExpectArrayEquals(arrow::int64(), "[1, 2]", out->GetColumnByName("o_id"));
 }
@@ -78,16 +96,31 @@ TEST_F(FilterPushdownTest, LeftJoinKeepsRightSidePredicatesAbove) {
 TEST_F(FilterPushdownTest, RightJoinPushesIntoTheRightAndItsSharedKey) {
   auto df = Table("orders")
                 .Join(Table("customers"), JoinType::kRight, {"cust"}, {"cust"})
-                ->Filter(And(Gt(Col("cust"), I(15)), Gt(Col("amount"), I(60))));
+                ->Filter(And(Gt(Col("cust"), I(15)), IsNull(Col("amount"))));
   auto plan = Push(df);
   EXPECT_EQ(plan->ToString(),
-            "Filter: amount > Int64(60)\n"
+            "Filter: amount IS NULL\n"
             "  Join: type=right on=[cust = cust]\n"
             "    Filter: cust > Int64(15)\n"
             "      TableScan: orders\n"
             "    Filter: cust > Int64(15)\n"
             "      TableScan: customers\n");
-  // Bo (20) has orders 3 (75) and 6 (500); Cy's order has 50, Di has none.
+  // Of Bo (20: orders 3, 6), Cy (30: order 5) and Di (50: none), only Di's
+  // padded row has no amount; order 7 (40, no amount) has no customer.
+  testing::ExpectArrayEquals(arrow::utf8(), R"(["Di"])", Execute(plan)->GetColumnByName("name"));
+
+  // amount > 60 rejects the padded rows: the join becomes inner, and the
+  // shared key's conjunct enters both sides as before.
+  auto rejecting = Table("orders")
+                       .Join(Table("customers"), JoinType::kRight, {"cust"}, {"cust"})
+                       ->Filter(And(Gt(Col("cust"), I(15)), Gt(Col("amount"), I(60))));
+  plan = Push(rejecting);
+  EXPECT_EQ(plan->ToString(),
+            "Join: type=inner on=[cust = cust]\n"
+            "  Filter: cust > Int64(15) AND amount > Int64(60)\n"
+            "    TableScan: orders\n"
+            "  Filter: cust > Int64(15)\n"
+            "    TableScan: customers\n");
   auto out = Canonical(Execute(plan));
   testing::ExpectArrayEquals(arrow::int64(), "[3, 6]", out->GetColumnByName("o_id"));
 }

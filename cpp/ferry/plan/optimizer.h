@@ -48,7 +48,8 @@ Expr SimplifyExpr(const Expr& expr);
 /// it reads only group keys, below window nodes when it reads only columns
 /// every window partitions by, into every input of a union. Never below a
 /// limit, never through a full join; conjuncts calling volatile functions
-/// stay where they are. Adjacent filters merge.
+/// stay where they are. Adjacent filters merge. A left or right join under
+/// a conjunct that rejects the NULLs it pads rows with becomes inner.
 Result<PlanPtr> PushDownFilters(const PlanPtr& plan);
 
 /// Hands the conjuncts of a filter right above a scan to the scan's table
