@@ -257,16 +257,24 @@ def test_self_join_counts_by_hand():
 @pytest.mark.parametrize("how", ["inner", "left", "full"])
 def test_partitioned_join_output_keeps_each_key_in_one_partition(how):
     # Partition i joins partition i of both sides, hashed alike, so a key
-    # (NULL included) never appears in two output partitions.
+    # (NULL included) never appears in two output partitions. Both sides
+    # are larger than the broadcast threshold (128K rows), so neither is
+    # copied to every partition instead.
+    rows_per_side = 140_000
+    left = pa.table({"k": pa.array([None if i % 997 == 0 else i % 5000 for i in range(rows_per_side)]),
+                     "lv": pa.array(range(rows_per_side))})
+    right = pa.table({"k": pa.array([None if i % 991 == 0 else i % 7000 for i in range(rows_per_side)]),
+                      "rv": pa.array(range(rows_per_side))})
     for n in [2, 7]:
         ctx = session(n)
-        joined = ctx.from_arrow(LEFT).join(ctx.from_arrow(RIGHT), on="k", how=how)
-        parts = joined.collect_partitioned()
+        joined = ctx.from_arrow(left).join(ctx.from_arrow(right), on="k", how=how)
+        assert "mode=Partitioned" in joined._raw.explain()
+        parts = joined.select(col("k")).collect_partitioned()
         assert len(parts) == n
         where = {}
         for p, batches in enumerate(parts):
             for batch in batches:
-                for k in batch.column("k").to_pylist():
+                for k in set(batch.column("k").to_pylist()):
                     where.setdefault(k, set()).add(p)
         assert where and all(len(ps) == 1 for ps in where.values()), where
 
@@ -600,3 +608,25 @@ def test_many_to_many_join_streams_bounded_batches():
     assert sum(b.num_rows for b in batches) == 1_000_000
     assert max(b.num_rows for b in batches) <= 65536
     assert len(batches) >= 16
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "semi", "anti", "right", "full"])
+def test_small_side_is_built_and_broadcast_where_the_join_type_allows(how):
+    facts = pa.table({"k": pa.array([i % 150 if i % 101 else None for i in range(200_000)]),
+                      "v": pa.array(range(200_000))})
+    dims = pa.table({"k": pa.array(list(range(0, 120)) + [None]), "name": [f"d{i}" for i in range(121)]})
+    ctx = session(2)
+    small_left = ctx.from_arrow(dims).join(ctx.from_arrow(facts), on="k", how=how)
+    small_right = ctx.from_arrow(facts).join(ctx.from_arrow(dims), on="k", how=how)
+    left_plan, right_plan = small_left._raw.explain(), small_right._raw.explain()
+    assert "build=left" in left_plan and "build=right" in right_plan
+    # Broadcasting the build side is fine unless it must emit its own
+    # unmatched rows at the end (outer joins preserving it, semi/anti of it).
+    build_emits = {"inner": False, "left": False, "semi": False, "anti": False,
+                   "right": True, "full": True}
+    assert ("BroadcastExec" in right_plan) == (not build_emits[how])
+    for df, (l, r) in [(small_left, (dims, facts)), (small_right, (facts, dims))]:
+        got = df.to_arrow_table()
+        single = session(1)
+        want = single.from_arrow(l).join(single.from_arrow(r), on="k", how=how).to_arrow_table()
+        assert rows(got) == rows(want)

@@ -5,6 +5,7 @@
 
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
+#include "ferry/plan/statistics.h"
 #include "ferry/function/bind.h"
 #include "ferry/function/registry.h"
 #include "ferry/common/overloaded.h"
@@ -135,9 +136,12 @@ bool IsOrderSensitive(const AggregateSpec& spec) {
   return name == "first_value" || name == "last_value" || name == "array_agg";
 }
 
+// `exchange_keys`, when given, are the leading group keys the final phase
+// is partitioned on (all of them otherwise).
 Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
                               const std::vector<Expr>& aggregates,
-                              std::shared_ptr<arrow::Schema> schema, int partitions) {
+                              std::shared_ptr<arrow::Schema> schema, int partitions,
+                              std::optional<size_t> exchange_keys = std::nullopt) {
   const auto& input_schema = *input->schema();
   FERRY_ASSIGN_OR_RAISE(auto keys, BindAll(group_by, input_schema));
   // Input already partitioned on columns that are all group keys: every
@@ -164,7 +168,9 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
   // The final phase runs partitioned by group key: every group's partial
   // states meet in one partition, and each partition merges its own.
   std::vector<int> key_columns;
-  for (size_t k = 0; k < group_by.size(); ++k) key_columns.push_back(static_cast<int>(k));
+  for (size_t k = 0; k < exchange_keys.value_or(group_by.size()); ++k) {
+    key_columns.push_back(static_cast<int>(k));
+  }
   ExecPtr exchanged;
   if (std::any_of(specs.begin(), specs.end(), IsOrderSensitive)) {
     exchanged = MakeOrderedCoalesceExec(std::move(partial));
@@ -267,12 +273,22 @@ Result<ExecPtr> PlanSingleDistinct(ExecPtr input, const std::vector<Expr>& group
     outer_aggregates.push_back(Alias(
         AggregateCall(outer_func, outer_func->name(), {Col(inner_name)}), expr.SchemaName()));
   }
+  // The inner level is partitioned on the outer group keys alone (when
+  // there are any), so the outer level finds each group in one partition
+  // and needs no second exchange.
+  std::optional<size_t> exchange_keys;
+  if (!group_by.empty()) exchange_keys = group_by.size();
   FERRY_ASSIGN_OR_RAISE(auto deduplicated,
                         PlanAggregate(std::move(input), inner_keys, inner_aggregates,
-                                      arrow::schema(std::move(inner_fields)), partitions));
+                                      arrow::schema(std::move(inner_fields)), partitions,
+                                      exchange_keys));
   return PlanAggregate(std::move(deduplicated), outer_keys, outer_aggregates, std::move(schema),
                        partitions);
 }
+
+// Build sides estimated at most this many rows are broadcast (DataFusion's
+// collect-left threshold is of the same order).
+constexpr double kBroadcastRows = 128 * 1024;
 
 class Planner {
  public:
@@ -342,7 +358,8 @@ class Planner {
             [&](const JoinNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto left, Plan(*n.left));
               FERRY_ASSIGN_OR_RAISE(auto right, Plan(*n.right));
-              return PlanJoin(std::move(left), std::move(right), n, plan.schema);
+              return PlanJoin(std::move(left), std::move(right), n, plan.schema,
+                              EstimateRows(*n.left), EstimateRows(*n.right));
             },
             [&](const WindowPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -402,10 +419,30 @@ class Planner {
   // otherwise the build side is broadcast where the join type allows, or
   // both sides gathered into one partition.
   Result<ExecPtr> PlanJoin(ExecPtr left, ExecPtr right, const JoinNode& join,
-                           const std::shared_ptr<arrow::Schema>& schema) {
-    const bool build_left = false;
+                           const std::shared_ptr<arrow::Schema>& schema,
+                           std::optional<double> left_rows, std::optional<double> right_rows) {
+    // The hash table goes on the side estimated smaller (right when unknown).
+    const bool build_left = left_rows && right_rows && *left_rows < *right_rows;
+    const std::optional<double>& build_rows = build_left ? left_rows : right_rows;
     const int n = partitions();
     const bool hashable = AllHashable(*left, join.left_keys) && AllHashable(*right, join.right_keys);
+    // A small build side is copied to every probe partition rather than
+    // both sides being exchanged: the probe side keeps its partitions.
+    ExecPtr& probe_side = build_left ? right : left;
+    // Both sides already partitioned alike on the keys: nothing to move.
+    if (auto right_columns = MatchingKeys(*left, join.left_keys, join.right_keys);
+        hashable && right_columns &&
+        PartitionedOn(*right, *right_columns, left->output_partitioning()->num_partitions)) {
+      return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
+                              build_left, schema);
+    }
+    if (n > 1 && build_rows && *build_rows <= kBroadcastRows && probe_side->num_partitions() > 1 &&
+        !BuildSideEmitsAtEnd(join.type, build_left)) {
+      ExecPtr& build = build_left ? left : right;
+      build = MakeBroadcastExec(std::move(build), probe_side->num_partitions());
+      return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kCollectBuild,
+                              build_left, schema);
+    }
     if (n > 1 && hashable) {
       // A side already hash-partitioned on some of its keys keeps its
       // partitions; the other side is exchanged on the matching keys.
