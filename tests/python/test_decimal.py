@@ -144,3 +144,31 @@ def test_comparison_whose_common_type_needs_more_than_38_digits_is_exact():
     df = ctx.from_arrow(pa.table({"a": a, "b": b}))
     out = df.select((col("a") < col("b")).alias("lt"), (col("a") == col("b")).alias("eq")).to_pydict()
     assert out == {"lt": [True, False, None], "eq": [False, False, None]}
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*"])
+def test_decimal128_kernel_matches_python_decimal_with_nulls_and_literals(op):
+    import operator
+    import random
+
+    rng = random.Random(7)
+    fn = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
+    a = [None if rng.random() < 0.2 else D(rng.randint(-10**13, 10**13)) / 100 for _ in range(300)]
+    b = [None if rng.random() < 0.2 else D(rng.randint(-10**5, 10**5)) / 10000 for _ in range(300)]
+    ctx = ferry.SessionContext()
+    df = ctx.from_arrow(pa.table({"a": pa.array(a, pa.decimal128(15, 2)),
+                                  "b": pa.array(b, pa.decimal128(9, 4))}))
+    lit_b = lit(D("1.5"))
+    exprs = {"+": (col("a") + col("b"), col("a") + lit_b), "-": (col("a") - col("b"), col("a") - lit_b),
+             "*": (col("a") * col("b"), col("a") * lit_b)}[op]
+    out = df.select(exprs[0].alias("x"), exprs[1].alias("y")).to_pydict()
+    assert out["x"] == [None if x is None or y is None else fn(x, y) for x, y in zip(a, b)]
+    assert out["y"] == [None if x is None else fn(x, D("1.5")) for x in a]
+
+
+def test_decimal128_product_beyond_38_digits_is_an_error_naming_the_expression():
+    ctx = ferry.SessionContext()
+    big = D("9" * 36 + ".99")
+    df = ctx.from_arrow(pa.table({"a": pa.array([big], pa.decimal128(38, 2))}))
+    with pytest.raises(ferry.errors.FerryError, match=r"a \* a"):
+        df.select((col("a") * col("a")).alias("p")).collect()

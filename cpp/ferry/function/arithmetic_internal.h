@@ -36,6 +36,15 @@ Result<PhysicalExprPtr> BindNegate(PhysicalExprPtr arg, const std::string& displ
 Result<PhysicalExprPtr> BindDecimalArithmetic(Operator op, PhysicalExprPtr left,
                                               PhysicalExprPtr right, const std::string& display);
 
+/// `left op right` for + - * over two decimal128 operands, computed in
+/// 128-bit integers (decimal_kernel.cc): the result is
+/// decimal128(out_precision, out_scale) and a value outside it is an
+/// error. For + and -, out_scale must be at least both scales; for *, it
+/// must be their sum.
+Result<PhysicalExprPtr> BindDecimal128Arithmetic(Operator op, PhysicalExprPtr left,
+                                                 PhysicalExprPtr right, int out_precision,
+                                                 int out_scale, const std::string& display);
+
 /// Operands of a comparison between decimals (or a decimal and an
 /// integer) whose common type needs more than 38 digits: both are cast to
 /// that type as decimal256, so the comparison stays exact where Arrow's

@@ -180,6 +180,13 @@ Result<PhysicalExprPtr> BindDecimalArithmetic(Operator op, PhysicalExprPtr left,
   if (!l || !r) return nullptr;
   FERRY_ASSIGN_OR_RAISE(auto out, ResultShape(op, *l, *r, display));
   auto out_type = arrow::decimal128(out.precision, out.scale);
+  if (op != Operator::kDivide) {
+    // Integer operands become decimal(digits, 0) first (exact).
+    FERRY_ASSIGN_OR_RAISE(left, MakeCast(std::move(left), arrow::decimal128(l->precision, l->scale), display));
+    FERRY_ASSIGN_OR_RAISE(right, MakeCast(std::move(right), arrow::decimal128(r->precision, r->scale), display));
+    return BindDecimal128Arithmetic(op, std::move(left), std::move(right), out.precision, out.scale,
+                                    display);
+  }
 
   const auto id = ArrowPrecision(op, *l, *r, out) <= kMaxPrecision
                       ? arrow::Type::DECIMAL128
