@@ -97,3 +97,21 @@ def test_two_level_plan_is_visible_in_explain():
     assert plan.count("AggregateExec: mode=Partial") == 2
     assert "__ferry_distinct_arg" in plan
     assert sorted(zip(*df.to_pydict().values())) == [(1, 1), (2, 1)]
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 5])
+def test_distinct_of_nearly_unique_keys_skips_partial_grouping_correctly(partitions):
+    # 300K rows, almost all distinct: the partial phase stops grouping after
+    # its first 100K rows and passes keys through; duplicates that straddle
+    # the switch, NULLs and -0.0/0.0 must still be removed once.
+    n = 300_000
+    keys = [None if i % 50_000 == 7 else i % 280_000 for i in range(n)]
+    floats = [(-0.0 if i % 2 else 0.0) if i % 100_000 == 3 else float(i % 290_000) for i in range(n)]
+    table = pa.table({"k": pa.array(keys, pa.int64()), "f": pa.array(floats)})
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(partitions))
+    df = ctx.from_arrow(table)
+    assert df.select(col("k")).distinct().count() == len(set(keys))
+    assert df.select(col("k"), col("f")).distinct().count() == len(
+        {(k, 0.0 if f == 0 else f) for k, f in zip(keys, floats)})
+    counted = df.aggregate([], [f.count(col("k"), distinct=True).alias("c")]).to_pydict()
+    assert counted == {"c": [len({k for k in keys if k is not None})]}

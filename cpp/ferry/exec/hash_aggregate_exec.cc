@@ -83,6 +83,64 @@ std::string DescribeAggregates(const char* mode, const std::vector<AggregateSpec
   return out + "]";
 }
 
+// The partial phase of a grouping without aggregate functions (DISTINCT,
+// the inner level of count(DISTINCT)). When the first rows show that
+// grouping barely reduces them (nearly every key distinct), hashing them
+// twice only costs: from then on keys pass straight to the final phase,
+// which removes the duplicates (DataFusion skips partial aggregation the
+// same way).
+class PartialDistinctStream final : public RecordBatchStream {
+ public:
+  static constexpr int64_t kProbeRows = 100'000;
+  static constexpr double kSkipRatio = 0.8;
+
+  PartialDistinctStream(StreamPtr input, GroupIds groups, std::vector<PhysicalExprPtr> keys,
+                        std::shared_ptr<arrow::Schema> schema)
+      : input_(std::move(input)), groups_(std::move(groups)), keys_(std::move(keys)),
+        schema_(std::move(schema)) {}
+
+  Result<BatchPtr> Next() override {
+    while (!done_) {
+      FERRY_ASSIGN_OR_RAISE(auto batch, input_->Next());
+      if (batch == nullptr) {
+        done_ = true;
+        break;
+      }
+      if (batch->num_rows() == 0) continue;
+      arrow::ArrayVector keys;
+      for (const auto& key : keys_) {
+        FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, *batch));
+        keys.push_back(std::move(array));
+      }
+      if (passing_through_) return arrow::RecordBatch::Make(schema_, batch->num_rows(), keys);
+      FERRY_RETURN_NOT_OK(groups_.Consume(keys, batch->num_rows()).status());
+      rows_ += batch->num_rows();
+      if (rows_ >= kProbeRows && groups_.num_groups() > kSkipRatio * rows_) {
+        passing_through_ = true;
+        return Uniques();  // what was grouped so far, then raw keys
+      }
+    }
+    if (passing_through_ || emitted_) return nullptr;
+    emitted_ = true;
+    return Uniques();
+  }
+
+ private:
+  Result<BatchPtr> Uniques() {
+    FERRY_ASSIGN_OR_RAISE(auto columns, groups_.Keys());
+    return arrow::RecordBatch::Make(schema_, groups_.num_groups(), std::move(columns));
+  }
+
+  StreamPtr input_;
+  GroupIds groups_;
+  std::vector<PhysicalExprPtr> keys_;
+  std::shared_ptr<arrow::Schema> schema_;
+  int64_t rows_ = 0;
+  bool passing_through_ = false;
+  bool done_ = false;
+  bool emitted_ = false;
+};
+
 class PartialAggregateExec final : public ExecutionPlan {
  public:
   PartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
@@ -115,6 +173,11 @@ class PartialAggregateExec final : public ExecutionPlan {
     TypeVector key_types;
     for (const auto& key : group_by_) key_types.push_back(key->type());
     FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
+    if (aggregates_.empty() && !group_by_.empty()) {
+      FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
+      return std::make_unique<PartialDistinctStream>(std::move(input), std::move(groups), group_by_,
+                                                     schema_);
+    }
     FERRY_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators(aggregates_));
     if (group_by_.empty()) {
       // The single global group exists even when no row arrives.
