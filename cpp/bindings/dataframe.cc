@@ -37,6 +37,10 @@ void RegisterDataFrame(nb::module_& m) {
                       const std::vector<std::string>& right_keys) {
         return Unwrap(df.Join(right, Unwrap(JoinTypeFromName(how)), left_keys, right_keys));
       })
+      .def("join_on", [](const DataFrame& df, const DataFrame& right, const std::string& how,
+                         const std::vector<Expr>& on) {
+        return Unwrap(df.JoinOn(right, Unwrap(JoinTypeFromName(how)), on));
+      })
       .def("union", [](const DataFrame& df, const DataFrame& other) { return Unwrap(df.Union(other)); })
       .def("with_column", [](const DataFrame& df, const std::string& name, const Expr& expr) {
         return Unwrap(df.WithColumn(name, expr));

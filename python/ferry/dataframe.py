@@ -157,6 +157,27 @@ class DataFrame:
         right_keys = [right_on] if isinstance(right_on, str) else list(right_on)
         return DataFrame(self._raw.join(right._raw, how, left_keys, right_keys))
 
+    def join_on(self, right: DataFrame, *on_exprs: Expr, how: str = "inner") -> DataFrame:
+        """Joins with ``right`` where every one of ``on_exprs`` holds.
+
+        ``left_col == right_col`` conditions become hash keys; any other
+        condition (``a.y != b.y``, ranges) filters the matching pairs. With no
+        condition at all this is a cross join. The conditions see the left
+        columns, then the right ones, a right name the left already has
+        suffixed ``_right``; the result has all of them (semi/anti: the left
+        only).
+
+        Examples:
+            >>> import ferry
+            >>> from ferry import col
+            >>> ctx = ferry.SessionContext()
+            >>> l = ctx.from_pydict({"k": [1, 1, 2], "a": [1, 5, 3]})
+            >>> r = ctx.from_pydict({"j": [1, 2], "b": [2, 2]})
+            >>> l.join_on(r, col("k") == col("j"), col("a") > col("b")).sort(col("a")).to_pydict()
+            {'k': [1, 2], 'a': [5, 3], 'j': [1, 2], 'b': [2, 2]}
+        """
+        return DataFrame(self._raw.join_on(right._raw, how, _exprs(on_exprs)))
+
     def union(self, other: DataFrame, distinct: bool = False) -> DataFrame:
         """Rows of both (UNION ALL; ``distinct=True`` for UNION)."""
         df = DataFrame(self._raw.union(other._raw))

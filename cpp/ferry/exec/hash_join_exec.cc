@@ -76,7 +76,8 @@ class HashJoinStream final : public RecordBatchStream {
  public:
   HashJoinStream(StreamPtr build, StreamPtr probe, const JoinNode& join, bool build_left,
                  std::shared_ptr<arrow::Schema> build_schema,
-                 std::shared_ptr<arrow::Schema> probe_schema, std::shared_ptr<arrow::Schema> schema)
+                 std::shared_ptr<arrow::Schema> probe_schema, std::shared_ptr<arrow::Schema> schema,
+                 std::shared_ptr<const JoinFilter> filter)
       : build_(std::move(build)),
         probe_(std::move(probe)),
         join_(join),
@@ -84,7 +85,8 @@ class HashJoinStream final : public RecordBatchStream {
         roles_(RolesOf(join.type, build_left)),
         build_schema_(std::move(build_schema)),
         probe_schema_(std::move(probe_schema)),
-        schema_(std::move(schema)) {}
+        schema_(std::move(schema)),
+        filter_(std::move(filter)) {}
 
   Result<BatchPtr> Next() override {
     if (!table_) FERRY_RETURN_NOT_OK(Build());
@@ -92,7 +94,12 @@ class HashJoinStream final : public RecordBatchStream {
       if (probe_batch_) {
         // Output is cut at kOutputRows even inside one probe batch, so a
         // many-to-many key never materializes all its pairs at once.
-        const bool finished = Advance();
+        bool finished;
+        if (filter_) {
+          FERRY_ASSIGN_OR_RAISE(finished, AdvanceFiltered());
+        } else {
+          finished = Advance();
+        }
         BatchPtr batch = probe_batch_;
         if (finished) probe_batch_.reset();
         if (!probe_rows_.empty()) return Emit(batch);
@@ -114,6 +121,7 @@ class HashJoinStream final : public RecordBatchStream {
       arrow::ArrayVector keys;
       for (int k : probe_keys()) keys.push_back(batch->column(k));
       FERRY_RETURN_NOT_OK(table_->Lookup(keys, batch->num_rows(), &groups_));
+      if (filter_) probe_matched_.assign(batch->num_rows(), false);
       probe_batch_ = std::move(batch);
       probe_row_ = 0;
       inner_ = -1;
@@ -191,6 +199,79 @@ class HashJoinStream final : public RecordBatchStream {
     return probe_row_ >= n;
   }
 
+  // Advance for joins with a filter: candidate pairs (equal keys) are
+  // collected, the filter decides which match, and a probe row's
+  // unmatched/anti output waits until all its candidates were seen.
+  Result<bool> AdvanceFiltered() {
+    const int64_t n = probe_batch_->num_rows();
+    const bool unique = table_->unique_keys();
+    const auto& by_group = table_->row_by_group();
+    cand_probe_.clear();
+    cand_build_.clear();
+    while (probe_row_ < n && static_cast<int64_t>(cand_probe_.size()) < kOutputRows) {
+      const int64_t i = probe_row_;
+      const int32_t g = groups_[i];
+      if (g < 0) {
+        ++probe_row_;
+        continue;
+      }
+      if (unique) {
+        cand_probe_.push_back(i);
+        cand_build_.push_back(table_->unique_row(g));
+        ++probe_row_;
+        continue;
+      }
+      const int64_t end = table_->group_end(g);
+      if (inner_ < 0) inner_ = table_->group_begin(g);
+      while (inner_ < end && static_cast<int64_t>(cand_probe_.size()) < kOutputRows) {
+        cand_probe_.push_back(i);
+        cand_build_.push_back(by_group[inner_++]);
+      }
+      if (inner_ >= end) {
+        ++probe_row_;
+        inner_ = -1;
+      }
+    }
+    FERRY_RETURN_NOT_OK(ApplyFilter());
+    if (probe_row_ < n) return false;
+    if (roles_.probe_unmatched || roles_.probe_anti) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (!probe_matched_[i]) Push(i, -1);
+      }
+    }
+    return true;
+  }
+
+  // Evaluates the join filter on the candidate pairs and turns the pairs
+  // it keeps into output rows and matched flags.
+  Status ApplyFilter() {
+    const int64_t count = static_cast<int64_t>(cand_probe_.size());
+    if (count == 0) return Status::OK();
+    FERRY_ASSIGN_OR_RAISE(auto probe_index, IndexArray(cand_probe_));
+    FERRY_ASSIGN_OR_RAISE(auto build_index, IndexArray(cand_build_));
+    arrow::ArrayVector columns;
+    for (const auto& [from_left, column] : filter_->columns) {
+      const bool from_build = from_left == build_left_;
+      const auto& source = from_build ? table_->rows() : probe_batch_;
+      FERRY_ASSIGN_OR_RAISE(auto taken,
+                            cp::Take(source->column(column), from_build ? build_index : probe_index));
+      columns.push_back(taken.make_array());
+    }
+    auto pairs = arrow::RecordBatch::Make(filter_->schema, count, std::move(columns));
+    FERRY_ASSIGN_OR_RAISE(auto mask_array, EvaluateToArray(*filter_->predicate, *pairs));
+    const auto& mask = static_cast<const arrow::BooleanArray&>(*mask_array);
+    const bool track = roles_.tracks_build();
+    for (int64_t k = 0; k < count; ++k) {
+      if (!mask.IsValid(k) || !mask.Value(k)) continue;
+      const int64_t i = cand_probe_[k], j = cand_build_[k];
+      if (track) matched_[j] = true;
+      if (roles_.pairs) Push(i, j);
+      if (!probe_matched_[i] && roles_.probe_semi) Push(i, -1);
+      probe_matched_[i] = true;
+    }
+    return Status::OK();
+  }
+
   // Build rows emitted once the probe side is done (unmatched rows of a
   // preserved build side, build-side semi/anti), kOutputRows at a time.
   void AdvanceBuildRows() {
@@ -253,6 +334,9 @@ class HashJoinStream final : public RecordBatchStream {
   std::vector<int32_t> groups_;
   std::vector<int64_t> probe_rows_;
   std::vector<int64_t> build_rows_;
+  std::shared_ptr<const JoinFilter> filter_;
+  std::vector<int64_t> cand_probe_, cand_build_;  // candidate pairs (filtered joins)
+  std::vector<bool> probe_matched_;               // per probe row (filtered joins)
   BatchPtr probe_batch_;       // the probe batch being joined
   int64_t probe_row_ = 0;      // its next row
   int64_t inner_ = -1;         // next match of that row, -1 before the first
@@ -263,9 +347,9 @@ class HashJoinStream final : public RecordBatchStream {
 class HashJoinExec final : public ExecutionPlan {
  public:
   HashJoinExec(ExecPtr left, ExecPtr right, JoinNode join, HashJoinMode mode, bool build_left,
-               std::shared_ptr<arrow::Schema> schema)
+               std::shared_ptr<arrow::Schema> schema, std::shared_ptr<const JoinFilter> filter)
       : left_(std::move(left)), right_(std::move(right)), join_(std::move(join)), mode_(mode),
-        build_left_(build_left), schema_(std::move(schema)) {}
+        build_left_(build_left), schema_(std::move(schema)), filter_(std::move(filter)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return left_->num_partitions(); }
@@ -279,7 +363,9 @@ class HashJoinExec final : public ExecutionPlan {
       out += (i ? ", " : "") + left_->schema()->field(join_.left_keys[i])->name() + " = " +
              right_->schema()->field(join_.right_keys[i])->name();
     }
-    return out + "]";
+    out += "]";
+    if (filter_) out += ", filter=" + filter_->predicate->ToString();
+    return out;
   }
 
   // Rows keep their side's key values, so a side partitioned on its keys
@@ -317,7 +403,8 @@ class HashJoinExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto build_stream, build->Execute(partition));
     FERRY_ASSIGN_OR_RAISE(auto probe_stream, probe->Execute(partition));
     return std::make_unique<HashJoinStream>(std::move(build_stream), std::move(probe_stream), join_,
-                                            build_left_, build->schema(), probe->schema(), schema_);
+                                            build_left_, build->schema(), probe->schema(), schema_,
+                                            filter_);
   }
 
  private:
@@ -327,6 +414,7 @@ class HashJoinExec final : public ExecutionPlan {
   HashJoinMode mode_;
   bool build_left_;
   std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<const JoinFilter> filter_;
 };
 
 }  // namespace
@@ -337,7 +425,8 @@ bool BuildSideEmitsAtEnd(JoinType type, bool build_left) {
 
 Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
                                  HashJoinMode mode, bool build_left,
-                                 std::shared_ptr<arrow::Schema> schema) {
+                                 std::shared_ptr<arrow::Schema> schema,
+                                 std::shared_ptr<const JoinFilter> filter) {
   if (left->num_partitions() != right->num_partitions()) {
     return Status::Invalid("hash join inputs have ", left->num_partitions(), " and ",
                            right->num_partitions(), " partitions");
@@ -348,7 +437,7 @@ Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& jo
                            " join cannot broadcast the side it must emit unmatched rows of");
   }
   return std::make_shared<HashJoinExec>(std::move(left), std::move(right), join, mode, build_left,
-                                        std::move(schema));
+                                        std::move(schema), std::move(filter));
 }
 
 }  // namespace ferry

@@ -57,6 +57,14 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   }
   table->keys_ = std::move(keys);
   const int64_t n = table->rows_->num_rows();
+  if (table->keys_.empty()) {
+    // No keys (a cross join): every probe row meets every build row.
+    table->cross_ = true;
+    table->group_offsets_ = {0, n};
+    table->row_by_group_.resize(n);
+    for (int64_t i = 0; i < n; ++i) table->row_by_group_[i] = i;
+    return table;
+  }
   arrow::ArrayVector key_arrays;
   std::vector<arrow::TypeHolder> types;
   for (int k : table->keys_) {
@@ -103,6 +111,10 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
 
 Status JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys, int64_t num_rows,
                              std::vector<int32_t>* groups) {
+  if (cross_) {
+    groups->assign(num_rows, rows_->num_rows() > 0 ? 0 : -1);
+    return Status::OK();
+  }
   groups->assign(num_rows, -1);
   if (grouper_->num_groups() == 0 || num_rows == 0) return Status::OK();
   arrow::ArrayVector keys;

@@ -17,7 +17,8 @@ namespace ferry {
 /// used by one thread (each join partition builds its own).
 class JoinHashTable {
  public:
-  /// Indexes `rows` (all build batches) by the columns `keys`.
+  /// Indexes `rows` (all build batches) by the columns `keys`; with no keys
+  /// every probe row matches every build row (one group of all rows).
   static Result<std::unique_ptr<JoinHashTable>> Make(std::shared_ptr<arrow::Schema> schema,
                                                      const std::vector<std::shared_ptr<arrow::RecordBatch>>& rows,
                                                      std::vector<int> keys);
@@ -53,6 +54,7 @@ class JoinHashTable {
   std::vector<int64_t> group_offsets_;
   std::vector<int64_t> row_by_group_;
   bool unique_keys_ = false;
+  bool cross_ = false;
 };
 
 /// Whether any of `keys` is NULL, per row (nullptr when none ever is).

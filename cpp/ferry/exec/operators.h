@@ -67,12 +67,20 @@ ExecPtr MakeLimitExec(ExecPtr input, int64_t skip, std::optional<int64_t> fetch)
 /// both inputs, hash-partitioned alike on the keys; kCollectBuild reads
 /// a build side that holds every build row in each partition (broadcast).
 enum class HashJoinMode { kPartitioned, kCollectBuild };
+/// A join filter bound for execution: `predicate` over `schema`, whose
+/// columns are taken from the inputs as `columns` says (true: left input).
+struct JoinFilter {
+  PhysicalExprPtr predicate;
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<std::pair<bool, int>> columns;
+};
 /// Equi-join: each partition indexes its build side and streams its probe
 /// side through it. Both inputs have the same number of partitions.
 /// `build_left` picks the side that is indexed (the smaller one).
 Result<ExecPtr> MakeHashJoinExec(ExecPtr left, ExecPtr right, const JoinNode& join,
                                  HashJoinMode mode, bool build_left,
-                                 std::shared_ptr<arrow::Schema> schema);
+                                 std::shared_ptr<arrow::Schema> schema,
+                                 std::shared_ptr<const JoinFilter> filter = nullptr);
 /// Whether the join emits build rows after the probe side ends (unmatched
 /// rows of a preserved build side, build-side semi/anti): such a build
 /// side cannot be broadcast.

@@ -286,6 +286,28 @@ Result<ExecPtr> PlanSingleDistinct(ExecPtr input, const std::vector<Expr>& group
                        partitions);
 }
 
+// A join's filter bound to the columns it reads (of JoinFilterSchema over
+// the inputs), so only those are gathered for each candidate pair.
+Result<std::shared_ptr<const JoinFilter>> BindJoinFilter(const JoinNode& join,
+                                                         const arrow::Schema& left,
+                                                         const arrow::Schema& right) {
+  if (!join.filter) return nullptr;
+  auto full = JoinFilterSchema(left, right);
+  std::set<std::string> used;
+  CollectColumnNames(*join.filter, &used);
+  auto filter = std::make_shared<JoinFilter>();
+  arrow::FieldVector fields;
+  for (int i = 0; i < full->num_fields(); ++i) {
+    if (!used.count(full->field(i)->name())) continue;
+    fields.push_back(full->field(i));
+    const bool from_left = i < left.num_fields();
+    filter->columns.emplace_back(from_left, from_left ? i : i - left.num_fields());
+  }
+  filter->schema = arrow::schema(std::move(fields));
+  FERRY_ASSIGN_OR_RAISE(filter->predicate, BindScalar(*join.filter, *filter->schema));
+  return filter;
+}
+
 // Build sides estimated at most this many rows are broadcast (DataFusion's
 // collect-left threshold is of the same order).
 constexpr double kBroadcastRows = 128 * 1024;
@@ -358,8 +380,9 @@ class Planner {
             [&](const JoinNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto left, Plan(*n.left));
               FERRY_ASSIGN_OR_RAISE(auto right, Plan(*n.right));
+              FERRY_ASSIGN_OR_RAISE(auto filter, BindJoinFilter(n, *left->schema(), *right->schema()));
               return PlanJoin(std::move(left), std::move(right), n, plan.schema,
-                              EstimateRows(*n.left), EstimateRows(*n.right));
+                              EstimateRows(*n.left), EstimateRows(*n.right), std::move(filter));
             },
             [&](const WindowPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -420,9 +443,27 @@ class Planner {
   // both sides gathered into one partition.
   Result<ExecPtr> PlanJoin(ExecPtr left, ExecPtr right, const JoinNode& join,
                            const std::shared_ptr<arrow::Schema>& schema,
-                           std::optional<double> left_rows, std::optional<double> right_rows) {
+                           std::optional<double> left_rows, std::optional<double> right_rows,
+                           std::shared_ptr<const JoinFilter> filter) {
     // The hash table goes on the side estimated smaller (right when unknown).
-    const bool build_left = left_rows && right_rows && *left_rows < *right_rows;
+    bool build_left = left_rows && right_rows && *left_rows < *right_rows;
+    if (join.left_keys.empty()) {
+      // A cross join cannot be partitioned by key: its build side is
+      // broadcast (or both gathered), so build where that is allowed.
+      if (BuildSideEmitsAtEnd(join.type, build_left)) build_left = !build_left;
+      const int n = partitions();
+      ExecPtr& build = build_left ? left : right;
+      ExecPtr& probe = build_left ? right : left;
+      if (n > 1 && probe->num_partitions() > 1 && !BuildSideEmitsAtEnd(join.type, build_left)) {
+        build = MakeBroadcastExec(std::move(build), probe->num_partitions());
+        return MakeHashJoinExec(std::move(left), std::move(right), join,
+                                HashJoinMode::kCollectBuild, build_left, schema, std::move(filter));
+      }
+      left = MakeCoalescePartitionsExec(std::move(left));
+      right = MakeCoalescePartitionsExec(std::move(right));
+      return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
+                              build_left, schema, std::move(filter));
+    }
     const std::optional<double>& build_rows = build_left ? left_rows : right_rows;
     const int n = partitions();
     const bool hashable = AllHashable(*left, join.left_keys) && AllHashable(*right, join.right_keys);
@@ -434,14 +475,14 @@ class Planner {
         hashable && right_columns &&
         PartitionedOn(*right, *right_columns, left->output_partitioning()->num_partitions)) {
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
-                              build_left, schema);
+                              build_left, schema, filter);
     }
     if (n > 1 && build_rows && *build_rows <= kBroadcastRows && probe_side->num_partitions() > 1 &&
         !BuildSideEmitsAtEnd(join.type, build_left)) {
       ExecPtr& build = build_left ? left : right;
       build = MakeBroadcastExec(std::move(build), probe_side->num_partitions());
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kCollectBuild,
-                              build_left, schema);
+                              build_left, schema, filter);
     }
     if (n > 1 && hashable) {
       // A side already hash-partitioned on some of its keys keeps its
@@ -459,19 +500,19 @@ class Planner {
         right = HashPartitioned(std::move(right), join.right_keys, n);
       }
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
-                              build_left, schema);
+                              build_left, schema, filter);
     }
     if (n > 1 && !BuildSideEmitsAtEnd(join.type, build_left)) {
       ExecPtr& build = build_left ? left : right;
       ExecPtr& probe = build_left ? right : left;
       build = MakeBroadcastExec(std::move(build), probe->num_partitions());
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kCollectBuild,
-                              build_left, schema);
+                              build_left, schema, filter);
     }
     left = MakeCoalescePartitionsExec(std::move(left));
     right = MakeCoalescePartitionsExec(std::move(right));
     return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kPartitioned,
-                            build_left, schema);
+                            build_left, schema, filter);
   }
 
   const PlannerOptions& options_;

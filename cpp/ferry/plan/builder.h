@@ -34,6 +34,12 @@ Result<PlanPtr> Distinct(PlanPtr input);
 Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
                      const std::vector<std::string>& left_keys,
                      const std::vector<std::string>& right_keys);
+/// A join on `on` (conditions ANDed): `left_col == right_col` of one type
+/// become hash keys, anything else a filter on matching pairs (over
+/// JoinFilterSchema: right names the left already has end in "_right");
+/// nothing at all is a cross join. Output: every left column, then every
+/// right one (named as in the filter schema); semi/anti: the left only.
+Result<PlanPtr> JoinOn(PlanPtr left, PlanPtr right, JoinType type, const std::vector<Expr>& on);
 /// Appends a column per window expression (WindowNode), named by its display.
 Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs);
 /// UNION ALL: inputs must have the same column types (names from the first).

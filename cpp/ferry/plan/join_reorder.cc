@@ -30,7 +30,10 @@ struct Condition {
 
 bool IsInnerJoin(const PlanPtr& plan) {
   const auto* join = plan->As<JoinNode>();
-  return join != nullptr && join->type == JoinType::kInner;
+  // Only plain equi-joins reorder: a join filter names columns as its two
+  // inputs spell them, and a cross join has no condition to order by.
+  return join != nullptr && join->type == JoinType::kInner && !join->filter &&
+         !join->left_keys.empty();
 }
 
 // Flattens the inner-join tree under `plan`: appends its non-join inputs to

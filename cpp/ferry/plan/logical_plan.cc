@@ -1,4 +1,6 @@
 #include "ferry/plan/logical_plan.h"
+
+#include <set>
 #include "ferry/common/overloaded.h"
 
 namespace ferry {
@@ -38,6 +40,19 @@ Result<JoinType> JoinTypeFromName(const std::string& name) {
   if (name == "outer") return JoinType::kFull;
   return Status::Invalid("unknown join type '", name,
                          "'; expected inner, left, right, full, semi or anti");
+}
+
+std::shared_ptr<arrow::Schema> JoinFilterSchema(const arrow::Schema& left, const arrow::Schema& right) {
+  arrow::FieldVector fields = left.fields();
+  std::set<std::string> names;
+  for (const auto& field : fields) names.insert(field->name());
+  for (const auto& field : right.fields()) {
+    std::string name = field->name();
+    while (names.count(name)) name += "_right";
+    names.insert(name);
+    fields.push_back(field->WithName(name));
+  }
+  return arrow::schema(std::move(fields));
 }
 
 std::vector<PlanPtr> LogicalPlan::inputs() const {
@@ -83,7 +98,9 @@ std::string LogicalPlan::Describe() const {
               out += (i ? ", " : "") + n.left->schema->field(n.left_keys[i])->name() + " = " +
                      n.right->schema->field(n.right_keys[i])->name();
             }
-            return out + "]";
+            out += "]";
+            if (n.filter) out += " filter=" + n.filter->ToString();
+            return out;
           },
           [](const UnionNode&) { return std::string("Union:"); },
           [](const WindowPlanNode& n) { return "WindowAggr: windowExpr=[" + JoinExprs(n.window_exprs) + "]"; },

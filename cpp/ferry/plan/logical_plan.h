@@ -71,7 +71,14 @@ struct JoinNode {
     int right = -1;
   };
   std::vector<OutputColumn> output_columns;
+  /// The rest of the join condition beyond the equi keys, over the columns
+  /// of JoinFilterSchema(left, right): a pair of rows matches when its keys
+  /// are equal and this is true. No keys and no filter: a cross join.
+  std::optional<Expr> filter = std::nullopt;
 };
+/// The columns a join filter reads: the left input's, then the right's; a
+/// right name that a left column already has gets a "_right" suffix.
+std::shared_ptr<arrow::Schema> JoinFilterSchema(const arrow::Schema& left, const arrow::Schema& right);
 struct UnionNode {
   std::vector<PlanPtr> inputs;
 };

@@ -54,6 +54,14 @@ Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
 // A join keeps the output columns required above; its inputs keep those
 // and the key columns. Indices are then mapped into the pruned inputs.
 Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& required) {
+  if (n.filter || n.left_keys.empty()) {
+    // A join filter names columns as JoinFilterSchema spells them, which
+    // depends on every input column: such a join keeps its inputs whole.
+    JoinNode copy = n;
+    FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, std::nullopt));
+    FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, std::nullopt));
+    return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
+  }
   std::vector<int> keep;
   for (int i = 0; i < plan->schema->num_fields(); ++i) {
     if (Required(required, plan->schema->field(i)->name())) keep.push_back(i);

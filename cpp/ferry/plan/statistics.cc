@@ -97,6 +97,9 @@ std::optional<double> EstimateRows(const LogicalPlan& plan) {
               return *left * kSemiJoinSelectivity;
             }
             if (!left || !right) return std::nullopt;
+            if (n.left_keys.empty()) {  // cross join, thinned by its filter
+              return *left * *right * (n.filter ? EstimateSelectivity(*n.filter) : 1.0);
+            }
             return std::max(*left, *right);
           },
           [&](const UnionNode& n) -> std::optional<double> {

@@ -32,6 +32,11 @@ Result<DataFrame> DataFrame::Limit(int64_t count, int64_t offset) const {
   return With(plan::Limit(plan_, offset, count));
 }
 Result<DataFrame> DataFrame::Distinct() const { return With(plan::Distinct(plan_)); }
+Result<DataFrame> DataFrame::JoinOn(const DataFrame& right, JoinType type,
+                                    const std::vector<Expr>& on) const {
+  return With(plan::JoinOn(plan_, right.plan_, type, on));
+}
+
 Result<DataFrame> DataFrame::Join(const DataFrame& right, JoinType type,
                                   const std::vector<std::string>& left_keys,
                                   const std::vector<std::string>& right_keys) const {

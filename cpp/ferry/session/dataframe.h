@@ -30,6 +30,8 @@ class DataFrame {
   Result<DataFrame> Sort(std::vector<Expr> sort_exprs) const;
   Result<DataFrame> Limit(int64_t count, int64_t offset = 0) const;
   Result<DataFrame> Distinct() const;
+  /// A join on arbitrary conditions (plan::JoinOn); none: a cross join.
+  Result<DataFrame> JoinOn(const DataFrame& right, JoinType type, const std::vector<Expr>& on) const;
   Result<DataFrame> Join(const DataFrame& right, JoinType type,
                          const std::vector<std::string>& left_keys,
                          const std::vector<std::string>& right_keys) const;
