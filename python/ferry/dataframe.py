@@ -174,7 +174,7 @@ class DataFrame:
             >>> l = ctx.from_pydict({"k": [1, 1, 2], "a": [1, 5, 3]})
             >>> r = ctx.from_pydict({"j": [1, 2], "b": [2, 2]})
             >>> l.join_on(r, col("k") == col("j"), col("a") > col("b")).sort(col("a")).to_pydict()
-            {'k': [1, 2], 'a': [5, 3], 'j': [1, 2], 'b': [2, 2]}
+            {'k': [2, 1], 'a': [3, 5], 'j': [2, 1], 'b': [2, 2]}
         """
         return DataFrame(self._raw.join_on(right._raw, how, _exprs(on_exprs)))
 
