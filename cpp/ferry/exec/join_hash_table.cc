@@ -73,13 +73,25 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
     types.emplace_back(key->type());
     key_arrays.push_back(std::move(key));
   }
-  FERRY_ASSIGN_OR_RAISE(table->grouper_, cp::Grouper::Make(types));
-  FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizedKeys(key_arrays));
-  std::vector<arrow::Datum> values(normalized.begin(), normalized.end());
-  cp::ExecBatch batch(std::move(values), n);
-  FERRY_ASSIGN_OR_RAISE(auto ids_datum, table->grouper_->Consume(cp::ExecSpan(batch)));
-  const uint32_t* ids = ids_datum.array()->GetValues<uint32_t>(1);
-  const uint32_t groups = table->grouper_->num_groups();
+  const uint32_t* ids;
+  uint32_t groups;
+  std::vector<uint32_t> int_ids;
+  arrow::Datum ids_datum;
+  if (key_arrays.size() == 1) table->int_grouper_ = IntKeyGrouper::Make(key_arrays.front()->type());
+  if (table->int_grouper_) {
+    int_ids.resize(n);
+    table->int_grouper_->Consume(*key_arrays.front(), int_ids.data());
+    ids = int_ids.data();
+    groups = table->int_grouper_->num_groups();
+  } else {
+    FERRY_ASSIGN_OR_RAISE(table->grouper_, cp::Grouper::Make(types));
+    FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizedKeys(key_arrays));
+    std::vector<arrow::Datum> values(normalized.begin(), normalized.end());
+    cp::ExecBatch batch(std::move(values), n);
+    FERRY_ASSIGN_OR_RAISE(ids_datum, table->grouper_->Consume(cp::ExecSpan(batch)));
+    ids = ids_datum.array()->GetValues<uint32_t>(1);
+    groups = table->grouper_->num_groups();
+  }
   // Rows with a NULL key join nothing: they stay out of every group.
   auto null_rows = NullKeyRows(key_arrays, n);
   // Unique keys: one row per group, found without offsets. The grouper
@@ -116,7 +128,18 @@ Status JoinHashTable::Lookup(const arrow::ArrayVector& probe_keys, int64_t num_r
     return Status::OK();
   }
   groups->assign(num_rows, -1);
-  if (grouper_->num_groups() == 0 || num_rows == 0) return Status::OK();
+  if (num_rows == 0) return Status::OK();
+  if (int_grouper_) {
+    FERRY_ASSIGN_OR_RAISE(auto key, Decoded(probe_keys.front()));
+    if (!key->type()->Equals(*key_types_.front())) {
+      FERRY_ASSIGN_OR_RAISE(auto cast, cp::Cast(key, key_types_.front()));
+      key = cast.make_array();
+    }
+    // NULL probe keys match nothing; the NULL build group holds no rows.
+    int_grouper_->Lookup(*key, groups->data(), /*null_matches=*/false);
+    return Status::OK();
+  }
+  if (grouper_->num_groups() == 0) return Status::OK();
   arrow::ArrayVector keys;
   for (size_t k = 0; k < probe_keys.size(); ++k) {
     FERRY_ASSIGN_OR_RAISE(auto key, Decoded(probe_keys[k]));

@@ -8,6 +8,7 @@
 #include <arrow/record_batch.h>
 
 #include "ferry/common/status.h"
+#include "ferry/exec/int_key_grouper.h"
 
 namespace ferry {
 
@@ -51,6 +52,7 @@ class JoinHashTable {
   std::vector<int> keys_;
   std::vector<std::shared_ptr<arrow::DataType>> key_types_;  // dictionaries decoded
   std::unique_ptr<arrow::compute::Grouper> grouper_;
+  std::unique_ptr<IntKeyGrouper> int_grouper_;  // a single integer-like key
   std::vector<int64_t> group_offsets_;
   std::vector<int64_t> row_by_group_;
   bool unique_keys_ = false;

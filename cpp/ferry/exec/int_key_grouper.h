@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <arrow/array.h>
+
+#include "ferry/common/status.h"
+
+namespace ferry {
+
+/// Dense group ids for one integer-like key column (integers, dates,
+/// timestamps, durations of 4 or 8 bytes), with NULL as a group of its own.
+///
+/// The same contract as Arrow's Grouper for such keys (ids in order of first
+/// appearance), but an open-addressing table of the raw values: one hash
+/// and usually one probe per row, where the general grouper encodes rows
+/// and compares them column by column. Joins and aggregations on integer
+/// keys (most of TPC-H) spend most of their time here.
+class IntKeyGrouper {
+ public:
+  /// nullptr when `type` is not such a key.
+  static std::unique_ptr<IntKeyGrouper> Make(const std::shared_ptr<arrow::DataType>& type);
+
+  /// Group ids of `keys`, new groups added (written to `ids`, num rows).
+  void Consume(const arrow::Array& keys, uint32_t* ids);
+  /// Group ids of `keys` without adding groups; -1 where absent (and for
+  /// NULLs when `null_matches` is false).
+  void Lookup(const arrow::Array& keys, int32_t* ids, bool null_matches) const;
+  uint32_t num_groups() const { return static_cast<uint32_t>(values_.size()); }
+  /// The key of every group, in id order, as an array of the key's type.
+  Result<std::shared_ptr<arrow::Array>> Uniques() const;
+
+ private:
+  IntKeyGrouper(std::shared_ptr<arrow::DataType> type, int width) : type_(std::move(type)), width_(width) {}
+  int64_t ValueAt(const arrow::Array& keys, int64_t i) const;
+  uint32_t Insert(int64_t value);
+  void Grow();
+
+  std::shared_ptr<arrow::DataType> type_;
+  int width_;                     // 4 or 8 bytes
+  // Key and group id side by side: a probe touches one cache line.
+  struct Slot {
+    int64_t key;
+    uint32_t id;  // kEmpty when free
+  };
+  std::vector<Slot> slots_;
+  std::vector<int64_t> values_;   // key per group id (NULL group: 0)
+  int64_t null_group_ = -1;
+  uint64_t mask_ = 0;
+};
+
+}  // namespace ferry
