@@ -162,3 +162,39 @@ def test_volatile_filters_stay_above_the_join(tables, capsys):
     assert plan[0] == "Filter: noisy(o_cust) > Int64(5)", plan
     joined = lines_join_orders()
     assert df.count() == joined.filter(pc.greater(joined["o_cust"], 5)).num_rows
+
+
+def test_common_subexpressions_are_computed_once_and_results_unchanged(ctx):
+    # (a * (1 - b)) appears in two aggregates and (a + 1) twice in a
+    # projection: each becomes one column below; names and values stay.
+    data = pa.table({"g": ["x", "y", "x", None, "y"], "a": [1.0, 2.0, None, 4.0, 5.0],
+                     "b": [0.5, 0.25, 0.1, None, 1.0], "c": [1, 2, 3, 4, 5]})
+    df = ctx.from_arrow(data)
+    disc = col("a") * (lit(1.0) - col("b"))
+    agg = df.aggregate([col("g")], [f.sum(disc).alias("s1"), f.sum(disc * col("c")).alias("s2"),
+                                    f.max(disc)])
+    plan = agg._raw.explain()
+    assert plan.count("__common_expr_") >= 3 and "AS __common_expr_" in plan
+    assert agg.schema().names[:3] == ["g", "s1", "s2"]
+    assert agg.schema().names[3].startswith("max(")
+    a, b, c = (data[n].to_pylist() for n in "abc")
+    d = [None if x is None or y is None else x * (1 - y) for x, y in zip(a, b)]
+    want = {}
+    for g, dv, cv in zip(data["g"].to_pylist(), d, c):
+        s1, s2, mx = want.get(g, (None, None, None))
+        if dv is not None:
+            s1 = (s1 or 0) + dv
+            s2 = (s2 or 0) + dv * cv
+            mx = dv if mx is None else max(mx, dv)
+        want[g] = (s1, s2, mx)
+    got = agg.to_pydict()
+    names = agg.schema().names
+    result = {g: (s1, s2, mx) for g, s1, s2, mx in zip(*(got[n] for n in names))}
+    assert result.keys() == want.keys()
+    for g in want:
+        for x, y in zip(result[g], want[g]):
+            assert (x is None and y is None) or x == pytest.approx(y)
+
+    proj = df.select((col("c") + lit(1)).alias("p"), ((col("c") + lit(1)) * lit(2)).alias("q"))
+    assert "__common_expr_" in proj._raw.explain()
+    assert proj.to_pydict() == {"p": [2, 3, 4, 5, 6], "q": [4, 6, 8, 10, 12]}

@@ -25,7 +25,9 @@ struct OptimizerOptions {
 ///   3. PushFiltersIntoScans after (2), which brought filters to the scans
 ///   4. ReorderJoins         (when options.reorder_joins) after (2) and (3):
 ///                           filtered inputs estimate smaller
-///   5. PushDownProjections  last: it prunes the columns the rest left
+///   5. EliminateCommonSubexpressions  after filters settled: a repeated
+///                           expression becomes one column of a projection below
+///   6. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options = {});
 
 /// Folds expressions of literals by evaluating them (casts included) and
@@ -65,6 +67,12 @@ Result<PlanPtr> PushFiltersIntoScans(const PlanPtr& plan);
 /// restores the original columns. Chains of two inputs, chains with an
 /// input of unknown size, and chains already in that order are unchanged.
 Result<PlanPtr> ReorderJoins(const PlanPtr& plan);
+
+/// Computes an expression that one aggregation or projection needs more
+/// than once (its scalar parts; volatile ones excepted) a single time, in
+/// a projection inserted below as a `__common_expr_N` column; outputs keep
+/// their names.
+Result<PlanPtr> EliminateCommonSubexpressions(const PlanPtr& plan);
 
 /// Rewrites `plan` so every node carries only the columns something above
 /// it uses: scans read (Parquet and CSV decode) only those, joins keep only
