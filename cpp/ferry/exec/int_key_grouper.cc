@@ -50,18 +50,6 @@ std::unique_ptr<IntKeyGrouper> IntKeyGrouper::Make(const std::shared_ptr<arrow::
   return grouper;
 }
 
-int64_t IntKeyGrouper::ValueAt(const arrow::Array& keys, int64_t i) const {
-  const auto* data = keys.data()->GetValues<uint8_t>(1, 0) + (keys.offset() + i) * width_;
-  if (width_ == 4) {
-    uint32_t v;
-    std::memcpy(&v, data, 4);
-    return static_cast<int64_t>(v);  // the bits, so uint32 and int32 both round-trip
-  }
-  int64_t v;
-  std::memcpy(&v, data, 8);
-  return v;
-}
-
 void IntKeyGrouper::Grow() {
   std::vector<Slot> slots(slots_.size() * 2, Slot{0, kEmpty});
   const uint64_t mask = slots.size() - 1;
@@ -75,14 +63,7 @@ void IntKeyGrouper::Grow() {
   mask_ = mask;
 }
 
-uint32_t IntKeyGrouper::Insert(int64_t value) {
-  uint64_t at = Hash(value) & mask_;
-  while (true) {
-    const Slot& slot = slots_[at];
-    if (slot.id == kEmpty) break;
-    if (slot.key == value) return slot.id;
-    at = (at + 1) & mask_;
-  }
+uint32_t IntKeyGrouper::Insert(int64_t value, uint64_t at) {
   const uint32_t id = static_cast<uint32_t>(values_.size());
   slots_[at] = Slot{value, id};
   values_.push_back(value);
@@ -91,8 +72,10 @@ uint32_t IntKeyGrouper::Insert(int64_t value) {
   return id;
 }
 
-void IntKeyGrouper::Consume(const arrow::Array& keys, uint32_t* ids) {
+template <typename T>
+void IntKeyGrouper::ConsumeTyped(const arrow::Array& keys, uint32_t* ids) {
   const int64_t n = keys.length();
+  const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
   for (int64_t i = 0; i < n; ++i) {
     if (nullable && keys.IsNull(i)) {
@@ -103,19 +86,44 @@ void IntKeyGrouper::Consume(const arrow::Array& keys, uint32_t* ids) {
       ids[i] = static_cast<uint32_t>(null_group_);
       continue;
     }
-    ids[i] = Insert(ValueAt(keys, i));
+    const int64_t value = static_cast<int64_t>(values[i]);
+    uint64_t at = Hash(value) & mask_;
+    while (true) {
+      const Slot& slot = slots_[at];
+      if (slot.id == kEmpty) {
+        ids[i] = Insert(value, at);
+        break;
+      }
+      if (slot.key == value) {
+        ids[i] = slot.id;
+        break;
+      }
+      at = (at + 1) & mask_;
+    }
   }
 }
 
-void IntKeyGrouper::Lookup(const arrow::Array& keys, int32_t* ids, bool null_matches) const {
+void IntKeyGrouper::Consume(const arrow::Array& keys, uint32_t* ids) {
+  // Four-byte keys are read as their unsigned bits: int32 and uint32 alike
+  // round-trip through the 64-bit slot.
+  if (width_ == 4) {
+    ConsumeTyped<uint32_t>(keys, ids);
+  } else {
+    ConsumeTyped<int64_t>(keys, ids);
+  }
+}
+
+template <typename T>
+void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool null_matches) const {
   const int64_t n = keys.length();
+  const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
   for (int64_t i = 0; i < n; ++i) {
     if (nullable && keys.IsNull(i)) {
       ids[i] = null_matches && null_group_ >= 0 ? static_cast<int32_t>(null_group_) : -1;
       continue;
     }
-    const int64_t value = ValueAt(keys, i);
+    const int64_t value = static_cast<int64_t>(values[i]);
     uint64_t at = Hash(value) & mask_;
     int32_t found = -1;
     while (slots_[at].id != kEmpty) {
@@ -126,6 +134,14 @@ void IntKeyGrouper::Lookup(const arrow::Array& keys, int32_t* ids, bool null_mat
       at = (at + 1) & mask_;
     }
     ids[i] = found;
+  }
+}
+
+void IntKeyGrouper::Lookup(const arrow::Array& keys, int32_t* ids, bool null_matches) const {
+  if (width_ == 4) {
+    LookupTyped<uint32_t>(keys, ids, null_matches);
+  } else {
+    LookupTyped<int64_t>(keys, ids, null_matches);
   }
 }
 

@@ -34,8 +34,12 @@ class IntKeyGrouper {
 
  private:
   IntKeyGrouper(std::shared_ptr<arrow::DataType> type, int width) : type_(std::move(type)), width_(width) {}
-  int64_t ValueAt(const arrow::Array& keys, int64_t i) const;
-  uint32_t Insert(int64_t value);
+  template <typename T>
+  void ConsumeTyped(const arrow::Array& keys, uint32_t* ids);
+  template <typename T>
+  void LookupTyped(const arrow::Array& keys, int32_t* ids, bool null_matches) const;
+  /// Adds `value` at free slot `at`; returns its new id.
+  uint32_t Insert(int64_t value, uint64_t at);
   void Grow();
 
   std::shared_ptr<arrow::DataType> type_;
