@@ -176,15 +176,7 @@ class PartialAggregateExec final : public ExecutionPlan {
 
   // Group key i is output column i: a partitioning on input columns the
   // keys read as they are carries over.
-  Partitioning output_partitioning() const override {
-    std::vector<int> to_output(input_->schema()->num_fields(), -1);
-    for (size_t i = 0; i < group_by_.size(); ++i) {
-      if (auto column = ColumnIndexOf(*group_by_[i]); column && to_output[*column] < 0) {
-        to_output[*column] = static_cast<int>(i);
-      }
-    }
-    return RemapPartitioning(input_->output_partitioning(), to_output);
-  }
+  Partitioning output_partitioning() const override { return PartitioningThrough(*input_, group_by_); }
 
   Result<StreamPtr> Execute(int partition) const override {
     TypeVector key_types;

@@ -14,6 +14,11 @@ namespace ferry {
 
 /// Factories for the physical operators, one operator per .cc file.
 
+/// The partitioning of rows computed from `input`'s by `exprs` (output i is
+/// exprs[i]): input key columns that an expression reads as it is carry
+/// over; nullopt if one does not.
+Partitioning PartitioningThrough(const ExecutionPlan& input, const std::vector<PhysicalExprPtr>& exprs);
+
 ExecPtr MakeProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
                            std::shared_ptr<arrow::Schema> schema);
 /// Keeps rows where `predicate` holds; with `keep`, outputs only those

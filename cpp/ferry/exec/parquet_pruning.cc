@@ -8,30 +8,8 @@
 #include "ferry/function/bind.h"
 
 namespace ferry {
-namespace {
 
 namespace cp = arrow::compute;
-
-std::optional<std::string> ComparisonName(Operator op) {
-  switch (op) {
-    case Operator::kEq:
-      return "equal";
-    case Operator::kNotEq:
-      return "not_equal";
-    case Operator::kLt:
-      return "less";
-    case Operator::kLtEq:
-      return "less_equal";
-    case Operator::kGt:
-      return "greater";
-    case Operator::kGtEq:
-      return "greater_equal";
-    default:
-      return std::nullopt;
-  }
-}
-
-}  // namespace
 
 std::optional<cp::Expression> ToArrowPredicate(const Expr& filter, const arrow::Schema& schema) {
   using Out = std::optional<cp::Expression>;
@@ -49,9 +27,9 @@ std::optional<cp::Expression> ToArrowPredicate(const Expr& filter, const arrow::
             if (!left || !right) return std::nullopt;
             if (n.op == Operator::kAnd) return cp::and_(*left, *right);
             if (n.op == Operator::kOr) return cp::or_(*left, *right);
-            auto name = ComparisonName(n.op);
+            const char* name = ComparisonFunction(n.op);
             if (!name) return std::nullopt;
-            return cp::call(*name, {*left, *right});
+            return cp::call(name, {*left, *right});
           },
           [&](const NotNode& n) -> Out {
             auto inner = to(n.expr);

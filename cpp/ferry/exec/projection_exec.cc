@@ -20,15 +20,7 @@ class ProjectionExec final : public ExecutionPlan {
     return out;
   }
 
-  Partitioning output_partitioning() const override {
-    std::vector<int> to_output(input_->schema()->num_fields(), -1);
-    for (size_t i = 0; i < exprs_.size(); ++i) {
-      if (auto column = ColumnIndexOf(*exprs_[i]); column && to_output[*column] < 0) {
-        to_output[*column] = static_cast<int>(i);
-      }
-    }
-    return RemapPartitioning(input_->output_partitioning(), to_output);
-  }
+  Partitioning output_partitioning() const override { return PartitioningThrough(*input_, exprs_); }
 
   Result<StreamPtr> Execute(int partition) const override {
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
@@ -50,6 +42,16 @@ class ProjectionExec final : public ExecutionPlan {
 };
 
 }  // namespace
+
+Partitioning PartitioningThrough(const ExecutionPlan& input, const std::vector<PhysicalExprPtr>& exprs) {
+  std::vector<int> to_output(input.schema()->num_fields(), -1);
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    if (auto column = ColumnIndexOf(*exprs[i]); column && to_output[*column] < 0) {
+      to_output[*column] = static_cast<int>(i);
+    }
+  }
+  return RemapPartitioning(input.output_partitioning(), to_output);
+}
 
 ExecPtr MakeProjectionExec(ExecPtr input, std::vector<PhysicalExprPtr> exprs,
                            std::shared_ptr<arrow::Schema> schema) {

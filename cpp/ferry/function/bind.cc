@@ -9,18 +9,9 @@
 #include "ferry/function/scalar_function.h"
 
 namespace ferry {
-namespace {
 
-namespace cp = arrow::compute;
-
-const char* ArrowFunctionFor(Operator op) {
+const char* ComparisonFunction(Operator op) {
   switch (op) {
-    case Operator::kAdd:
-    case Operator::kSubtract:
-    case Operator::kMultiply:
-    case Operator::kDivide:
-    case Operator::kModulo:
-      return "";  // bound by arithmetic.cc, never through a plain kernel name
     case Operator::kEq:
       return "equal";
     case Operator::kNotEq:
@@ -33,12 +24,25 @@ const char* ArrowFunctionFor(Operator op) {
       return "greater";
     case Operator::kGtEq:
       return "greater_equal";
+    default:
+      return nullptr;
+  }
+}
+
+namespace {
+
+namespace cp = arrow::compute;
+
+const char* ArrowFunctionFor(Operator op) {
+  if (const char* comparison = ComparisonFunction(op)) return comparison;
+  switch (op) {
     case Operator::kAnd:
       return "and_kleene";
     case Operator::kOr:
       return "or_kleene";
+    default:
+      return "";  // arithmetic: bound by arithmetic.cc, never through a plain kernel name
   }
-  return "";
 }
 
 bool IsStringLike(const arrow::DataType& type) {

@@ -19,6 +19,10 @@ namespace ferry {
 /// Invalid for wrong arity or an aggregate/sort where a scalar is expected.
 Result<PhysicalExprPtr> BindScalar(const Expr& expr, const arrow::Schema& schema);
 
+/// Arrow's compute function for a comparison operator (= <> < <= > >=);
+/// nullptr for any other operator.
+const char* ComparisonFunction(Operator op);
+
 /// The output field `expr` yields over `schema` (name = SchemaName()).
 Result<std::shared_ptr<arrow::Field>> OutputField(const Expr& expr, const arrow::Schema& schema);
 
