@@ -1,7 +1,9 @@
 // ferry-inspect: decodes a ferry expression blob without Python.
 //
-// Prints the expression, its functions and any inline UDF frames (family,
-// frame version, sender's Python, signed or not and by which key id), then
+// Prints every inline UDF frame of the function table (kind, family, frame
+// version, sender's Python, signed or not and by which key id), the
+// expression and its functions (an inline aggregate or window UDF cannot be
+// decoded without Python: its frame is shown, then exit status 1), then
 // re-encodes it and reports whether the bytes came back identical: what a
 // scheduler or a non-Python worker can do with bytes it must route but
 // never unpickle. With --key, it also verifies each frame's signature.
@@ -16,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -23,6 +26,7 @@
 #include "ferry/function/registry.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/frame_signing.h"
+#include "ferry/serde/function_table.h"
 #include "ferry/serde/inline_frame.h"
 #include "ferry/serde/opaque_function.h"
 
@@ -59,13 +63,12 @@ std::string SignatureLine(const ferry::InlineFrame& frame, const Keys& keys, boo
     if (!keys.empty()) *verified = false;
     return "unsigned";
   }
-  std::string id(frame.key_id);
-  std::string line = "signed with key '" + id + "'";
+  std::string line = "signed with key " + ferry::DescribeKeyId(frame.key_id);
   if (keys.empty()) return line;
-  auto key = keys.find(id);
+  auto key = keys.find(std::string(frame.key_id));
   if (key == keys.end()) {
     *verified = false;
-    return line + ", not verified: no --key for '" + id + "'";
+    return line + ", not verified: no --key for " + ferry::DescribeKeyId(frame.key_id);
   }
   auto matches = ferry::FrameTagMatches(frame, key->second);
   if (matches.ok() && *matches) return line + ", signature valid";
@@ -73,19 +76,31 @@ std::string SignatureLine(const ferry::InlineFrame& frame, const Keys& keys, boo
   return line + ", signature INVALID (altered, or signed with another secret)";
 }
 
-void ListFunctions(const ferry::Expr& expr, const Keys& keys, std::set<std::string>* seen,
-                   bool* verified) {
+// The "frame:" line of a function table entry holding an inline frame.
+std::optional<std::string> FrameLine(const ferry::FunctionTableEntry& entry, const Keys& keys,
+                                     bool* verified) {
+  std::string line = std::string(ferry::FunctionEntryKindName(entry.kind)) + " " + entry.name;
+  auto frame = ferry::ParseInlineFrame(entry.definition);
+  if (!frame.ok()) {
+    if (!keys.empty()) *verified = false;
+    return line + ": " + frame.status().message();
+  }
+  if (!frame->has_value()) return std::nullopt;
+  const auto& f = **frame;
+  return line + ": inline " + ferry::FrameFamilyDescription(f.family) + ", frame version " +
+         std::to_string(f.version) + ", pickled by Python " + std::to_string(f.py_major) + "." +
+         std::to_string(f.py_minor) + ", " + std::to_string(f.payload.size()) +
+         "-byte payload (kept opaque, never unpickled), " + SignatureLine(f, keys, verified);
+}
+
+void ListFunctions(const ferry::Expr& expr, std::set<std::string>* seen) {
   if (const auto* call = expr.As<ferry::ScalarCallNode>()) {
     std::string line = "scalar " + call->name;
     if (const auto* opaque = dynamic_cast<const ferry::OpaqueScalarFunction*>(call->func.get())) {
       auto frame = ferry::ParseInlineFrame(opaque->definition());
       if (frame.ok() && frame->has_value()) {
-        const auto& f = **frame;
-        line += ": inline " + ferry::FrameFamilyDescription(f.family) + ", frame version " +
-                std::to_string(f.version) + ", pickled by Python " + std::to_string(f.py_major) +
-                "." + std::to_string(f.py_minor) + ", " + std::to_string(f.payload.size()) +
-                "-byte payload (kept opaque, never unpickled), " +
-                SignatureLine(f, keys, verified);
+        line += ": inline " + ferry::FrameFamilyDescription((*frame)->family) +
+                ", kept opaque (see its frame line)";
       } else {
         line += ": opaque definition of " + std::to_string(opaque->definition().size()) + " bytes";
       }
@@ -96,7 +111,7 @@ void ListFunctions(const ferry::Expr& expr, const Keys& keys, std::set<std::stri
   }
   if (const auto* call = expr.As<ferry::AggregateCallNode>()) seen->insert("aggregate " + call->name + ": by name");
   if (const auto* call = expr.As<ferry::WindowCallNode>()) seen->insert("window " + call->name + ": by name");
-  for (const auto& child : ferry::Children(expr)) ListFunctions(child, keys, seen, verified);
+  for (const auto& child : ferry::Children(expr)) ListFunctions(child, seen);
 }
 
 }  // namespace
@@ -146,6 +161,18 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Frames first, from the raw function table: they show even when this
+  // process cannot decode the expression (an inline aggregate or window UDF
+  // has no opaque stand-in here).
+  auto table = ferry::ReadFunctionTable(bytes);
+  if (!table.ok()) {
+    std::cerr << "ferry-inspect: " << table.status().message() << "\n";
+    return 1;
+  }
+  bool verified = true;
+  for (const auto& entry : *table) {
+    if (auto line = FrameLine(entry, keys, &verified)) std::cout << "frame: " << *line << "\n";
+  }
   ferry::EnsureArrowCompute();
   // Held by value: a reference into the returned shared_ptr's object would
   // rely on ByNameCodec keeping another copy alive.
@@ -159,8 +186,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "expression: " << expr->ToString() << "\n";
   std::set<std::string> functions;
-  bool verified = true;
-  ListFunctions(*expr, keys, &functions, &verified);
+  ListFunctions(*expr, &functions);
   for (const auto& line : functions) std::cout << "function: " << line << "\n";
   auto again = ferry::EncodeExpr(*expr, codec);
   if (!again.ok()) {

@@ -91,3 +91,33 @@ def test_bad_key_arguments_are_usage_errors():
         proc = inspect_with(b"", *args)
         assert proc.returncode == 2, args
         assert "usage: ferry-inspect [--key ID=HEX]" in proc.stderr.decode()
+
+
+def test_shows_aggregate_frames_it_cannot_decode():
+    from ferry.user_defined import Accumulator
+
+    class Count(Accumulator):
+        def __init__(self):
+            self.n = 0
+
+        def update(self, values):
+            self.n += len(values)
+
+        def merge(self, states):
+            self.n += sum(states[0].to_pylist())
+
+        def state(self):
+            return [self.n]
+
+        def evaluate(self):
+            return self.n
+
+    count = ferry.udaf(Count, pa.int64(), pa.int64(), [pa.int64()], "immutable", name="count_it")
+    blob = count(col("a")).to_bytes(ferry.SessionContext().with_payload_keys({"k1": KEY}))
+    proc = inspect_with(blob, "--key", f"k1={KEY.hex()}")
+    out = proc.stdout.decode()
+    assert "frame: aggregate count_it: inline aggregate UDF (FYPYUDA), frame version 2" in out
+    assert "signed with key 'k1', signature valid" in out
+    # No opaque stand-in exists for aggregates here, so the expression itself fails.
+    assert proc.returncode == 1
+    assert "aggregate function 'count_it' is not registered" in proc.stderr.decode()

@@ -12,8 +12,9 @@ bool IsKeyIdChar(char c) {
          c == '_' || c == ':' || c == '-';
 }
 
-// A key id read from untrusted bytes, quoted for a message.
-std::string Quoted(std::string_view key_id) {
+}  // namespace
+
+std::string DescribeKeyId(std::string_view key_id) {
   std::string out;
   if (ValidatePayloadKeyId(key_id).ok()) {
     out.push_back('\'');
@@ -29,8 +30,6 @@ std::string Quoted(std::string_view key_id) {
   }
   return out;
 }
-
-}  // namespace
 
 Status ValidatePayloadKeyId(std::string_view key_id) {
   if (key_id.empty() || key_id.size() > kMaxKeyIdSize) {
@@ -121,7 +120,7 @@ Status PayloadKeyring::Verify(const InlineFrame& frame, const std::string& funct
   }
   auto key = keys_.find(std::string(frame.key_id));
   if (key == keys_.end()) {
-    return refuse("it is signed with key id ", Quoted(frame.key_id),
+    return refuse("it is signed with key id ", DescribeKeyId(frame.key_id),
                   ", which this session does not hold (it holds ", HeldIds(), ")");
   }
   FERRY_ASSIGN_OR_RAISE(bool matches, FrameTagMatches(frame, key->second));

@@ -26,6 +26,10 @@ Status ValidatePayloadKeyId(std::string_view key_id);
 /// short secret can be guessed offline from one signed frame.
 inline constexpr size_t kMinPayloadSecretSize = 16;
 
+/// A key id read from a frame, for display: quoted when it is a valid id,
+/// else its bytes in hex ("0x...") since it came from untrusted input.
+std::string DescribeKeyId(std::string_view key_id);
+
 /// HMAC-SHA256(key, message): 32 raw bytes.
 Result<std::string> HmacSha256(std::string_view key, std::string_view message);
 
