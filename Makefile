@@ -6,7 +6,7 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 BUILD      := build
-APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev
+APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 

@@ -11,6 +11,7 @@
 #include "arrow_interop.h"
 #include "errors.h"
 #include "python_gil.h"
+#include "ferry/serde/frame_signing.h"
 #include "ferry/serde/inline_frame.h"
 #include "udaf.h"
 #include "udf.h"
@@ -88,10 +89,12 @@ nb::object InlineModule() {
 
 class PythonCodec final : public ExtensionCodec {
  public:
-  PythonCodec(bool inlining, int64_t warn_bytes) : inlining_(inlining), warn_bytes_(warn_bytes) {}
+  PythonCodec(bool inlining, int64_t warn_bytes, std::shared_ptr<const PayloadKeyring> keys)
+      : inlining_(inlining), warn_bytes_(warn_bytes), keys_(std::move(keys)) {}
 
   bool inlining() const { return inlining_; }
   int64_t warn_bytes() const { return warn_bytes_; }
+  const std::shared_ptr<const PayloadKeyring>& keys() const { return keys_; }
 
   Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
     const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
@@ -188,6 +191,11 @@ class PythonCodec final : public ExtensionCodec {
       nb::bytes bytes = nb::cast<nb::bytes>(make());
       std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
       FERRY_RETURN_NOT_OK(WarnIfLarge(name, view.size()));
+      if (keys_) {
+        FERRY_ASSIGN_OR_RAISE(auto frame,
+                              keys_->Sign(family, PY_MAJOR_VERSION, PY_MINOR_VERSION, view));
+        return frame;
+      }
       return MakeInlineFrame(family, PY_MAJOR_VERSION, PY_MINOR_VERSION, view);
     } catch (nb::python_error& error) {
       return StatusFromPythonError(error, Status::Invalid(""));
@@ -195,7 +203,9 @@ class PythonCodec final : public ExtensionCodec {
   }
 
   // The documented decode order: not a frame -> inner codec; a frame -> the
-  // checks that need no unpickling, the cache, then ferry._inline.<load>.
+  // checks that need no unpickling (the signature among them), the cache,
+  // then ferry._inline.<load>. A keyed session verifies every frame before
+  // the cache, so a cached payload never stands in for an unverified one.
   template <typename T, typename Inner, typename Build>
   Result<std::shared_ptr<const T>> DecodeInline(FrameFamily family, const std::string& name,
                                                 std::string_view definition, const char* load,
@@ -245,6 +255,7 @@ class PythonCodec final : public ExtensionCodec {
                              FrameFamilyDescription(expected), " frame was expected");
     }
     FERRY_RETURN_NOT_OK(CheckFrameVersion(frame, name));
+    if (keys_) FERRY_RETURN_NOT_OK(keys_->Verify(frame, name));
     if (frame.py_major != PY_MAJOR_VERSION || frame.py_minor != PY_MINOR_VERSION) {
       return Status::Invalid("inline Python UDF '", name, "' was pickled by Python ",
                              static_cast<int>(frame.py_major), ".", static_cast<int>(frame.py_minor),
@@ -272,19 +283,26 @@ class PythonCodec final : public ExtensionCodec {
 
   bool inlining_;
   int64_t warn_bytes_;
+  std::shared_ptr<const PayloadKeyring> keys_;  // null: trust unsigned frames, write them
   mutable std::mutex warned_mutex_;
   mutable std::set<std::string> warned_;
 };
 
 }  // namespace
 
-std::shared_ptr<const ExtensionCodec> MakePythonCodec(bool inlining, int64_t warn_bytes) {
-  return std::make_shared<const PythonCodec>(inlining, warn_bytes);
+std::shared_ptr<const ExtensionCodec> MakePythonCodec(bool inlining, int64_t warn_bytes,
+                                                      std::shared_ptr<const PayloadKeyring> keys) {
+  return std::make_shared<const PythonCodec>(inlining, warn_bytes, std::move(keys));
 }
 
 bool InliningEnabled(const ExtensionCodec& codec) {
   const auto* python = dynamic_cast<const PythonCodec*>(&codec);
   return python != nullptr && python->inlining();
+}
+
+std::shared_ptr<const PayloadKeyring> PayloadKeys(const ExtensionCodec& codec) {
+  const auto* python = dynamic_cast<const PythonCodec*>(&codec);
+  return python ? python->keys() : nullptr;
 }
 
 int64_t InlineWarnBytes(const ExtensionCodec& codec) {

@@ -1,5 +1,6 @@
 // ferry._core.SessionContext: tables, functions and configuration.
 
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
@@ -65,7 +66,28 @@ void RegisterContext(nb::module_& m) {
         return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
       }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes)
       .def("with_python_udf_inlining", [](ContextPtr self, bool enabled) {
-        return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(*self->codec())));
+        const auto& codec = *self->codec();
+        return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(codec), PayloadKeys(codec)));
+      })
+      .def("with_payload_keys", [](ContextPtr self, std::map<std::string, nb::bytes> keys,
+                                   std::string sign_with) {
+        std::map<std::string, std::string> secrets;
+        for (const auto& [id, secret] : keys) {
+          secrets[id] = std::string(static_cast<const char*>(secret.data()), secret.size());
+        }
+        auto keyring = Unwrap(PayloadKeyring::Make(std::move(secrets), std::move(sign_with)));
+        const auto& codec = *self->codec();
+        return self->WithCodec(MakePythonCodec(InliningEnabled(codec), InlineWarnBytes(codec),
+                                               std::move(keyring)));
+      })
+      .def_prop_ro("payload_key_ids", [](ContextPtr self) {
+        auto keys = PayloadKeys(*self->codec());
+        return keys ? keys->key_ids() : std::vector<std::string>{};
+      })
+      .def_prop_ro("payload_signing_key_id", [](ContextPtr self) -> std::optional<std::string> {
+        auto keys = PayloadKeys(*self->codec());
+        if (!keys) return std::nullopt;
+        return keys->signing_key_id();
       })
       .def_prop_ro("python_udf_inlining", [](ContextPtr self) {
         return InliningEnabled(*self->codec());

@@ -105,6 +105,65 @@ class SessionContext:
         """Whether Python UDFs travel inline from (and are accepted by) this session."""
         return self._raw.python_udf_inlining
 
+    def with_payload_keys(
+        self, keys: dict[str, bytes], *, sign_with: str | None = None
+    ) -> SessionContext:
+        """A session sharing this one's tables, functions and configuration
+        that signs the inline UDF payloads it writes and accepts only signed
+        ones; this one is untouched.
+
+        Every inline UDF frame this session encodes is signed with HMAC-SHA256
+        under the key ``sign_with`` and carries that key's id. Decoding
+        refuses (``ExecutionError``), before anything is unpickled, a frame
+        that is unsigned, signed under a key id not in ``keys``, or whose
+        signature does not match. Holding several keys lets them rotate:
+        receivers hold the old and the new key while senders move to the new
+        one. A signature proves who built the payload, not that its code is
+        safe: see docs/distributing-work.md, "Security".
+
+        Args:
+            keys: key id (1..64 characters of letters, digits and ``._:-``)
+                to secret (``bytes``, at least 16; 32 random bytes from
+                ``secrets.token_bytes(32)`` recommended).
+            sign_with: the id of the key to sign with; may be omitted when
+                ``keys`` holds exactly one key.
+
+        Examples:
+            >>> import secrets
+            >>> ctx = SessionContext().with_payload_keys({"k1": secrets.token_bytes(32)})
+            >>> ctx.payload_key_ids, ctx.payload_signing_key_id
+            (['k1'], 'k1')
+        """
+        if not isinstance(keys, dict):
+            raise TypeError(f"keys must be a dict of key id to bytes, got {type(keys).__name__}")
+        for key_id, secret in keys.items():
+            if not isinstance(key_id, str):
+                raise TypeError(f"payload key ids must be str, got {type(key_id).__name__}")
+            if not isinstance(secret, (bytes, bytearray)):
+                raise TypeError(
+                    f"payload key {key_id!r} must be bytes, got {type(secret).__name__}")
+        if not keys:
+            raise ValueError("with_payload_keys needs at least one key")
+        if sign_with is None:
+            if len(keys) != 1:
+                raise ValueError(
+                    f"sign_with is needed to choose among {len(keys)} payload keys "
+                    f"({', '.join(sorted(keys))})")
+            sign_with = next(iter(keys))
+        secrets = {key_id: bytes(secret) for key_id, secret in keys.items()}
+        return SessionContext._wrap(self._raw.with_payload_keys(secrets, sign_with))
+
+    @property
+    def payload_key_ids(self) -> list[str]:
+        """The ids of this session's payload keys, sorted (empty: none, so
+        inline payloads are neither signed nor verified)."""
+        return list(self._raw.payload_key_ids)
+
+    @property
+    def payload_signing_key_id(self) -> str | None:
+        """The id of the key this session signs inline payloads with, or None."""
+        return self._raw.payload_signing_key_id
+
     # ---- in-memory data ----------------------------------------------------
 
     def from_arrow(self, data: Any, name: str | None = None) -> DataFrame:

@@ -250,7 +250,7 @@ def test_other_python_major_version():
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in str(info.value)
 
 
-@pytest.mark.parametrize("version", [0, 2, 255])
+@pytest.mark.parametrize("version", [0, 3, 255])
 def test_unsupported_frame_version(version):
     blob = udf_blob()
     at = frame_at(blob)

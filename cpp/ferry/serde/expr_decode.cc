@@ -287,9 +287,9 @@ class Decoder {
 
 }  // namespace
 
-Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
-                        const FunctionRegistry& registry, UnknownFunctionPolicy unknown,
-                        const DecodeLimits& limits) {
+namespace internal {
+
+Result<pb::ExprMessage> ParseExprMessage(std::string_view bytes, const DecodeLimits& limits) {
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
     return Status::Invalid("encoded expression of ", bytes.size(), " bytes exceeds the limit of ",
                            limits.max_bytes);
@@ -298,7 +298,7 @@ Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
   // Counted before each parse: protobuf allocates per message however few
   // bytes the message took.
   FERRY_RETURN_NOT_OK(CheckWireBudget(bytes, ferry::v1::Envelope::descriptor(), limits));
-  FERRY_ASSIGN_OR_RAISE(auto envelope, UnwrapEnvelope(bytes, internal::kExprKind));
+  FERRY_ASSIGN_OR_RAISE(auto envelope, UnwrapEnvelope(bytes, kExprKind));
   FERRY_RETURN_NOT_OK(CheckWireBudget(envelope.payload, pb::ExprMessage::descriptor(), limits));
   pb::ExprMessage message;
   google::protobuf::io::CodedInputStream input(
@@ -310,6 +310,15 @@ Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
   if (!message.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
     return Status::Invalid("not a ferry expression: the payload is malformed or too deeply nested");
   }
+  return message;
+}
+
+}  // namespace internal
+
+Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
+                        const FunctionRegistry& registry, UnknownFunctionPolicy unknown,
+                        const DecodeLimits& limits) {
+  FERRY_ASSIGN_OR_RAISE(auto message, internal::ParseExprMessage(bytes, limits));
   if (!message.has_root()) return Status::Invalid("not a ferry expression: no root expression");
   return Decoder(message, codec, registry, unknown, limits).Decode(message.root(), 0);
 }

@@ -137,7 +137,8 @@ TEST(InlineFrameTest, ParsesChecksAndReportsDefects) {
   auto frame = ParseInlineFrame(frame_bytes).ValueOrDie();
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->family, FrameFamily::kAggregate);
-  EXPECT_EQ(frame->version, kMaxFrameVersion);
+  EXPECT_EQ(frame->version, kUnsignedFrameVersion);
+  EXPECT_FALSE(frame->is_signed());
   EXPECT_EQ(frame->py_minor, 11);
   EXPECT_EQ(frame->payload, "blob");
   EXPECT_FALSE(ParseInlineFrame("not a frame").ValueOrDie().has_value());
@@ -148,7 +149,7 @@ TEST(InlineFrameTest, ParsesChecksAndReportsDefects) {
   future[kFrameMagicSize] = 9;
   auto version = CheckFrameVersion(*ParseInlineFrame(future).ValueOrDie(), "agg");
   EXPECT_EQ(version.message(),
-            "inline aggregate UDF (FYPYUDA) 'agg' has frame version 9; this build reads versions 1..1");
+            "inline aggregate UDF (FYPYUDA) 'agg' has frame version 9; this build reads versions 1..2");
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+#include "ferry/serde/function_table.h"
+
+#include "ferry/serde/expr_serde_internal.h"
+
+namespace ferry {
+
+std::string_view FunctionEntryKindName(FunctionEntryKind kind) {
+  switch (kind) {
+    case FunctionEntryKind::kScalar:
+      return "scalar";
+    case FunctionEntryKind::kAggregate:
+      return "aggregate";
+    case FunctionEntryKind::kWindow:
+      return "window";
+    case FunctionEntryKind::kUnspecified:
+      break;
+  }
+  return "unspecified";
+}
+
+Result<std::vector<FunctionTableEntry>> ReadFunctionTable(std::string_view bytes,
+                                                          const DecodeLimits& limits) {
+  FERRY_ASSIGN_OR_RAISE(auto message, internal::ParseExprMessage(bytes, limits));
+  std::vector<FunctionTableEntry> entries;
+  entries.reserve(message.functions_size());
+  for (const auto& function : message.functions()) {
+    using pb = ferry::v1::FunctionDefinition;
+    auto kind = function.kind() == pb::SCALAR      ? FunctionEntryKind::kScalar
+                : function.kind() == pb::AGGREGATE ? FunctionEntryKind::kAggregate
+                : function.kind() == pb::WINDOW    ? FunctionEntryKind::kWindow
+                                                   : FunctionEntryKind::kUnspecified;
+    entries.push_back({kind, function.name(), function.definition()});
+  }
+  return entries;
+}
+
+}  // namespace ferry
