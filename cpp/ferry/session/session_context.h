@@ -10,6 +10,7 @@
 #include "ferry/exec/execution_plan.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/registry.h"
+#include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/extension_codec.h"
 
@@ -47,6 +48,16 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// An expression from bytes, its functions resolved by this session's
   /// codec, then by name among its functions.
   Result<Expr> DecodeExpr(std::string_view bytes) const;
+
+  /// Wire format v1 bytes of `plan` (serde/plan_serde.h): functions defined
+  /// by this session's codec, tables as their sources.
+  Result<std::string> EncodePlan(const LogicalPlan& plan) const;
+  /// A plan from bytes, built through plan/builder.h: functions resolved as
+  /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
+  /// naming a missing file), in-memory tables rebuilt from their batches.
+  Result<PlanPtr> DecodePlan(std::string_view bytes) const;
+  /// The table a source describes, as a decoded plan opens it.
+  static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 
   /// Registers (or replaces) a table under `name`.
   Status RegisterTable(const std::string& name, std::shared_ptr<const TableProvider> table);
