@@ -77,6 +77,14 @@ void RegisterContext(nb::module_& m) {
       .def("decode_expr", [](ContextPtr self, nb::bytes data) {
         return Unwrap(self->DecodeExpr(std::string_view(static_cast<const char*>(data.data()), data.size())));
       })
+      .def("encode_plan", [](ContextPtr self, const DataFrame& df) {
+        auto bytes = Unwrap(self->EncodePlan(*df.plan()));
+        return nb::bytes(bytes.data(), bytes.size());
+      })
+      .def("decode_plan", [](ContextPtr self, nb::bytes data) {
+        auto plan = Unwrap(self->DecodePlan(std::string_view(static_cast<const char*>(data.data()), data.size())));
+        return DataFrame(self, std::move(plan));
+      })
       .def_prop_ro("target_partitions", &SessionContext::target_partitions)
       .def("register_stream", [](ContextPtr self, const std::string& name, nb::handle data) {
         ThrowIfError(self->RegisterTable(name, TableFromStream(*self, data)));

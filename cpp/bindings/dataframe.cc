@@ -8,6 +8,7 @@
 #include "arrow_interop.h"
 #include "errors.h"
 #include "ferry/session/dataframe.h"
+#include "ferry/session/session_context.h"
 #include "module.h"
 #include "python_gil.h"
 
@@ -79,6 +80,10 @@ void RegisterDataFrame(nb::module_& m) {
           count = df.Count();
         }
         return Unwrap(std::move(count));
+      })
+      .def("encode_plan", [](const DataFrame& df) {
+        auto bytes = Unwrap(df.session()->EncodePlan(*df.plan()));
+        return nb::bytes(bytes.data(), bytes.size());
       })
       .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
       .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });
