@@ -81,10 +81,7 @@ void RegisterDataFrame(nb::module_& m) {
         }
         return Unwrap(std::move(count));
       })
-      .def("encode_plan", [](const DataFrame& df) {
-        auto bytes = Unwrap(df.session()->EncodePlan(*df.plan()));
-        return nb::bytes(bytes.data(), bytes.size());
-      })
+      .def("session", [](const DataFrame& df) { return df.session(); })
       .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
       .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });
 }

@@ -194,7 +194,8 @@ class DataFrame:
         The encoding session is ``ctx``, else this thread's sender slot, else
         the DataFrame's own session: Python UDFs travel inline (or by name
         from a strict session), Parquet and CSV tables by path, in-memory
-        tables as Arrow IPC.
+        tables as Arrow IPC (a ``UserWarning``, once per table, for one over
+        the session's ``inline_table_warn_bytes``).
 
         Examples:
             >>> from ferry import SessionContext, col
@@ -203,10 +204,11 @@ class DataFrame:
             {'a': [2, 3]}
         """
         from ferry import ipc
+        from ferry.context import SessionContext
 
         ctx = ctx if ctx is not None else ipc.get_sender_ctx()
         if ctx is None:
-            return self._raw.encode_plan()
+            ctx = SessionContext._wrap(self._raw.session())
         return ctx._raw.encode_plan(self._raw)
 
     @classmethod

@@ -219,3 +219,19 @@ def test_truncated_and_flipped_bytes_fail_cleanly(sender):
         except FerryError:
             continue
         df.logical_plan()  # a decoded plan must be usable
+
+
+def test_large_inline_table_warns_once():
+    config = ferry.SessionConfig().with_inline_table_warn_bytes(1000)
+    ctx = ferry.SessionContext(config)
+    big = ctx.from_pydict({"x": list(range(1000))})
+    small = ctx.from_pydict({"x": [1, 2, 3]})
+    with pytest.warns(UserWarning, match=r"in-memory table .* travels inline .* threshold 1000"):
+        big.to_bytes()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big.filter(col("x") > 1).to_bytes()  # the same table: warned once already
+        small.to_bytes()  # under the threshold
+        ferry.SessionContext().from_pydict({"x": list(range(1000))}).to_bytes()  # default 64 MiB

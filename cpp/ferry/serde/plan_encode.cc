@@ -15,8 +15,10 @@ using ExprList = google::protobuf::RepeatedPtrField<pb::Expr>;
 
 class PlanEncoder {
  public:
-  PlanEncoder(const ExtensionCodec& codec, pb::PlanMessage* message, int max_depth)
-      : exprs_(codec, message->mutable_functions(), max_depth), max_depth_(max_depth) {}
+  PlanEncoder(const ExtensionCodec& codec, pb::PlanMessage* message, int max_depth,
+              const InlineTableObserver& observe_inline_table)
+      : exprs_(codec, message->mutable_functions(), max_depth), max_depth_(max_depth),
+        observe_inline_table_(observe_inline_table) {}
 
   // `depth` is the level of `plan`'s parent (0 for the root).
   Status Encode(const LogicalPlan& plan, pb::PlanNode* out, int depth) {
@@ -34,6 +36,13 @@ class PlanEncoder {
                                               "in-memory tables can");
               }
               FERRY_RETURN_NOT_OK(internal::EncodeTableSource(*source, scan->mutable_source()));
+              if (scan->source().has_memory() && observe_inline_table_) {
+                int64_t bytes = static_cast<int64_t>(scan->source().memory().schema().size());
+                for (const auto& stream : scan->source().memory().partitions()) {
+                  bytes += static_cast<int64_t>(stream.size());
+                }
+                observe_inline_table_(n, bytes);
+              }
               if (n.projection) {
                 auto* projection = scan->mutable_projection();
                 for (int column : *n.projection) projection->add_columns(static_cast<uint32_t>(column));
@@ -111,13 +120,15 @@ class PlanEncoder {
 
   internal::ExprWriter exprs_;
   int max_depth_;
+  const InlineTableObserver& observe_inline_table_;
 };
 
 }  // namespace
 
-Result<std::string> EncodePlan(const LogicalPlan& plan, const ExtensionCodec& codec) {
+Result<std::string> EncodePlan(const LogicalPlan& plan, const ExtensionCodec& codec,
+                               const InlineTableObserver& observe_inline_table) {
   pb::PlanMessage message;
-  PlanEncoder encoder(codec, &message, DecodeLimits{}.max_depth);
+  PlanEncoder encoder(codec, &message, DecodeLimits{}.max_depth, observe_inline_table);
   FERRY_RETURN_NOT_OK(encoder.Encode(plan, message.mutable_root(), 0));
   return internal::WritePayload(message, internal::kPlanKind, "plan");
 }

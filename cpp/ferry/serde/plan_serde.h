@@ -19,13 +19,18 @@ namespace ferry {
 using TableOpener =
     std::function<Result<std::shared_ptr<const TableProvider>>(const TableSource& source)>;
 
+/// Told of every in-memory table a plan carries inline, with the size of
+/// its Arrow IPC streams (a session warns about large ones).
+using InlineTableObserver = std::function<void(const ScanNode& scan, int64_t bytes)>;
+
 /// Encodes `plan` as wire format v1 bytes (an Envelope of kind "plan").
 /// Every expression of the plan shares one function table, each distinct
 /// function written once, its definition from `codec`. Tables travel as
 /// their TableProvider::Source(): files by path, in-memory tables inline.
 /// NotImplemented for a table that cannot describe itself; Invalid for a
 /// plan a decoder would refuse (too deep, too large, too many nodes).
-Result<std::string> EncodePlan(const LogicalPlan& plan, const ExtensionCodec& codec);
+Result<std::string> EncodePlan(const LogicalPlan& plan, const ExtensionCodec& codec,
+                               const InlineTableObserver& observe_inline_table = nullptr);
 
 /// Decodes bytes from EncodePlan, rebuilding every node through
 /// plan/builder.h (so a decoded plan is validated like a built one) and

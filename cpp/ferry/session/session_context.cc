@@ -33,8 +33,20 @@ Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
   return ferry::DecodeExpr(bytes, *codec_, functions());
 }
 
-Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan) const {
-  return ferry::EncodePlan(plan, *codec_);
+Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
+                                               std::vector<std::string>* warnings) const {
+  const int64_t threshold = state_->config.inline_table_warn_bytes;
+  auto warn_if_large = [&](const ScanNode& scan, int64_t bytes) {
+    if (warnings == nullptr || bytes <= threshold) return;
+    {
+      std::lock_guard lock(state_->mutex);
+      if (!state_->warned_inline_tables.insert(scan.source).second) return;
+    }
+    warnings->push_back("in-memory table '" + scan.table_name + "' travels inline in the plan: " +
+                        std::to_string(bytes) + " bytes (warning threshold " +
+                        std::to_string(threshold) + "); write it to Parquet to ship it by path");
+  };
+  return ferry::EncodePlan(plan, *codec_, warn_if_large);
 }
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
