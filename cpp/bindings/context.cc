@@ -60,11 +60,14 @@ void RegisterContext(nb::module_& m) {
   });
 
   nb::class_<SessionContext>(m, "SessionContext")
-      .def_static("make", [](int target_partitions, int64_t inline_warn_bytes) {
+      .def_static("make", [](int target_partitions, int64_t inline_warn_bytes,
+                             int64_t inline_table_warn_bytes) {
         SessionConfig config;
         config.target_partitions = target_partitions;
+        config.inline_table_warn_bytes = inline_table_warn_bytes;
         return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
-      }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes)
+      }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes,
+         nb::arg("inline_table_warn_bytes") = SessionConfig{}.inline_table_warn_bytes)
       .def("with_python_udf_inlining", [](ContextPtr self, bool enabled) {
         const auto& codec = *self->codec();
         return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(codec), PayloadKeys(codec)));
@@ -98,6 +101,18 @@ void RegisterContext(nb::module_& m) {
       })
       .def("decode_expr", [](ContextPtr self, nb::bytes data) {
         return Unwrap(self->DecodeExpr(std::string_view(static_cast<const char*>(data.data()), data.size())));
+      })
+      .def("encode_plan", [](ContextPtr self, const DataFrame& df) {
+        std::vector<std::string> warnings;
+        auto bytes = Unwrap(self->EncodePlan(*df.plan(), &warnings));
+        for (const auto& warning : warnings) {
+          if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) != 0) throw nb::python_error();
+        }
+        return nb::bytes(bytes.data(), bytes.size());
+      })
+      .def("decode_plan", [](ContextPtr self, nb::bytes data) {
+        auto plan = Unwrap(self->DecodePlan(std::string_view(static_cast<const char*>(data.data()), data.size())));
+        return DataFrame(self, std::move(plan));
       })
       .def_prop_ro("target_partitions", &SessionContext::target_partitions)
       .def("register_stream", [](ContextPtr self, const std::string& name, nb::handle data) {

@@ -8,6 +8,7 @@
 #include "arrow_interop.h"
 #include "errors.h"
 #include "ferry/session/dataframe.h"
+#include "ferry/session/session_context.h"
 #include "module.h"
 #include "python_gil.h"
 
@@ -80,6 +81,7 @@ void RegisterDataFrame(nb::module_& m) {
         }
         return Unwrap(std::move(count));
       })
+      .def("session", [](const DataFrame& df) { return df.session(); })
       .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
       .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });
 }

@@ -31,22 +31,44 @@ class SessionConfig:
         4
     """
 
-    def __init__(self, target_partitions: int = 0, inline_udf_warn_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        target_partitions: int = 0,
+        inline_udf_warn_bytes: int = 1 << 20,
+        inline_table_warn_bytes: int = 64 << 20,
+    ) -> None:
         self.target_partitions = target_partitions
         self.inline_udf_warn_bytes = inline_udf_warn_bytes
+        self.inline_table_warn_bytes = inline_table_warn_bytes
+
+    def _replace(self, **changes: int) -> SessionConfig:
+        settings = dict(vars(self), **changes)
+        return SessionConfig(**settings)
 
     def with_target_partitions(self, target_partitions: int) -> SessionConfig:
         """A copy with ``target_partitions`` (0: one per core)."""
         if target_partitions < 0:
             raise ValueError(f"target_partitions must be >= 0, got {target_partitions}")
-        return SessionConfig(target_partitions, self.inline_udf_warn_bytes)
+        return self._replace(target_partitions=target_partitions)
 
     def with_inline_udf_warn_bytes(self, size: int) -> SessionConfig:
         """A copy that warns (once per UDF) when an inline UDF pickles to
         more than ``size`` bytes."""
         if size < 0:
             raise ValueError(f"inline_udf_warn_bytes must be >= 0, got {size}")
-        return SessionConfig(self.target_partitions, size)
+        return self._replace(inline_udf_warn_bytes=size)
+
+    def with_inline_table_warn_bytes(self, size: int) -> SessionConfig:
+        """A copy that warns (once per table) when a DataFrame's plan carries
+        an in-memory table of more than ``size`` bytes inline.
+
+        Examples:
+            >>> SessionConfig().with_inline_table_warn_bytes(1 << 30).inline_table_warn_bytes
+            1073741824
+        """
+        if size < 0:
+            raise ValueError(f"inline_table_warn_bytes must be >= 0, got {size}")
+        return self._replace(inline_table_warn_bytes=size)
 
 
 class SessionContext:
@@ -66,7 +88,7 @@ class SessionContext:
     def __init__(self, config: SessionConfig | None = None) -> None:
         config = config or SessionConfig()
         self._raw = _core.SessionContext.make(
-            config.target_partitions, config.inline_udf_warn_bytes
+            config.target_partitions, config.inline_udf_warn_bytes, config.inline_table_warn_bytes
         )
 
     @classmethod

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pyarrow as pa
 
 from ferry import _core
 from ferry.expr import Expr, SortExpr, col
+
+if TYPE_CHECKING:
+    from ferry.context import SessionContext
 
 __all__ = ["DataFrame"]
 
@@ -182,6 +185,51 @@ class DataFrame:
         """Rows of both (UNION ALL; ``distinct=True`` for UNION)."""
         df = DataFrame(self._raw.union(other._raw))
         return df.distinct() if distinct else df
+
+    # ---- shipping ----------------------------------------------------------
+
+    def to_bytes(self, ctx: "SessionContext | None" = None) -> bytes:
+        """Wire format v1 bytes of this DataFrame's plan (docs/wire-format.md).
+
+        The encoding session is ``ctx``, else this thread's sender slot, else
+        the DataFrame's own session: Python UDFs travel inline (or by name
+        from a strict session), Parquet and CSV tables by path, in-memory
+        tables as Arrow IPC (a ``UserWarning``, once per table, for one over
+        the session's ``inline_table_warn_bytes``).
+
+        Examples:
+            >>> from ferry import SessionContext, col
+            >>> df = SessionContext().from_pydict({"a": [1, 2, 3]}).filter(col("a") > 1)
+            >>> DataFrame.from_bytes(df.to_bytes()).to_pydict()
+            {'a': [2, 3]}
+        """
+        from ferry import ipc
+        from ferry.context import SessionContext
+
+        ctx = ctx if ctx is not None else ipc.get_sender_ctx()
+        if ctx is None:
+            ctx = SessionContext._wrap(self._raw.session())
+        return ctx._raw.encode_plan(self._raw)
+
+    @classmethod
+    def from_bytes(cls, buf: bytes, ctx: "SessionContext | None" = None) -> DataFrame:
+        """The DataFrame ``buf`` encodes, bound to ``ctx``, else this thread's
+        worker slot, else the process-global session. Its functions resolve
+        there; its files are reopened by path (``FerryIOError`` naming a
+        missing one)."""
+        from ferry import ipc
+        from ferry.context import SessionContext
+
+        if ctx is None:
+            ctx = ipc.get_worker_ctx() or SessionContext.global_ctx()
+        if isinstance(buf, (bytearray, memoryview)):
+            buf = bytes(buf)
+        if not isinstance(buf, bytes):
+            raise TypeError(f"from_bytes expects bytes, got {type(buf).__name__}")
+        return cls(ctx._raw.decode_plan(buf))
+
+    def __reduce__(self) -> tuple:
+        return (DataFrame.from_bytes, (self.to_bytes(),))
 
     # ---- results -----------------------------------------------------------
 

@@ -94,3 +94,16 @@ def aggregate_bytes(blob: bytes, partitions: list[pa.Table], pickled: bool) -> l
     df = ctx.create_dataframe(parts, schema=partitions[0].schema)
     out = df.aggregate([ferry.col("k")], [expr.alias("r")]).to_pylist()
     return sorted(out, key=lambda row: row["k"])
+
+
+def sorted_rows(table: pa.Table) -> list[dict]:
+    """``table``'s rows in a canonical order, to compare results whatever
+    the partitioning (rows differing in no column compare equal)."""
+    return sorted(table.to_pylist(), key=repr)
+
+
+def collect_dataframe(df: Any) -> tuple[int, list[dict]]:
+    """Collects a DataFrame that arrived through pickle (the pool unpickled
+    it with this worker's session): (pid, its rows, canonically ordered)."""
+    assert isinstance(df, ferry.DataFrame), type(df)
+    return os.getpid(), sorted_rows(df.to_arrow_table())

@@ -126,6 +126,7 @@ class ParquetTable final : public TableProvider {
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   std::string Describe() const override { return "ParquetTable: " + path_; }
+  std::optional<TableSource> Source() const override { return ParquetFileSource{path_}; }
   std::optional<double> EstimatedRows() const override { return static_cast<double>(num_rows_); }
   FilterPushdown SupportsFilter(const Expr& filter) const override {
     return ToArrowPredicate(filter, *schema_) ? FilterPushdown::kInexact
@@ -218,6 +219,9 @@ class CsvTable final : public TableProvider {
   explicit CsvTable(CsvSource source) : source_(std::move(source)) {}
   const std::shared_ptr<arrow::Schema>& schema() const override { return source_.schema; }
   std::string Describe() const override { return "CsvTable: " + source_.path; }
+  std::optional<TableSource> Source() const override {
+    return CsvFileSource{source_.path, source_.options.has_header, source_.options.delimiter};
+  }
   std::optional<double> EstimatedRows() const override {
     // No row count without reading the file: guess from its size, at
     // kCsvBytesPerValue bytes per value (a short number or word and a comma).

@@ -18,6 +18,9 @@ class MemoryTable final : public TableProvider {
   std::string Describe() const override {
     return "MemoryTable: " + std::to_string(partitions_.size()) + " partitions";
   }
+  std::optional<TableSource> Source() const override {
+    return InMemorySource{schema_, partitions_};
+  }
   std::optional<double> EstimatedRows() const override {
     double rows = 0;
     for (const auto& partition : partitions_) {

@@ -308,6 +308,76 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
   return MakePlan(std::move(node), arrow::schema(std::move(fields)));
 }
 
+Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::vector<int> left_keys,
+                              std::vector<int> right_keys,
+                              std::vector<JoinNode::OutputColumn> output_columns,
+                              const std::vector<std::string>& names, std::optional<Expr> filter) {
+  const auto& ls = *left->schema;
+  const auto& rs = *right->schema;
+  auto in_range = [](int index, const arrow::Schema& schema) {
+    return index >= 0 && index < schema.num_fields();
+  };
+  if (left_keys.size() != right_keys.size()) {
+    return Status::Invalid("join has ", left_keys.size(), " left keys but ", right_keys.size(),
+                           " right keys");
+  }
+  for (size_t i = 0; i < left_keys.size(); ++i) {
+    if (!in_range(left_keys[i], ls) || !in_range(right_keys[i], rs)) {
+      return Status::IndexError("join key ", i, " refers to a column the join's inputs lack");
+    }
+    const auto& lt = ls.field(left_keys[i])->type();
+    const auto& rt = rs.field(right_keys[i])->type();
+    if (!lt->Equals(*rt)) {
+      return Status::TypeError("join keys ", ls.field(left_keys[i])->name(), " (", DisplayTypeName(*lt),
+                               ") and ", rs.field(right_keys[i])->name(), " (", DisplayTypeName(*rt),
+                               ") have different types");
+    }
+  }
+  if (names.size() != output_columns.size()) {
+    return Status::Invalid("join has ", output_columns.size(), " output columns but ", names.size(),
+                           " names");
+  }
+  const bool semi = type == JoinType::kLeftSemi || type == JoinType::kLeftAnti;
+  const bool outer_left = type == JoinType::kRight || type == JoinType::kFull;
+  const bool outer_right = type == JoinType::kLeft || type == JoinType::kFull;
+  arrow::FieldVector fields;
+  for (size_t i = 0; i < output_columns.size(); ++i) {
+    const auto& column = output_columns[i];
+    const bool from_left = column.left != -1, from_right = column.right != -1;
+    if ((from_left && !in_range(column.left, ls)) || (from_right && !in_range(column.right, rs)) ||
+        (!from_left && !from_right)) {
+      return Status::IndexError("join output column ", i, " refers to no column of the join's inputs");
+    }
+    if (from_right && semi) {
+      return Status::Invalid("a ", JoinTypeName(type), " join outputs only left columns");
+    }
+    if (from_left && from_right) {
+      bool is_key = false;
+      for (size_t k = 0; k < left_keys.size(); ++k) {
+        is_key = is_key || (left_keys[k] == column.left && right_keys[k] == column.right);
+      }
+      if (!outer_left || !is_key) {
+        return Status::Invalid("join output column ", i, " takes both sides, which only a shared "
+                               "key of a right or full join does");
+      }
+    }
+    auto field = from_left ? ls.field(column.left) : rs.field(column.right);
+    bool nullable = field->nullable() || (from_left ? outer_left : outer_right);
+    fields.push_back(field->WithName(names[i])->WithNullable(nullable));
+  }
+  FERRY_RETURN_NOT_OK(CheckUniqueNames(fields, "join"));
+  if (filter) {
+    FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(*filter, *JoinFilterSchema(ls, rs)));
+    if (bound->type()->id() != arrow::Type::BOOL) {
+      return Status::TypeError("join filter ", filter->ToString(), " is ",
+                               DisplayTypeName(*bound->type()), ", not Boolean");
+    }
+  }
+  JoinNode node{std::move(left), std::move(right), type, std::move(left_keys), std::move(right_keys),
+                std::move(output_columns), std::move(filter)};
+  return MakePlan(std::move(node), arrow::schema(std::move(fields)));
+}
+
 Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs) {
   auto fields = input->schema->fields();
   for (const auto& expr : window_exprs) {

@@ -40,6 +40,16 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
 /// nothing at all is a cross join. Output: every left column, then every
 /// right one (named as in the filter schema); semi/anti: the left only.
 Result<PlanPtr> JoinOn(PlanPtr left, PlanPtr right, JoinType type, const std::vector<Expr>& on);
+/// A join given as its parts (how a plan on the wire carries it): key
+/// column indices, where each output column comes from and its name, and
+/// the filter over JoinFilterSchema. Checks all of it as Join and JoinOn
+/// would (indices in range, key types equal, a column from both sides only
+/// for a key of a right/full join, none from the right for semi/anti,
+/// unique names, a boolean filter); nullability follows the join type.
+Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::vector<int> left_keys,
+                              std::vector<int> right_keys,
+                              std::vector<JoinNode::OutputColumn> output_columns,
+                              const std::vector<std::string>& names, std::optional<Expr> filter);
 /// Appends a column per window expression (WindowNode), named by its display.
 Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs);
 /// UNION ALL: inputs must have the same column types (names from the first).

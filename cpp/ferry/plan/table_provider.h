@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <arrow/type.h>
@@ -13,6 +14,22 @@
 namespace ferry {
 
 class ExecutionPlan;
+
+/// Where a table's rows come from, as a plan on the wire carries it
+/// (serde/plan_serde.h): a file the receiver reopens by path, or the rows.
+struct ParquetFileSource {
+  std::string path;
+};
+struct CsvFileSource {
+  std::string path;
+  bool has_header = true;
+  char delimiter = ',';
+};
+struct InMemorySource {
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<std::vector<std::shared_ptr<arrow::RecordBatch>>> partitions;
+};
+using TableSource = std::variant<ParquetFileSource, CsvFileSource, InMemorySource>;
 
 /// What a table can do with a filter handed to it (TableProvider::WithFilters).
 enum class FilterPushdown {
@@ -46,6 +63,9 @@ class TableProvider {
       const std::vector<Expr>& filters) const {
     return Status::NotImplemented(Describe(), " takes no filters");
   }
+  /// What this table reads, for plans that travel; nullopt when it cannot
+  /// be described (a plan scanning it does not encode).
+  virtual std::optional<TableSource> Source() const { return std::nullopt; }
   /// A scan yielding only `projection`'s columns (all when absent), split
   /// into up to `target_partitions` partitions.
   virtual Result<std::shared_ptr<ExecutionPlan>> Scan(

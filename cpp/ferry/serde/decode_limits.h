@@ -21,7 +21,8 @@ struct DecodeLimits {
   /// Most entries in the function table.
   int64_t max_functions = 10'000;
   /// Most items in any one list: IN items, call arguments, CASE branches,
-  /// PARTITION BY or ORDER BY keys.
+  /// PARTITION BY or ORDER BY keys; in plans also projected columns, join
+  /// keys and output columns, union inputs, in-memory table partitions.
   int64_t max_list_items = 100'000;
 };
 

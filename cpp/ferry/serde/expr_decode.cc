@@ -14,19 +14,18 @@
 #include "ferry/v1/expr.pb.h"
 
 namespace ferry {
-namespace {
 
 namespace pb = ferry::v1;
+using internal::FunctionTable;
 using internal::TooDeep;
 
-class Decoder {
+class internal::ExprReader::Impl {
  public:
-  Decoder(const pb::ExprMessage& message, const ExtensionCodec& codec,
-          const FunctionRegistry& registry, UnknownFunctionPolicy unknown,
-          const DecodeLimits& limits)
-      : message_(message), codec_(codec), registry_(registry), unknown_(unknown),
-        limits_(limits), scalars_(message.functions_size()), aggregates_(message.functions_size()),
-        windows_(message.functions_size()) {}
+  Impl(const FunctionTable& functions, const ExtensionCodec& codec,
+       const FunctionRegistry& registry, UnknownFunctionPolicy unknown, const DecodeLimits& limits)
+      : functions_(functions), codec_(codec), registry_(registry), unknown_(unknown),
+        limits_(limits), scalars_(functions.size()), aggregates_(functions.size()),
+        windows_(functions.size()) {}
 
   // `depth` is the level of `node`'s parent (0 for the root).
   Result<Expr> Decode(const pb::Expr& node, int depth) {
@@ -116,13 +115,13 @@ class Decoder {
         const auto& n = node.scalar_function();
         FERRY_ASSIGN_OR_RAISE(auto func, ScalarAt(n.function()));
         FERRY_ASSIGN_OR_RAISE(auto args, DecodeAll(n.args(), depth));
-        return ScalarCall(func, message_.functions(n.function()).name(), std::move(args));
+        return ScalarCall(func, functions_.Get(n.function()).name(), std::move(args));
       }
       case pb::Expr::kAggregateFunction: {
         const auto& n = node.aggregate_function();
         FERRY_ASSIGN_OR_RAISE(auto func, AggregateAt(n.function()));
         FERRY_ASSIGN_OR_RAISE(auto args, DecodeAll(n.args(), depth));
-        return AggregateCall(func, message_.functions(n.function()).name(), std::move(args),
+        return AggregateCall(func, functions_.Get(n.function()).name(), std::move(args),
                              n.distinct());
       }
       case pb::Expr::kSort: {
@@ -136,7 +135,7 @@ class Decoder {
         const auto& n = node.window_function();
         FERRY_ASSIGN_OR_RAISE(auto func, WindowAt(n.function()));
         FERRY_ASSIGN_OR_RAISE(auto args, DecodeAll(n.args(), depth));
-        return WindowCall(func, message_.functions(n.function()).name(), std::move(args));
+        return WindowCall(func, functions_.Get(n.function()).name(), std::move(args));
       }
       case pb::Expr::kWindow:
         return DecodeWindowExpr(node.window(), depth);
@@ -164,11 +163,11 @@ class Decoder {
   }
 
   Result<const pb::FunctionDefinition*> Definition(uint32_t index, pb::FunctionDefinition::Kind kind) {
-    if (index >= static_cast<uint32_t>(message_.functions_size())) {
+    if (index >= static_cast<uint32_t>(functions_.size())) {
       return Status::Invalid("function reference ", index, " out of range: the expression defines ",
-                             message_.functions_size(), " functions");
+                             functions_.size(), " functions");
     }
-    const auto& def = message_.functions(index);
+    const auto& def = functions_.Get(index);
     if (def.kind() != kind) {
       return Status::Invalid("function '", def.name(), "' is referenced as a ",
                              pb::FunctionDefinition::Kind_Name(kind),
@@ -275,7 +274,7 @@ class Decoder {
     return func;
   }
 
-  const pb::ExprMessage& message_;
+  const FunctionTable& functions_;
   const ExtensionCodec& codec_;
   const FunctionRegistry& registry_;
   UnknownFunctionPolicy unknown_;
@@ -285,31 +284,23 @@ class Decoder {
   std::vector<std::shared_ptr<const WindowFunction>> windows_;
 };
 
-}  // namespace
+namespace internal {
+
+ExprReader::ExprReader(const FunctionTable& functions, const ExtensionCodec& codec,
+                       const FunctionRegistry& registry, UnknownFunctionPolicy unknown,
+                       const DecodeLimits& limits)
+    : impl_(std::make_unique<Impl>(functions, codec, registry, unknown, limits)) {}
+ExprReader::~ExprReader() = default;
+
+Result<Expr> ExprReader::Read(const pb::Expr& node, int depth) { return impl_->Decode(node, depth); }
+
+}  // namespace internal
 
 namespace internal {
 
 Result<pb::ExprMessage> ParseExprMessage(std::string_view bytes, const DecodeLimits& limits) {
-  if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
-    return Status::Invalid("encoded expression of ", bytes.size(), " bytes exceeds the limit of ",
-                           limits.max_bytes);
-  }
-  QuietProtobufUtf8Errors();
-  // Counted before each parse: protobuf allocates per message however few
-  // bytes the message took.
-  FERRY_RETURN_NOT_OK(CheckWireBudget(bytes, ferry::v1::Envelope::descriptor(), limits));
-  FERRY_ASSIGN_OR_RAISE(auto envelope, UnwrapEnvelope(bytes, kExprKind));
-  FERRY_RETURN_NOT_OK(CheckWireBudget(envelope.payload, pb::ExprMessage::descriptor(), limits));
   pb::ExprMessage message;
-  google::protobuf::io::CodedInputStream input(
-      reinterpret_cast<const uint8_t*>(envelope.payload.data()),
-      static_cast<int>(envelope.payload.size()));
-  // Protobuf's own nesting guard, set above ours so ours reports first: a
-  // level of an expression is at most three messages deep (CASE branches).
-  input.SetRecursionLimit(3 * limits.max_depth + 8);
-  if (!message.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
-    return Status::Invalid("not a ferry expression: the payload is malformed or too deeply nested");
-  }
+  FERRY_RETURN_NOT_OK(ReadPayload(bytes, kExprKind, "expression", &message, limits));
   return message;
 }
 
@@ -320,7 +311,8 @@ Result<Expr> DecodeExpr(std::string_view bytes, const ExtensionCodec& codec,
                         const DecodeLimits& limits) {
   FERRY_ASSIGN_OR_RAISE(auto message, internal::ParseExprMessage(bytes, limits));
   if (!message.has_root()) return Status::Invalid("not a ferry expression: no root expression");
-  return Decoder(message, codec, registry, unknown, limits).Decode(message.root(), 0);
+  return internal::ExprReader(message.functions(), codec, registry, unknown, limits)
+      .Read(message.root(), 0);
 }
 
 }  // namespace ferry

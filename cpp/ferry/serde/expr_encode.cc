@@ -11,14 +11,14 @@
 #include "ferry/v1/expr.pb.h"
 
 namespace ferry {
-namespace {
 
 namespace pb = ferry::v1;
 using internal::TooDeep;
 
-class Encoder {
+class internal::ExprWriter::Impl {
  public:
-  explicit Encoder(const ExtensionCodec& codec, int max_depth) : codec_(codec), max_depth_(max_depth) {}
+  Impl(const ExtensionCodec& codec, FunctionTable* functions, int max_depth)
+      : codec_(codec), max_depth_(max_depth), functions_(functions) {}
 
   // Never writes what DecodeExpr would refuse to read back.
   Status Encode(const Expr& expr, pb::Expr* out) {
@@ -140,7 +140,12 @@ class Encoder {
         expr.node().value);
   }
 
-  pb::ExprMessage& message() { return message_; }
+  Status EncodeAt(const Expr& expr, pb::Expr* out, int depth) {
+    depth_ = depth;
+    auto status = Encode(expr, out);
+    depth_ = 0;
+    return status;
+  }
 
  private:
   // Each distinct function object is defined once and referred to by index.
@@ -173,11 +178,11 @@ class Encoder {
 
   uint32_t AddFunction(const void* key, pb::FunctionDefinition::Kind kind, const std::string& name,
                        const std::optional<std::string>& definition) {
-    auto* entry = message_.add_functions();
+    auto* entry = functions_->Add();
     entry->set_kind(kind);
     entry->set_name(name);
     if (definition) entry->set_definition(*definition);
-    uint32_t index = static_cast<uint32_t>(message_.functions_size() - 1);
+    uint32_t index = static_cast<uint32_t>(functions_->size() - 1);
     indices_[key] = index;
     return index;
   }
@@ -185,23 +190,27 @@ class Encoder {
   const ExtensionCodec& codec_;
   int max_depth_;
   int depth_ = 0;
-  pb::ExprMessage message_;
+  FunctionTable* functions_;
   std::map<const void*, uint32_t> indices_;
 };
 
-}  // namespace
+namespace internal {
+
+ExprWriter::ExprWriter(const ExtensionCodec& codec, FunctionTable* functions, int max_depth)
+    : impl_(std::make_unique<Impl>(codec, functions, max_depth)) {}
+ExprWriter::~ExprWriter() = default;
+
+Status ExprWriter::Write(const Expr& expr, pb::Expr* out, int depth) {
+  return impl_->EncodeAt(expr, out, depth);
+}
+
+}  // namespace internal
 
 Result<std::string> EncodeExpr(const Expr& expr, const ExtensionCodec& codec) {
-  Encoder encoder(codec, DecodeLimits{}.max_depth);
-  FERRY_RETURN_NOT_OK(encoder.Encode(expr, encoder.message().mutable_root()));
-  std::string payload;
-  if (!encoder.message().SerializeToString(&payload)) {
-    return Status::SerializationError("cannot serialize expression ", expr.ToString());
-  }
-  // The same count a decoder makes: bytes it would refuse are never written.
-  auto budget = CheckWireBudget(payload, pb::ExprMessage::descriptor(), DecodeLimits{});
-  if (!budget.ok()) return Status::Invalid("cannot encode the expression: ", budget.message());
-  return WrapEnvelope(internal::kExprKind, std::move(payload));
+  pb::ExprMessage message;
+  internal::ExprWriter writer(codec, message.mutable_functions(), DecodeLimits{}.max_depth);
+  FERRY_RETURN_NOT_OK(writer.Write(expr, message.mutable_root(), 0));
+  return internal::WritePayload(message, internal::kExprKind, "expression");
 }
 
 }  // namespace ferry

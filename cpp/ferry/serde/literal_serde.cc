@@ -11,20 +11,10 @@ namespace {
 
 namespace pb = ferry::v1;
 
-Result<std::string> WriteIpc(const std::shared_ptr<arrow::Schema>& schema,
-                             const std::shared_ptr<arrow::RecordBatch>& batch) {
-  FERRY_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
-  FERRY_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeStreamWriter(sink, schema));
-  if (batch) FERRY_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
-  FERRY_RETURN_NOT_OK(writer->Close());
-  FERRY_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
-  return buffer->ToString();
-}
-
 Result<std::string> EncodeScalarValue(const arrow::Scalar& scalar) {
   FERRY_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayFromScalar(scalar, 1));
   auto schema = arrow::schema({arrow::field("value", scalar.type)});
-  return WriteIpc(schema, arrow::RecordBatch::Make(schema, 1, {array}));
+  return WriteIpcStream(schema, {arrow::RecordBatch::Make(schema, 1, {array})});
 }
 
 // Arrow's IPC reader takes field names and time zones as raw bytes. Text
@@ -49,50 +39,62 @@ Status CheckTypeText(const arrow::DataType& type, const char* what) {
   return Status::OK();
 }
 
-// Reads an IPC stream from untrusted bytes; the Arrow reader bounds every
-// buffer by the input, and ValidateFull rejects inconsistent arrays.
-Result<std::pair<std::shared_ptr<arrow::Schema>, std::shared_ptr<arrow::RecordBatch>>> ReadIpc(
-    const std::string& bytes, const char* what) {
+Result<std::shared_ptr<arrow::Scalar>> DecodeScalarValue(const std::string& bytes) {
+  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(bytes, "literal"));
+  auto& [schema, batches] = ipc;
+  if (schema->num_fields() != 1 || batches.size() != 1 || batches[0]->num_rows() != 1) {
+    return Status::Invalid("malformed literal: expected one column and one row");
+  }
+  return batches[0]->column(0)->GetScalar(0);
+}
+
+}  // namespace
+
+Result<std::string> WriteIpcStream(const std::shared_ptr<arrow::Schema>& schema,
+                                   const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
+  FERRY_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
+  FERRY_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeStreamWriter(sink, schema));
+  for (const auto& batch : batches) FERRY_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+  FERRY_RETURN_NOT_OK(writer->Close());
+  FERRY_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
+  return buffer->ToString();
+}
+
+// The Arrow reader bounds every buffer by the input, and ValidateFull
+// rejects inconsistent arrays.
+Result<IpcContents> ReadIpcStream(const std::string& bytes, const char* what) {
   // Owned copy: decoded values (list children, strings) borrow from it and
   // outlive the protobuf message the bytes came in.
   auto buffer = arrow::Buffer::FromString(bytes);
   auto input = std::make_shared<arrow::io::BufferReader>(buffer);
   auto reader = arrow::ipc::RecordBatchStreamReader::Open(input);
   if (!reader.ok()) return Status::Invalid("malformed ", what, ": ", reader.status().message());
-  auto schema = (*reader)->schema();
+  IpcContents out;
+  out.first = (*reader)->schema();
   arrow::util::InitializeUTF8();
-  for (const auto& field : schema->fields()) {
+  for (const auto& field : out.first->fields()) {
     if (!arrow::util::ValidateUTF8(field->name())) {
       return Status::Invalid("malformed ", what, ": a field name is not valid UTF-8");
     }
     FERRY_RETURN_NOT_OK(CheckTypeText(*field->type(), what));
   }
-  auto batch = (*reader)->Next();
-  if (!batch.ok()) return Status::Invalid("malformed ", what, ": ", batch.status().message());
-  if (*batch) {
+  while (true) {
+    auto batch = (*reader)->Next();
+    if (!batch.ok()) return Status::Invalid("malformed ", what, ": ", batch.status().message());
+    if (!*batch) break;
     auto valid = (*batch)->ValidateFull();
     if (!valid.ok()) return Status::Invalid("malformed ", what, ": ", valid.message());
+    out.second.push_back(std::move(*batch));
   }
-  return std::make_pair(schema, *batch);
+  return out;
 }
-
-Result<std::shared_ptr<arrow::Scalar>> DecodeScalarValue(const std::string& bytes) {
-  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpc(bytes, "literal"));
-  auto& [schema, batch] = ipc;
-  if (schema->num_fields() != 1 || !batch || batch->num_rows() != 1) {
-    return Status::Invalid("malformed literal: expected one column and one row");
-  }
-  return batch->column(0)->GetScalar(0);
-}
-
-}  // namespace
 
 Result<std::string> EncodeType(const std::shared_ptr<arrow::DataType>& type) {
-  return WriteIpc(arrow::schema({arrow::field("type", type)}), nullptr);
+  return WriteIpcStream(arrow::schema({arrow::field("type", type)}), {});
 }
 
 Result<std::shared_ptr<arrow::DataType>> DecodeType(const std::string& bytes) {
-  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpc(bytes, "cast type"));
+  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(bytes, "cast type"));
   if (ipc.first->num_fields() != 1) return Status::Invalid("malformed cast type: expected one field");
   return ipc.first->field(0)->type();
 }

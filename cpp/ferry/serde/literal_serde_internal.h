@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <arrow/scalar.h>
 #include <arrow/type.h>
@@ -13,6 +15,17 @@
 #include "ferry/v1/expr.pb.h"
 
 namespace ferry {
+
+/// An Arrow IPC stream: `schema`, then `batches` (none: a schema-only stream).
+Result<std::string> WriteIpcStream(const std::shared_ptr<arrow::Schema>& schema,
+                                   const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches);
+
+using IpcContents =
+    std::pair<std::shared_ptr<arrow::Schema>, std::vector<std::shared_ptr<arrow::RecordBatch>>>;
+/// Reads an IPC stream from untrusted bytes: field names and time zones
+/// must be UTF-8 and every batch passes Arrow's full validation; otherwise
+/// Invalid("malformed WHAT: ...").
+Result<IpcContents> ReadIpcStream(const std::string& bytes, const char* what);
 
 /// Writes `scalar` as the narrowest Literal form that holds it exactly.
 Status EncodeLiteral(const arrow::Scalar& scalar, ferry::v1::Literal* out);

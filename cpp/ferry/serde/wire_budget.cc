@@ -1,5 +1,6 @@
 #include "ferry/serde/wire_budget_internal.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -15,7 +16,7 @@ using google::protobuf::internal::WireFormatLite;
 
 class BudgetScan {
  public:
-  explicit BudgetScan(const DecodeLimits& limits) : limits_(limits) {}
+  BudgetScan(const DecodeLimits& limits, const char* noun) : limits_(limits), noun_(noun) {}
 
   // Returns false where the bytes stop being protobuf; the parser will say so.
   Result<bool> Message(CodedInputStream* in, const Descriptor* type, int level) {
@@ -27,6 +28,13 @@ class BudgetScan {
       if (tag == 0) return true;  // end of this message (or of the input)
       const FieldDescriptor* field = type->FindFieldByNumber(static_cast<int>(tag >> 3));
       const auto wire_type = WireFormatLite::GetTagWireType(tag);
+      if (field != nullptr && field->is_packable() &&
+          wire_type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+        // A packed list of numbers: each costs memory once parsed.
+        FERRY_ASSIGN_OR_RAISE(bool ok, Packed(in, *field, &items[field->index()]));
+        if (!ok) return false;
+        continue;
+      }
       if (field == nullptr ||
           wire_type != WireFormatLite::WireTypeForFieldType(
                            static_cast<WireFormatLite::FieldType>(field->type()))) {
@@ -36,6 +44,11 @@ class BudgetScan {
         continue;
       }
       if (field->type() != FieldDescriptor::TYPE_MESSAGE) {
+        if (field->is_repeated()) {
+          // Repeated strings and bytes are one allocation each, like a message.
+          if (!field->is_packable()) FERRY_RETURN_NOT_OK(CountNode());
+          FERRY_RETURN_NOT_OK(CountItem(*field, ++items[field->index()]));
+        }
         if (!WireFormatLite::SkipField(in, tag)) return false;
         continue;
       }
@@ -51,6 +64,34 @@ class BudgetScan {
   }
 
  private:
+  // The items of a packed repeated field: varints end in a byte below 0x80,
+  // fixed-width values take 4 or 8 bytes.
+  Result<bool> Packed(CodedInputStream* in, const FieldDescriptor& field, int64_t* items) {
+    uint32_t length;
+    if (!in->ReadVarint32(&length) || length > static_cast<uint32_t>(INT32_MAX)) return false;
+    const auto wire_type = WireFormatLite::WireTypeForFieldType(
+        static_cast<WireFormatLite::FieldType>(field.type()));
+    const void* data;
+    int size;
+    int64_t count = 0;
+    uint32_t left = length;
+    while (left > 0) {
+      if (!in->GetDirectBufferPointer(&data, &size) || size <= 0) return false;
+      const int take = static_cast<int>(std::min<uint32_t>(left, static_cast<uint32_t>(size)));
+      if (wire_type == WireFormatLite::WIRETYPE_VARINT) {
+        const auto* bytes = static_cast<const uint8_t*>(data);
+        for (int i = 0; i < take; ++i) count += (bytes[i] & 0x80) == 0;
+      }
+      in->Skip(take);
+      left -= static_cast<uint32_t>(take);
+    }
+    if (wire_type == WireFormatLite::WIRETYPE_FIXED32) count = length / 4;
+    if (wire_type == WireFormatLite::WIRETYPE_FIXED64) count = length / 8;
+    *items += count;
+    FERRY_RETURN_NOT_OK(CountItem(field, *items));
+    return true;
+  }
+
   // An unknown field; a group's members are unknown fields too, each kept.
   Result<bool> Unknown(CodedInputStream* in, uint32_t tag, int level) {
     FERRY_RETURN_NOT_OK(CountNode());
@@ -71,7 +112,7 @@ class BudgetScan {
 
   Status CountNode() {
     if (++nodes_ > limits_.max_nodes) {
-      return Status::Invalid("encoded expression holds more than ", limits_.max_nodes,
+      return Status::Invalid("encoded ", noun_, " holds more than ", limits_.max_nodes,
                              " nodes; the decoder's limit is ", limits_.max_nodes);
     }
     return Status::OK();
@@ -94,16 +135,18 @@ class BudgetScan {
   }
 
   const DecodeLimits& limits_;
+  const char* noun_;
   int64_t nodes_ = 0;
 };
 
 }  // namespace
 
-Status CheckWireBudget(std::string_view bytes, const Descriptor* type, const DecodeLimits& limits) {
+Status CheckWireBudget(std::string_view bytes, const Descriptor* type, const DecodeLimits& limits,
+                       const char* noun) {
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::OK();  // refused by size first
   CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   in.SetRecursionLimit(3 * limits.max_depth + 8);
-  BudgetScan scan(limits);
+  BudgetScan scan(limits, noun);
   return scan.Message(&in, type, 0).status();
 }
 

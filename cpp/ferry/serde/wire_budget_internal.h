@@ -18,8 +18,9 @@ namespace ferry {
 /// (unknown fields count as one each), any repeated message field of one
 /// message more than `limits.max_list_items` entries, or a field named
 /// "functions" more than `limits.max_functions`. Bytes that are not
-/// well-formed protobuf pass: the parser that follows reports them.
+/// well-formed protobuf pass: the parser that follows reports them. `noun`
+/// names what the bytes encode in messages.
 Status CheckWireBudget(std::string_view bytes, const google::protobuf::Descriptor* type,
-                       const DecodeLimits& limits);
+                       const DecodeLimits& limits, const char* noun = "expression");
 
 }  // namespace ferry

@@ -4,7 +4,9 @@
 
 #include "ferry/function/bind.h"
 #include "ferry/plan/builder.h"
+#include "ferry/common/overloaded.h"
 #include "ferry/serde/expr_serde.h"
+#include "ferry/serde/plan_serde.h"
 #include "ferry/session/dataframe.h"
 
 namespace ferry {
@@ -29,6 +31,39 @@ Result<std::string> SessionContext::EncodeExpr(const Expr& expr) const {
 
 Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
   return ferry::DecodeExpr(bytes, *codec_, functions());
+}
+
+Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
+                                               std::vector<std::string>* warnings) const {
+  const int64_t threshold = state_->config.inline_table_warn_bytes;
+  auto warn_if_large = [&](const ScanNode& scan, int64_t bytes) {
+    if (warnings == nullptr || bytes <= threshold) return;
+    {
+      std::lock_guard lock(state_->mutex);
+      if (!state_->warned_inline_tables.insert(scan.source).second) return;
+    }
+    warnings->push_back("in-memory table '" + scan.table_name + "' travels inline in the plan: " +
+                        std::to_string(bytes) + " bytes (warning threshold " +
+                        std::to_string(threshold) + "); write it to Parquet to ship it by path");
+  };
+  return ferry::EncodePlan(plan, *codec_, warn_if_large);
+}
+
+Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
+  return ferry::DecodePlan(bytes, *codec_, functions(), OpenTableSource);
+}
+
+Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(
+    const TableSource& source) {
+  return std::visit(
+      Overloaded{
+          [](const ParquetFileSource& s) { return MakeParquetTable(s.path); },
+          [](const CsvFileSource& s) {
+            return MakeCsvTable(s.path, CsvOptions{s.has_header, s.delimiter});
+          },
+          [](const InMemorySource& s) { return MakeMemoryTable(s.schema, s.partitions); },
+      },
+      source);
 }
 
 int SessionContext::target_partitions() const {

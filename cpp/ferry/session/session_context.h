@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "ferry/exec/execution_plan.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/registry.h"
+#include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/extension_codec.h"
 
@@ -20,6 +22,9 @@ class DataFrame;
 struct SessionConfig {
   /// Partitions scans aim for and threads that run them; 0: one per core.
   int target_partitions = 0;
+  /// EncodePlan warns, once per table, when an in-memory table it carries
+  /// inline takes more bytes than this.
+  int64_t inline_table_warn_bytes = 64LL << 20;
 };
 
 /// A session: configuration, named tables, callable functions, and the
@@ -48,6 +53,19 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// codec, then by name among its functions.
   Result<Expr> DecodeExpr(std::string_view bytes) const;
 
+  /// Wire format v1 bytes of `plan` (serde/plan_serde.h): functions defined
+  /// by this session's codec, tables as their sources. Adds to `warnings`
+  /// (when given) a message for each in-memory table over the config's
+  /// inline_table_warn_bytes not warned about before in this session.
+  Result<std::string> EncodePlan(const LogicalPlan& plan,
+                                 std::vector<std::string>* warnings = nullptr) const;
+  /// A plan from bytes, built through plan/builder.h: functions resolved as
+  /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
+  /// naming a missing file), in-memory tables rebuilt from their batches.
+  Result<PlanPtr> DecodePlan(std::string_view bytes) const;
+  /// The table a source describes, as a decoded plan opens it.
+  static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
+
   /// Registers (or replaces) a table under `name`.
   Status RegisterTable(const std::string& name, std::shared_ptr<const TableProvider> table);
   /// KeyError when no table has that name.
@@ -68,6 +86,7 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     std::shared_ptr<FunctionRegistry> functions;
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
+    std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
   };
   SessionContext(std::shared_ptr<State> state, std::shared_ptr<const ExtensionCodec> codec)
       : state_(std::move(state)), codec_(std::move(codec)) {}
