@@ -64,14 +64,19 @@ ASAN_BUILD    := build-asan
 ASAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g1
 # libstdc++ too: python does not link it, and ASan's __cxa_throw interceptor
 # must find it at start-up, before the extension loads it.
-ASAN_PRELOAD   = $(shell $(CXX) -print-file-name=libasan.so) $(shell $(CXX) -print-file-name=libstdc++.so)
+# libcrypto too: the sanitized extension links the system's, and pyarrow's
+# libparquet exports a bundled OpenSSL of its own; loaded first, the system
+# one is the only one Python's _hashlib and ferry see.
+ASAN_PRELOAD   = $(shell $(CXX) -print-file-name=libasan.so) $(shell $(CXX) -print-file-name=libstdc++.so) \
+                 $(shell $(CXX) -print-file-name=libcrypto.so.3)
 ASAN_ENV      := ARROW_DEFAULT_MEMORY_POOL=system UBSAN_OPTIONS=print_stacktrace=1
 ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decode_limits.py \
                  tests/python/test_udf.py tests/python/test_udf_validation.py \
                  tests/python/test_udaf.py tests/python/test_udwf.py tests/python/test_window.py \
                  tests/python/test_join.py tests/python/test_errors.py \
                  tests/python/test_partitioning.py tests/python/test_join_on.py \
-                 tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py
+                 tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
+                 tests/python/test_plan_shipping.py tests/python/test_payload_signing.py
 
 $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja \
