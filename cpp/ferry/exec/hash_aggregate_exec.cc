@@ -3,7 +3,6 @@
 #include <arrow/compute/row/grouper.h>
 
 #include "ferry/exec/operators.h"
-#include "ferry/exec/int_key_grouper.h"
 #include "ferry/function/grouping_key.h"
 
 namespace ferry {
@@ -17,8 +16,7 @@ class GroupIds {
  public:
   static Result<GroupIds> Make(const TypeVector& key_types) {
     GroupIds ids;
-    if (key_types.size() == 1) ids.int_grouper_ = IntKeyGrouper::Make(key_types.front());
-    if (!key_types.empty() && !ids.int_grouper_) {
+    if (!key_types.empty()) {
       std::vector<arrow::TypeHolder> holders(key_types.begin(), key_types.end());
       FERRY_ASSIGN_OR_RAISE(ids.grouper_, cp::Grouper::Make(holders));
     }
@@ -27,11 +25,6 @@ class GroupIds {
 
   /// Ids for `keys` (num_rows long); valid until the next call.
   Result<const uint32_t*> Consume(const arrow::ArrayVector& keys, int64_t num_rows) {
-    if (int_grouper_) {
-      if (static_cast<int64_t>(int_ids_.size()) < num_rows) int_ids_.resize(num_rows);
-      int_grouper_->Consume(*keys.front(), int_ids_.data());
-      return int_ids_.data();
-    }
     if (!grouper_) {
       if (static_cast<int64_t>(zeros_.size()) < num_rows) zeros_.resize(num_rows, 0);
       return zeros_.data();
@@ -47,15 +40,10 @@ class GroupIds {
   }
 
   uint32_t num_groups() const {
-    if (int_grouper_) return int_grouper_->num_groups();
     return grouper_ ? grouper_->num_groups() : 1;
   }
 
   Result<arrow::ArrayVector> Keys() {
-    if (int_grouper_) {
-      FERRY_ASSIGN_OR_RAISE(auto uniques, int_grouper_->Uniques());
-      return arrow::ArrayVector{std::move(uniques)};
-    }
     if (!grouper_) return arrow::ArrayVector{};
     FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());
     arrow::ArrayVector keys;
@@ -65,9 +53,6 @@ class GroupIds {
 
  private:
   std::unique_ptr<cp::Grouper> grouper_;
-  // A single integer-like key: a specialized table (int_key_grouper.h).
-  std::unique_ptr<IntKeyGrouper> int_grouper_;
-  std::vector<uint32_t> int_ids_;
   std::vector<uint32_t> zeros_;
   arrow::Datum current_;
 };

@@ -16,8 +16,10 @@ namespace ferry {
 /// The same contract as Arrow's Grouper for such keys (ids in order of first
 /// appearance), but an open-addressing table of the raw values: one hash
 /// and usually one probe per row, where the general grouper encodes rows
-/// and compares them column by column. Joins and aggregations on integer
-/// keys (most of TPC-H) spend most of their time here.
+/// and compares them column by column. Used for join build sides, where it
+/// measurably wins (6M probes into 1.5M unique int64 keys: 230 ms against
+/// 390 ms with Arrow's grouper); grouping keeps Arrow's vectorized grouper,
+/// which is faster for few groups (10M rows into 1,000: 30 ms against 37).
 class IntKeyGrouper {
  public:
   /// nullptr when `type` is not such a key.
