@@ -192,6 +192,7 @@ class DataFrame:
         """Wire format v1 bytes of this DataFrame's plan (docs/wire-format.md).
 
         The encoding session is ``ctx``, else this thread's sender slot, else
+        the process-wide default sender (``ipc.set_default_sender_ctx``), else
         the DataFrame's own session: Python UDFs travel inline (or by name
         from a strict session), Parquet and CSV tables by path, in-memory
         tables as Arrow IPC (a ``UserWarning``, once per table, for one over
@@ -206,7 +207,7 @@ class DataFrame:
         from ferry import ipc
         from ferry.context import SessionContext
 
-        ctx = ctx if ctx is not None else ipc.get_sender_ctx()
+        ctx = ctx if ctx is not None else ipc._encoding_ctx()
         if ctx is None:
             ctx = SessionContext._wrap(self._raw.session())
         return ctx._raw.encode_plan(self._raw)

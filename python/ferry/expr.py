@@ -77,6 +77,7 @@ class Expr:
         """Wire format v1 bytes of this expression (see docs/wire-format.md).
 
         The encoding session is ``ctx``, else this thread's sender slot, else
+        the process-wide default sender (``ipc.set_default_sender_ctx``), else
         the default codec: Python UDFs travel inline, built-ins by name.
 
         Examples:
@@ -86,7 +87,7 @@ class Expr:
         """
         from ferry import ipc
 
-        ctx = ctx if ctx is not None else ipc.get_sender_ctx()
+        ctx = ctx if ctx is not None else ipc._encoding_ctx()
         if ctx is None:
             return _core.encode_expr_default(self._raw)
         return ctx._raw.encode_expr(self._raw)

@@ -44,16 +44,21 @@ def init(mode: str) -> None:
 
     ``default``: none (the global session, Python UDF inlining on);
     ``strict``: a strict session with nothing registered;
-    ``strict_registered``: a strict session with :data:`TRIPLE` registered.
+    ``strict_registered``: a strict session with :data:`TRIPLE` registered;
+    ``strict_global``: the same, installed as the process-global session
+    (ipc.set_global_ctx) instead of this thread's worker slot.
     """
     if mode == "default":
         return
     ctx = ferry.SessionContext().with_python_udf_inlining(enabled=False)
-    if mode == "strict_registered":
+    if mode in ("strict_registered", "strict_global"):
         ctx.register_udf(TRIPLE)
     elif mode != "strict":
         raise ValueError(mode)
-    ipc.set_worker_ctx(ctx)
+    if mode == "strict_global":
+        ipc.set_global_ctx(ctx)
+    else:
+        ipc.set_worker_ctx(ctx)
 
 
 def _run(expr: Expr, partition: pa.Table) -> tuple[int, list[Any]]:
