@@ -9,6 +9,13 @@ BUILD      := build
 APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
+# ccache, when installed, lets several clones and worktrees share compiled
+# objects; paths under the clone's root are hashed relative to it.
+CCACHE     := $(shell command -v ccache 2>/dev/null)
+LAUNCHER    = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+export CCACHE_BASEDIR := $(CURDIR)
+# Precompiled headers are cacheable only with these relaxations.
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan
 
@@ -39,7 +46,7 @@ $(BUILD)/build.ninja: $(VENV)/.deps-stamp
 	$(VENV)/bin/cmake -S . -B $(BUILD) -G Ninja \
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
 	  -DCMAKE_BUILD_TYPE=Release \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
 	  -DFERRY_INPLACE=ON -DFERRY_BUILD_TESTS=ON
 
 build: bootstrap $(BUILD)/build.ninja

@@ -1,6 +1,7 @@
 // The broadcast exchange: one input, gathered once, read whole by every
 // output partition (the small side of a broadcast join).
 
+#include "ferry/exec/exchange_info.h"
 #include "ferry/exec/execution_claims.h"
 #include "ferry/exec/operators.h"
 
@@ -18,7 +19,11 @@ struct Gathered {
 class BroadcastExec final : public ExecutionPlan {
  public:
   BroadcastExec(ExecPtr input, int num_outputs)
-      : input_(std::move(input)), num_outputs_(num_outputs), claims_(num_outputs) {}
+      : input_(std::move(input)),
+        num_outputs_(num_outputs),
+        claims_(num_outputs),
+        info_{ExchangeKind::kBroadcast, input_, {}, num_outputs} {}
+  const ExchangeInfo* exchange_info() const override { return &info_; }
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return num_outputs_; }
@@ -46,6 +51,7 @@ class BroadcastExec final : public ExecutionPlan {
   ExecPtr input_;
   int num_outputs_;
   mutable ExecutionClaims<Gathered> claims_;
+  ExchangeInfo info_;
 };
 
 }  // namespace

@@ -25,6 +25,8 @@ class RecordBatchStream {
 };
 using StreamPtr = std::unique_ptr<RecordBatchStream>;
 
+struct ExchangeInfo;  // exchange_info.h
+
 /// A stream over batches already in memory.
 StreamPtr MakeVectorStream(BatchVector batches);
 /// A stream that applies `map` to each batch of `input`; a null result
@@ -60,6 +62,8 @@ class ExecutionPlan {
   virtual Result<StreamPtr> Execute(int partition) const = 0;
   /// How rows are partitioned, when known (lets the planner skip exchanges).
   virtual Partitioning output_partitioning() const { return std::nullopt; }
+  /// Set only on exchange operators (exchange_info.h).
+  virtual const ExchangeInfo* exchange_info() const { return nullptr; }
 };
 using ExecPtr = std::shared_ptr<const ExecutionPlan>;
 

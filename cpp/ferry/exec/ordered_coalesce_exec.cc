@@ -2,6 +2,7 @@
 // Order-sensitive aggregates (first_value, last_value, array_agg without
 // ORDER BY) merge partial states in input order through it.
 
+#include "ferry/exec/exchange_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -9,7 +10,9 @@ namespace {
 
 class OrderedCoalesceExec final : public ExecutionPlan {
  public:
-  explicit OrderedCoalesceExec(ExecPtr input) : input_(std::move(input)) {}
+  explicit OrderedCoalesceExec(ExecPtr input)
+      : input_(std::move(input)), info_{ExchangeKind::kOrderedGather, input_, {}, 1} {}
+  const ExchangeInfo* exchange_info() const override { return &info_; }
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return 1; }
@@ -28,6 +31,7 @@ class OrderedCoalesceExec final : public ExecutionPlan {
 
  private:
   ExecPtr input_;
+  ExchangeInfo info_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <arrow/compute/api_vector.h>
 
 #include "ferry/exec/exchange_channels.h"
+#include "ferry/exec/exchange_info.h"
 #include "ferry/exec/execution_claims.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
@@ -76,7 +77,15 @@ class RepartitionExec final : public ExecutionPlan {
       : input_(std::move(input)),
         keys_(std::move(keys)),
         num_outputs_(num_outputs),
-        claims_(num_outputs) {}
+        claims_(num_outputs) {
+    info_.kind = !keys_.empty()      ? ExchangeKind::kHash
+                 : num_outputs_ == 1 ? ExchangeKind::kGather
+                                     : ExchangeKind::kRoundRobin;
+    info_.input = input_;
+    info_.keys = keys_;
+    info_.num_outputs = num_outputs_;
+  }
+  const ExchangeInfo* exchange_info() const override { return &info_; }
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return num_outputs_; }
@@ -148,6 +157,7 @@ class RepartitionExec final : public ExecutionPlan {
   std::vector<PhysicalExprPtr> keys_;
   int num_outputs_;
   mutable ExecutionClaims<ExchangeChannels> claims_;
+  ExchangeInfo info_;
 };
 
 }  // namespace
