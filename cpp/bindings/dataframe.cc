@@ -82,8 +82,7 @@ void RegisterDataFrame(nb::module_& m) {
         return Unwrap(std::move(count));
       })
       .def("session", [](const DataFrame& df) { return df.session(); })
-      .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
-      .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });
+      .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); });
 }
 
 }  // namespace ferry::bindings

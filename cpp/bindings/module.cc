@@ -13,5 +13,6 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterUdwf(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
+  ferry::bindings::RegisterPlan(m);
   ferry::bindings::RegisterExitHook(m);
 }

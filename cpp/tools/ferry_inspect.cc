@@ -1,4 +1,4 @@
-// ferry-inspect: decodes a ferry expression blob without Python.
+// ferry-inspect: decodes a ferry expression or plan blob without Python.
 //
 // Prints every inline UDF frame of the function table (kind, family, frame
 // version, sender's Python, signed or not and by which key id), the
@@ -7,6 +7,8 @@
 // re-encodes it and reports whether the bytes came back identical: what a
 // scheduler or a non-Python worker can do with bytes it must route but
 // never unpickle. With --key, it also verifies each frame's signature.
+// A plan blob shows its node tree, its tables (how each travels, and its
+// bytes) and its function table, read from the wire: no table is opened.
 //
 // Usage: ferry-inspect [--key ID=HEX]... [FILE]   (standard input without FILE)
 //   --key ID=HEX  a payload key (its id and its secret in hex); repeatable.
@@ -29,6 +31,8 @@
 #include "ferry/serde/function_table.h"
 #include "ferry/serde/inline_frame.h"
 #include "ferry/serde/opaque_function.h"
+#include "ferry/serde/plan_inspection.h"
+#include "ferry/serde/envelope.h"
 
 namespace {
 
@@ -114,6 +118,41 @@ void ListFunctions(const ferry::Expr& expr, std::set<std::string>* seen) {
   for (const auto& child : ferry::Children(expr)) ListFunctions(child, seen);
 }
 
+// Prints a plan blob's tree, tables and functions; the exit status as main's.
+int InspectPlanBlob(const std::string& bytes, const Keys& keys) {
+  auto plan = ferry::InspectPlan(bytes);
+  if (!plan.ok()) {
+    std::cerr << "ferry-inspect: " << plan.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "plan: " << plan->tree.size() << " nodes, " << plan->total_bytes << " bytes\n";
+  for (const auto& line : plan->tree) std::cout << "  " << line << "\n";
+  for (const auto& table : plan->tables) {
+    std::cout << "table: " << table.scan_name << ": " << table.kind;
+    if (!table.detail.empty()) std::cout << " " << table.detail;
+    std::cout << ", " << table.bytes << " bytes\n";
+  }
+  bool verified = true;
+  for (const auto& entry : plan->functions) {
+    std::string line = std::string(ferry::FunctionEntryKindName(entry.kind)) + " " + entry.name;
+    if (auto frame = FrameLine(entry, keys, &verified)) {
+      std::cout << "frame: " << *frame << "\n";
+    } else {
+      std::cout << "function: " << line
+                << (entry.definition.empty() ? ": by name" : ": opaque definition of " +
+                    std::to_string(entry.definition.size()) + " bytes") << "\n";
+    }
+  }
+  std::cout << "re-encoded: " << (plan->reencodes_identically ? "identical" : "different") << " ("
+            << bytes.size() << " bytes)\n";
+  if (!verified) {
+    std::cerr << "ferry-inspect: an inline frame is unsigned or does not verify under the given "
+                 "keys\n";
+    return 3;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,6 +200,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  auto kind = ferry::PeekEnvelopeKind(bytes);
+  if (kind.ok() && *kind == "plan") return InspectPlanBlob(bytes, keys);
   // Frames first, from the raw function table: they show even when this
   // process cannot decode the expression (an inline aggregate or window UDF
   // has no opaque stand-in here).

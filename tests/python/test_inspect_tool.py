@@ -121,3 +121,54 @@ def test_shows_aggregate_frames_it_cannot_decode():
     # No opaque stand-in exists for aggregates here, so the expression itself fails.
     assert proc.returncode == 1
     assert "aggregate function 'count_it' is not registered" in proc.stderr.decode()
+
+
+# ---- plans ---------------------------------------------------------------------
+
+
+def test_plan_blob_shows_tree_tables_and_frames(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "facts.parquet")
+    pq.write_table(pa.table({"k": [1, 2], "v": [3, 4]}), path)
+    ctx = ferry.SessionContext()
+    ctx.register_parquet("facts", path)
+    ctx.from_pydict({"k": [1], "name": ["a"]}, name="dims")
+    ctx.from_pydict({"k": [2]}, name="remote")
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    df = (ctx.table("facts").join(ctx.table("dims"), on="k")
+          .union(ctx.table("facts").join(ctx.table("dims"), on="k"))
+          .select(twice(col("v")).alias("a"), twice(col("k")).alias("b"), f.abs(col("v")))
+          .join(ctx.table("remote"), left_on="a", right_on="k", how="semi")
+          .limit(10))
+    blob = df.to_bytes(tables_by_name=["remote"])
+    proc = inspect(blob)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    lines = out.splitlines()
+    assert lines[0] == f"plan: 11 nodes, {len(blob)} bytes"
+    assert lines[1:5] == ["  Limit: skip=0, fetch=10",
+                          "    Join: semi, 1 key pair",
+                          "      Projection: 3 expressions",
+                          "        Union: 2 inputs"]
+    assert "          Join: inner, 1 key pair" in lines
+    assert "            Scan: facts (parquet)" in lines
+    assert "      Scan: remote (by name)" in lines
+    assert sum(line.startswith("table: facts: parquet " + path) for line in lines) == 2
+    assert sum(line.startswith("table: dims: in-memory 1 partition") for line in lines) == 2
+    assert any(line.startswith("table: remote: by name remote, ") for line in lines)
+    # The UDF called twice is carried, and shown, once; the built-in by name.
+    assert out.count("frame: scalar twice: inline scalar UDF (FYPYUDF)") == 1
+    assert "never unpickled" in out
+    assert "function: scalar abs: by name" in out
+    assert "re-encoded: identical" in out
+
+
+def test_bad_plan_bytes_exit_1():
+    ctx = ferry.SessionContext()
+    blob = ctx.from_pydict({"a": [1]}).to_bytes()
+    for data in (blob[:-3], blob[:12]):
+        proc = inspect(data)
+        assert proc.returncode == 1, proc.stdout
+        assert proc.stderr.decode().startswith("ferry-inspect: ")

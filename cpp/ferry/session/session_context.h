@@ -25,6 +25,19 @@ struct SessionConfig {
   /// EncodePlan warns, once per table, when an in-memory table it carries
   /// inline takes more bytes than this.
   int64_t inline_table_warn_bytes = 64LL << 20;
+  /// EncodePlan refuses a plan whose encoding takes more bytes than this,
+  /// naming its largest parts (serde/plan_serde.h, PlanEncodeOptions).
+  int64_t max_encoded_plan_bytes = 16LL << 20;
+};
+
+/// Which scans of an encoded plan refer to their table by name (resolved in
+/// the receiver's catalog) instead of carrying it, beyond the tables the
+/// session marks with ShipTableByName.
+struct TablesByName {
+  /// Every scan.
+  bool all = false;
+  /// Scans of these table names; each must be scanned by the plan.
+  std::vector<std::string> names;
 };
 
 /// A session: configuration, named tables, callable functions, and the
@@ -57,12 +70,25 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// by this session's codec, tables as their sources. Adds to `warnings`
   /// (when given) a message for each in-memory table over the config's
   /// inline_table_warn_bytes not warned about before in this session.
+  /// Scans of tables marked with ShipTableByName or chosen by `by_name`
+  /// refer to them by name. Invalid for a plan over the config's
+  /// max_encoded_plan_bytes, or `by_name` naming a table the plan does not
+  /// scan.
   Result<std::string> EncodePlan(const LogicalPlan& plan,
-                                 std::vector<std::string>* warnings = nullptr) const;
+                                 std::vector<std::string>* warnings = nullptr,
+                                 const TablesByName& by_name = {}) const;
   /// A plan from bytes, built through plan/builder.h: functions resolved as
   /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
-  /// naming a missing file), in-memory tables rebuilt from their batches.
+  /// naming a missing file), in-memory tables rebuilt from their batches,
+  /// tables sent by name found among this session's (KeyError naming a
+  /// missing one, Invalid when its schema differs from the sender's).
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
+  /// Marks (or, `enabled` false, unmarks) the registered table `name` so
+  /// that every plan this session encodes refers to it by name instead of
+  /// carrying it. KeyError when no table has that name.
+  Status ShipTableByName(const std::string& name, bool enabled = true);
+  /// The names marked by ShipTableByName, sorted.
+  std::vector<std::string> TablesShippedByName() const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 
@@ -87,6 +113,7 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
+    std::set<std::string> tables_shipped_by_name;
   };
   SessionContext(std::shared_ptr<State> state, std::shared_ptr<const ExtensionCodec> codec)
       : state_(std::move(state)), codec_(std::move(codec)) {}
