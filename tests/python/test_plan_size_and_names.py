@@ -164,3 +164,15 @@ def test_named_reference_from_bytes_into_logical_plan():
     back = LogicalPlan.from_bytes(receiver, blob)
     assert back == plan  # scans compare by name, projection and filters
     assert receiver.create_dataframe_from_logical_plan(back).to_pydict() == {"a": [None, 4]}
+
+
+def test_decoding_again_sees_a_rewritten_file(tmp_path):
+    path = str(tmp_path / "t.parquet")
+    pq.write_table(pa.table({"a": [1, 2]}), path)
+    sender = SessionContext()
+    blob = sender.read_parquet(path).to_bytes()
+    receiver = SessionContext()
+    assert DataFrame.from_bytes(blob, receiver).to_pydict() == {"a": [1, 2]}
+    assert DataFrame.from_bytes(blob, receiver).to_pydict() == {"a": [1, 2]}
+    pq.write_table(pa.table({"a": [7, 8, 9]}), path)
+    assert DataFrame.from_bytes(blob, receiver).to_pydict() == {"a": [7, 8, 9]}

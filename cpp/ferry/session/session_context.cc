@@ -81,7 +81,8 @@ Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
 }
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
-  return ferry::DecodePlan(bytes, *codec_, functions(), OpenTableSource, DecodeLimits{},
+  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
+  return ferry::DecodePlan(bytes, *codec_, functions(), open, DecodeLimits{},
                            [this](const std::string& name) { return GetTable(name); });
 }
 

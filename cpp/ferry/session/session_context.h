@@ -14,6 +14,7 @@
 #include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/extension_codec.h"
+#include "ferry/session/file_table_cache.h"
 
 namespace ferry {
 
@@ -79,7 +80,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
                                  const TablesByName& by_name = {}) const;
   /// A plan from bytes, built through plan/builder.h: functions resolved as
   /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
-  /// naming a missing file), in-memory tables rebuilt from their batches,
+  /// naming a missing file; a file this session opened before and that has
+  /// not changed is not read again), in-memory tables rebuilt from their batches,
   /// tables sent by name found among this session's (KeyError naming a
   /// missing one, Invalid when its schema differs from the sender's).
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
@@ -114,6 +116,7 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
     std::set<std::string> tables_shipped_by_name;
+    FileTableCache decoded_files;
   };
   SessionContext(std::shared_ptr<State> state, std::shared_ptr<const ExtensionCodec> codec)
       : state_(std::move(state)), codec_(std::move(codec)) {}
