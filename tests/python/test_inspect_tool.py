@@ -172,3 +172,39 @@ def test_bad_plan_bytes_exit_1():
         proc = inspect(data)
         assert proc.returncode == 1, proc.stdout
         assert proc.stderr.decode().startswith("ferry-inspect: ")
+
+
+def test_json_output_for_plans_and_expressions():
+    import hashlib
+    import json
+
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    ctx = ferry.SessionContext()
+    df = ctx.from_pydict({"a": [1, 2]}, name="t").select(twice(col("a")), f.abs(col("a")))
+    blob = df.to_bytes()
+    proc = inspect_with(blob, "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["kind"] == "plan" and report["bytes"] == len(blob)
+    assert report["nodes"] == [{"depth": 0, "node": "Projection: 2 expressions"},
+                               {"depth": 1, "node": "Scan: t (in-memory)"}]
+    (table,) = report["tables"]
+    assert table["scan"] == "t" and table["source"] == "in-memory" and table["bytes"] > 0
+    by_name = {fn["name"]: fn for fn in report["functions"]}
+    assert by_name["abs"]["travels"] == "by name"
+    frame = by_name["twice"]["frame"]
+    assert by_name["twice"]["travels"] == "inline"
+    assert frame["family"] == "inline scalar UDF (FYPYUDF)" and frame["signature"] == "unsigned"
+    # The digest is the SHA-256 of the pickle payload: the frame's last bytes.
+    start = blob.index(b"FYPYUDF")
+    payload = blob[start + 10:start + 10 + frame["payload_bytes"]]
+    assert frame["payload_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert report["reencoded"] == "identical" and report["verified"] is True
+
+    expr_report = json.loads(inspect_with((col("a") + 1).to_bytes(), "--json").stdout)
+    assert expr_report["kind"] == "expr"
+    assert expr_report["expression"] == "a + Int64(1)"
+    bad = inspect_with(b"junk", "--json")
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["error"] == "not a ferry expression"
