@@ -51,6 +51,9 @@ class LogicalPlan:
     Obtained from ``DataFrame.logical_plan()`` or
     ``optimized_logical_plan()``, or decoded with ``from_bytes``; turned back
     into a DataFrame by ``SessionContext.create_dataframe_from_logical_plan``.
+    datafusion-python's ``to_variant()`` (one Python class per node kind) has
+    no counterpart: ``display()``, ``inputs()`` and ``schema()`` describe a
+    node.
 
     Examples:
         >>> from ferry import SessionContext, col

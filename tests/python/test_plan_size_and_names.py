@@ -176,3 +176,31 @@ def test_decoding_again_sees_a_rewritten_file(tmp_path):
     assert DataFrame.from_bytes(blob, receiver).to_pydict() == {"a": [1, 2]}
     pq.write_table(pa.table({"a": [7, 8, 9]}), path)
     assert DataFrame.from_bytes(blob, receiver).to_pydict() == {"a": [7, 8, 9]}
+
+
+def test_corrupted_by_name_blobs_fail_cleanly():
+    import random
+
+    from ferry.errors import FerryError
+
+    sender = SessionContext()
+    sender.from_pydict({"a": [1, 2], "b": ["x", None]}, name="t")
+    blob = sender.table("t").filter(col("a") > 1).to_bytes(tables_by_name=True)
+    receiver = SessionContext()
+    receiver.from_pydict({"a": [3], "b": ["y"]}, name="t")
+    rng = random.Random(8)
+    decoded = 0
+    for _ in range(300):
+        corrupt = bytearray(blob)
+        for _ in range(rng.randint(1, 3)):
+            corrupt[rng.randrange(len(corrupt))] ^= 1 << rng.randrange(8)
+        try:
+            df = DataFrame.from_bytes(bytes(corrupt), receiver)
+        except FerryError:
+            continue
+        decoded += 1
+        try:
+            df.to_arrow_table()  # a plan that decodes runs, or fails with a FerryError
+        except FerryError:
+            pass
+    assert decoded < 300
