@@ -47,5 +47,7 @@ nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVecto
 /// each pull with the GIL released; `owner` is kept alive with it.
 nb::object ExportLiveStreamCapsule(std::shared_ptr<arrow::Schema> schema, StreamPtr stream,
                                    std::shared_ptr<const void> owner);
+/// A list of pyarrow.RecordBatch viewing `batches` (none copied).
+nb::list ExportBatches(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
 
 }  // namespace ferry::bindings

@@ -14,5 +14,6 @@ void RegisterContext(nb::module_& m);
 void RegisterDataFrame(nb::module_& m);
 void RegisterPlan(nb::module_& m);
 void RegisterStages(nb::module_& m);
+void RegisterExecutionPlan(nb::module_& m);
 
 }  // namespace ferry::bindings

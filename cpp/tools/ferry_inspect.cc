@@ -4,7 +4,8 @@
 // version, sender's Python, payload size and SHA-256, signed or not and by
 // which key id). For an expression: the expression and its functions (an
 // inline aggregate or window UDF cannot be decoded without Python: its
-// frame is shown, then exit status 1). For a plan: its node tree, its
+// frame is shown, then exit status 1). For a logical or physical plan:
+// its node (operator) tree, its
 // tables (how each travels, its bytes) and its function table, read from
 // the wire: no table is opened. Then whether re-encoding gives the same
 // bytes: what a scheduler or a non-Python worker can do with bytes it must
@@ -62,9 +63,10 @@ void AddFunctions(const std::vector<ferry::FunctionTableEntry>& table, const Key
   }
 }
 
-// Fills `report` from a plan blob; false when the bytes are not a plan.
+// Fills `report` from a logical or physical plan blob; false when the bytes
+// are not one.
 bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report) {
-  auto plan = ferry::InspectPlan(bytes);
+  auto plan = report->kind == "plan" ? ferry::InspectPlan(bytes) : ferry::InspectPhysicalPlan(bytes);
   if (!plan.ok()) {
     report->error = plan.status().message();
     return false;
@@ -163,9 +165,9 @@ int main(int argc, char** argv) {
   Report report;
   report.bytes = static_cast<int64_t>(bytes.size());
   auto kind = ferry::PeekEnvelopeKind(bytes);
-  report.kind = kind.ok() && *kind == "plan" ? "plan" : "expr";
-  const bool decoded = report.kind == "plan" ? InspectPlanBlob(bytes, keys, &report)
-                                             : InspectExprBlob(bytes, keys, &report);
+  report.kind = kind.ok() && (*kind == "plan" || *kind == "physical_plan") ? *kind : "expr";
+  const bool decoded = report.kind == "expr" ? InspectExprBlob(bytes, keys, &report)
+                                             : InspectPlanBlob(bytes, keys, &report);
   if (json) {
     ferry::inspect::PrintJson(report);
     if (!report.error.empty()) std::cerr << "ferry-inspect: " << report.error << "\n";

@@ -152,8 +152,10 @@ FunctionReport ReportFunction(const FunctionTableEntry& entry, const Keys& keys,
 }
 
 void PrintText(const Report& report) {
-  if (report.kind == "plan" && report.error.empty()) {
-    std::cout << "plan: " << report.plan.tree.size() << " nodes, " << report.bytes << " bytes\n";
+  const bool plan = report.kind != "expr";
+  if (plan && report.error.empty()) {
+    std::cout << (report.kind == "plan" ? "plan: " : "physical plan: ") << report.plan.tree.size()
+              << (report.kind == "plan" ? " nodes, " : " operators, ") << report.bytes << " bytes\n";
     for (const auto& line : report.plan.tree) std::cout << "  " << line << "\n";
     for (const auto& table : report.plan.tables) {
       std::cout << "table: " << table.scan_name << ": " << table.kind;
@@ -164,7 +166,7 @@ void PrintText(const Report& report) {
   for (const auto& function : report.functions) {
     if (function.travels == "inline" || function.travels == "malformed") {
       std::cout << "frame: " << FrameText(function) << "\n";
-    } else if (report.kind == "plan") {
+    } else if (plan) {
       std::cout << "function: " << function.kind << " " << function.name << ": "
                 << (function.travels == "by name"
                         ? std::string("by name")
@@ -193,7 +195,7 @@ void PrintJson(const Report& report) {
   if (report.kind == "expr" && report.error.empty()) {
     out += ", \"expression\": " + Json(report.expression);
   }
-  if (report.kind == "plan" && report.error.empty()) {
+  if (report.kind != "expr" && report.error.empty()) {
     out += ", \"nodes\": " + JsonList(report.plan.tree, [](const std::string& line) {
              size_t depth = line.find_first_not_of(' ');
              return "{\"depth\": " + std::to_string(depth / 2) + ", \"node\": " + Json(line.substr(depth)) + "}";

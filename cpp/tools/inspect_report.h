@@ -41,12 +41,12 @@ struct FunctionReport {
 FunctionReport ReportFunction(const FunctionTableEntry& entry, const Keys& keys, bool* verified);
 
 struct Report {
-  std::string kind;  ///< "expr" or "plan"
+  std::string kind;  ///< "expr", "plan" or "physical_plan"
   int64_t bytes = 0;
   std::vector<FunctionReport> functions;
   std::string expression;                     ///< expr
   std::vector<std::string> expression_calls;  ///< expr: "scalar abs: built-in, by name"
-  PlanInspection plan;                        ///< plan
+  PlanInspection plan;                        ///< plans
   std::optional<bool> reencodes_identically;  ///< absent when it could not be decoded
   std::string error;                          ///< why it could not be decoded
   bool verified = true;

@@ -319,7 +319,7 @@ class DataFrame:
         """The physical plan that running this DataFrame executes."""
         from ferry.plan import ExecutionPlan
 
-        return ExecutionPlan(_core.dataframe_execution_plan(self._raw))
+        return ExecutionPlan(self._raw.execution_plan())
 
     def execute_stream(self) -> "RecordBatchStream":
         """Runs the query, its output as one stream pulled batch by batch.

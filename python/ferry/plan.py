@@ -174,7 +174,9 @@ class LogicalPlan:
 
 class ExecutionPlan:
     """A physical operator and, through ``children()``, the operators it
-    pulls from; ``partition_count`` streams run in parallel.
+    pulls from; ``partition_count`` streams run in parallel. Run one with
+    ``SessionContext.execute(plan, partition)``; ship one (a stage of a
+    distributed query) with ``to_bytes`` / ``from_bytes``.
 
     Examples:
         >>> from ferry import SessionConfig, SessionContext, col
@@ -199,20 +201,63 @@ class ExecutionPlan:
 
     def display(self) -> str:
         """This operator alone, one line."""
-        return self._raw.display()
+        return self._raw.describe()
 
     def display_indent(self) -> str:
         """The operator tree, one operator per line."""
-        return self._raw.display_indent()
+        return self._raw.explain()
 
     @property
     def partition_count(self) -> int:
         """How many output partitions (streams) this operator has."""
-        return self._raw.partition_count
+        return self._raw.num_partitions
 
     def schema(self) -> pa.Schema:
         """The output schema."""
         return self._raw.schema()
+
+    def to_bytes(self, ctx: SessionContext | None = None) -> bytes:
+        """Wire format v1 bytes of this physical plan (docs/wire-format.md):
+        every operator with its partitioning, so a receiver runs exactly the
+        partitions this plan has. The encoding session is ``ctx``, else this
+        thread's sender slot, else the process-wide default sender, else the
+        global session; its codec writes the functions (Python UDFs inline,
+        or by name from a strict session).
+
+        Examples:
+            >>> import pyarrow as pa
+            >>> from ferry import SessionConfig, SessionContext, col
+            >>> ctx = SessionContext(SessionConfig().with_target_partitions(1))
+            >>> plan = ctx.from_pydict({"a": [1, 2, 3]}).filter(col("a") > 1).execution_plan()
+            >>> worker = SessionContext()
+            >>> back = ExecutionPlan.from_bytes(worker, plan.to_bytes())
+            >>> pa.table(worker.execute(back, 0)).to_pydict()
+            {'a': [2, 3]}
+        """
+        from ferry import ipc
+        from ferry.context import SessionContext
+
+        if ctx is None:
+            ctx = ipc._encoding_ctx() or SessionContext.global_ctx()
+        ipc._check(ctx)
+        return ctx._raw.encode_physical_plan(self._raw)
+
+    @staticmethod
+    def from_bytes(ctx: SessionContext | None, data: bytes) -> ExecutionPlan:
+        """The physical plan ``data`` encodes, rebuilt in ``ctx`` (None: this
+        thread's worker session, else the process-global one): functions
+        resolve there, files reopen by path."""
+        ctx = _decoding_ctx(ctx)
+        return ExecutionPlan(ctx._raw.decode_physical_plan(_as_bytes(data)))
+
+    def to_proto(self) -> bytes:
+        """``to_bytes()``, under datafusion-python's older name."""
+        return self.to_bytes()
+
+    @staticmethod
+    def from_proto(ctx: SessionContext, data: bytes) -> ExecutionPlan:
+        """``from_bytes(ctx, data)``, under datafusion-python's older name."""
+        return ExecutionPlan.from_bytes(ctx, data)
 
     def __repr__(self) -> str:
         return self.display_indent()

@@ -208,3 +208,33 @@ def test_json_output_for_plans_and_expressions():
     bad = inspect_with(b"junk", "--json")
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["error"] == "not a ferry expression"
+
+
+def test_physical_plan_blob_shows_operators(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "t.parquet")
+    pq.write_table(pa.table({"k": [1, 2, 1, None], "v": [1, 2, 3, 4]}), path, row_group_size=2)
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(2))
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    df = (ctx.read_parquet(path).select(col("k"), twice(col("v")).alias("w"))
+          .aggregate([col("k")], [f.sum(col("w")).alias("s")]))
+    blob = df.execution_plan().to_bytes()
+    proc = inspect(blob)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    lines = out.splitlines()
+    assert lines[0].startswith("physical plan: ") and lines[0].endswith(f" operators, {len(blob)} bytes")
+    assert any(line.strip().startswith("FinalAggregateExec: 1 group key, 1 aggregate") for line in lines)
+    assert any(line.strip().startswith("PartialAggregateExec: 1 group key, 1 aggregate") for line in lines)
+    assert any(line.strip().startswith("ExchangeExec: hash on 1 key into 2 partitions") for line in lines)
+    assert any(line.strip() == "FileScanExec: parquet, 2 splits" for line in lines)
+    assert f"table: {path}: parquet {path}, " in out
+    assert out.count("frame: scalar twice: inline scalar UDF (FYPYUDF)") == 1
+    assert "re-encoded: identical" in out
+    report = json.loads(inspect_with(blob, "--json").stdout)
+    assert report["kind"] == "physical_plan" and report["reencoded"] == "identical"
+    assert [fn["name"] for fn in report["functions"] if fn["travels"] == "inline"] == ["twice"]

@@ -26,6 +26,7 @@ class RecordBatchStream {
 using StreamPtr = std::unique_ptr<RecordBatchStream>;
 
 struct ExchangeInfo;  // exchange_info.h
+struct OperatorInfo;  // operator_info.h
 
 /// A stream over batches already in memory.
 StreamPtr MakeVectorStream(BatchVector batches);
@@ -72,6 +73,9 @@ class ExecutionPlan {
   /// for stage inputs. Leaves have nothing to swap (see ReplaceChildren).
   virtual Result<std::shared_ptr<const ExecutionPlan>> WithNewChildren(
       std::vector<std::shared_ptr<const ExecutionPlan>> children) const;
+  /// What a non-exchange operator was built from (operator_info.h), made on
+  /// demand; nullptr for operators that cannot say.
+  virtual std::shared_ptr<const OperatorInfo> operator_info() const { return nullptr; }
 };
 using ExecPtr = std::shared_ptr<const ExecutionPlan>;
 

@@ -38,4 +38,14 @@ struct PlanInspection {
 /// parse and depth checks, with its messages.
 Result<PlanInspection> InspectPlan(std::string_view bytes, const DecodeLimits& limits = {});
 
+/// Inspects bytes from EncodePhysicalPlan (exec_plan_inspection.cc) under
+/// DecodePhysicalPlan's size, count, envelope, parse and depth checks: one
+/// line per operator with its partitioning, each scan's table (the memory
+/// scans' named "(memory scan)"), the function table.
+Result<PlanInspection> InspectPhysicalPlan(std::string_view bytes, const DecodeLimits& limits = {});
+
+/// OK when `encoded` (a physical plan's bytes) takes at most `max_bytes`;
+/// otherwise Invalid naming its largest parts, as EncodePlan's limit does.
+Status CheckEncodedPhysicalPlanSize(std::string_view encoded, int64_t max_bytes);
+
 }  // namespace ferry

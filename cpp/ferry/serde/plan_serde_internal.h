@@ -34,6 +34,10 @@ struct PlanPart {
 Status CheckEncodedPlanSize(const ferry::v1::PlanMessage& message,
                             const std::vector<PlanPart>& inline_tables, int64_t max_bytes);
 
+/// The error CheckEncodedPlanSize returns, for a `noun` ("plan",
+/// "physical plan") of `size` bytes made of `parts`.
+Status OversizedPlan(const char* noun, int64_t size, int64_t max_bytes, std::vector<PlanPart> parts);
+
 /// A reference to the receiver's table `name`, with the sender's schema.
 Status EncodeCatalogTable(const std::string& name, const std::shared_ptr<arrow::Schema>& schema,
                           ferry::v1::TableSource* out);

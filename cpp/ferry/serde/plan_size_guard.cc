@@ -35,6 +35,10 @@ Status CheckEncodedPlanSize(const ferry::v1::PlanMessage& message,
     parts.push_back({std::string(KindName(function.kind())) + " '" + function.name() + "' definition",
                      static_cast<int64_t>(function.definition().size())});
   }
+  return OversizedPlan("plan", size, max_bytes, std::move(parts));
+}
+
+Status OversizedPlan(const char* noun, int64_t size, int64_t max_bytes, std::vector<PlanPart> parts) {
   std::stable_sort(parts.begin(), parts.end(),
                    [](const PlanPart& a, const PlanPart& b) { return a.bytes > b.bytes; });
   std::string largest;
@@ -43,7 +47,7 @@ Status CheckEncodedPlanSize(const ferry::v1::PlanMessage& message,
                " bytes";
   }
   if (largest.empty()) largest = "no inline table or function definition: the plan's nodes themselves";
-  return Status::Invalid("plan encodes to ", size, " bytes, over the limit of ", max_bytes,
+  return Status::Invalid(noun, " encodes to ", size, " bytes, over the limit of ", max_bytes,
                          " (max_encoded_plan_bytes); largest parts: ", largest,
                          ". Ship large tables as Parquet files or by name (tables_by_name), or "
                          "raise the limit");

@@ -6,6 +6,7 @@
 #include "ferry/plan/builder.h"
 #include "ferry/common/overloaded.h"
 #include "ferry/serde/expr_serde.h"
+#include "ferry/serde/plan_inspection.h"
 #include "ferry/serde/plan_serde.h"
 #include "ferry/session/dataframe.h"
 
@@ -102,6 +103,18 @@ Status SessionContext::ShipTableByName(const std::string& name, bool enabled) {
 std::vector<std::string> SessionContext::TablesShippedByName() const {
   std::lock_guard lock(state_->mutex);
   return {state_->tables_shipped_by_name.begin(), state_->tables_shipped_by_name.end()};
+}
+
+Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan) const {
+  FERRY_ASSIGN_OR_RAISE(auto bytes, ferry::EncodePhysicalPlan(plan, *codec_));
+  FERRY_RETURN_NOT_OK(CheckEncodedPhysicalPlanSize(bytes, state_->config.max_encoded_plan_bytes));
+  return bytes;
+}
+
+Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
+                                                    const StageInputBinder& bind_stage_input) const {
+  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, DecodeLimits{}, bind_stage_input);
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(

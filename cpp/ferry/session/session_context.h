@@ -15,6 +15,7 @@
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/extension_codec.h"
 #include "ferry/session/file_table_cache.h"
+#include "ferry/serde/physical_serde.h"
 
 namespace ferry {
 
@@ -91,6 +92,17 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   Status ShipTableByName(const std::string& name, bool enabled = true);
   /// The names marked by ShipTableByName, sorted.
   std::vector<std::string> TablesShippedByName() const;
+  /// Wire format v1 bytes of a physical plan (serde/physical_serde.h):
+  /// functions defined by this session's codec, tables as their sources.
+  /// Invalid, naming the largest parts, over max_encoded_plan_bytes.
+  Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan) const;
+  /// A physical plan from bytes, every operator rebuilt as the planner
+  /// builds it: functions resolved as DecodeExpr resolves them, tables
+  /// opened as DecodePlan opens them (unchanged files not read again),
+  /// stage inputs bound by
+  /// `bind_stage_input` (unbound leaves by default).
+  Result<ExecPtr> DecodeExecutionPlan(std::string_view bytes,
+                                      const StageInputBinder& bind_stage_input = nullptr) const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 
