@@ -16,7 +16,10 @@ Cases (the same plan built with each library's own DataFrame API):
 
 Each library encodes its unoptimized logical plan with LogicalPlan.to_bytes
 (datafusion-python: to_bytes, else to_proto) and decodes it with
-LogicalPlan.from_bytes(ctx, blob) into a session holding the same files.
+LogicalPlan.from_bytes(ctx, blob) into a session holding the same files;
+the "physical" rows do the same with df.execution_plan() and
+ExecutionPlan.to_bytes/from_bytes (datafusion-python: to_proto/from_proto),
+the decoded plan run partition by partition with ctx.execute.
 Every decoded plan is run once and compared with the original's result
 (outside the timings). A plan a library cannot round-trip is reported with
 its error, never faked. Targets (reported, not asserted): encode + decode
@@ -120,6 +123,24 @@ def codec(engine: str) -> tuple[Callable[[Any], bytes], Callable[[Any, bytes], A
             lambda ctx, plan: pa.table(ctx.create_dataframe_from_logical_plan(plan).to_arrow_table()))
 
 
+def physical_codec(engine: str) -> tuple[Callable[[Any], bytes], Callable[[Any, bytes], Any],
+                                          Callable[[Any, Any], Any]]:
+    """As codec(), for physical plans."""
+    if engine == "ferry":
+        from ferry import ExecutionPlan
+    else:
+        from datafusion import ExecutionPlan
+    to = "to_bytes" if hasattr(ExecutionPlan, "to_bytes") else "to_proto"
+    frm = getattr(ExecutionPlan, "from_bytes" if hasattr(ExecutionPlan, "from_bytes") else "from_proto")
+
+    def run(ctx: Any, plan: Any) -> pa.Table:
+        batches = [b.to_pyarrow() for p in range(plan.partition_count) for b in ctx.execute(plan, p)]
+        return pa.Table.from_batches(batches)
+
+    # The plan is made once, outside the timing: planning is not encoding.
+    return (lambda plan: getattr(plan, to)(), lambda ctx, blob: frm(ctx, blob), run)
+
+
 def measure(engine: str, paths: dict[str, str], memtable: pa.Table, args: argparse.Namespace) -> dict:
     if engine == "ferry":
         import ferry as lib
@@ -132,15 +153,17 @@ def measure(engine: str, paths: dict[str, str], memtable: pa.Table, args: argpar
     frames = build(engine, sender, paths, memtable)
     for name, path in paths.items():
         receiver.register_parquet(name, path)
-    encode, decode, run = codec(engine)
     out: dict[str, Any] = {"version": lib.__version__}
-    for case, df in frames.items():
+    cases = [(case, df, df, codec(engine)) for case, df in frames.items()]
+    cases += [(case + "_physical", frames[case], frames[case].execution_plan(), physical_codec(engine))
+              for case in ("tpch", "udf30")]
+    for case, df, subject, (encode, decode, run) in cases:
         try:
-            blob = encode(df)
+            blob = encode(subject)
             back = run(receiver, decode(receiver, blob))
             want = pa.table(df.to_arrow_table())
-            if back.sort_by([(n, "ascending") for n in back.column_names]) != \
-                    want.sort_by([(n, "ascending") for n in want.column_names]):
+            if back.sort_by([(n, "ascending") for n in back.column_names]).to_pylist() != \
+                    want.sort_by([(n, "ascending") for n in want.column_names]).to_pylist():
                 raise AssertionError("the decoded plan gives another result")
         except Exception as e:  # noqa: BLE001
             out[case] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"}
@@ -148,7 +171,7 @@ def measure(engine: str, paths: dict[str, str], memtable: pa.Table, args: argpar
         loops = 1 if case == "memtable" else args.loops
         out[case] = {
             "bytes": len(blob),
-            "encode_s": best_of(lambda: encode(df), loops, args.repeat),
+            "encode_s": best_of(lambda: encode(subject), loops, args.repeat),
             "decode_s": best_of(lambda: decode(receiver, blob), loops, args.repeat),
             "udf_payloads": blob.count(b"FYPYUDF"),
         }
@@ -161,7 +184,9 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
     lines = [f"{'':32}{'ferry':>13}{'datafusion':>13}   datafusion/ferry"]
     for case, title in (("tpch", "(a) TPC-H Q3-shaped plan, 3 Parquet tables"),
                         ("udf30", "(b) 30-node plan, 3 Python UDFs x 6 calls"),
-                        ("memtable", "(c) 1M-row in-memory table, inline")):
+                        ("memtable", "(c) 1M-row in-memory table, inline"),
+                        ("tpch_physical", "(d) (a) as a physical plan"),
+                        ("udf30_physical", "(e) (b) as a physical plan")):
         lines.append(title)
         f, d = fr.get(case, {}), dr.get(case, {})
         for label, field in (("encode + decode", "roundtrip_s"), ("  encode", "encode_s"),
@@ -174,7 +199,7 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
         db = f"{d['bytes']:>10} B" if "bytes" in d else f"{'error':>12}"
         size = f"{f['bytes'] / d['bytes']:6.2f} (ferry/datafusion)" if "bytes" in f and "bytes" in d else "n/a"
         lines.append(f"  {'blob size':<30}{fb:>13}{db:>13}   {size}")
-        if case == "udf30" and "udf_payloads" in f:
+        if case.startswith("udf30") and "udf_payloads" in f:
             lines.append(f"  ferry inline UDF payloads in the blob: {f['udf_payloads']} (3 UDFs)")
     for engine, res in results.items():
         for case, value in res.items():
