@@ -13,7 +13,7 @@ void RegisterUdaf(nb::module_& m);
 void RegisterContext(nb::module_& m);
 void RegisterDataFrame(nb::module_& m);
 void RegisterPlan(nb::module_& m);
-void RegisterStages(nb::module_& m);
 void RegisterExecutionPlan(nb::module_& m);
+void RegisterStages(nb::module_& m);
 
 }  // namespace ferry::bindings

@@ -68,14 +68,14 @@ class ExecutionPlan {
   virtual bool concatenates_inputs() const { return false; }
   /// Set only on exchange operators (exchange_info.h).
   virtual const ExchangeInfo* exchange_info() const { return nullptr; }
+  /// What a non-exchange operator was built from (operator_info.h), made on
+  /// demand; nullptr for operators that cannot say.
+  virtual std::shared_ptr<const OperatorInfo> operator_info() const { return nullptr; }
   /// The same operator over `children` (as many as children(), with the
   /// same schemas): how a distributed plan swaps the inputs it cuts off
   /// for stage inputs. Leaves have nothing to swap (see ReplaceChildren).
   virtual Result<std::shared_ptr<const ExecutionPlan>> WithNewChildren(
       std::vector<std::shared_ptr<const ExecutionPlan>> children) const;
-  /// What a non-exchange operator was built from (operator_info.h), made on
-  /// demand; nullptr for operators that cannot say.
-  virtual std::shared_ptr<const OperatorInfo> operator_info() const { return nullptr; }
 };
 using ExecPtr = std::shared_ptr<const ExecutionPlan>;
 

@@ -15,19 +15,6 @@
 
 namespace ferry {
 
-namespace internal {
-
-Result<std::shared_ptr<arrow::Schema>> DecodeSchema(bool present, const ferry::v1::Schema& schema,
-                                                    const char* what) {
-  if (!present) return Status::Invalid(what, " without a schema");
-  const std::string label = std::string(what) + " schema";
-  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(schema.arrow_ipc(), label.c_str()));
-  if (!ipc.second.empty()) return Status::Invalid("malformed ", label, ": it holds record batches");
-  return ipc.first;
-}
-
-}  // namespace internal
-
 namespace {
 
 namespace pb = ferry::v1;
@@ -69,8 +56,9 @@ Result<std::optional<int64_t>> Fetch(bool present, int64_t fetch, const char* wh
   return fetch;
 }
 
-// Whether `plan` is hash-partitioned over its partitions on `columns` (a
-// sequence of them, matched pairwise with `other_columns` of `other`).
+// Whether `left` and `right` are hash-partitioned over their partitions on
+// key columns at the same positions of the join's key pairs, so that rows
+// with equal keys meet in partitions of the same index.
 bool PartitionedAlike(const ExecutionPlan& left, const std::vector<int>& left_keys,
                       const ExecutionPlan& right, const std::vector<int>& right_keys) {
   auto lp = left.output_partitioning();
@@ -158,11 +146,17 @@ class PhysicalDecoder {
       case pb::ExecNode::kUnion:
         return DecodeUnion(node.union_(), depth);
       case pb::ExecNode::kMemoryScan:
-        return DecodeMemoryScan(node.memory_scan());
-      case pb::ExecNode::kFileScan:
-        return DecodeFileScan(node.file_scan(), depth);
+        return internal::DecodeMemoryScan(node.memory_scan(), open_table_, limits_);
+      case pb::ExecNode::kFileScan: {
+        std::vector<Expr> filters;
+        for (const auto& filter : node.file_scan().filters()) {
+          FERRY_ASSIGN_OR_RAISE(auto expr, exprs_.Read(filter, depth));
+          filters.push_back(std::move(expr));
+        }
+        return internal::DecodeFileScan(node.file_scan(), std::move(filters), open_table_, limits_);
+      }
       case pb::ExecNode::kStageInput:
-        return DecodeStageInput(node.stage_input());
+        return internal::DecodeStageInput(node.stage_input(), bind_stage_input_, limits_);
       case pb::ExecNode::NODE_NOT_SET:
         break;
     }
@@ -175,24 +169,12 @@ class PhysicalDecoder {
   }
 
   Status CheckPartitions(int64_t n, const char* what) const {
-    if (n < 1 || n > limits_.max_partitions) {
-      return Status::Invalid(what, ": ", n, " partitions, outside 1..", limits_.max_partitions);
-    }
-    return Status::OK();
+    return internal::CheckPartitions(n, limits_, what);
   }
 
   static Result<std::vector<int>> Indices(const google::protobuf::RepeatedField<uint32_t>& in,
                                           const arrow::Schema* schema, const char* what) {
-    std::vector<int> out;
-    out.reserve(in.size());
-    for (uint32_t index : in) {
-      const int64_t limit = schema ? schema->num_fields() : INT32_MAX;
-      if (static_cast<int64_t>(index) >= limit) {
-        return Status::IndexError(what, " column index ", index, " out of range");
-      }
-      out.push_back(static_cast<int>(index));
-    }
-    return out;
+    return internal::DecodeIndices(in, schema, what);
   }
 
   // An operator's expression, bound to its input's schema.
@@ -470,114 +452,6 @@ class PhysicalDecoder {
       inputs.push_back(std::move(input));
     }
     return MakeUnionExec(std::move(inputs), std::move(schema));
-  }
-
-  Result<std::optional<std::vector<int>>> Projection(bool present, const pb::Projection& projection,
-                                                     const arrow::Schema& schema) {
-    if (!present) return std::nullopt;
-    return Indices(projection.columns(), &schema, "projection");
-  }
-
-  Result<ExecPtr> DecodeMemoryScan(const pb::MemoryScanExecNode& n) {
-    if (!n.has_source() || !n.source().has_memory()) {
-      return Status::Invalid("memory scan without an in-memory table source");
-    }
-    FERRY_ASSIGN_OR_RAISE(auto source, internal::DecodeTableSource(n.source()));
-    const size_t carried = std::get<InMemorySource>(source).partitions.size();
-    FERRY_RETURN_NOT_OK(CheckPartitions(std::max<int64_t>(1, carried), "memory scan"));
-    FERRY_ASSIGN_OR_RAISE(auto table, open_table_(source));
-    FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
-    FERRY_ASSIGN_OR_RAISE(auto scan, table->Scan(projection, static_cast<int>(carried)));
-    if (scan->num_partitions() != std::max<int>(1, static_cast<int>(carried))) {
-      return Status::Invalid("memory scan of ", carried, " partitions opened as ",
-                             scan->num_partitions());
-    }
-    return ExecPtr(std::move(scan));
-  }
-
-  Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, int depth) {
-    if (!n.has_source() || !(n.source().has_parquet() || n.source().has_csv())) {
-      return Status::Invalid("file scan without a Parquet or CSV table source");
-    }
-    FERRY_RETURN_NOT_OK(CheckPartitions(n.splits_size(), "file scan"));
-    FERRY_ASSIGN_OR_RAISE(auto source, internal::DecodeTableSource(n.source()));
-    std::vector<std::vector<int>> splits;
-    for (const auto& split : n.splits()) {
-      FERRY_ASSIGN_OR_RAISE(auto row_groups, Indices(split.row_groups(), nullptr, "row group"));
-      splits.push_back(std::move(row_groups));
-    }
-    FERRY_ASSIGN_OR_RAISE(auto declared, internal::DecodeSchema(n.has_schema(), n.schema(), "file scan"));
-    std::vector<Expr> filters;
-    for (const auto& node : n.filters()) {
-      FERRY_ASSIGN_OR_RAISE(auto filter, exprs_.Read(node, depth));
-      filters.push_back(std::move(filter));
-    }
-    FERRY_ASSIGN_OR_RAISE(auto table, open_table_(source));
-    FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
-    if (!filters.empty()) {
-      for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
-      FERRY_ASSIGN_OR_RAISE(table, table->WithFilters(filters));
-    }
-    FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
-    if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {
-      return Status::Invalid(table->Describe(), " reads as ", scan->schema()->ToString(),
-                             " here but read as ", declared->ToString(),
-                             " where the plan was made; the file differs");
-    }
-    if (scan->num_partitions() != n.splits_size()) {
-      return Status::Invalid("scan of ", n.splits_size(), " splits opened as ",
-                             scan->num_partitions(), " partitions");
-    }
-    return ExecPtr(std::move(scan));
-  }
-
-  Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n) {
-    StageInputSpec spec;
-    spec.stage_id = n.stage_id();
-    switch (n.mode()) {
-      case pb::StageInputExecNode::SLICE:
-        spec.mode = StageInputMode::kSlice;
-        break;
-      case pb::StageInputExecNode::WHOLE_TASK:
-        spec.mode = StageInputMode::kWholeTask;
-        break;
-      case pb::StageInputExecNode::ALL:
-        spec.mode = StageInputMode::kAll;
-        break;
-      default:
-        return Status::Invalid("unknown stage input mode ", static_cast<int>(n.mode()));
-    }
-    FERRY_RETURN_NOT_OK(CheckPartitions(n.num_partitions(), "stage input"));
-    spec.num_partitions = static_cast<int>(n.num_partitions());
-    FERRY_ASSIGN_OR_RAISE(spec.schema, internal::DecodeSchema(n.has_schema(), n.schema(), "stage input"));
-    if (n.has_partitioning()) {
-      FERRY_ASSIGN_OR_RAISE(auto columns, Indices(n.partitioning().columns(), spec.schema.get(),
-                                                  "stage input partitioning"));
-      if (columns.empty()) return Status::Invalid("stage input hash-partitioned on no columns");
-      spec.partitioning = HashPartitioning{std::move(columns), spec.num_partitions};
-    }
-    ExecPtr plan;
-    if (bind_stage_input_) {
-      FERRY_ASSIGN_OR_RAISE(plan, bind_stage_input_(spec));
-      if (plan == nullptr) return Status::Invalid("stage input of stage ", spec.stage_id, " bound to nothing");
-    } else {
-      plan = MakeStageInputExec(spec, nullptr);
-    }
-    auto partitioning = plan->output_partitioning();
-    const bool same_partitioning =
-        !spec.partitioning ||
-        (partitioning && partitioning->columns == spec.partitioning->columns &&
-         partitioning->num_partitions == spec.partitioning->num_partitions);
-    if (plan->num_partitions() != spec.num_partitions || !same_partitioning ||
-        !plan->schema()->Equals(*spec.schema, /*check_metadata=*/false)) {
-      return Status::Invalid("stage input of stage ", spec.stage_id, " (", spec.num_partitions,
-                             " partitions of ", spec.schema->ToString(),
-                             spec.partitioning ? ", hash-partitioned" : "", ") bound to ",
-                             plan->Describe(), " with ", plan->num_partitions(), " partitions of ",
-                             plan->schema()->ToString(),
-                             same_partitioning ? "" : ", not hash-partitioned alike");
-    }
-    return plan;
   }
 
   internal::ExprReader exprs_;
