@@ -131,6 +131,54 @@ nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVecto
   return capsule;
 }
 
+namespace {
+
+// Pulls a ferry stream for an Arrow reader. Python's reader may call in
+// with or without the GIL; engine work never runs holding it (a Python UDF
+// on another engine thread would wait for it forever).
+class LiveStreamReader : public arrow::RecordBatchReader {
+ public:
+  LiveStreamReader(std::shared_ptr<arrow::Schema> schema, StreamPtr stream,
+                   std::shared_ptr<const void> owner)
+      : schema_(std::move(schema)), stream_(std::move(stream)), owner_(std::move(owner)) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    if (!stream_) {
+      *batch = nullptr;
+      return arrow::Status::OK();
+    }
+    Result<BatchPtr> next;
+    if (PyGILState_Check()) {
+      ReleasedGil released;
+      next = stream_->Next();
+    } else {
+      next = stream_->Next();
+    }
+    if (!next.ok()) return next.status();
+    *batch = *next;
+    if (*batch == nullptr) stream_.reset();  // exhausted: free the operators' state
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_;
+  StreamPtr stream_;
+  std::shared_ptr<const void> owner_;
+};
+
+}  // namespace
+
+nb::object ExportLiveStreamCapsule(std::shared_ptr<arrow::Schema> schema, StreamPtr stream,
+                                   std::shared_ptr<const void> owner) {
+  auto reader = std::make_shared<LiveStreamReader>(std::move(schema), std::move(stream), std::move(owner));
+  auto capsule = OwningCapsule<ArrowArrayStream>("arrow_array_stream");
+  ThrowIfError(arrow::ExportRecordBatchReader(
+      std::move(reader), CapsulePointer<ArrowArrayStream>(capsule, "arrow_array_stream")));
+  return capsule;
+}
+
 nb::list ExportBatches(std::shared_ptr<arrow::Schema> schema, BatchVector batches) {
   auto capsule = ExportStreamCapsule(std::move(schema), std::move(batches));
   auto reader = PyArrow().attr("RecordBatchReader").attr("_import_from_c_capsule")(capsule);

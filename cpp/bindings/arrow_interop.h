@@ -43,6 +43,10 @@ nb::object ExportSchema(const std::shared_ptr<arrow::Schema>& schema);
 nb::object ExportType(const std::shared_ptr<arrow::DataType>& type);
 /// An "arrow_array_stream" capsule over `batches`.
 nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
+/// An "arrow_array_stream" capsule pulling from `stream` as it is read,
+/// each pull with the GIL released; `owner` is kept alive with it.
+nb::object ExportLiveStreamCapsule(std::shared_ptr<arrow::Schema> schema, StreamPtr stream,
+                                   std::shared_ptr<const void> owner);
 /// A list of pyarrow.RecordBatch viewing `batches` (none copied).
 nb::list ExportBatches(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
 

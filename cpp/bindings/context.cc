@@ -62,13 +62,15 @@ void RegisterContext(nb::module_& m) {
 
   nb::class_<SessionContext>(m, "SessionContext")
       .def_static("make", [](int target_partitions, int64_t inline_warn_bytes,
-                             int64_t inline_table_warn_bytes) {
+                             int64_t inline_table_warn_bytes, int64_t max_encoded_plan_bytes) {
         SessionConfig config;
         config.target_partitions = target_partitions;
         config.inline_table_warn_bytes = inline_table_warn_bytes;
+        config.max_encoded_plan_bytes = max_encoded_plan_bytes;
         return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
       }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes,
-         nb::arg("inline_table_warn_bytes") = SessionConfig{}.inline_table_warn_bytes)
+         nb::arg("inline_table_warn_bytes") = SessionConfig{}.inline_table_warn_bytes,
+         nb::arg("max_encoded_plan_bytes") = SessionConfig{}.max_encoded_plan_bytes)
       .def("with_python_udf_inlining", [](ContextPtr self, bool enabled) {
         const auto& codec = *self->codec();
         return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(codec), PayloadKeys(codec)));
@@ -103,31 +105,50 @@ void RegisterContext(nb::module_& m) {
       .def("decode_expr", [](ContextPtr self, nb::bytes data) {
         return Unwrap(self->DecodeExpr(std::string_view(static_cast<const char*>(data.data()), data.size())));
       })
-      .def("encode_plan", [](ContextPtr self, const DataFrame& df) {
+      .def("encode_plan", [](ContextPtr self, std::shared_ptr<LogicalPlan> plan, bool all_tables_by_name,
+                             std::vector<std::string> tables_by_name) {
         std::vector<std::string> warnings;
-        auto bytes = Unwrap(self->EncodePlan(*df.plan(), &warnings));
+        Result<std::string> bytes;
+        {
+          ReleasedGil released;  // Python UDFs pickle on the GIL themselves
+          bytes = self->EncodePlan(*plan, &warnings,
+                                   TablesByName{all_tables_by_name, std::move(tables_by_name)});
+        }
+        auto encoded = Unwrap(std::move(bytes));
         for (const auto& warning : warnings) {
           if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) != 0) throw nb::python_error();
         }
-        return nb::bytes(bytes.data(), bytes.size());
-      })
+        return nb::bytes(encoded.data(), encoded.size());
+      }, nb::arg("plan"), nb::arg("all_tables_by_name") = false,
+         nb::arg("tables_by_name") = std::vector<std::string>{})
       .def("decode_plan", [](ContextPtr self, nb::bytes data) {
-        auto plan = Unwrap(self->DecodePlan(std::string_view(static_cast<const char*>(data.data()), data.size())));
-        return DataFrame(self, std::move(plan));
+        std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        Result<PlanPtr> plan;
+        {
+          ReleasedGil released;
+          plan = self->DecodePlan(bytes);
+        }
+        return DataFrame(self, Unwrap(std::move(plan)));
       })
+      .def("ship_table_by_name", [](ContextPtr self, const std::string& name, bool enabled) {
+        ThrowIfError(self->ShipTableByName(name, enabled));
+      })
+      .def("tables_shipped_by_name", &SessionContext::TablesShippedByName)
       // Physical plans: one stage of a distributed query travels this way.
       .def("encode_physical_plan", [](ContextPtr self, const PlanHandle& plan) {
-        auto bytes = Unwrap(self->EncodeExecutionPlan(*plan.plan));
+        auto bytes = Unwrap(WithoutGil([&] { return self->EncodeExecutionPlan(*plan.plan); }));
         return nb::bytes(bytes.data(), bytes.size());
       })
       .def("encode_physical_plan", [](ContextPtr self, const DataFrame& df) {
-        auto plan = Unwrap(WithoutGil([&] { return df.CreatePhysicalPlan(); }));
-        auto bytes = Unwrap(self->EncodeExecutionPlan(*plan));
+        auto bytes = Unwrap(WithoutGil([&]() -> Result<std::string> {
+          FERRY_ASSIGN_OR_RAISE(auto plan, df.CreatePhysicalPlan());
+          return self->EncodeExecutionPlan(*plan);
+        }));
         return nb::bytes(bytes.data(), bytes.size());
       })
       .def("decode_physical_plan", [](ContextPtr self, nb::bytes data) {
         std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-        return PlanHandle{Unwrap(self->DecodeExecutionPlan(bytes))};
+        return PlanHandle{Unwrap(WithoutGil([&] { return self->DecodeExecutionPlan(bytes); }))};
       })
       .def("execute_physical", [](ContextPtr self, nb::bytes data, int partition) {
         std::string_view bytes(static_cast<const char*>(data.data()), data.size());

@@ -86,8 +86,7 @@ void RegisterDataFrame(nb::module_& m) {
         return PlanHandle{Unwrap(WithoutGil([&] { return df.CreatePhysicalPlan(); }))};
       })
       .def("session", [](const DataFrame& df) { return df.session(); })
-      .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })
-      .def("logical_plan", [](const DataFrame& df) { return df.plan()->ToString(); });
+      .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); });
 }
 
 }  // namespace ferry::bindings

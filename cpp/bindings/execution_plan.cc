@@ -14,12 +14,17 @@
 namespace ferry::bindings {
 namespace {
 
-// Every batch of one partition, read without the GIL.
-BatchVector RunPartition(const ExecutionPlan& plan, int partition) {
+// IndexError for a partition the plan lacks.
+void CheckPartition(const ExecutionPlan& plan, int partition) {
   if (partition < 0 || partition >= plan.num_partitions()) {
     throw nb::index_error(("partition " + std::to_string(partition) + " out of range: the plan has " +
                            std::to_string(plan.num_partitions()) + " partitions").c_str());
   }
+}
+
+// Every batch of one partition, read without the GIL.
+BatchVector RunPartition(const ExecutionPlan& plan, int partition) {
+  CheckPartition(plan, partition);
   Result<BatchVector> batches = WithoutGil([&]() -> Result<BatchVector> {
     FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(partition));
     BatchVector out;
@@ -51,6 +56,15 @@ void RegisterExecutionPlan(nb::module_& m) {
       })
       .def("execute", [](const PlanHandle& h, int partition) {
         return ExecutePartition(*h.plan, partition);
+      }, nb::arg("partition"))
+      // Partition `partition` as an "arrow_array_stream" capsule whose batches
+      // are computed as it is read (SessionContext.execute).
+      .def("execute_stream", [](const PlanHandle& h, int partition) {
+        CheckPartition(*h.plan, partition);
+        auto stream = Unwrap(WithoutGil([&] { return h.plan->Execute(partition); }));
+        // The plan stays alive as long as its stream: operators' streams may
+        // read state their plan owns.
+        return ExportLiveStreamCapsule(h.plan->schema(), std::move(stream), h.plan);
       }, nb::arg("partition"));
 }
 

@@ -15,5 +15,6 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
   ferry::bindings::RegisterStages(m);
+  ferry::bindings::RegisterPlan(m);
   ferry::bindings::RegisterExitHook(m);
 }

@@ -1,99 +1,42 @@
-// ferry-inspect: decodes a ferry expression blob without Python.
+// ferry-inspect: decodes a ferry expression or plan blob without Python.
 //
 // Prints every inline UDF frame of the function table (kind, family, frame
-// version, sender's Python, signed or not and by which key id), the
-// expression and its functions (an inline aggregate or window UDF cannot be
-// decoded without Python: its frame is shown, then exit status 1), then
-// re-encodes it and reports whether the bytes came back identical: what a
-// scheduler or a non-Python worker can do with bytes it must route but
-// never unpickle. With --key, it also verifies each frame's signature.
+// version, sender's Python, payload size and SHA-256, signed or not and by
+// which key id). For an expression: the expression and its functions (an
+// inline aggregate or window UDF cannot be decoded without Python: its
+// frame is shown, then exit status 1). For a logical or physical plan:
+// its node (operator) tree, its
+// tables (how each travels, its bytes) and its function table, read from
+// the wire: no table is opened. Then whether re-encoding gives the same
+// bytes: what a scheduler or a non-Python worker can do with bytes it must
+// route but never unpickle. With --key, it also verifies each frame's
+// signature; with --json, it prints one JSON object instead of text.
 //
-// Usage: ferry-inspect [--key ID=HEX]... [FILE]   (standard input without FILE)
+// Usage: ferry-inspect [--json] [--key ID=HEX]... [FILE]   (standard input without FILE)
 //   --key ID=HEX  a payload key (its id and its secret in hex); repeatable.
 // Exit status: 0 decoded (and, with --key, every inline frame verified),
-// 1 the bytes are not a valid expression, 2 usage, 3 decoded but an inline
-// frame is unsigned or its signature does not verify under the given keys.
+// 1 the bytes are not a valid expression or plan, 2 usage, 3 decoded but an
+// inline frame is unsigned or its signature does not verify under the keys.
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
-#include <optional>
 #include <set>
-#include <sstream>
 
 #include "ferry/function/bind.h"
 #include "ferry/function/registry.h"
+#include "ferry/serde/envelope.h"
 #include "ferry/serde/expr_serde.h"
-#include "ferry/serde/frame_signing.h"
-#include "ferry/serde/function_table.h"
 #include "ferry/serde/inline_frame.h"
 #include "ferry/serde/opaque_function.h"
+#include "inspect_report.h"
 
 namespace {
 
-using Keys = std::map<std::string, std::string>;
+using ferry::inspect::Keys;
+using ferry::inspect::Report;
 
-// Parses "ID=HEX" into keys; false on a malformed argument.
-bool AddKey(std::string_view arg, Keys* keys) {
-  auto eq = arg.find('=');
-  if (eq == std::string_view::npos) return false;
-  std::string_view id = arg.substr(0, eq), hex = arg.substr(eq + 1);
-  if (!ferry::ValidatePayloadKeyId(id).ok() || hex.empty() || hex.size() % 2 != 0) return false;
-  std::string secret;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int value = 0;
-    for (char c : hex.substr(i, 2)) {
-      int digit = c >= '0' && c <= '9' ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                         : -1;
-      if (digit < 0) return false;
-      value = value * 16 + digit;
-    }
-    secret.push_back(static_cast<char>(value));
-  }
-  (*keys)[std::string(id)] = std::move(secret);
-  return true;
-}
-
-// "signed with key 'k1'" or "unsigned", plus the verdict when keys were given.
-std::string SignatureLine(const ferry::InlineFrame& frame, const Keys& keys, bool* verified) {
-  if (!frame.is_signed()) {
-    if (!keys.empty()) *verified = false;
-    return "unsigned";
-  }
-  std::string line = "signed with key " + ferry::DescribeKeyId(frame.key_id);
-  if (keys.empty()) return line;
-  auto key = keys.find(std::string(frame.key_id));
-  if (key == keys.end()) {
-    *verified = false;
-    return line + ", not verified: no --key for " + ferry::DescribeKeyId(frame.key_id);
-  }
-  auto matches = ferry::FrameTagMatches(frame, key->second);
-  if (matches.ok() && *matches) return line + ", signature valid";
-  *verified = false;
-  return line + ", signature INVALID (altered, or signed with another secret)";
-}
-
-// The "frame:" line of a function table entry holding an inline frame.
-std::optional<std::string> FrameLine(const ferry::FunctionTableEntry& entry, const Keys& keys,
-                                     bool* verified) {
-  std::string line = std::string(ferry::FunctionEntryKindName(entry.kind)) + " " + entry.name;
-  auto frame = ferry::ParseInlineFrame(entry.definition);
-  if (!frame.ok()) {
-    if (!keys.empty()) *verified = false;
-    return line + ": " + frame.status().message();
-  }
-  if (!frame->has_value()) return std::nullopt;
-  const auto& f = **frame;
-  return line + ": inline " + ferry::FrameFamilyDescription(f.family) + ", frame version " +
-         std::to_string(f.version) + ", pickled by Python " + std::to_string(f.py_major) + "." +
-         std::to_string(f.py_minor) + ", " + std::to_string(f.payload.size()) +
-         "-byte payload (kept opaque, never unpickled), " + SignatureLine(f, keys, verified);
-}
-
-void ListFunctions(const ferry::Expr& expr, std::set<std::string>* seen) {
+void ListCalls(const ferry::Expr& expr, std::set<std::string>* seen) {
   if (const auto* call = expr.As<ferry::ScalarCallNode>()) {
     std::string line = "scalar " + call->name;
     if (const auto* opaque = dynamic_cast<const ferry::OpaqueScalarFunction*>(call->func.get())) {
@@ -111,25 +54,83 @@ void ListFunctions(const ferry::Expr& expr, std::set<std::string>* seen) {
   }
   if (const auto* call = expr.As<ferry::AggregateCallNode>()) seen->insert("aggregate " + call->name + ": by name");
   if (const auto* call = expr.As<ferry::WindowCallNode>()) seen->insert("window " + call->name + ": by name");
-  for (const auto& child : ferry::Children(expr)) ListFunctions(child, seen);
+  for (const auto& child : ferry::Children(expr)) ListCalls(child, seen);
+}
+
+void AddFunctions(const std::vector<ferry::FunctionTableEntry>& table, const Keys& keys, Report* report) {
+  for (const auto& entry : table) {
+    report->functions.push_back(ferry::inspect::ReportFunction(entry, keys, &report->verified));
+  }
+}
+
+// Fills `report` from a logical or physical plan blob; false when the bytes
+// are not one.
+bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report) {
+  auto plan = report->kind == "plan" ? ferry::InspectPlan(bytes) : ferry::InspectPhysicalPlan(bytes);
+  if (!plan.ok()) {
+    report->error = plan.status().message();
+    return false;
+  }
+  report->plan = std::move(*plan);
+  AddFunctions(report->plan.functions, keys, report);
+  report->reencodes_identically = report->plan.reencodes_identically;
+  return true;
+}
+
+// Fills `report` from an expression blob; false when it cannot be decoded.
+bool InspectExprBlob(const std::string& bytes, const Keys& keys, Report* report) {
+  // Frames first, from the raw function table: they show even when this
+  // process cannot decode the expression (an inline aggregate or window UDF
+  // has no opaque stand-in here).
+  auto table = ferry::ReadFunctionTable(bytes);
+  if (!table.ok()) {
+    report->error = table.status().message();
+    return false;
+  }
+  AddFunctions(*table, keys, report);
+  ferry::EnsureArrowCompute();
+  // Held by value: a reference into the returned shared_ptr's object would
+  // rely on ByNameCodec keeping another copy alive.
+  const auto codec_ptr = ferry::ByNameCodec();
+  auto expr = ferry::DecodeExpr(bytes, *codec_ptr, ferry::BuiltinFunctions(),
+                                ferry::UnknownFunctionPolicy::kKeepOpaque);
+  if (!expr.ok()) {
+    report->error = expr.status().message();
+    return false;
+  }
+  report->expression = expr->ToString();
+  std::set<std::string> calls;
+  ListCalls(*expr, &calls);
+  report->expression_calls.assign(calls.begin(), calls.end());
+  auto again = ferry::EncodeExpr(*expr, *codec_ptr);
+  if (!again.ok()) {
+    report->error = "cannot re-encode: " + again.status().message();
+    return false;
+  }
+  report->reencodes_identically = *again == bytes;
+  return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Keys keys;
+  bool json = false;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--key" && i + 1 < argc && AddKey(argv[i + 1], &keys)) {
+    if (arg == "--key" && i + 1 < argc && ferry::inspect::AddKey(argv[i + 1], &keys)) {
       ++i;
-    } else if (arg.rfind("--key=", 0) == 0 && AddKey(arg.substr(6), &keys)) {
+    } else if (arg.rfind("--key=", 0) == 0 && ferry::inspect::AddKey(arg.substr(6), &keys)) {
+    } else if (arg == "--json") {
+      json = true;
     } else if (arg.rfind("-", 0) != 0 && path == nullptr) {
       path = argv[i];
     } else {
-      std::cerr << "usage: ferry-inspect [--key ID=HEX]... [FILE]\n"
+      std::cerr << "usage: ferry-inspect [--key ID=HEX]... [--json] [FILE]\n"
                    "  --key ID=HEX: a payload key id (letters, digits, . _ : -) and its secret "
-                   "in hex\n";
+                   "in hex\n"
+                   "  --json: print one JSON object instead of text\n";
       return 2;
     }
   }
@@ -161,44 +162,18 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  // Frames first, from the raw function table: they show even when this
-  // process cannot decode the expression (an inline aggregate or window UDF
-  // has no opaque stand-in here).
-  auto table = ferry::ReadFunctionTable(bytes);
-  if (!table.ok()) {
-    std::cerr << "ferry-inspect: " << table.status().message() << "\n";
-    return 1;
+  Report report;
+  report.bytes = static_cast<int64_t>(bytes.size());
+  auto kind = ferry::PeekEnvelopeKind(bytes);
+  report.kind = kind.ok() && (*kind == "plan" || *kind == "physical_plan") ? *kind : "expr";
+  const bool decoded = report.kind == "expr" ? InspectExprBlob(bytes, keys, &report)
+                                             : InspectPlanBlob(bytes, keys, &report);
+  if (json) {
+    ferry::inspect::PrintJson(report);
+    if (!report.error.empty()) std::cerr << "ferry-inspect: " << report.error << "\n";
+  } else {
+    ferry::inspect::PrintText(report);
   }
-  bool verified = true;
-  for (const auto& entry : *table) {
-    if (auto line = FrameLine(entry, keys, &verified)) std::cout << "frame: " << *line << "\n";
-  }
-  ferry::EnsureArrowCompute();
-  // Held by value: a reference into the returned shared_ptr's object would
-  // rely on ByNameCodec keeping another copy alive.
-  const auto codec_ptr = ferry::ByNameCodec();
-  const auto& codec = *codec_ptr;
-  auto expr = ferry::DecodeExpr(bytes, codec, ferry::BuiltinFunctions(),
-                                ferry::UnknownFunctionPolicy::kKeepOpaque);
-  if (!expr.ok()) {
-    std::cerr << "ferry-inspect: " << expr.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "expression: " << expr->ToString() << "\n";
-  std::set<std::string> functions;
-  ListFunctions(*expr, &functions);
-  for (const auto& line : functions) std::cout << "function: " << line << "\n";
-  auto again = ferry::EncodeExpr(*expr, codec);
-  if (!again.ok()) {
-    std::cerr << "ferry-inspect: cannot re-encode: " << again.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "re-encoded: " << (*again == bytes ? "identical" : "different") << " ("
-            << bytes.size() << " bytes)\n";
-  if (!verified) {
-    std::cerr << "ferry-inspect: an inline frame is unsigned or does not verify under the given "
-                 "keys\n";
-    return 3;
-  }
-  return 0;
+  if (!decoded) return 1;
+  return report.verified ? 0 : 3;
 }

@@ -15,6 +15,8 @@ from ferry import functions, ipc, user_defined
 from ferry.context import SessionConfig, SessionContext
 from ferry.dataframe import DataFrame
 from ferry.errors import ExecutionError, FerryError
+from ferry.plan import ExecutionPlan, LogicalPlan
+from ferry.record_batch import RecordBatch, RecordBatchStream
 from ferry.expr import (
     CaseBuilder,
     Expr,
@@ -35,8 +37,12 @@ __all__ = [
     "CaseBuilder",
     "DataFrame",
     "ExecutionError",
+    "ExecutionPlan",
     "Expr",
     "FerryError",
+    "LogicalPlan",
+    "RecordBatch",
+    "RecordBatchStream",
     "ScalarUDF",
     "SessionConfig",
     "SessionContext",

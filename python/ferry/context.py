@@ -11,6 +11,8 @@ import pyarrow as pa
 
 from ferry import _core
 from ferry.dataframe import DataFrame
+from ferry.plan import ExecutionPlan, LogicalPlan
+from ferry.record_batch import RecordBatchStream
 from ferry.udf import ScalarUDF
 from ferry.user_defined import AggregateUDF, WindowUDF
 
@@ -36,10 +38,12 @@ class SessionConfig:
         target_partitions: int = 0,
         inline_udf_warn_bytes: int = 1 << 20,
         inline_table_warn_bytes: int = 64 << 20,
+        max_encoded_plan_bytes: int = 16 << 20,
     ) -> None:
         self.target_partitions = target_partitions
         self.inline_udf_warn_bytes = inline_udf_warn_bytes
         self.inline_table_warn_bytes = inline_table_warn_bytes
+        self.max_encoded_plan_bytes = max_encoded_plan_bytes
 
     def _replace(self, **changes: int) -> SessionConfig:
         settings = dict(vars(self), **changes)
@@ -70,6 +74,20 @@ class SessionConfig:
             raise ValueError(f"inline_table_warn_bytes must be >= 0, got {size}")
         return self._replace(inline_table_warn_bytes=size)
 
+    def with_max_encoded_plan_bytes(self, size: int) -> SessionConfig:
+        """A copy whose sessions refuse to encode a plan (``to_bytes``,
+        pickling a DataFrame) of more than ``size`` bytes: the error names
+        the largest parts (inline tables, UDF definitions) and their sizes.
+        At most 256 MiB, what any decoder accepts.
+
+        Examples:
+            >>> SessionConfig().with_max_encoded_plan_bytes(1 << 20).max_encoded_plan_bytes
+            1048576
+        """
+        if not 0 < size <= 256 << 20:
+            raise ValueError(f"max_encoded_plan_bytes must be in 1..{256 << 20}, got {size}")
+        return self._replace(max_encoded_plan_bytes=size)
+
 
 class SessionContext:
     """Entry point: registers tables and functions, creates DataFrames.
@@ -88,7 +106,8 @@ class SessionContext:
     def __init__(self, config: SessionConfig | None = None) -> None:
         config = config or SessionConfig()
         self._raw = _core.SessionContext.make(
-            config.target_partitions, config.inline_udf_warn_bytes, config.inline_table_warn_bytes
+            config.target_partitions, config.inline_udf_warn_bytes, config.inline_table_warn_bytes,
+            config.max_encoded_plan_bytes,
         )
 
     @classmethod
@@ -279,6 +298,62 @@ class SessionContext:
     def tables(self) -> set[str]:
         """Names of the registered tables."""
         return set(self._raw.table_names())
+
+    def ship_table_by_name(self, name: str, enabled: bool = True) -> None:
+        """Marks the registered table ``name`` so that plans this session
+        encodes refer to it by name (the receiver must have registered a
+        table of that name and schema) instead of carrying its rows or
+        path; ``enabled=False`` unmarks it. KeyError for an unknown table.
+
+        Examples:
+            >>> ctx = SessionContext()
+            >>> _ = ctx.from_pydict({"a": [1, 2]}, name="t")
+            >>> ctx.ship_table_by_name("t")
+            >>> blob = ctx.table("t").to_bytes()
+            >>> worker = SessionContext()
+            >>> _ = worker.from_pydict({"a": [7]}, name="t")
+            >>> DataFrame.from_bytes(blob, worker).to_pydict()
+            {'a': [7]}
+        """
+        self._raw.ship_table_by_name(name, enabled)
+
+    def tables_shipped_by_name(self) -> set[str]:
+        """Names marked with ``ship_table_by_name``."""
+        return set(self._raw.tables_shipped_by_name())
+
+    def create_dataframe_from_logical_plan(self, plan: LogicalPlan) -> DataFrame:
+        """A DataFrame running ``plan`` in this session.
+
+        Examples:
+            >>> from ferry import col
+            >>> ctx = SessionContext()
+            >>> plan = ctx.from_pydict({"a": [1, 2]}).filter(col("a") > 1).logical_plan()
+            >>> ctx.create_dataframe_from_logical_plan(plan).to_pydict()
+            {'a': [2]}
+        """
+        if not isinstance(plan, LogicalPlan):
+            raise TypeError(f"expected a LogicalPlan, got {type(plan).__name__}")
+        return DataFrame(_core.dataframe_from_plan(self._raw, plan._raw))
+
+    def execute(self, plan: ExecutionPlan, partitions: int) -> RecordBatchStream:
+        """Runs partition number ``partitions`` of ``plan`` (0 up to
+        ``plan.partition_count - 1``; the name is datafusion-python's), its
+        batches produced as the stream is read.
+
+        Examples:
+            >>> import pyarrow as pa
+            >>> ctx = SessionContext(SessionConfig().with_target_partitions(2))
+            >>> plan = ctx.from_pydict({"a": [1, 2, 3, 4]}).execution_plan()
+            >>> plan.partition_count
+            2
+            >>> [pa.table(ctx.execute(plan, p)).to_pydict() for p in range(plan.partition_count)]
+            [{'a': [1, 2]}, {'a': [3, 4]}]
+        """
+        if not isinstance(plan, ExecutionPlan):
+            raise TypeError(f"expected an ExecutionPlan, got {type(plan).__name__}")
+        if isinstance(partitions, bool) or not isinstance(partitions, int):
+            raise TypeError(f"partitions must be an int, got {type(partitions).__name__}")
+        return RecordBatchStream(plan._raw.execute_stream(partitions))
 
     def deregister_table(self, name: str) -> None:
         """Removes table ``name``; KeyError when there is none."""

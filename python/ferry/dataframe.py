@@ -12,6 +12,8 @@ from ferry.expr import Expr, SortExpr, col
 
 if TYPE_CHECKING:
     from ferry.context import SessionContext
+    from ferry.plan import ExecutionPlan, LogicalPlan
+    from ferry.record_batch import RecordBatchStream
 
 __all__ = ["DataFrame"]
 
@@ -188,7 +190,10 @@ class DataFrame:
 
     # ---- shipping ----------------------------------------------------------
 
-    def to_bytes(self, ctx: "SessionContext | None" = None) -> bytes:
+    def to_bytes(
+        self, ctx: "SessionContext | None" = None, *,
+        tables_by_name: "bool | Iterable[str]" = False,
+    ) -> bytes:
         """Wire format v1 bytes of this DataFrame's plan (docs/wire-format.md).
 
         The encoding session is ``ctx``, else this thread's sender slot, else
@@ -196,7 +201,10 @@ class DataFrame:
         the DataFrame's own session: Python UDFs travel inline (or by name
         from a strict session), Parquet and CSV tables by path, in-memory
         tables as Arrow IPC (a ``UserWarning``, once per table, for one over
-        the session's ``inline_table_warn_bytes``).
+        the session's ``inline_table_warn_bytes``), and tables chosen by
+        ``tables_by_name`` or ``ship_table_by_name`` by name only (see
+        ``LogicalPlan.to_bytes``). A plan over the session's
+        ``max_encoded_plan_bytes`` raises, naming its largest parts.
 
         Examples:
             >>> from ferry import SessionContext, col
@@ -204,13 +212,7 @@ class DataFrame:
             >>> DataFrame.from_bytes(df.to_bytes()).to_pydict()
             {'a': [2, 3]}
         """
-        from ferry import ipc
-        from ferry.context import SessionContext
-
-        ctx = ctx if ctx is not None else ipc._encoding_ctx()
-        if ctx is None:
-            ctx = SessionContext._wrap(self._raw.session())
-        return ctx._raw.encode_plan(self._raw)
+        return self.logical_plan().to_bytes(ctx, tables_by_name=tables_by_name)
 
     @classmethod
     def from_bytes(cls, buf: bytes, ctx: "SessionContext | None" = None) -> DataFrame:
@@ -218,16 +220,10 @@ class DataFrame:
         worker slot, else the process-global session. Its functions resolve
         there; its files are reopened by path (``FerryIOError`` naming a
         missing one)."""
-        from ferry import ipc
-        from ferry.context import SessionContext
+        from ferry.plan import LogicalPlan
 
-        if ctx is None:
-            ctx = ipc.get_worker_ctx() or SessionContext.global_ctx()
-        if isinstance(buf, (bytearray, memoryview)):
-            buf = bytes(buf)
-        if not isinstance(buf, bytes):
-            raise TypeError(f"from_bytes expects bytes, got {type(buf).__name__}")
-        return cls(ctx._raw.decode_plan(buf))
+        plan = LogicalPlan.from_bytes(ctx, buf)
+        return plan._ctx.create_dataframe_from_logical_plan(plan)
 
     def __reduce__(self) -> tuple:
         return (DataFrame.from_bytes, (self.to_bytes(),))
@@ -287,9 +283,56 @@ class DataFrame:
         """Prints the logical, optimized and physical plans."""
         print(self._raw.explain())
 
-    def logical_plan(self) -> str:
-        """The unoptimized logical plan as text."""
-        return self._raw.logical_plan()
+    def logical_plan(self) -> "LogicalPlan":
+        """The logical plan as built, before optimization.
+
+        Examples:
+            >>> from ferry import SessionContext, col
+            >>> df = SessionContext().from_pydict({"a": [1]}, name="t").select(col("a") + 1)
+            >>> print(df.logical_plan().display_indent(), end="")
+            Projection: a + Int64(1)
+              TableScan: t
+        """
+        from ferry.context import SessionContext
+        from ferry.plan import LogicalPlan
+
+        return LogicalPlan(_core.dataframe_plan(self._raw), SessionContext._wrap(self._raw.session()))
+
+    def optimized_logical_plan(self) -> "LogicalPlan":
+        """The logical plan after the optimizer's rules (pushdowns, join
+        order, simplification): what ``execution_plan()`` is planned from.
+
+        Examples:
+            >>> from ferry import SessionContext, col
+            >>> df = SessionContext().from_pydict({"a": [1], "b": [2]}, name="t").select("a")
+            >>> print(df.optimized_logical_plan().display_indent(), end="")
+            Projection: a
+              TableScan: t projection=[a]
+        """
+        from ferry.context import SessionContext
+        from ferry.plan import LogicalPlan
+
+        raw = _core.dataframe_optimized_plan(self._raw)
+        return LogicalPlan(raw, SessionContext._wrap(self._raw.session()))
+
+    def execution_plan(self) -> "ExecutionPlan":
+        """The physical plan that running this DataFrame executes."""
+        from ferry.plan import ExecutionPlan
+
+        return ExecutionPlan(self._raw.execution_plan())
+
+    def execute_stream(self) -> "RecordBatchStream":
+        """Runs the query, its output as one stream pulled batch by batch.
+
+        Examples:
+            >>> from ferry import SessionContext
+            >>> df = SessionContext().from_pydict({"a": [1, 2]})
+            >>> sum(b.to_pyarrow().num_rows for b in df.execute_stream())
+            2
+        """
+        from ferry.record_batch import RecordBatchStream
+
+        return RecordBatchStream(self._raw.collect_stream())
 
     def show(self, num: int = 20) -> None:
         """Prints the first ``num`` rows as a table."""

@@ -121,3 +121,120 @@ def test_shows_aggregate_frames_it_cannot_decode():
     # No opaque stand-in exists for aggregates here, so the expression itself fails.
     assert proc.returncode == 1
     assert "aggregate function 'count_it' is not registered" in proc.stderr.decode()
+
+
+# ---- plans ---------------------------------------------------------------------
+
+
+def test_plan_blob_shows_tree_tables_and_frames(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "facts.parquet")
+    pq.write_table(pa.table({"k": [1, 2], "v": [3, 4]}), path)
+    ctx = ferry.SessionContext()
+    ctx.register_parquet("facts", path)
+    ctx.from_pydict({"k": [1], "name": ["a"]}, name="dims")
+    ctx.from_pydict({"k": [2]}, name="remote")
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    df = (ctx.table("facts").join(ctx.table("dims"), on="k")
+          .union(ctx.table("facts").join(ctx.table("dims"), on="k"))
+          .select(twice(col("v")).alias("a"), twice(col("k")).alias("b"), f.abs(col("v")))
+          .join(ctx.table("remote"), left_on="a", right_on="k", how="semi")
+          .limit(10))
+    blob = df.to_bytes(tables_by_name=["remote"])
+    proc = inspect(blob)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    lines = out.splitlines()
+    assert lines[0] == f"plan: 11 nodes, {len(blob)} bytes"
+    assert lines[1:5] == ["  Limit: skip=0, fetch=10",
+                          "    Join: semi, 1 key pair",
+                          "      Projection: 3 expressions",
+                          "        Union: 2 inputs"]
+    assert "          Join: inner, 1 key pair" in lines
+    assert "            Scan: facts (parquet)" in lines
+    assert "      Scan: remote (by name)" in lines
+    assert sum(line.startswith("table: facts: parquet " + path) for line in lines) == 2
+    assert sum(line.startswith("table: dims: in-memory 1 partition") for line in lines) == 2
+    assert any(line.startswith("table: remote: by name remote, ") for line in lines)
+    # The UDF called twice is carried, and shown, once; the built-in by name.
+    assert out.count("frame: scalar twice: inline scalar UDF (FYPYUDF)") == 1
+    assert "never unpickled" in out
+    assert "function: scalar abs: by name" in out
+    assert "re-encoded: identical" in out
+
+
+def test_bad_plan_bytes_exit_1():
+    ctx = ferry.SessionContext()
+    blob = ctx.from_pydict({"a": [1]}).to_bytes()
+    for data in (blob[:-3], blob[:12]):
+        proc = inspect(data)
+        assert proc.returncode == 1, proc.stdout
+        assert proc.stderr.decode().startswith("ferry-inspect: ")
+
+
+def test_json_output_for_plans_and_expressions():
+    import hashlib
+    import json
+
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    ctx = ferry.SessionContext()
+    df = ctx.from_pydict({"a": [1, 2]}, name="t").select(twice(col("a")), f.abs(col("a")))
+    blob = df.to_bytes()
+    proc = inspect_with(blob, "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["kind"] == "plan" and report["bytes"] == len(blob)
+    assert report["nodes"] == [{"depth": 0, "node": "Projection: 2 expressions"},
+                               {"depth": 1, "node": "Scan: t (in-memory)"}]
+    (table,) = report["tables"]
+    assert table["scan"] == "t" and table["source"] == "in-memory" and table["bytes"] > 0
+    by_name = {fn["name"]: fn for fn in report["functions"]}
+    assert by_name["abs"]["travels"] == "by name"
+    frame = by_name["twice"]["frame"]
+    assert by_name["twice"]["travels"] == "inline"
+    assert frame["family"] == "inline scalar UDF (FYPYUDF)" and frame["signature"] == "unsigned"
+    # The digest is the SHA-256 of the pickle payload: the frame's last bytes.
+    start = blob.index(b"FYPYUDF")
+    payload = blob[start + 10:start + 10 + frame["payload_bytes"]]
+    assert frame["payload_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert report["reencoded"] == "identical" and report["verified"] is True
+
+    expr_report = json.loads(inspect_with((col("a") + 1).to_bytes(), "--json").stdout)
+    assert expr_report["kind"] == "expr"
+    assert expr_report["expression"] == "a + Int64(1)"
+    bad = inspect_with(b"junk", "--json")
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["error"] == "not a ferry expression"
+
+
+def test_physical_plan_blob_shows_operators(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "t.parquet")
+    pq.write_table(pa.table({"k": [1, 2, 1, None], "v": [1, 2, 3, 4]}), path, row_group_size=2)
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(2))
+    twice = ferry.udf(lambda v: pc.multiply(v, 2), [pa.int64()], pa.int64(), "immutable",
+                      name="twice")
+    df = (ctx.read_parquet(path).select(col("k"), twice(col("v")).alias("w"))
+          .aggregate([col("k")], [f.sum(col("w")).alias("s")]))
+    blob = df.execution_plan().to_bytes()
+    proc = inspect(blob)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    lines = out.splitlines()
+    assert lines[0].startswith("physical plan: ") and lines[0].endswith(f" operators, {len(blob)} bytes")
+    assert any(line.strip().startswith("FinalAggregateExec: 1 group key, 1 aggregate") for line in lines)
+    assert any(line.strip().startswith("PartialAggregateExec: 1 group key, 1 aggregate") for line in lines)
+    assert any(line.strip().startswith("ExchangeExec: hash on 1 key into 2 partitions") for line in lines)
+    assert any(line.strip() == "FileScanExec: parquet, 2 splits" for line in lines)
+    assert f"table: {path}: parquet {path}, " in out
+    assert out.count("frame: scalar twice: inline scalar UDF (FYPYUDF)") == 1
+    assert "re-encoded: identical" in out
+    report = json.loads(inspect_with(blob, "--json").stdout)
+    assert report["kind"] == "physical_plan" and report["reencoded"] == "identical"
+    assert [fn["name"] for fn in report["functions"] if fn["travels"] == "inline"] == ["twice"]

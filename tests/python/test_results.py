@@ -133,7 +133,7 @@ def test_explain_shows_plans_and_projection(ctx, capsys):
 
 
 def test_logical_plan_text(df):
-    plan = df.filter(col("a") > 1).select("a").logical_plan()
+    plan = df.filter(col("a") > 1).select("a").logical_plan().display_indent()
     lines = [line.strip() for line in plan.strip().splitlines()]
     assert lines[0] == "Projection: a"
     assert lines[1] == "Filter: a > Int64(1)"

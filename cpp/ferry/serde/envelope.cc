@@ -25,17 +25,32 @@ Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
   return out;
 }
 
-Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
-  if (bytes.empty()) return Status::Invalid("not a ferry ", Noun(expected_kind), ": empty bytes");
+namespace {
+
+// Parses and checks the framing; `noun` names what was expected.
+Result<ferry::v1::Envelope> ParseEnvelope(std::string_view bytes, const std::string& noun) {
+  if (bytes.empty()) return Status::Invalid("not a ferry ", noun, ": empty bytes");
   ferry::v1::Envelope envelope;
   if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       envelope.magic() != kMagic) {
-    return Status::Invalid("not a ferry ", Noun(expected_kind));
+    return Status::Invalid("not a ferry ", noun);
   }
   if (envelope.wire_version() != kWireVersion) {
     return Status::Invalid("wire version ", envelope.wire_version(), "; this build reads ",
                            kWireVersion, "..", kWireVersion);
   }
+  return envelope;
+}
+
+}  // namespace
+
+Result<std::string> PeekEnvelopeKind(std::string_view bytes) {
+  FERRY_ASSIGN_OR_RAISE(auto envelope, ParseEnvelope(bytes, "blob"));
+  return envelope.kind();
+}
+
+Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
+  FERRY_ASSIGN_OR_RAISE(auto envelope, ParseEnvelope(bytes, Noun(expected_kind)));
   if (envelope.kind() != expected_kind) {
     return Status::Invalid("these bytes hold a ferry ", Noun(envelope.kind()), ", not a ferry ",
                            Noun(expected_kind));

@@ -21,5 +21,8 @@ Result<std::string> WrapEnvelope(const std::string& kind, std::string payload);
 /// what is wrong, for empty, foreign, truncated or other-version bytes, or
 /// a kind other than `expected_kind`.
 Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind);
+/// The kind `bytes` declare ("expr", "plan", ...), after the framing checks
+/// UnwrapEnvelope makes; for tools that take any ferry blob.
+Result<std::string> PeekEnvelopeKind(std::string_view bytes);
 
 }  // namespace ferry

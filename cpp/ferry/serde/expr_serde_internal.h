@@ -17,6 +17,7 @@
 #include "ferry/serde/decode_limits.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/extension_codec.h"
+#include "ferry/serde/function_table.h"
 #include "ferry/v1/expr.pb.h"
 
 namespace ferry::internal {
@@ -31,6 +32,9 @@ inline Status TooDeep(int max_depth) {
 }
 
 using FunctionTable = google::protobuf::RepeatedPtrField<ferry::v1::FunctionDefinition>;
+
+/// A wire function table's entries as they are, nothing resolved.
+std::vector<FunctionTableEntry> FunctionEntries(const FunctionTable& functions);
 
 /// Writes expressions whose functions all go to one table, each distinct
 /// function object once however many expressions call it.

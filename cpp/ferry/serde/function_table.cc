@@ -21,9 +21,13 @@ std::string_view FunctionEntryKindName(FunctionEntryKind kind) {
 Result<std::vector<FunctionTableEntry>> ReadFunctionTable(std::string_view bytes,
                                                           const DecodeLimits& limits) {
   FERRY_ASSIGN_OR_RAISE(auto message, internal::ParseExprMessage(bytes, limits));
+  return internal::FunctionEntries(message.functions());
+}
+
+std::vector<FunctionTableEntry> internal::FunctionEntries(const internal::FunctionTable& functions) {
   std::vector<FunctionTableEntry> entries;
-  entries.reserve(message.functions_size());
-  for (const auto& function : message.functions()) {
+  entries.reserve(functions.size());
+  for (const auto& function : functions) {
     using pb = ferry::v1::FunctionDefinition;
     auto kind = function.kind() == pb::SCALAR      ? FunctionEntryKind::kScalar
                 : function.kind() == pb::AGGREGATE ? FunctionEntryKind::kAggregate

@@ -56,8 +56,9 @@ Result<std::optional<int64_t>> Fetch(bool present, int64_t fetch, const char* wh
   return fetch;
 }
 
-// Whether `plan` is hash-partitioned over its partitions on `columns` (a
-// sequence of them, matched pairwise with `other_columns` of `other`).
+// Whether `left` and `right` are hash-partitioned over their partitions on
+// key columns at the same positions of the join's key pairs, so that rows
+// with equal keys meet in partitions of the same index.
 bool PartitionedAlike(const ExecutionPlan& left, const std::vector<int>& left_keys,
                       const ExecutionPlan& right, const std::vector<int>& right_keys) {
   auto lp = left.output_partitioning();

@@ -18,9 +18,9 @@ class PlanDecoder {
  public:
   PlanDecoder(const pb::PlanMessage& message, const ExtensionCodec& codec,
               const FunctionRegistry& registry, const TableOpener& open_table,
-              const DecodeLimits& limits)
+              const DecodeLimits& limits, const TableResolver& resolve_table)
       : exprs_(message.functions(), codec, registry, UnknownFunctionPolicy::kError, limits),
-        open_table_(open_table), limits_(limits) {}
+        open_table_(open_table), resolve_table_(resolve_table), limits_(limits) {}
 
   // `depth` is the level of `node`'s parent (0 for the root).
   Result<PlanPtr> Decode(const pb::PlanNode& node, int depth) {
@@ -122,8 +122,7 @@ class PlanDecoder {
 
   Result<PlanPtr> DecodeScan(const pb::ScanPlan& n, int depth) {
     if (!n.has_source()) return Status::Invalid("scan of '", n.table_name(), "' without a table source");
-    FERRY_ASSIGN_OR_RAISE(auto source, internal::DecodeTableSource(n.source()));
-    FERRY_ASSIGN_OR_RAISE(auto table, open_table_(source));
+    FERRY_ASSIGN_OR_RAISE(auto table, OpenTable(n.source()));
     std::optional<std::vector<int>> projection;
     if (n.has_projection()) {
       FERRY_ASSIGN_OR_RAISE(projection, Indices(n.projection().columns()));
@@ -135,6 +134,12 @@ class PlanDecoder {
     // skip what the sender's skipped.
     FERRY_ASSIGN_OR_RAISE(table, table->WithFilters(filters));
     return plan::Scan(n.table_name(), std::move(table), std::move(projection), std::move(filters));
+  }
+
+  Result<std::shared_ptr<const TableProvider>> OpenTable(const pb::TableSource& source) {
+    if (source.has_catalog()) return internal::ResolveCatalogTable(source.catalog(), resolve_table_);
+    FERRY_ASSIGN_OR_RAISE(auto decoded, internal::DecodeTableSource(source));
+    return open_table_(decoded);
   }
 
   Result<PlanPtr> DecodeJoin(const pb::JoinPlan& n, int depth) {
@@ -171,6 +176,7 @@ class PlanDecoder {
 
   internal::ExprReader exprs_;
   const TableOpener& open_table_;
+  const TableResolver& resolve_table_;
   const DecodeLimits& limits_;
 };
 
@@ -178,11 +184,11 @@ class PlanDecoder {
 
 Result<PlanPtr> DecodePlan(std::string_view bytes, const ExtensionCodec& codec,
                            const FunctionRegistry& registry, const TableOpener& open_table,
-                           const DecodeLimits& limits) {
+                           const DecodeLimits& limits, const TableResolver& resolve_table) {
   pb::PlanMessage message;
   FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPlanKind, "plan", &message, limits));
   if (!message.has_root()) return Status::Invalid("not a ferry plan: no root plan node");
-  return PlanDecoder(message, codec, registry, open_table, limits).Decode(message.root(), 0);
+  return PlanDecoder(message, codec, registry, open_table, limits, resolve_table).Decode(message.root(), 0);
 }
 
 }  // namespace ferry

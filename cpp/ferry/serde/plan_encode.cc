@@ -16,9 +16,12 @@ using ExprList = google::protobuf::RepeatedPtrField<pb::Expr>;
 class PlanEncoder {
  public:
   PlanEncoder(const ExtensionCodec& codec, pb::PlanMessage* message, int max_depth,
-              const InlineTableObserver& observe_inline_table)
+              const PlanEncodeOptions& options)
       : exprs_(codec, message->mutable_functions(), max_depth), max_depth_(max_depth),
-        observe_inline_table_(observe_inline_table) {}
+        options_(options) {}
+
+  /// Each in-memory table carried inline, with its bytes.
+  const std::vector<internal::PlanPart>& inline_tables() const { return inline_tables_; }
 
   // `depth` is the level of `plan`'s parent (0 for the root).
   Status Encode(const LogicalPlan& plan, pb::PlanNode* out, int depth) {
@@ -29,20 +32,7 @@ class PlanEncoder {
             [&](const ScanNode& n) -> Status {
               auto* scan = out->mutable_scan();
               scan->set_table_name(n.table_name);
-              auto source = n.source->Source();
-              if (!source) {
-                return Status::NotImplemented("table '", n.table_name, "' (", n.source->Describe(),
-                                              ") cannot travel in a plan: only Parquet, CSV and "
-                                              "in-memory tables can");
-              }
-              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(*source, scan->mutable_source()));
-              if (scan->source().has_memory() && observe_inline_table_) {
-                int64_t bytes = static_cast<int64_t>(scan->source().memory().schema().size());
-                for (const auto& stream : scan->source().memory().partitions()) {
-                  bytes += static_cast<int64_t>(stream.size());
-                }
-                observe_inline_table_(n, bytes);
-              }
+              FERRY_RETURN_NOT_OK(EncodeSource(n, scan->mutable_source()));
               if (n.projection) {
                 auto* projection = scan->mutable_projection();
                 for (int column : *n.projection) projection->add_columns(static_cast<uint32_t>(column));
@@ -113,6 +103,26 @@ class PlanEncoder {
   }
 
  private:
+  Status EncodeSource(const ScanNode& n, pb::TableSource* out) {
+    if (options_.table_by_name && options_.table_by_name(n)) {
+      return internal::EncodeCatalogTable(n.table_name, n.source->schema(), out);
+    }
+    auto source = n.source->Source();
+    if (!source) {
+      return Status::NotImplemented("table '", n.table_name, "' (", n.source->Describe(),
+                                    ") cannot travel in a plan: only Parquet, CSV and "
+                                    "in-memory tables can, or any table by name");
+    }
+    FERRY_RETURN_NOT_OK(internal::EncodeTableSource(*source, out));
+    if (out->has_memory()) {
+      int64_t bytes = static_cast<int64_t>(out->memory().schema().size());
+      for (const auto& stream : out->memory().partitions()) bytes += static_cast<int64_t>(stream.size());
+      inline_tables_.push_back({"in-memory table '" + n.table_name + "'", bytes});
+      if (options_.observe_inline_table) options_.observe_inline_table(n, bytes);
+    }
+    return Status::OK();
+  }
+
   Status Exprs(const std::vector<Expr>& exprs, ExprList* out, int depth) {
     for (const auto& expr : exprs) FERRY_RETURN_NOT_OK(exprs_.Write(expr, out->Add(), depth));
     return Status::OK();
@@ -120,16 +130,18 @@ class PlanEncoder {
 
   internal::ExprWriter exprs_;
   int max_depth_;
-  const InlineTableObserver& observe_inline_table_;
+  const PlanEncodeOptions& options_;
+  std::vector<internal::PlanPart> inline_tables_;
 };
 
 }  // namespace
 
 Result<std::string> EncodePlan(const LogicalPlan& plan, const ExtensionCodec& codec,
-                               const InlineTableObserver& observe_inline_table) {
+                               const PlanEncodeOptions& options) {
   pb::PlanMessage message;
-  PlanEncoder encoder(codec, &message, DecodeLimits{}.max_depth, observe_inline_table);
+  PlanEncoder encoder(codec, &message, DecodeLimits{}.max_depth, options);
   FERRY_RETURN_NOT_OK(encoder.Encode(plan, message.mutable_root(), 0));
+  FERRY_RETURN_NOT_OK(internal::CheckEncodedPlanSize(message, encoder.inline_tables(), options.max_bytes));
   return internal::WritePayload(message, internal::kPlanKind, "plan");
 }
 

@@ -2,6 +2,10 @@
 
 // What plan_encode.cc and plan_decode.cc share.
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "ferry/common/status.h"
 #include "ferry/plan/table_provider.h"
 #include "ferry/v1/plan.pb.h"
@@ -17,6 +21,32 @@ inline constexpr const char* kPlanKind = "plan";
 inline Status PlanTooDeep(int max_depth) {
   return Status::Invalid("plan nests deeper than the limit of ", max_depth, " levels");
 }
+
+/// A part of an encoded plan that an oversized plan's error names.
+struct PlanPart {
+  std::string description;  ///< e.g. "in-memory table 't'"
+  int64_t bytes = 0;
+};
+
+/// Invalid when `message` serializes to more than `max_bytes`, naming the
+/// largest of `inline_tables` and of the function table's definitions
+/// with their sizes (plan_size_guard.cc).
+Status CheckEncodedPlanSize(const ferry::v1::PlanMessage& message,
+                            const std::vector<PlanPart>& inline_tables, int64_t max_bytes);
+
+/// The error CheckEncodedPlanSize returns, for a `noun` ("plan",
+/// "physical plan") of `size` bytes made of `parts`.
+Status OversizedPlan(const char* noun, int64_t size, int64_t max_bytes, std::vector<PlanPart> parts);
+
+/// A reference to the receiver's table `name`, with the sender's schema.
+Status EncodeCatalogTable(const std::string& name, const std::shared_ptr<arrow::Schema>& schema,
+                          ferry::v1::TableSource* out);
+/// The table a CatalogTable names, from `resolve`; KeyError when the
+/// receiver has none (or no catalog), Invalid when its schema differs
+/// from the sender's.
+Result<std::shared_ptr<const TableProvider>> ResolveCatalogTable(
+    const ferry::v1::CatalogTable& table,
+    const std::function<Result<std::shared_ptr<const TableProvider>>(const std::string&)>& resolve);
 
 /// A table's rows as the wire carries them (table_source_serde.cc).
 Status EncodeTableSource(const TableSource& source, ferry::v1::TableSource* out);

@@ -67,6 +67,10 @@ Result<TableSource> DecodeTableSource(const pb::TableSource& source) {
       }
       return out;
     }
+    case pb::TableSource::kCatalog:
+      // Resolved by the plan decoder, in the receiver's catalog.
+      return Status::Invalid("table '", source.catalog().name(),
+                             "' is sent by name: only a receiving session's catalog can open it");
     case pb::TableSource::SOURCE_NOT_SET:
       break;
   }

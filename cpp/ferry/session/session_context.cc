@@ -6,6 +6,7 @@
 #include "ferry/plan/builder.h"
 #include "ferry/common/overloaded.h"
 #include "ferry/serde/expr_serde.h"
+#include "ferry/serde/plan_inspection.h"
 #include "ferry/serde/plan_serde.h"
 #include "ferry/session/dataframe.h"
 
@@ -33,8 +34,33 @@ Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
   return ferry::DecodeExpr(bytes, *codec_, functions());
 }
 
+namespace {
+
+void CollectScannedTables(const LogicalPlan& plan, std::set<std::string>* names) {
+  if (const auto* scan = plan.As<ScanNode>()) names->insert(scan->table_name);
+  for (const auto& input : plan.inputs()) CollectScannedTables(*input, names);
+}
+
+}  // namespace
+
 Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
-                                               std::vector<std::string>* warnings) const {
+                                               std::vector<std::string>* warnings,
+                                               const TablesByName& by_name) const {
+  std::set<std::string> scanned;
+  CollectScannedTables(plan, &scanned);
+  for (const auto& name : by_name.names) {
+    if (scanned.count(name) > 0) continue;
+    std::string listed;
+    for (const auto& table : scanned) listed += (listed.empty() ? "'" : ", '") + table + "'";
+    return Status::Invalid("tables_by_name names '", name, "', which the plan does not scan; it scans ",
+                           listed);
+  }
+  std::set<std::string> shipped_by_name(by_name.names.begin(), by_name.names.end());
+  {
+    std::lock_guard lock(state_->mutex);
+    shipped_by_name.insert(state_->tables_shipped_by_name.begin(),
+                           state_->tables_shipped_by_name.end());
+  }
   const int64_t threshold = state_->config.inline_table_warn_bytes;
   auto warn_if_large = [&](const ScanNode& scan, int64_t bytes) {
     if (warnings == nullptr || bytes <= threshold) return;
@@ -46,21 +72,49 @@ Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
                         std::to_string(bytes) + " bytes (warning threshold " +
                         std::to_string(threshold) + "); write it to Parquet to ship it by path");
   };
-  return ferry::EncodePlan(plan, *codec_, warn_if_large);
+  PlanEncodeOptions options;
+  options.max_bytes = state_->config.max_encoded_plan_bytes;
+  options.observe_inline_table = warn_if_large;
+  options.table_by_name = [&](const ScanNode& scan) {
+    return by_name.all || shipped_by_name.count(scan.table_name) > 0;
+  };
+  return ferry::EncodePlan(plan, *codec_, options);
 }
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
-  return ferry::DecodePlan(bytes, *codec_, functions(), OpenTableSource);
+  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
+  return ferry::DecodePlan(bytes, *codec_, functions(), open, DecodeLimits{},
+                           [this](const std::string& name) { return GetTable(name); });
+}
+
+Status SessionContext::ShipTableByName(const std::string& name, bool enabled) {
+  std::lock_guard lock(state_->mutex);
+  if (!enabled) {
+    state_->tables_shipped_by_name.erase(name);
+    return Status::OK();
+  }
+  if (state_->tables.count(name) == 0) {
+    return Status::KeyError("cannot ship table '", name, "' by name: no table has that name");
+  }
+  state_->tables_shipped_by_name.insert(name);
+  return Status::OK();
+}
+
+std::vector<std::string> SessionContext::TablesShippedByName() const {
+  std::lock_guard lock(state_->mutex);
+  return {state_->tables_shipped_by_name.begin(), state_->tables_shipped_by_name.end()};
 }
 
 Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan) const {
-  return ferry::EncodePhysicalPlan(plan, *codec_);
+  FERRY_ASSIGN_OR_RAISE(auto bytes, ferry::EncodePhysicalPlan(plan, *codec_));
+  FERRY_RETURN_NOT_OK(CheckEncodedPhysicalPlanSize(bytes, state_->config.max_encoded_plan_bytes));
+  return bytes;
 }
 
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
-  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), OpenTableSource, DecodeLimits{},
-                                   bind_stage_input);
+  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, DecodeLimits{}, bind_stage_input);
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(

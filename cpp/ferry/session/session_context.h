@@ -14,6 +14,7 @@
 #include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/extension_codec.h"
+#include "ferry/session/file_table_cache.h"
 #include "ferry/serde/physical_serde.h"
 
 namespace ferry {
@@ -26,6 +27,19 @@ struct SessionConfig {
   /// EncodePlan warns, once per table, when an in-memory table it carries
   /// inline takes more bytes than this.
   int64_t inline_table_warn_bytes = 64LL << 20;
+  /// EncodePlan refuses a plan whose encoding takes more bytes than this,
+  /// naming its largest parts (serde/plan_serde.h, PlanEncodeOptions).
+  int64_t max_encoded_plan_bytes = 16LL << 20;
+};
+
+/// Which scans of an encoded plan refer to their table by name (resolved in
+/// the receiver's catalog) instead of carrying it, beyond the tables the
+/// session marks with ShipTableByName.
+struct TablesByName {
+  /// Every scan.
+  bool all = false;
+  /// Scans of these table names; each must be scanned by the plan.
+  std::vector<std::string> names;
 };
 
 /// A session: configuration, named tables, callable functions, and the
@@ -58,18 +72,34 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// by this session's codec, tables as their sources. Adds to `warnings`
   /// (when given) a message for each in-memory table over the config's
   /// inline_table_warn_bytes not warned about before in this session.
+  /// Scans of tables marked with ShipTableByName or chosen by `by_name`
+  /// refer to them by name. Invalid for a plan over the config's
+  /// max_encoded_plan_bytes, or `by_name` naming a table the plan does not
+  /// scan.
   Result<std::string> EncodePlan(const LogicalPlan& plan,
-                                 std::vector<std::string>* warnings = nullptr) const;
+                                 std::vector<std::string>* warnings = nullptr,
+                                 const TablesByName& by_name = {}) const;
   /// A plan from bytes, built through plan/builder.h: functions resolved as
   /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
-  /// naming a missing file), in-memory tables rebuilt from their batches.
+  /// naming a missing file; a file this session opened before and that has
+  /// not changed is not read again), in-memory tables rebuilt from their batches,
+  /// tables sent by name found among this session's (KeyError naming a
+  /// missing one, Invalid when its schema differs from the sender's).
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
+  /// Marks (or, `enabled` false, unmarks) the registered table `name` so
+  /// that every plan this session encodes refers to it by name instead of
+  /// carrying it. KeyError when no table has that name.
+  Status ShipTableByName(const std::string& name, bool enabled = true);
+  /// The names marked by ShipTableByName, sorted.
+  std::vector<std::string> TablesShippedByName() const;
   /// Wire format v1 bytes of a physical plan (serde/physical_serde.h):
   /// functions defined by this session's codec, tables as their sources.
+  /// Invalid, naming the largest parts, over max_encoded_plan_bytes.
   Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan) const;
   /// A physical plan from bytes, every operator rebuilt as the planner
   /// builds it: functions resolved as DecodeExpr resolves them, tables
-  /// opened as DecodePlan opens them, stage inputs bound by
+  /// opened as DecodePlan opens them (unchanged files not read again),
+  /// stage inputs bound by
   /// `bind_stage_input` (unbound leaves by default).
   Result<ExecPtr> DecodeExecutionPlan(std::string_view bytes,
                                       const StageInputBinder& bind_stage_input = nullptr) const;
@@ -97,6 +127,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
+    std::set<std::string> tables_shipped_by_name;
+    FileTableCache decoded_files;
   };
   SessionContext(std::shared_ptr<State> state, std::shared_ptr<const ExtensionCodec> codec)
       : state_(std::move(state)), codec_(std::move(codec)) {}
