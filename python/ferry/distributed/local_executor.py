@@ -39,7 +39,8 @@ class LocalExecutor(Executor):
 
     Args:
         workers: number of worker processes (default: one per core).
-        initializer: a picklable callable each worker runs once at start,
+        initializer: a callable each worker runs once at start (pickled
+            with cloudpickle, so a local function works),
             e.g. one that registers UDFs in a session and calls
             :func:`ferry.ipc.set_global_ctx` so strict jobs find them.
         **settings: ``max_attempts``, ``progress``, ``no_worker_timeout``
@@ -71,9 +72,16 @@ class LocalExecutor(Executor):
             if self._pool is None or self._pool is broken:
                 if self._pool is not None:
                     self._pool.shutdown(wait=False, cancel_futures=True)
+                import cloudpickle
+
+                # Pickled by value, so a function from a script or a test
+                # module (which workers cannot import) works too.
+                initargs = () if self._initializer is None else (
+                    cloudpickle.dumps(self._initializer),)
                 self._pool = cf.ProcessPoolExecutor(
                     self.workers, mp_context=mp.get_context("spawn"),
-                    initializer=self._initializer)
+                    initializer=None if self._initializer is None else _initialize,
+                    initargs=initargs)
             return self._pool
 
     def close(self) -> None:
@@ -141,6 +149,12 @@ class LocalExecutor(Executor):
 
 
 # ---- worker side -------------------------------------------------------------
+
+def _initialize(pickled: bytes) -> None:
+    import cloudpickle
+
+    cloudpickle.loads(pickled)()
+
 
 def _load_job(job_dir: str) -> tuple[Any, Callable]:
     import cloudpickle
