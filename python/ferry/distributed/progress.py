@@ -23,12 +23,22 @@ class StageProgress:
 
     stage: int
     total: int
-    done: int = 0
-    rows: int = 0
-    bytes: int = 0
+    tasks: dict[int, dict] = field(default_factory=dict)  # finished task -> its stats
     first_start: float | None = None
     last_finish: float | None = None
     bar: object = field(default=None, repr=False)
+
+    @property
+    def done(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def rows(self) -> int:
+        return sum(int(stats.get("rows", 0)) for stats in self.tasks.values())
+
+    @property
+    def bytes(self) -> int:
+        return sum(int(stats.get("bytes", 0)) for stats in self.tasks.values())
 
     @property
     def elapsed(self) -> float:
@@ -87,11 +97,9 @@ class Progress:
                 stage.bar = self._tqdm(total=stage.total, desc=f"ferry stage {stage_id}",
                                        unit="task", leave=True)
 
-    def finished(self, stage_id: int, stats: dict) -> None:
+    def finished(self, stage_id: int, task: int, stats: dict) -> None:
         stage = self.stages[stage_id]
-        stage.done += 1
-        stage.rows += int(stats.get("rows", 0))
-        stage.bytes += int(stats.get("bytes", 0))
+        stage.tasks[task] = stats
         stage.last_finish = time.monotonic()
         if not self.enabled:
             return
@@ -101,9 +109,9 @@ class Progress:
         elif stage.done == stage.total:
             print(stage.line(self.job.job_id), file=sys.stderr, flush=True)
 
-    def lost(self, stage_id: int) -> None:
+    def lost(self, stage_id: int, task: int) -> None:
         """A finished task of the stage must run again."""
         stage = self.stages[stage_id]
-        stage.done -= 1
+        stage.tasks.pop(task, None)
         if stage.bar is not None:
             stage.bar.update(-1)

@@ -130,7 +130,7 @@ class _JobRun:
             self.waiting.append(key)
             return
         self.outputs[key] = sub.handle
-        self.progress.finished(sub.stage, stats)
+        self.progress.finished(sub.stage, sub.task, stats)
 
     def _rerun_producers(self, sub: Submitted, lost: InputLostError) -> None:
         """Drops the lost outputs (all inputs of ``sub`` when the engine
@@ -148,4 +148,4 @@ class _JobRun:
                         f"{self.attempts[key]} attempts (max_attempts="
                         f"{self.executor.max_attempts}): {lost}") from lost
                 self.waiting.append(key)
-                self.progress.lost(key[0])
+                self.progress.lost(*key)
