@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """ferry.distributed: what running on workers costs and gains.
 
-    python benchmarks/distributed.py                       # both parts, all engines
-    python benchmarks/distributed.py --part udf --repeat 3
-    python benchmarks/distributed.py --part join --rows 2_000_000 --engines local,dask
+    python benchmarks/distributed_bench.py                       # both parts, all engines
+    python benchmarks/distributed_bench.py --part udf --repeat 3
+    python benchmarks/distributed_bench.py --part join --rows 2_000_000 --engines local,dask
 
 (1) ``udf``: a CPU-bound pure-Python scalar UDF (a per-row loop) over
 ``--partitions`` (default 8) partitions of an in-memory table: in process
