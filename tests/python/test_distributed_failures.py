@@ -25,7 +25,11 @@ from ferry.distributed.errors import RemoteTraceback
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers never import the tests
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [
+    pytest.mark.timeout(150),
+    pytest.mark.skipif(not hasattr(ferry._core, "plan_job"),
+                       reason="needs the engine's stage API (ferry._core.plan_job)"),
+]
 
 DATA = {"a": list(range(40)) + [None], "b": [i % 3 for i in range(41)]}
 
