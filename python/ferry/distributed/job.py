@@ -53,6 +53,7 @@ class JobSpec:
             if stage.id in seen:
                 raise ValueError(f"stage id {stage.id} appears twice")
             seen.add(stage.id)
+        self._by_id = {stage.id: stage for stage in self.stages}
 
     @property
     def root(self) -> StageSpec:
@@ -61,10 +62,9 @@ class JobSpec:
 
     def stage(self, stage_id: int) -> StageSpec:
         """The stage with id ``stage_id``."""
-        for stage in self.stages:
-            if stage.id == stage_id:
-                return stage
-        raise KeyError(f"job {self.job_id} has no stage {stage_id}")
+        if stage_id not in self._by_id:
+            raise KeyError(f"job {self.job_id} has no stage {stage_id}")
+        return self._by_id[stage_id]
 
     def task_name(self, stage_id: int, task: int) -> str:
         """``ferry/<job>/<stage>/<task>``: the name dashboards group by."""

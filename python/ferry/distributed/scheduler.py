@@ -90,24 +90,22 @@ class _JobRun:
                         f"{len(self.in_flight) + len(self.waiting)} tasks left undone")
 
     def _submit_ready(self) -> None:
+        complete = {stage.id for stage in self.job.stages
+                    if all((stage.id, t) in self.outputs for t in range(stage.num_tasks))}
         still_waiting = []
         for key in self.waiting:
             stage = self.job.stage(key[0])
-            inputs = {}
-            for source in stage.inputs:
-                handles = [self.outputs.get((source, t))
-                           for t in range(self.job.stage(source).num_tasks)]
-                if any(h is None for h in handles):
-                    break
-                inputs[source] = handles
-            else:
-                attempt = self.attempts.get(key, 0)
-                self.attempts[key] = attempt + 1
-                self.in_flight.append(self.executor.submit(
-                    self.job, self.payload, key[0], key[1], attempt, inputs))
-                self.progress.started(key[0])
+            if not complete.issuperset(stage.inputs):
+                still_waiting.append(key)
                 continue
-            still_waiting.append(key)
+            inputs = {source: [self.outputs[(source, t)]
+                               for t in range(self.job.stage(source).num_tasks)]
+                      for source in stage.inputs}
+            attempt = self.attempts.get(key, 0)
+            self.attempts[key] = attempt + 1
+            self.in_flight.append(self.executor.submit(
+                self.job, self.payload, key[0], key[1], attempt, inputs))
+            self.progress.started(key[0])
         self.waiting = still_waiting
 
     def _settle(self, sub: Submitted) -> None:
