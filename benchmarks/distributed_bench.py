@@ -5,6 +5,9 @@
     python benchmarks/distributed_bench.py --part udf --repeat 3
     python benchmarks/distributed_bench.py --part join --rows 2_000_000 --engines local,dask
 
+(0) ``overhead``: a no-op job of 33 tasks in 3 stages: what scheduling and
+moving handles cost per task on each executor.
+
 (1) ``udf``: a CPU-bound pure-Python scalar UDF (a per-row loop) over
 ``--partitions`` (default 8) partitions of an in-memory table: in process
 (one partition at a time, i.e. one core, as one worker has), then 1 and 2
@@ -111,6 +114,26 @@ def part_udf(args) -> None:
               f"1 worker / in process: {times[1] / inproc:.2f} (target <= 1.10)")
 
 
+def _trivial(payload, stage, task, inputs):
+    """A runner that does nothing but read its inputs: scheduling cost only."""
+    return b"x" * 8, {"rows": 1, "bytes": 8}
+
+
+def part_overhead(args) -> None:
+    from ferry.distributed import JobSpec, StageSpec
+
+    widths = (16, 16, 1)
+    stages = [StageSpec(i, n, (i - 1,) if i else ()) for i, n in enumerate(widths)]
+    tasks = sum(widths)
+    print(f"\n(0) scheduling overhead: a no-op job of {tasks} tasks in {len(widths)} stages")
+    for engine in args.engines:
+        with ExitStack() as stack:
+            ex = executors(engine, 2, stack)
+            elapsed, _ = best(lambda: run_job(JobSpec(b"", stages, _trivial), ex), args.repeat)
+        print(f"  {engine:>5} 2 workers         {elapsed:7.3f} s  "
+              f"({elapsed / tasks * 1000:.1f} ms per task)")
+
+
 def part_join(args) -> None:
     rng = np.random.default_rng(2)
     rows, keys = args.rows, max(10, args.rows // 100)
@@ -146,7 +169,7 @@ def part_join(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["udf", "join", "all"], default="all")
+    parser.add_argument("--part", choices=["overhead", "udf", "join", "all"], default="all")
     parser.add_argument("--engines", default="local,dask,ray")
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--udf-rows", type=lambda s: int(s.replace("_", "")), default=400_000)
@@ -154,6 +177,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     args.engines = args.engines.split(",")
+    if args.part in ("overhead", "all"):
+        part_overhead(args)
     if args.part in ("udf", "all"):
         part_udf(args)
     if args.part in ("join", "all"):

@@ -12,6 +12,7 @@ driver. Dask reschedules a task whose worker died a few times on its own
 
 from __future__ import annotations
 
+import queue
 from typing import Any, Iterable
 
 from ferry.distributed import worker
@@ -48,6 +49,8 @@ class DaskExecutor(Executor):
                             f"{type(client).__name__}")
         self.client = client
         self._distributed = distributed
+        # Completion callbacks (run on the client's event loop) wake wait_any.
+        self._finished: queue.SimpleQueue = queue.SimpleQueue()
 
     def num_workers(self) -> int:
         return sum(self.client.nthreads().values())
@@ -71,6 +74,7 @@ class DaskExecutor(Executor):
                                     key=f"{name}/{attempt}", pure=False, retries=0)
         stats = self.client.submit(_stats_of, output, key=f"{name}/{attempt}/stats",
                                    pure=False, retries=0)
+        stats.add_done_callback(self._finished.put)
         return Submitted(stage, task, attempt, output, stats)
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
@@ -78,9 +82,8 @@ class DaskExecutor(Executor):
         if done or not submitted:
             return done
         try:
-            self._distributed.wait([s.future for s in submitted], timeout=timeout,
-                                   return_when="FIRST_COMPLETED")
-        except TimeoutError:
+            self._finished.get(timeout=timeout)
+        except queue.Empty:
             return []
         return [s for s in submitted if s.future.done()]
 

@@ -76,10 +76,12 @@ class _JobRun:
                 if not self.in_flight:
                     raise RuntimeError(  # a job whose stages read no earlier stage cannot get here
                         f"job {self.job.job_id}: tasks {self.waiting} wait for inputs no task makes")
-                for sub in self.executor.wait_any(self.in_flight, _POLL_SECONDS):
+                finished = self.executor.wait_any(self.in_flight, _POLL_SECONDS)
+                for sub in finished:
                     self.in_flight.remove(sub)
                     self._settle(sub)
-                if self.executor.num_workers() > 0:
+                # Asking the engine costs a round trip: only when nothing finished.
+                if finished or self.executor.num_workers() > 0:
                     no_workers_since = None
                 elif no_workers_since is None:
                     no_workers_since = time.monotonic()
