@@ -121,7 +121,7 @@ def duck(sql: str, data: dict) -> pa.Table:
     con = duckdb.connect()
     for name, path in data.items():
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-    return con.execute(sql).fetch_arrow_table()
+    return con.sql(sql).to_arrow_table()
 
 
 def rows(table: pa.Table, ordered: bool = False) -> list[tuple]:

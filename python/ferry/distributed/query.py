@@ -91,7 +91,7 @@ def plan(df: DataFrame, executor: Executor | None = None, *, gather_root: bool =
         if target_partitions <= 0:
             target_partitions = executor.num_workers() if executor is not None else \
                 (os.cpu_count() or 1)
-    return _core.plan_job(ctx._raw, df._raw, max(1, target_partitions), gather_root)
+    return _core.plan_job(ctx._raw, df._raw, max(1, target_partitions))
 
 
 def _spec(staged: Any, runner: Any = run_ferry_task) -> JobSpec:
