@@ -170,7 +170,8 @@ def test_write_parquet_and_csv_on_workers(executor, tmp_path):
     want = sorted(df.to_pylist(), key=lambda r: r["a"])
     df.write_parquet(tmp_path / "pq", executor=executor)
     files = sorted(os.listdir(tmp_path / "pq"))
-    assert files and all(name.startswith("part-") and name.endswith(".parquet") for name in files)
+    assert len(files) == 2  # one per partition: target_partitions=2, no gather
+    assert all(name.startswith("part-") and name.endswith(".parquet") for name in files)
     got = pa.concat_tables([pq.read_table(tmp_path / "pq" / name) for name in files])
     assert sorted(got.to_pylist(), key=lambda r: r["a"]) == want
     df.write_csv(tmp_path / "csv", with_header=True, executor=executor)
@@ -184,3 +185,12 @@ def test_explain_distributed_prints_stages(capsys, local_executor):
     df.explain(distributed=True, executor=local_executor)
     out = capsys.readouterr().out
     assert "stage" in out.lower() and "task" in out.lower()
+
+
+def test_collect_partitioned_keeps_root_tasks_apart(executor):
+    df = make_ctx().from_pydict(DATA).filter(col("a") > 3)
+    parts = df.collect_partitioned(executor=executor)
+    assert len(parts) == 2
+    rows = sorted(r["a"] for part in parts for batch in part for r in batch.to_pylist())
+    assert rows == list(range(4, 40))
+    assert df.count(executor=executor) == 36

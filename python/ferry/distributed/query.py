@@ -78,10 +78,12 @@ def _check_executor(executor: Executor | str) -> Executor:
     return executor
 
 
-def plan(df: DataFrame, executor: Executor | None = None, *, gather_root: bool = True,
+def plan(df: DataFrame, executor: Executor | None = None, *,
          target_partitions: int | None = None) -> Any:
     """The engine's staged job for ``df``: tasks per stage are the session's
-    ``target_partitions`` when set, else the executor's worker count."""
+    ``target_partitions`` when set, else the executor's worker count. The
+    root stage gathers only where the plan does (a sort's merge, a limit, a
+    global aggregate); otherwise each of its tasks is one output partition."""
     from ferry import ipc
     from ferry.context import SessionContext
 
@@ -107,7 +109,7 @@ def explain(df: DataFrame, executor: Executor | None = None) -> str:
 def collect(df: DataFrame, executor: Executor, *, partitioned: bool = False) -> Any:
     """Runs ``df`` on ``executor``: its batches, or with ``partitioned`` a
     list of batches per output partition."""
-    staged = plan(df, executor, gather_root=not partitioned)
+    staged = plan(df, executor)
     result: JobResult = run_job(_spec(staged), executor)
     parts = [_core.read_task_output(output) for output in result.outputs]
     if partitioned:
@@ -117,11 +119,12 @@ def collect(df: DataFrame, executor: Executor, *, partitioned: bool = False) -> 
 
 def write_files(df: DataFrame, path: str | os.PathLike[str], executor: Executor,
                 file_format: str, options: dict) -> list[str]:
-    """Writes ``df`` as one file per output partition into directory
-    ``path``, each by the worker that computed it; the paths written."""
+    """Writes ``df`` as one file per output partition (per task of the root
+    stage) into directory ``path``, each by the worker that computed it;
+    the paths written."""
     directory = os.path.abspath(os.fspath(path))
     os.makedirs(directory, exist_ok=True)
-    staged = plan(df, executor, gather_root=False)
+    staged = plan(df, executor)
     root = staged.stages[-1].id
     runner = functools.partial(_write_root_task, root=root, directory=directory,
                                file_format=file_format, schema=staged.schema, options=options)
