@@ -154,6 +154,7 @@ def test_session_default_executor(local_executor):
     ctx.set_executor(local_executor)
     try:
         assert df.to_pydict() == expected_sums()
+        assert df.count(executor="local") == 3  # a process-wide pool, one worker per core
         with pytest.raises(TypeError, match="executor must be"):
             df.collect(executor=42)
     finally:

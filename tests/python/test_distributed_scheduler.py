@@ -171,3 +171,14 @@ def test_missing_engine_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r"pip install 'ferry\[dask\]'"):
         DaskExecutor(None)
+
+
+def test_dask_keys_name_the_task(dask_client):
+    ex = DaskExecutor(dask_client, progress=False)
+    job = dt.tree_job(widths=(2,))
+    payload = ex.broadcast(job)
+    sub = ex.submit(job, payload, 0, 1, 0, {})
+    assert sub.handle.key == f"ferry/{job.job_id}/0/1/0"
+    assert ex.outcome(ex.wait_any([sub], 30)[0]) == {"rows": 1, "bytes": 8}
+    assert dt.value(ex.fetch(sub.handle)) == 2
+    ex.release(job, payload, [sub.handle])
