@@ -159,7 +159,7 @@ def part_join(args) -> None:
                 elapsed, got = best(lambda: df.to_arrow_table(executor=ex), args.repeat)
                 assert got.column("grp").to_pylist() == want.column("grp").to_pylist(), engine
                 staged = dquery.plan(df, ex)
-                result = run_job(dquery._spec(staged), ex)
+                result = run_job(dquery.job_spec(staged), ex)
             shuffle = sum(s.bytes for sid, s in result.stages.items() if sid != staged.stages[-1].id)
             stage_times = ", ".join(f"s{sid} {s.elapsed:.2f}s/{s.bytes / 1e6:.1f}MB"
                                     for sid, s in result.stages.items())

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from ferry.context import SessionContext
     from ferry.dataframe import DataFrame
 
-__all__ = ["collect", "explain", "plan", "resolve_executor", "set_session_executor",
-           "write_files"]
+__all__ = ["collect", "explain", "job_spec", "plan", "resolve_executor",
+           "set_session_executor", "write_files"]
 
 _session_executors: dict[int, tuple[Any, Executor]] = {}
 _local_default: LocalExecutor | None = None
@@ -96,7 +96,8 @@ def plan(df: DataFrame, executor: Executor | None = None, *,
     return _core.plan_job(ctx._raw, df._raw, max(1, target_partitions))
 
 
-def _spec(staged: Any, runner: Any = run_ferry_task) -> JobSpec:
+def job_spec(staged: Any, runner: Any = run_ferry_task) -> JobSpec:
+    """The scheduler's view of an engine-planned job (``runner`` runs its tasks)."""
     stages = [StageSpec(s.id, s.num_tasks, tuple(s.inputs)) for s in staged.stages]
     return JobSpec(staged.payload, stages, runner, job_id=staged.job_id)
 
@@ -110,7 +111,7 @@ def collect(df: DataFrame, executor: Executor, *, partitioned: bool = False) -> 
     """Runs ``df`` on ``executor``: its batches, or with ``partitioned`` a
     list of batches per output partition."""
     staged = plan(df, executor)
-    result: JobResult = run_job(_spec(staged), executor)
+    result: JobResult = run_job(job_spec(staged), executor)
     parts = [_core.read_task_output(output) for output in result.outputs]
     if partitioned:
         return parts
@@ -128,7 +129,7 @@ def write_files(df: DataFrame, path: str | os.PathLike[str], executor: Executor,
     root = staged.stages[-1].id
     runner = functools.partial(_write_root_task, root=root, directory=directory,
                                file_format=file_format, schema=staged.schema, options=options)
-    result = run_job(_spec(staged, runner), executor)
+    result = run_job(job_spec(staged, runner), executor)
     return [bytes(output).decode() for output in result.outputs]
 
 
