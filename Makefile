@@ -113,6 +113,7 @@ test-asan: build-asan
 
 demo: build
 	$(PY) examples/demo.py
+	$(PY) examples/distributed_udf.py --engines local
 
 bench: build
 	$(PY) -m pip install -q -r requirements-bench.txt

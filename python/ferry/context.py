@@ -205,6 +205,21 @@ class SessionContext:
         """The id of the key this session signs inline payloads with, or None."""
         return self._raw.payload_signing_key_id
 
+    def set_executor(self, executor: Any) -> None:
+        """Makes ``executor`` (a :mod:`ferry.distributed` executor, or
+        ``"local"``) run every result method of this session's DataFrames
+        that is given no ``executor`` itself; ``None`` runs them in this
+        process again. Sessions derived with ``with_*`` keep their own.
+
+        Examples:
+            >>> ctx = SessionContext()
+            >>> ctx.set_executor("local")
+            >>> ctx.set_executor(None)
+        """
+        from ferry.distributed import query
+
+        query.set_session_executor(self, executor)
+
     # ---- in-memory data ----------------------------------------------------
 
     def from_arrow(self, data: Any, name: str | None = None) -> DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from typing import TYPE_CHECKING, Any, Iterable
 
 import pyarrow as pa
@@ -27,6 +28,13 @@ def _exprs(items: Iterable[Expr | str]) -> list[_core.Expr]:
             raise TypeError(f"expected an Expr or a column name, got {type(item).__name__}")
         out.append(item._raw)
     return out
+
+
+def _executor(df: DataFrame, executor: Any) -> Any:
+    """The executor a result method runs on, or None for this process."""
+    from ferry.distributed import query
+
+    return query.resolve_executor(df, executor)
 
 
 def _listify(items: Any) -> list[Any]:
@@ -234,12 +242,29 @@ class DataFrame:
         """The output schema."""
         return self._raw.schema()
 
-    def collect(self) -> list[pa.RecordBatch]:
-        """Runs the query; the batches are handed over without copying."""
+    def collect(self, executor: Any = None) -> list[pa.RecordBatch]:
+        """Runs the query; the batches are handed over without copying.
+
+        ``executor`` (a :mod:`ferry.distributed` executor, or ``"local"``
+        for a process-wide pool of local workers) runs it as a distributed
+        job instead of in this process, as does the session's executor
+        (:meth:`SessionContext.set_executor`); the rows are the same. The
+        other result methods take ``executor`` too.
+        """
+        runner = _executor(self, executor)
+        if runner is not None:
+            from ferry.distributed import query
+
+            return query.collect(self, runner)
         return list(pa.RecordBatchReader._import_from_c_capsule(self._raw.collect_stream()))
 
-    def collect_partitioned(self) -> list[list[pa.RecordBatch]]:
+    def collect_partitioned(self, executor: Any = None) -> list[list[pa.RecordBatch]]:
         """Runs the query and keeps its output partitions apart."""
+        runner = _executor(self, executor)
+        if runner is not None:
+            from ferry.distributed import query
+
+            return query.collect(self, runner, partitioned=True)
         return [
             list(pa.RecordBatchReader._import_from_c_capsule(capsule))
             for capsule in self._raw.collect_partitioned_streams()
@@ -249,38 +274,102 @@ class DataFrame:
         """Arrow PyCapsule export: ``pa.table(df)``, ``polars.from_arrow(df)``."""
         return self._raw.collect_stream()
 
-    def to_arrow_table(self) -> pa.Table:
+    def to_arrow_table(self, executor: Any = None) -> pa.Table:
         """The result as a pyarrow Table."""
+        runner = _executor(self, executor)
+        if runner is not None:
+            return pa.Table.from_batches(self.collect(runner), schema=self.schema())
         return pa.RecordBatchReader._import_from_c_capsule(self._raw.collect_stream()).read_all()
 
-    def to_pydict(self) -> dict[str, list[Any]]:
+    def to_pydict(self, executor: Any = None) -> dict[str, list[Any]]:
         """The result as a dict of column lists."""
-        return self.to_arrow_table().to_pydict()
+        return self.to_arrow_table(executor).to_pydict()
 
-    def to_pylist(self) -> list[dict[str, Any]]:
+    def to_pylist(self, executor: Any = None) -> list[dict[str, Any]]:
         """The result as a list of row dicts."""
-        return self.to_arrow_table().to_pylist()
+        return self.to_arrow_table(executor).to_pylist()
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, executor: Any = None) -> Any:
         """The result as a pandas DataFrame."""
-        return self.to_arrow_table().to_pandas()
+        return self.to_arrow_table(executor).to_pandas()
 
-    def to_polars(self) -> Any:
+    def to_polars(self, executor: Any = None) -> Any:
         """The result as a polars DataFrame (requires polars)."""
         try:
             import polars
         except ImportError as e:
             raise ImportError("to_polars needs polars: pip install polars") from e
-        return polars.from_arrow(self.to_arrow_table())
+        return polars.from_arrow(self.to_arrow_table(executor))
 
-    def count(self) -> int:
+    def count(self, executor: Any = None) -> int:
         """Number of rows in the result."""
+        runner = _executor(self, executor)
+        if runner is not None:
+            from ferry import functions
+
+            table = self.aggregate([], [functions.count_star().alias("n")]).to_arrow_table(runner)
+            return table["n"][0].as_py()
         return self._raw.count()
+
+    # ---- sinks -------------------------------------------------------------
+
+    def write_parquet(self, path: str | os.PathLike[str], compression: str = "zstd",
+                      compression_level: int | None = None, executor: Any = None) -> None:
+        """Writes the result to Parquet.
+
+        In this process: one file at ``path``. With an ``executor`` (or the
+        session's): a directory ``path`` of ``part-NNNNN.parquet`` files,
+        one per output partition, each written by the worker that computed
+        it, so the rows never pass through this process.
+
+        Examples:
+            >>> import os, tempfile, pyarrow.parquet as pq
+            >>> from ferry import SessionContext
+            >>> target = os.path.join(tempfile.mkdtemp(), "a.parquet")
+            >>> SessionContext().from_pydict({"a": [1, 2]}).write_parquet(target)
+            >>> pq.read_table(target).to_pydict()
+            {'a': [1, 2]}
+        """
+        options = {"compression": compression, "compression_level": compression_level}
+        self._write(path, "parquet", options, executor)
+
+    def write_csv(self, path: str | os.PathLike[str], with_header: bool = False,
+                  executor: Any = None) -> None:
+        """Writes the result to CSV: one file at ``path``, or with an
+        ``executor`` a directory of ``part-NNNNN.csv`` files written by the
+        workers (see :meth:`write_parquet`)."""
+        self._write(path, "csv", {"include_header": with_header}, executor)
+
+    def _write(self, path: Any, file_format: str, options: dict, executor: Any) -> None:
+        runner = _executor(self, executor)
+        if runner is not None:
+            from ferry.distributed import query
+
+            query.write_files(self, path, runner, file_format, options)
+            return
+        table = self.to_arrow_table()
+        if file_format == "parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, os.fspath(path), **options)
+        else:
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(table, os.fspath(path), pcsv.WriteOptions(**options))
 
     # ---- display -----------------------------------------------------------
 
-    def explain(self, verbose: bool = False, analyze: bool = False) -> None:
-        """Prints the logical, optimized and physical plans."""
+    def explain(self, verbose: bool = False, analyze: bool = False, *,
+                distributed: bool = False, executor: Any = None) -> None:
+        """Prints the logical, optimized and physical plans; with
+        ``distributed=True`` instead the stages the query runs as on an
+        executor (the given one, the session's, else one task per core),
+        each with its task count and the stages it reads."""
+        if distributed:
+            from ferry.distributed import query
+
+            print(query.explain(self, _executor(self, executor)))
+            return
         print(self._raw.explain())
 
     def logical_plan(self) -> "LogicalPlan":

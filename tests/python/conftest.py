@@ -70,3 +70,35 @@ def evaluate():
         return df.select(expr.alias("r")).to_arrow_table()["r"]
 
     return run
+
+
+# ---- distributed engines, one of each per test session -------------------------
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A Dask LocalCluster of two single-threaded worker processes.
+
+    ``allowed-failures`` is 0 so a worker death reaches ferry's scheduler
+    (which retries) at once instead of after Dask's own three reschedules.
+    """
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=50)
+        client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray with two CPUs, started once and shut down at the end."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             configure_logging=False)
+    yield ray
+    ray.shutdown()

@@ -44,3 +44,17 @@ def test_demo_main_job():
     lines = proc.stdout.splitlines()
     assert "Checked against pyarrow: identical groups, counts, sums and means." in lines
     assert lines[-1].startswith("multiprocessing_pickle_expr: OK")
+
+
+@pytest.mark.timeout(300)
+def test_distributed_udf():
+    # The same UDF-heavy Parquet query on the local pool, Dask and Ray.
+    import ferry
+
+    if not hasattr(ferry._core, "plan_job"):
+        pytest.skip("needs the engine's stage API (ferry._core.plan_job)")
+    proc = run_example("distributed_udf.py", timeout=280)
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "distributed_udf: OK"
+    assert sum("same rows as in-process" in line for line in lines) == 3
+    assert any("stage" in line.lower() for line in lines[:20])

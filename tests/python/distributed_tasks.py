@@ -1,0 +1,90 @@
+"""Plain-Python job runners for the scheduler tests, on every executor.
+
+Each runner has the shape ``runner(payload, stage, task, inputs) ->
+(output, stats)``. Outputs are little-endian int64 values, so a job's
+result is computable by hand. The tests register this module to pickle by
+value, so spawn-started, Dask and Ray workers need not import it.
+
+The payload is a small JSON object: ``marker_dir`` for runners that act
+only on a task's first run (a marker file records that run), ``fail``,
+``kill`` and ``drop_when`` name a ``[stage, task]``; ``record`` leaves a
+file per run in ``marker_dir``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import time
+
+from ferry.distributed import JobSpec, StageSpec
+
+
+def value(buffer) -> int:
+    return int.from_bytes(bytes(buffer), "little", signed=True)
+
+
+def encode(n: int) -> bytes:
+    return n.to_bytes(8, "little", signed=True)
+
+
+def _first_run(settings: dict, stage: int, task: int, what: str) -> bool:
+    """True exactly once per (stage, task, what): a marker file remembers."""
+    marker = os.path.join(settings["marker_dir"], f"{what}-{stage}-{task}")
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def tree_sum(payload, stage: int, task: int, inputs: dict) -> tuple[bytes, dict]:
+    """Task t of a stage without inputs yields t + 1; other tasks yield task index + the sum
+    of all their inputs; ``fail``/``kill``/``drop`` inject faults."""
+    settings = json.loads(bytes(payload) or b"{}")
+    here = [stage, task]
+    if settings.get("record"):
+        open(os.path.join(settings["marker_dir"],
+                          f"run-{stage}-{task}-{os.getpid()}-{time.time_ns()}"), "w").close()
+    if settings.get("fail") == here:
+        raise ValueError(f"injected failure in stage {stage} task {task}")
+    if settings.get("kill") == here and (
+            settings.get("kill_always") or _first_run(settings, stage, task, "kill")):
+        os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(30)  # never reached: the signal ends the process
+    if settings.get("drop_when") == here and _first_run(settings, stage, task, "drop"):
+        lost_stage, lost_task = settings["drop"]
+        for path in glob.glob(os.path.join(
+                "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
+                f"ferry-*-{settings['job']}", f"s{lost_stage}-t{lost_task}-a*.arrow")):
+            os.remove(path)
+    if not inputs:
+        total = task + 1
+    else:
+        total = task + sum(value(b) for outs in inputs.values() for b in outs)
+    if settings.get("sleep"):
+        time.sleep(settings["sleep"])
+    return encode(total), {"rows": 1, "bytes": 8}
+
+
+def tree_job(settings: dict | None = None, widths: tuple[int, ...] = (4, 3, 1),
+             stages: list[StageSpec] | None = None) -> JobSpec:
+    """A chain of stages, each reading the one before (widths: tasks per
+    stage), unless ``stages`` are given."""
+    if stages is None:
+        stages = [StageSpec(i, n, (i - 1,) if i else ()) for i, n in enumerate(widths)]
+    job = JobSpec(b"", stages, tree_sum)
+    job.payload = json.dumps(dict(settings or {}, job=job.job_id)).encode()
+    return job
+
+
+def tree_expected(widths: tuple[int, ...] = (4, 3, 1)) -> list[int]:
+    """The root outputs tree_job computes, by hand."""
+    outputs = [t + 1 for t in range(widths[0])]
+    for n in widths[1:]:
+        total = sum(outputs)
+        outputs = [t + total for t in range(n)]
+    return outputs
