@@ -14,5 +14,6 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterExecutionPlan(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
+  ferry::bindings::RegisterStages(m);
   ferry::bindings::RegisterExitHook(m);
 }
