@@ -12,7 +12,8 @@ Examples:
 import pyarrow as _pyarrow  # noqa: F401  (loads the Arrow C++ libraries ferry links)
 
 from ferry import functions, ipc, user_defined
-from ferry.context import SessionConfig, SessionContext
+from ferry.catalog import Table
+from ferry.context import SessionConfig, SessionContext, SQLOptions
 from ferry.dataframe import DataFrame
 from ferry.errors import ExecutionError, FerryError
 from ferry.expr import (
@@ -37,10 +38,12 @@ __all__ = [
     "ExecutionError",
     "Expr",
     "FerryError",
+    "SQLOptions",
     "ScalarUDF",
     "SessionConfig",
     "SessionContext",
     "SortExpr",
+    "Table",
     "Window",
     "WindowEvaluator",
     "WindowFrame",

@@ -1,0 +1,99 @@
+// FROM a, b, c WHERE ...: the items are joined on the WHERE conjuncts that
+// connect them (equalities as hash keys), never as a cross product filtered
+// afterwards, which is how TPC-H and most hand-written SQL spell joins.
+
+#include <set>
+
+#include "ferry/sql/binder_internal.h"
+
+namespace ferry::sql {
+
+Result<Relation> CrossJoin(const std::vector<Relation>& items) {
+  Relation out = items.at(0);
+  for (size_t i = 1; i < items.size(); ++i) {
+    const int offset = out.plan->schema->num_fields();
+    FERRY_ASSIGN_OR_RAISE(out.plan, plan::JoinOn(out.plan, items[i].plan, JoinType::kInner, {}));
+    for (const auto& column : items[i].scope.Shifted(offset).columns) out.scope.columns.push_back(column);
+  }
+  return out;
+}
+
+Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
+                           std::vector<Expr>* conjuncts) {
+  // Every item takes the names its columns have in the cross join, so names
+  // are unique across items and stay valid whatever the join order.
+  std::vector<PlanPtr> plans;
+  std::map<std::string, int> item_of;  // column name -> item
+  int offset = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const int count = items[i].plan->schema->num_fields();
+    std::vector<std::string> names;
+    for (int j = 0; j < count; ++j) {
+      names.push_back(cross.plan->schema->field(offset + j)->name());
+      item_of[names.back()] = static_cast<int>(i);
+    }
+    FERRY_ASSIGN_OR_RAISE(auto plan, RenameColumns(items[i].plan, names));
+    plans.push_back(std::move(plan));
+    offset += count;
+  }
+  std::vector<std::set<int>> uses;  // items each conjunct reads
+  for (const auto& conjunct : *conjuncts) {
+    std::set<std::string> names;
+    CollectColumnNames(conjunct, &names);
+    std::set<int> items_used;
+    for (const auto& name : names) {
+      auto it = item_of.find(name);
+      if (it != item_of.end()) items_used.insert(it->second);
+    }
+    uses.push_back(std::move(items_used));
+  }
+  std::vector<bool> used(conjuncts->size(), false);
+  std::set<int> joined = {0};
+  PlanPtr plan = plans[0];
+  // Whether conjunct c can join item k onto `joined`.
+  auto connects = [&](size_t c, int k) {
+    if (used[c] || !uses[c].count(k) || uses[c].size() < 2) return false;
+    for (int item : uses[c]) {
+      if (item != k && !joined.count(item)) return false;
+    }
+    return true;
+  };
+  while (joined.size() < items.size()) {
+    int next = -1;
+    for (int k = 0; k < static_cast<int>(items.size()) && next < 0; ++k) {
+      if (joined.count(k)) continue;
+      for (size_t c = 0; c < conjuncts->size(); ++c) {
+        if (connects(c, k)) {
+          next = k;
+          break;
+        }
+      }
+    }
+    if (next < 0) {  // nothing connects: a cross join with the first left
+      for (int k = 0; next < 0; ++k) {
+        if (!joined.count(k)) next = k;
+      }
+    }
+    std::vector<Expr> on;
+    for (size_t c = 0; c < conjuncts->size(); ++c) {
+      if (connects(c, next)) {
+        on.push_back((*conjuncts)[c]);
+        used[c] = true;
+      }
+    }
+    FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, plans[next], JoinType::kInner, on));
+    joined.insert(next);
+  }
+  std::vector<Expr> rest;
+  for (size_t c = 0; c < conjuncts->size(); ++c) {
+    if (!used[c]) rest.push_back((*conjuncts)[c]);
+  }
+  *conjuncts = std::move(rest);
+  Relation out{plan, cross.scope};
+  for (auto& column : out.scope.columns) {
+    column.index = plan->schema->GetFieldIndex(cross.plan->schema->field(column.index)->name());
+  }
+  return out;
+}
+
+}  // namespace ferry::sql
