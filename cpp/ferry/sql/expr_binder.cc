@@ -202,8 +202,12 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
       }
       FERRY_ASSIGN_OR_RAISE(auto pair, bind_pair());
       if (op == "||") {
+        // concat() skips NULLs; `||` is NULL when either side is.
         FERRY_ASSIGN_OR_RAISE(auto concat, query_.catalog().functions().GetScalar("concat"));
-        return ScalarCall(concat, "concat", {pair.first, pair.second});
+        auto null_text = Cast(Lit(std::make_shared<arrow::NullScalar>()), arrow::utf8());
+        return Case(std::nullopt,
+                    {{Binary(IsNull(pair.first), Operator::kOr, IsNull(pair.second)), null_text}},
+                    ScalarCall(concat, "concat", {pair.first, pair.second}));
       }
       auto binary = BinaryOperator(op);
       if (!binary) {

@@ -174,8 +174,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     FERRY_ASSIGN_OR_RAISE(auto expr, binder.Bind(val));
     std::string name = target.name();
     if (name.empty()) {
-      name = val.has_column_ref() ? StringValue(val.column_ref().fields(val.column_ref().fields_size() - 1))
-                                  : expr.SchemaName();
+      const auto& fields = val.column_ref().fields();
+      name = val.has_column_ref() ? StringValue(fields[fields.size() - 1]) : expr.SchemaName();
+      // t.id, u.id: the second one comes out as "u.id" (plan names are unique).
+      if (has_name(name) && val.has_column_ref() && fields.size() >= 2) {
+        name = StringValue(fields[fields.size() - 2]) + "." + name;
+      }
     }
     select.push_back({std::move(expr), std::move(name)});
   }
