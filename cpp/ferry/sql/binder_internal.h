@@ -164,6 +164,9 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
 /// `relation` with its columns renamed to `names` (same count) in a projection.
 Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
 
+/// `left` joined with `right` on no condition (a cross join, or a semi/anti
+/// join deciding on whether `right` has rows), hashed on a constant key.
+Result<PlanPtr> JoinWithoutKeys(PlanPtr left, PlanPtr right, JoinType type);
 /// The input with every pending join attached, in order.
 Result<PlanPtr> AttachPending(PlanPtr plan, std::vector<PendingJoin>* pending);
 

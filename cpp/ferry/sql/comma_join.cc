@@ -7,6 +7,15 @@
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
+namespace {
+
+bool IsColumnEquality(const Expr& expr) {
+  const auto* eq = expr.As<BinaryNode>();
+  return eq != nullptr && eq->op == Operator::kEq && eq->left.As<ColumnNode>() &&
+         eq->right.As<ColumnNode>();
+}
+
+}  // namespace
 
 Result<Relation> CrossJoin(const std::vector<Relation>& items) {
   Relation out = items.at(0);
@@ -74,9 +83,16 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
         if (!joined.count(k)) next = k;
       }
     }
+    // Equalities only when there are some: the other conditions stay in
+    // WHERE, above the joins, so the joins keep plain keys (projection
+    // pushdown prunes the inputs of joins without a filter).
+    bool has_equality = false;
+    for (size_t c = 0; c < conjuncts->size(); ++c) {
+      has_equality = has_equality || (connects(c, next) && IsColumnEquality((*conjuncts)[c]));
+    }
     std::vector<Expr> on;
     for (size_t c = 0; c < conjuncts->size(); ++c) {
-      if (connects(c, next)) {
+      if (connects(c, next) && (!has_equality || IsColumnEquality((*conjuncts)[c]))) {
         on.push_back((*conjuncts)[c]);
         used[c] = true;
       }

@@ -5,6 +5,8 @@
 // computed below it by plan::Project), DISTINCT, ORDER BY (by position,
 // output name or any expression over the input) and LIMIT/OFFSET.
 
+#include <algorithm>
+
 #include <google/protobuf/reflection.h>
 
 #include "ferry/sql/aggregate_rewrite.h"
@@ -66,6 +68,67 @@ Result<std::optional<int64_t>> LimitValue(ExprBinder& binder, const pg_query::Se
   return value;
 }
 
+void SplitBy(const Expr& expr, Operator op, std::vector<Expr>* out) {
+  if (const auto* binary = expr.As<BinaryNode>(); binary && binary->op == op) {
+    SplitBy(binary->left, op, out);
+    SplitBy(binary->right, op, out);
+    return;
+  }
+  out->push_back(expr);
+}
+
+// (a AND b) OR (a AND c) is a AND (b OR c): a condition every branch of a
+// disjunction shares comes out as a conjunct of its own, so a join key
+// spelled in each branch (TPC-H Q19) is a join key.
+std::vector<Expr> FactorDisjunctions(std::vector<Expr> conjuncts) {
+  std::vector<Expr> out;
+  for (auto& conjunct : conjuncts) {
+    std::vector<Expr> branches;
+    SplitBy(conjunct, Operator::kOr, &branches);
+    if (branches.size() < 2) {
+      out.push_back(std::move(conjunct));
+      continue;
+    }
+    std::vector<std::vector<Expr>> parts(branches.size());
+    for (size_t i = 0; i < branches.size(); ++i) SplitBy(branches[i], Operator::kAnd, &parts[i]);
+    std::vector<Expr> common;
+    for (const auto& candidate : parts[0]) {
+      bool everywhere = true;
+      for (size_t i = 1; i < parts.size() && everywhere; ++i) {
+        everywhere = std::any_of(parts[i].begin(), parts[i].end(),
+                                 [&](const Expr& e) { return e.Equals(candidate); });
+      }
+      if (everywhere && std::none_of(common.begin(), common.end(),
+                                     [&](const Expr& e) { return e.Equals(candidate); })) {
+        common.push_back(candidate);
+      }
+    }
+    if (common.empty()) {
+      out.push_back(std::move(conjunct));
+      continue;
+    }
+    std::optional<Expr> rest;
+    bool some_branch_empty = false;
+    for (auto& branch_parts : parts) {
+      std::vector<Expr> left;
+      for (auto& e : branch_parts) {
+        if (std::none_of(common.begin(), common.end(), [&](const Expr& c) { return c.Equals(e); })) {
+          left.push_back(e);
+        }
+      }
+      auto branch = Conjunction(left);
+      if (!branch) {
+        some_branch_empty = true;  // that branch is the common part alone: always true
+        break;
+      }
+      rest = rest ? Binary(*rest, Operator::kOr, *branch) : *branch;
+    }
+    for (auto& e : common) out.push_back(e);
+    if (!some_branch_empty && rest) out.push_back(*rest);
+  }
+  return out;
+}
+
 struct Item {
   Expr expr;
   std::string name;
@@ -125,6 +188,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     FERRY_ASSIGN_OR_RAISE(auto expr, binder.Bind(*node));
     classify(std::move(expr));
   }
+  filters = FactorDisjunctions(std::move(filters));
   if (items.size() > 1) {
     FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters));
   }

@@ -8,8 +8,10 @@
 // pulled out of its WHERE clause by the select binder and come back here as
 // join conditions over its exposed "__sq<N>_..." columns.
 
-#include "ferry/sql/binder_internal.h"
+#include <atomic>
+
 #include "ferry/function/bind.h"
+#include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
 namespace {
@@ -40,8 +42,29 @@ bool AllEqualities(const std::vector<Expr>& correlation) {
 
 }  // namespace
 
+Result<PlanPtr> JoinWithoutKeys(PlanPtr left, PlanPtr right, JoinType type) {
+  // Both sides get the same constant as a key: a hash join whose inputs
+  // projection pushdown can still prune (it keeps those of key-less joins
+  // whole), with the one-row side as its build side.
+  static std::atomic<int64_t> next{0};
+  const std::string name = "__sqk" + std::to_string(next++);
+  auto with_key = [&](const PlanPtr& plan, const std::string& key) -> Result<PlanPtr> {
+    std::vector<Expr> columns;
+    for (const auto& field : plan->schema->fields()) columns.push_back(Col(field->name()));
+    columns.push_back(Alias(Lit(std::make_shared<arrow::Int64Scalar>(0)), key));
+    return plan::Project(plan, columns);
+  };
+  FERRY_ASSIGN_OR_RAISE(left, with_key(left, name + "l"));
+  FERRY_ASSIGN_OR_RAISE(right, with_key(right, name + "r"));
+  return plan::JoinOn(left, right, type, {Binary(Col(name + "l"), Operator::kEq, Col(name + "r"))});
+}
+
 Result<PlanPtr> AttachPending(PlanPtr plan, std::vector<PendingJoin>* pending) {
   for (auto& join : *pending) {
+    if (join.on.empty()) {
+      FERRY_ASSIGN_OR_RAISE(plan, JoinWithoutKeys(plan, join.right, join.type));
+      continue;
+    }
     FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, join.right, join.type, join.on));
     if (join.then_filter) {
       FERRY_ASSIGN_OR_RAISE(plan, plan::Filter(plan, *join.then_filter));
@@ -170,6 +193,8 @@ Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
     PlanPtr right = sub.relation.plan;
     if (sub.correlation.empty()) {
       FERRY_ASSIGN_OR_RAISE(right, plan::Limit(right, 0, 1));  // one row decides
+      FERRY_ASSIGN_OR_RAISE(input.plan, JoinWithoutKeys(input.plan, right, type));
+      return Status::OK();
     } else {
       FERRY_ASSIGN_OR_RAISE(right, plan::Project(right, ExposedColumns(sub)));
     }
@@ -217,7 +242,7 @@ Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
   FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(right, {},
       {Alias(AggregateCall(count, "count", {}), prefix + "n"),
        Alias(AggregateCall(count, "count", {v}), prefix + "nn")}));
-  FERRY_ASSIGN_OR_RAISE(input.plan, plan::JoinOn(input.plan, stats, JoinType::kInner, {}));
+  FERRY_ASSIGN_OR_RAISE(input.plan, JoinWithoutKeys(input.plan, stats, JoinType::kInner));
   const Expr n = Col(prefix + "n"), nn = Col(prefix + "nn");
   FERRY_ASSIGN_OR_RAISE(
       input.plan,
