@@ -239,7 +239,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     std::string name = target.name();
     if (name.empty()) {
       const auto& fields = val.column_ref().fields();
-      name = val.has_column_ref() ? StringValue(fields[fields.size() - 1]) : expr.SchemaName();
+      name = val.has_column_ref() && !fields.empty() ? StringValue(fields[fields.size() - 1])
+                                                     : expr.SchemaName();
       // t.id, u.id: the second one comes out as "u.id" (plan names are unique).
       if (has_name(name) && val.has_column_ref() && fields.size() >= 2) {
         name = StringValue(fields[fields.size() - 2]) + "." + name;
@@ -279,7 +280,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
         }
       }
     }
-    ExprBinder binder(*this, ExprContext{&rel, outer, &late, false, false, "GROUP BY"});
+    ExprBinder binder(*this, ExprContext{&rel, outer, nullptr, false, false, "GROUP BY"});
     FERRY_ASSIGN_OR_RAISE(auto key, binder.Bind(node));
     keys.push_back(std::move(key));
   }
@@ -323,6 +324,22 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       if (order_key.output < 0) order_key.hidden = value;
     }
     order.push_back(std::move(order_key));
+  }
+
+  // Outer columns are decorrelated from WHERE only; anywhere else they
+  // would bind to nothing (or to an inner column of the same name).
+  auto outer_free = [&](const Expr& e, const char* clause) -> Status {
+    if (HasOuterReference(e)) {
+      return Status::NotImplemented("a correlated subquery may refer to the enclosing query only in ",
+                                    "its WHERE clause, not in ", clause, ": ", StripOuter(e).ToString());
+    }
+    return Status::OK();
+  };
+  for (const auto& item : select) FERRY_RETURN_NOT_OK(outer_free(item.expr, "SELECT"));
+  for (const auto& key : keys) FERRY_RETURN_NOT_OK(outer_free(key, "GROUP BY"));
+  if (having) FERRY_RETURN_NOT_OK(outer_free(*having, "HAVING"));
+  for (const auto& key : order) {
+    if (key.hidden) FERRY_RETURN_NOT_OK(outer_free(*key.hidden, "ORDER BY"));
   }
 
   // ---- aggregation
