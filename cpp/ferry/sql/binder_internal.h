@@ -46,6 +46,9 @@ struct SelectResult {
   Relation relation;
   int visible = 0;
   std::vector<Expr> correlation;
+  /// A correlated scalar subquery over count(): its value where no inner
+  /// row matches (count is 0 there, not NULL), read when "<prefix>m" is NULL.
+  std::optional<Expr> empty_value;
 };
 
 /// Where an expression is being bound and what it may contain.

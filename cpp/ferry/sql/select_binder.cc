@@ -348,6 +348,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   for (const auto& key : order) aggregating = aggregating || (key.hidden && ContainsAggregate(*key.hidden));
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
+  std::optional<Expr> empty_value;
+  bool exposed_marker = false;
   if (aggregating) {
     const size_t user_keys = keys.size();
     for (const auto& conjunct : correlated) {
@@ -364,6 +366,20 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       correlation.push_back(Binary(outer_left ? eq->left : eq->right, Operator::kEq,
                                    Col(prefix + "k" + std::to_string(correlation.size()))));
     }
+    if (!correlation.empty() && select.size() == 1) {
+      // The COUNT bug: no matching rows must give count() = 0, not NULL.
+      bool counts = false, others = false;
+      Expr empty = Transform(select[0].expr, [&](const Expr& e) -> std::optional<Expr> {
+        const auto* call = e.As<AggregateCallNode>();
+        if (call == nullptr) return std::nullopt;
+        (call->name == "count" ? counts : others) = true;
+        return Lit(std::make_shared<arrow::Int64Scalar>(0));
+      });
+      if (counts && !others) {
+        empty_value = empty;
+        exposed_marker = true;
+      }
+    }
     std::vector<Expr> aggregates;
     for (const auto& item : select) CollectAggregates(item.expr, &aggregates);
     if (having) CollectAggregates(*having, &aggregates);
@@ -374,6 +390,9 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (size_t i = user_keys; i < keys.size(); ++i) {
       exposed.push_back(Alias(Col(aggregate->schema->field(static_cast<int>(i))->name()),
                               prefix + "k" + std::to_string(i - user_keys)));
+    }
+    if (exposed_marker) {
+      exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
     }
     for (auto& item : select) {
       FERRY_ASSIGN_OR_RAISE(item.expr, RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT"));
@@ -459,6 +478,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
+  result.empty_value = std::move(empty_value);
   return result;
 }
 

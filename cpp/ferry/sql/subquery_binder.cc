@@ -97,6 +97,9 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
       for (auto& e : ExposedColumns(sub)) columns.push_back(e);
       FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
       ctx_.pending->push_back({right, JoinType::kLeft, Stripped(sub.correlation), std::nullopt});
+      if (sub.empty_value) {
+        return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_value}}, Col(prefix + "v"));
+      }
       return Col(prefix + "v");
     }
     case pg_query::EXISTS_SUBLINK:
