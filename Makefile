@@ -83,7 +83,8 @@ ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decod
                  tests/python/test_join.py tests/python/test_errors.py \
                  tests/python/test_partitioning.py tests/python/test_join_on.py \
                  tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
-                 tests/python/test_plan_shipping.py tests/python/test_payload_signing.py
+                 tests/python/test_plan_shipping.py tests/python/test_payload_signing.py \
+                 tests/python/test_sql_fuzz.py tests/python/test_sql.py
 
 $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja \
