@@ -11,6 +11,7 @@
 
 #include "ferry/sql/aggregate_rewrite.h"
 #include "ferry/sql/binder_internal.h"
+#include "ferry/sql/grouping_sets.h"
 
 namespace ferry::sql {
 namespace {
@@ -251,39 +252,30 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   if (select.empty()) return Status::NotImplemented("SELECT without select items");
 
   // ---- GROUP BY, HAVING, ORDER BY (bound over the input)
-  std::vector<Expr> keys;
-  for (const auto& node : stmt.group_clause()) {
-    if (node.has_grouping_set()) {
-      return Status::NotImplemented("GROUPING SETS, ROLLUP and CUBE are not supported");
-    }
+  auto bind_key = [&](const pg_query::Node& node) -> Result<Expr> {
     if (node.has_a_const() && node.a_const().has_ival()) {
       const int64_t position = node.a_const().ival().ival();
       if (position < 1 || position > static_cast<int64_t>(select.size())) {
         return Status::Invalid("GROUP BY position ", position, " is not in the select list (1 to ",
                                select.size(), ")");
       }
-      keys.push_back(select[position - 1].expr);
-      continue;
+      return select[position - 1].expr;
     }
     if (node.has_column_ref() && node.column_ref().fields_size() == 1) {
       // An output name, when no input column has it.
       const std::string name = StringValue(node.column_ref().fields(0));
       FERRY_ASSIGN_OR_RAISE(auto input_column, rel.scope.Find(std::nullopt, name));
       if (!input_column) {
-        const Item* alias = nullptr;
         for (const auto& item : select) {
-          if (item.name == name) alias = &item;
-        }
-        if (alias != nullptr) {
-          keys.push_back(alias->expr);
-          continue;
+          if (item.name == name) return item.expr;
         }
       }
     }
     ExprBinder binder(*this, ExprContext{&rel, outer, nullptr, false, false, "GROUP BY"});
-    FERRY_ASSIGN_OR_RAISE(auto key, binder.Bind(node));
-    keys.push_back(std::move(key));
-  }
+    return binder.Bind(node);
+  };
+  FERRY_ASSIGN_OR_RAISE(auto grouping, BindGroupBy(stmt.group_clause(), bind_key));
+  std::vector<Expr> keys = grouping.keys;
   std::optional<Expr> having;
   if (stmt.has_having_clause()) {
     ExprContext having_ctx = select_ctx;
@@ -343,7 +335,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
 
   // ---- aggregation
-  bool aggregating = !keys.empty() || having.has_value();
+  bool aggregating = stmt.group_clause_size() > 0 || having.has_value();
   for (const auto& item : select) aggregating = aggregating || ContainsAggregate(item.expr);
   for (const auto& key : order) aggregating = aggregating || (key.hidden && ContainsAggregate(*key.hidden));
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
@@ -386,7 +378,11 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (const auto& key : order) {
       if (key.hidden) CollectAggregates(*key.hidden, &aggregates);
     }
-    FERRY_ASSIGN_OR_RAISE(auto aggregate, plan::Aggregate(rel.plan, keys, aggregates));
+    if (!grouping.plain && !correlated.empty()) {
+      return Status::NotImplemented("GROUPING SETS in a correlated subquery are not supported");
+    }
+    grouping.keys = keys;
+    FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates));
     for (size_t i = user_keys; i < keys.size(); ++i) {
       exposed.push_back(Alias(Col(aggregate->schema->field(static_cast<int>(i))->name()),
                               prefix + "k" + std::to_string(i - user_keys)));
