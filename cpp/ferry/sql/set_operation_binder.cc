@@ -1,7 +1,8 @@
-// UNION [ALL], INTERSECT, EXCEPT: columns matched by position, named by the
-// left input, each right column cast to the left one's type. INTERSECT and
-// EXCEPT are semi and anti joins of the distinct left rows, NULLs equal
-// (as the SQL standard treats rows in set operations).
+// UNION [ALL], INTERSECT [ALL], EXCEPT [ALL]: columns matched by position,
+// named by the left input, each right column cast to the left one's type.
+// INTERSECT and EXCEPT are semi and anti joins of the distinct left rows,
+// NULLs equal (as the SQL standard treats rows in set operations); with ALL
+// the copies of each row are numbered and matched copy by copy.
 
 #include "ferry/function/bind.h"
 #include "ferry/sql/binder_internal.h"
@@ -51,7 +52,6 @@ Result<Relation> QueryBinder::BindSetOperation(const pg_query::SelectStmt& stmt,
     }
     case pg_query::SETOP_INTERSECT:
     case pg_query::SETOP_EXCEPT: {
-      if (stmt.all()) return Status::NotImplemented("INTERSECT ALL and EXCEPT ALL are not supported");
       std::vector<std::string> right_names;
       const std::string prefix = NextPrefix();
       for (int i = 0; i < ls.num_fields(); ++i) right_names.push_back(prefix + std::to_string(i));
@@ -64,9 +64,31 @@ Result<Relation> QueryBinder::BindSetOperation(const pg_query::SelectStmt& stmt,
                                        Binary(IsNull(l), Operator::kAnd, IsNull(r)))
                               : Binary(l, Operator::kEq, r));
       }
-      FERRY_ASSIGN_OR_RAISE(plan, plan::Distinct(left));
       const JoinType type = stmt.op() == pg_query::SETOP_INTERSECT ? JoinType::kLeftSemi : JoinType::kLeftAnti;
-      FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, conformed, type, on));
+      if (!stmt.all()) {
+        FERRY_ASSIGN_OR_RAISE(plan, plan::Distinct(left));
+        FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, conformed, type, on));
+        break;
+      }
+      // ALL: the n-th copy of a row on the left matches the n-th copy on
+      // the right, so each side numbers the copies of its rows.
+      FERRY_ASSIGN_OR_RAISE(auto row_number, catalog_.functions().GetWindow("row_number"));
+      auto numbered = [&](const PlanPtr& side, const std::string& name) -> Result<PlanPtr> {
+        std::vector<Expr> columns, partition;
+        for (const auto& field : side->schema->fields()) {
+          columns.push_back(Col(field->name()));
+          partition.push_back(Col(field->name()));
+        }
+        columns.push_back(Alias(Window(WindowCall(row_number, "row_number", {}), partition, {}), name));
+        return plan::Project(side, columns);
+      };
+      FERRY_ASSIGN_OR_RAISE(auto left_numbered, numbered(left, prefix + "ln"));
+      FERRY_ASSIGN_OR_RAISE(auto right_numbered, numbered(conformed, prefix + "rn"));
+      on.push_back(Binary(Col(prefix + "ln"), Operator::kEq, Col(prefix + "rn")));
+      FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(left_numbered, right_numbered, type, on));
+      std::vector<Expr> keep;
+      for (const auto& name : left_names) keep.push_back(Col(name));
+      FERRY_ASSIGN_OR_RAISE(plan, plan::Project(plan, keep));
       break;
     }
     default:
