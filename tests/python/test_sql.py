@@ -148,3 +148,20 @@ def test_errors_point_at_the_text(sctx):
         sctx.sql("SELECT gg FROM data")
     with pytest.raises(NotImplementedError, match="LATERAL"):
         sctx.sql("SELECT * FROM data, LATERAL (SELECT 1) AS l")
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT a.x, b.y FROM a JOIN b ON a.k = b.k",
+    "SELECT a.x, b.y FROM a, b WHERE b.k = a.k",
+    "SELECT x, y FROM a JOIN b USING (k)",
+])
+def test_keys_of_different_int_types_are_hash_keys(ctx, sql):
+    """An Int32 key joins an Int64 one through casts, still as a hash key
+    (a join filter alone would compare every pair of rows)."""
+    ctx.register_table("a", pa.table({"k": pa.array([1, 2, None], pa.int32()), "x": [1, 2, 3]}))
+    ctx.register_table("b", pa.table({"k": pa.array([2, 1, 1], pa.int64()), "y": ["p", "q", "r"]}))
+    df = ctx.sql(sql)
+    joins = [line for line in df._raw.explain().splitlines() if "Join:" in line]
+    assert joins and all("on=[" in line and "filter" not in line for line in joins), joins
+    assert sorted(df.to_arrow_table().to_pylist(), key=str) == sorted(
+        [{"x": 1, "y": "q"}, {"x": 1, "y": "r"}, {"x": 2, "y": "p"}], key=str)

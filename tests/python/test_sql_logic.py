@@ -49,6 +49,11 @@ TABLES = {
         "id": pa.array([1, 3, 5], pa.int64()),
         "name": pa.array(["x", "y", "z"], pa.utf8()),
     }),
+    "s32": pa.table({
+        "id": pa.array([1, 2, 3, None], pa.int32()),
+        "f": pa.array([1.0, 6.0, 2.0, 4.0], pa.float64()),
+        "tag": pa.array(["p", "q", "r", "s"], pa.utf8()),
+    }),
     "empty": pa.table({"id": pa.array([], pa.int64()), "v": pa.array([], pa.int64())}),
 }
 

@@ -164,6 +164,10 @@ Result<Relation> CrossJoin(const std::vector<Relation>& items);
 /// result has the cross join's column names, its scope remapped.
 Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
                            std::vector<Expr>* conjuncts);
+/// Equalities between a left and a right column of different numeric
+/// types compare casts to a common type (Int64 or Float64), appended to
+/// the sides as columns, so they stay hash keys.
+Result<std::vector<Expr>> AlignKeyTypes(PlanPtr* left, PlanPtr* right, std::vector<Expr> on);
 /// `relation` with its columns renamed to `names` (same count) in a projection.
 Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
 

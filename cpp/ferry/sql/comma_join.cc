@@ -2,6 +2,7 @@
 // connect them (equalities as hash keys), never as a cross product filtered
 // afterwards, which is how TPC-H and most hand-written SQL spell joins.
 
+#include <atomic>
 #include <set>
 
 #include "ferry/sql/binder_internal.h"
@@ -15,7 +16,57 @@ bool IsColumnEquality(const Expr& expr) {
          eq->right.As<ColumnNode>();
 }
 
+bool IsNumeric(const arrow::DataType& type) {
+  return arrow::is_integer(type.id()) || arrow::is_floating(type.id());
+}
+
 }  // namespace
+
+Result<std::vector<Expr>> AlignKeyTypes(PlanPtr* left, PlanPtr* right, std::vector<Expr> on) {
+  static std::atomic<int64_t> next{0};
+  std::vector<Expr> left_extra, right_extra;
+  for (auto& conjunct : on) {
+    if (!IsColumnEquality(conjunct)) continue;
+    const auto* eq = conjunct.As<BinaryNode>();
+    // Sides as the join condition sees them (JoinFilterSchema: a right
+    // name the left already has ends in "_right").
+    const auto filter_schema = JoinFilterSchema(*(*left)->schema, *(*right)->schema);
+    const int num_left = (*left)->schema->num_fields();
+    int a = filter_schema->GetFieldIndex(eq->left.As<ColumnNode>()->name);
+    int b = filter_schema->GetFieldIndex(eq->right.As<ColumnNode>()->name);
+    if (a < 0 || b < 0 || (a < num_left) == (b < num_left)) continue;
+    if (a > b) std::swap(a, b);
+    const std::string lname = filter_schema->field(a)->name();
+    const std::string rname = filter_schema->field(b)->name();
+    const auto lf = (*left)->schema->field(a);
+    const auto rf = (*right)->schema->field(b - num_left);
+    if (lf->type()->Equals(*rf->type()) || !IsNumeric(*lf->type()) || !IsNumeric(*rf->type())) continue;
+    const bool floating = arrow::is_floating(lf->type()->id()) || arrow::is_floating(rf->type()->id());
+    auto common = floating ? arrow::float64() : arrow::int64();
+    const std::string id = "__sqc" + std::to_string(next++);
+    Expr l = Col(lname), r = Col(rname);
+    if (!lf->type()->Equals(*common)) {
+      left_extra.push_back(Alias(Cast(l, common), id + "l"));
+      l = Col(id + "l");
+    }
+    if (!rf->type()->Equals(*common)) {
+      right_extra.push_back(Alias(Cast(Col(rf->name()), common), id + "r"));
+      r = Col(id + "r");
+    }
+    conjunct = Binary(l, Operator::kEq, r);
+  }
+  auto extend = [](PlanPtr* plan, std::vector<Expr> extra) -> Status {
+    if (extra.empty()) return Status::OK();
+    std::vector<Expr> columns;
+    for (const auto& field : (*plan)->schema->fields()) columns.push_back(Col(field->name()));
+    for (auto& e : extra) columns.push_back(std::move(e));
+    FERRY_ASSIGN_OR_RAISE(*plan, plan::Project(*plan, std::move(columns)));
+    return Status::OK();
+  };
+  FERRY_RETURN_NOT_OK(extend(left, std::move(left_extra)));
+  FERRY_RETURN_NOT_OK(extend(right, std::move(right_extra)));
+  return on;
+}
 
 Result<Relation> CrossJoin(const std::vector<Relation>& items) {
   Relation out = items.at(0);
@@ -97,7 +148,9 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
         used[c] = true;
       }
     }
-    FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, plans[next], JoinType::kInner, on));
+    PlanPtr right = plans[next];
+    FERRY_ASSIGN_OR_RAISE(on, AlignKeyTypes(&plan, &right, std::move(on)));
+    FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, right, JoinType::kInner, on));
     joined.insert(next);
   }
   std::vector<Expr> rest;

@@ -148,8 +148,18 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     }
     on.push_back(condition);
   }
-  FERRY_ASSIGN_OR_RAISE(auto plan, plan::JoinOn(left.plan, right.plan, type, on));
+  PlanPtr left_plan = left.plan, right_plan = right.plan;
+  FERRY_ASSIGN_OR_RAISE(on, AlignKeyTypes(&left_plan, &right_plan, std::move(on)));
+  FERRY_ASSIGN_OR_RAISE(auto plan, plan::JoinOn(left_plan, right_plan, type, on));
   Relation out{plan, both.scope};
+  if (left_plan != left.plan) {
+    // Cast key columns appended to the left shift the right's columns.
+    const int added = left_plan->schema->num_fields() - num_left;
+    for (auto& column : out.scope.columns) {
+      if (column.index >= num_left) column.index += added;
+    }
+    for (auto& [l, r] : shared) r += added;
+  }
   if (shared.empty()) return out;
   // Which copy the plain name means: the left's, the right's for a right
   // join, for a full join the first non-NULL of the two.
