@@ -134,6 +134,8 @@ class ExprBinder {
   Result<Expr> BindSubLink(const pg_query::SubLink& link);
   Result<SelectResult> BindSubquery(const pg_query::Node& subselect, std::string* prefix);
   Status AddSemiJoin(const pg_query::SubLink& link, bool negated);
+  // quantified_subquery.cc
+  Result<Expr> BindQuantified(const pg_query::SubLink& link);
 
   QueryBinder& query_;
   ExprContext ctx_;

@@ -102,11 +102,13 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
       }
       return Col(prefix + "v");
     }
+    case pg_query::ALL_SUBLINK:
+      return BindQuantified(link);
     case pg_query::EXISTS_SUBLINK:
     case pg_query::ANY_SUBLINK: {
       const bool exists = link.sub_link_type() == pg_query::EXISTS_SUBLINK;
       if (!exists && link.oper_name_size() > 0 && StringValue(link.oper_name(0)) != "=") {
-        return Status::NotImplemented("only = ANY / IN subqueries are supported");
+        return BindQuantified(link);
       }
       std::optional<Expr> value;
       if (!exists) {
@@ -155,7 +157,7 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
                   Boolean(false));
     }
     default:
-      return Status::NotImplemented("unsupported subquery kind (ALL, ARRAY, row comparisons)");
+      return Status::NotImplemented("unsupported subquery kind (ARRAY, row comparisons)");
   }
 }
 
@@ -173,6 +175,12 @@ Result<std::optional<Expr>> ExprBinder::BindConjunct(const pg_query::Node& node)
                     (link.oper_name_size() == 0 || StringValue(link.oper_name(0)) == "=");
     if (link.sub_link_type() == pg_query::EXISTS_SUBLINK || in) {
       FERRY_RETURN_NOT_OK(AddSemiJoin(link, negated));
+      return std::optional<Expr>();
+    }
+    // x <> ALL (subquery) is x NOT IN (subquery).
+    const std::string op = link.oper_name_size() > 0 ? StringValue(link.oper_name(0)) : "";
+    if (link.sub_link_type() == pg_query::ALL_SUBLINK && (op == "<>" || op == "!=")) {
+      FERRY_RETURN_NOT_OK(AddSemiJoin(link, !negated));
       return std::optional<Expr>();
     }
   }
