@@ -5,6 +5,7 @@
 // ... FROM ... FOR, TRIM) map to ferry's functions.
 
 #include <algorithm>
+#include <set>
 
 #include "ferry/sql/binder_internal.h"
 
@@ -73,8 +74,16 @@ Result<Expr> ExprBinder::BindFuncCall(const pg_query::FuncCall& call) {
     }
     if (call.agg_star()) args.clear();
     if (call.has_agg_filter()) {
-      // agg(x) FILTER (WHERE c) is agg over CASE WHEN c THEN x END: every
-      // built-in aggregate skips NULLs, so rows failing c count for nothing.
+      // agg(x) FILTER (WHERE c) is agg over CASE WHEN c THEN x END: these
+      // aggregates skip NULLs, so rows failing c count for nothing. Others
+      // (array_agg, first_value, Python UDAFs) may keep NULLs.
+      static const std::set<std::string> kSkipNulls = {
+          "count", "sum", "avg", "mean", "min", "max", "stddev", "stddev_samp", "stddev_pop",
+          "var", "var_samp", "var_pop"};
+      if (!kSkipNulls.count(name)) {
+        return Status::NotImplemented("FILTER (WHERE ...) on ", name, "() is not supported",
+                                      query_.At(call.location()));
+      }
       FERRY_ASSIGN_OR_RAISE(auto condition, args_binder.Bind(call.agg_filter()));
       if (args.empty()) args.push_back(Lit(std::make_shared<arrow::Int64Scalar>(1)));
       for (auto& arg : args) arg = Case(std::nullopt, {{condition, arg}}, std::nullopt);
