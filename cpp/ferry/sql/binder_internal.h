@@ -49,6 +49,10 @@ struct SelectResult {
   /// A correlated scalar subquery over count(): its value where no inner
   /// row matches (count is 0 there, not NULL), read when "<prefix>m" is NULL.
   std::optional<Expr> empty_value;
+  /// Correlated and aggregating without GROUP BY: one row for every outer
+  /// row, even where no inner row matches (what decorrelation by grouping
+  /// on the correlation keys does not give EXISTS and IN).
+  bool correlated_global_aggregate = false;
 };
 
 /// Where an expression is being bound and what it may contain.

@@ -343,7 +343,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   std::optional<Expr> empty_value;
   bool exposed_marker = false;
   if (aggregating) {
-    const size_t user_keys = keys.size();
+    std::vector<int> correlation_keys;  // per correlation condition: its key
     for (const auto& conjunct : correlated) {
       // Only `inner = outer`: the inner side becomes a grouping key the
       // decorrelated join matches on.
@@ -354,7 +354,10 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
                                       "conditions are supported, got ", conjunct.ToString());
       }
       const bool outer_left = HasOuterReference(eq->left);
-      keys.push_back(outer_left ? eq->right : eq->left);
+      const Expr& inner_key = outer_left ? eq->right : eq->left;
+      auto known = std::find_if(keys.begin(), keys.end(), [&](const Expr& k) { return k.Equals(inner_key); });
+      correlation_keys.push_back(static_cast<int>(known - keys.begin()));
+      if (known == keys.end()) keys.push_back(inner_key);
       correlation.push_back(Binary(outer_left ? eq->left : eq->right, Operator::kEq,
                                    Col(prefix + "k" + std::to_string(correlation.size()))));
     }
@@ -383,9 +386,9 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     }
     grouping.keys = keys;
     FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates));
-    for (size_t i = user_keys; i < keys.size(); ++i) {
-      exposed.push_back(Alias(Col(aggregate->schema->field(static_cast<int>(i))->name()),
-                              prefix + "k" + std::to_string(i - user_keys)));
+    for (size_t i = 0; i < correlation_keys.size(); ++i) {
+      exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
+                              prefix + "k" + std::to_string(i)));
     }
     if (exposed_marker) {
       exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
@@ -475,6 +478,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
   result.empty_value = std::move(empty_value);
+  result.correlated_global_aggregate =
+      aggregating && !result.correlation.empty() && stmt.group_clause_size() == 0;
   return result;
 }
 

@@ -32,6 +32,12 @@ std::vector<Expr> ExposedColumns(const SelectResult& sub) {
   return out;
 }
 
+Status RefuseGlobalAggregate(const SelectResult& sub) {
+  if (!sub.correlated_global_aggregate) return Status::OK();
+  return Status::NotImplemented("EXISTS / IN over a correlated aggregate without GROUP BY is not ",
+                                "supported (it has a row for every outer row)");
+}
+
 bool AllEqualities(const std::vector<Expr>& correlation) {
   for (const auto& c : correlation) {
     const auto* eq = c.As<BinaryNode>();
@@ -116,6 +122,7 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
         value = bound;
       }
       FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
+      FERRY_RETURN_NOT_OK(RefuseGlobalAggregate(sub));
       if (!exists && sub.visible != 1) {
         return Status::Invalid("an IN subquery must return one column, this one returns ", sub.visible);
       }
@@ -132,28 +139,51 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
         on.push_back(Binary(*value, Operator::kEq, Col(prefix + "v")));
       }
       for (auto& e : ExposedColumns(sub)) columns.push_back(e);
-      columns.push_back(Alias(Boolean(true), prefix + "m"));
+      columns.push_back(Alias(Boolean(true), prefix + "mark"));
       FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
       FERRY_ASSIGN_OR_RAISE(right, plan::Distinct(right));
       ctx_.pending->push_back({right, JoinType::kLeft, on, std::nullopt});
-      Expr matched = IsNull(Col(prefix + "m"), true);
+      Expr matched = IsNull(Col(prefix + "mark"), true);
       if (exists) return matched;
       // x IN (...) is NULL, not false, when x is NULL or the subquery has
-      // NULLs and nothing matched (uncorrelated: counted once).
-      if (!sub.correlation.empty()) return matched;
+      // NULLs, and nothing matched; false when the subquery is empty. Its
+      // rows and non-NULL values are counted once (per correlation key).
       FERRY_ASSIGN_OR_RAISE(auto count, query_.catalog().functions().GetAggregate("count"));
-      FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan,
-                                                       {Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")}));
-      FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, {},
+      std::vector<Expr> stats_columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
+      std::vector<Expr> stats_keys, renamed;
+      for (auto& e : ExposedColumns(sub)) {
+        const std::string name = e.As<ColumnNode>()->name;
+        stats_columns.push_back(e);
+        stats_keys.push_back(e);
+        renamed.push_back(Alias(e, name + "_s"));
+      }
+      FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan, stats_columns));
+      FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, stats_keys,
           {Alias(AggregateCall(count, "count", {}), prefix + "n"),
            Alias(AggregateCall(count, "count", {Col(prefix + "v")}), prefix + "nn")}));
-      ctx_.pending->push_back({stats, JoinType::kInner, {}, std::nullopt});
+      std::vector<Expr> stats_on;
+      if (!renamed.empty()) {
+        renamed.push_back(Col(prefix + "n"));
+        renamed.push_back(Col(prefix + "nn"));
+        FERRY_ASSIGN_OR_RAISE(stats, plan::Project(stats, renamed));
+        for (const auto& condition : Stripped(sub.correlation)) {
+          stats_on.push_back(Transform(condition, [&](const Expr& e) -> std::optional<Expr> {
+            const auto* column = e.As<ColumnNode>();
+            if (column && column->name.rfind(prefix, 0) == 0) return Col(column->name + "_s");
+            return std::nullopt;
+          }));
+        }
+      }
+      ctx_.pending->push_back({stats, sub.correlation.empty() ? JoinType::kInner : JoinType::kLeft,
+                               stats_on, std::nullopt});
       auto null_bool = Cast(Lit(std::make_shared<arrow::NullScalar>()), arrow::boolean());
+      const Expr n = Col(prefix + "n"), nn = Col(prefix + "nn");
       return Case(std::nullopt,
                   {{matched, Boolean(true)},
-                   {Binary(Col(prefix + "n"), Operator::kEq, Lit(std::make_shared<arrow::Int64Scalar>(0))), Boolean(false)},
-                   {Binary(IsNull(*value), Operator::kOr,
-                           Binary(Col(prefix + "nn"), Operator::kLt, Col(prefix + "n"))), null_bool}},
+                   {Binary(IsNull(n), Operator::kOr,
+                           Binary(n, Operator::kEq, Lit(std::make_shared<arrow::Int64Scalar>(0)))),
+                    Boolean(false)},
+                   {Binary(IsNull(*value), Operator::kOr, Binary(nn, Operator::kLt, n)), null_bool}},
                   Boolean(false));
     }
     default:
@@ -198,6 +228,7 @@ Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
     value = bound;
   }
   FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
+  FERRY_RETURN_NOT_OK(RefuseGlobalAggregate(sub));
   const JoinType type = negated ? JoinType::kLeftAnti : JoinType::kLeftSemi;
   std::vector<Expr> on = Stripped(sub.correlation);
   if (exists) {
