@@ -13,7 +13,8 @@ namespace ferry::sql {
 namespace {
 
 // PostgreSQL's FRAMEOPTION_* bits (nodes/parsenodes.h) in WindowDef.
-constexpr int kFrameNonDefault = 0x1, kFrameRange = 0x2, kFrameRows = 0x4, kFrameGroups = 0x8,
+// RANGE (0x2) is what remains when neither ROWS nor GROUPS is set.
+constexpr int kFrameNonDefault = 0x1, kFrameRows = 0x4, kFrameGroups = 0x8,
               kStartUnboundedPreceding = 0x20, kEndUnboundedPreceding = 0x40,
               kStartUnboundedFollowing = 0x80, kEndUnboundedFollowing = 0x100,
               kStartCurrentRow = 0x200, kEndCurrentRow = 0x400, kStartOffsetPreceding = 0x800,
@@ -160,7 +161,6 @@ Result<Expr> ExprBinder::BindWindow(Expr function, const pg_query::WindowDef& ov
   frame.units = (options & kFrameRows)     ? WindowFrame::Units::kRows
                 : (options & kFrameGroups) ? WindowFrame::Units::kGroups
                                            : WindowFrame::Units::kRange;
-  (void)kFrameRange;
   using Kind = WindowFrame::Bound::Kind;
   auto bound = [&](bool start, const pg_query::Node& offset) -> Result<WindowFrame::Bound> {
     const int unbounded_preceding = start ? kStartUnboundedPreceding : kEndUnboundedPreceding;
