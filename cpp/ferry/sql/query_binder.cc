@@ -63,13 +63,17 @@ Result<SelectResult> QueryBinder::BindSelect(const pg_query::SelectStmt& stmt, c
   }
   if (stmt.op() != pg_query::SETOP_NONE && stmt.op() != pg_query::SET_OPERATION_UNDEFINED) {
     FERRY_ASSIGN_OR_RAISE(auto relation, BindSetOperation(stmt, outer));
-    SelectResult result{relation, relation.plan->schema->num_fields(), {}};
+    SelectResult result;
+    result.visible = relation.plan->schema->num_fields();
+    result.relation = std::move(relation);
     return result;
   }
   if (stmt.values_lists_size() > 0) {
     FERRY_ASSIGN_OR_RAISE(auto relation, BindValues(stmt));
     FERRY_ASSIGN_OR_RAISE(relation, BindOutputOrderAndLimit(stmt, std::move(relation)));
-    SelectResult result{relation, relation.plan->schema->num_fields(), {}};
+    SelectResult result;
+    result.visible = relation.plan->schema->num_fields();
+    result.relation = std::move(relation);
     return result;
   }
   return BindSelectCore(stmt, outer, prefix);
