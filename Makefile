@@ -6,7 +6,7 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 BUILD      := build
-APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev
+APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev libpg-query-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 # ccache, when installed, lets several clones and worktrees share compiled
@@ -84,7 +84,8 @@ ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decod
                  tests/python/test_partitioning.py tests/python/test_join_on.py \
                  tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
                  tests/python/test_plan_shipping.py tests/python/test_payload_signing.py \
-                 tests/python/test_physical_plan_shipping.py
+                 tests/python/test_physical_plan_shipping.py tests/python/test_stages.py \
+                 tests/python/test_sql_fuzz.py tests/python/test_sql.py
 
 $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja \

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""TPC-H on Parquet: ferry (DataFrame API) vs DuckDB, datafusion-python and Polars (SQL).
+"""TPC-H on Parquet: ferry (DataFrame API, or SQL with --sql) vs DuckDB, datafusion-python and Polars (SQL).
 
     python benchmarks/tpch.py                          # SF1, all 22 queries, all engines
     python benchmarks/tpch.py --sf 0.1 --queries 1,3,5-7 --engines ferry,duckdb
+    python benchmarks/tpch.py --sql                    # ferry runs the same SQL text as its peers
 
 Each (engine, query) runs in its own subprocess with ``--threads`` threads
 (default 2): one untimed warm-up, then ``--repeat`` timed runs (median
@@ -36,17 +37,20 @@ PEERS = ("duckdb", "datafusion", "polars")
 
 # ---- worker: one engine, one query, in its own process ----------------------------
 
-def _ferry_runner(data: Path, threads: int, q: int):
+def _ferry_runner(data: Path, threads: int, q: int, sql: bool = False):
     import pyarrow as pa
 
     import ferry
     import tpch_data
     from tpch_queries import QUERIES
+    from tpch_sql import SQL
 
     pa.set_cpu_count(threads)  # Arrow's own pool (Parquet decoding) gets the same budget
     ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(threads))
     for table, path in tpch_data.paths(data).items():
         ctx.register_parquet(table, path)
+    if sql:  # planning from the text is part of every timed run, as for the peers
+        return ferry.__version__, lambda: ctx.sql(SQL[q]).to_arrow_table(), lambda r: r
     return ferry.__version__, lambda: QUERIES[q](ctx).to_arrow_table(), lambda r: r
 
 
@@ -96,7 +100,10 @@ def worker(args: argparse.Namespace) -> int:
 
     out: dict[str, Any] = {"engine": args.worker, "query": args.query}
     try:
-        version, run, to_arrow = RUNNERS[args.worker](Path(args.data_dir), args.threads, args.query)
+        runner = RUNNERS[args.worker]
+        if args.worker == "ferry" and args.sql:
+            runner = lambda *a: _ferry_runner(*a, sql=True)  # noqa: E731
+        version, run, to_arrow = runner(Path(args.data_dir), args.threads, args.query)
         out["version"] = version
         result = run()  # the warm-up runs first; its result is the one checked
         for _ in range(args.warmup - 1):
@@ -152,6 +159,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="plain: string columns as Utf8 (default); raw: tpchgen-cli's "
                         "string_view files")
     p.add_argument("--json", metavar="PATH", help="also write all results as JSON")
+    p.add_argument("--sql", action="store_true",
+                   help="ferry runs benchmarks/tpch_sql.py through ctx.sql instead of its DataFrame queries")
     # internal: the per-(engine, query) subprocess
     p.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     p.add_argument("--query", type=int, help=argparse.SUPPRESS)
@@ -174,6 +183,8 @@ def run_one(args: argparse.Namespace, engine: str, q: int, data: Path, tmp: Path
     cmd = [sys.executable, __file__, "--worker", engine, "--query", str(q), "--data-dir", str(data),
            "--threads", str(args.threads), "--repeat", str(args.repeat),
            "--warmup", str(args.warmup), "--result", str(result), "--status", str(status)]
+    if args.sql:
+        cmd.append("--sql")
     env = dict(os.environ, POLARS_MAX_THREADS=str(args.threads))
     start = time.perf_counter()
     try:

@@ -191,6 +191,16 @@ void RegisterContext(nb::module_& m) {
         return Unwrap(WithoutGil([&] { return self->ReadCsv(path, CsvOptions{has_header, delimiter}); }));
       })
       .def("table", [](ContextPtr self, const std::string& name) { return Unwrap(self->Table(name)); })
+      .def("sql", [](ContextPtr self, const std::string& query, bool allow_ddl, bool allow_dml,
+                     bool allow_statements) {
+        // CREATE TABLE ... AS runs its query, which may call Python UDFs.
+        return Unwrap(WithoutGil([&] {
+          return self->Sql(query, SqlOptions{allow_ddl, allow_dml, allow_statements});
+        }));
+      })
+      .def("register_view", [](ContextPtr self, const std::string& name, const DataFrame& df) {
+        ThrowIfError(self->RegisterView(name, df.plan()));
+      })
       .def("deregister_table", [](ContextPtr self, const std::string& name) {
         ThrowIfError(self->DeregisterTable(name));
       })

@@ -12,7 +12,8 @@ Examples:
 import pyarrow as _pyarrow  # noqa: F401  (loads the Arrow C++ libraries ferry links)
 
 from ferry import functions, ipc, user_defined
-from ferry.context import SessionConfig, SessionContext
+from ferry.catalog import Table
+from ferry.context import SessionConfig, SessionContext, SQLOptions
 from ferry.dataframe import DataFrame
 from ferry.errors import ExecutionError, FerryError
 from ferry.plan import ExecutionPlan, LogicalPlan
@@ -43,10 +44,12 @@ __all__ = [
     "LogicalPlan",
     "RecordBatch",
     "RecordBatchStream",
+    "SQLOptions",
     "ScalarUDF",
     "SessionConfig",
     "SessionContext",
     "SortExpr",
+    "Table",
     "Window",
     "WindowEvaluator",
     "WindowFrame",

@@ -16,7 +16,7 @@ from ferry.record_batch import RecordBatchStream
 from ferry.udf import ScalarUDF
 from ferry.user_defined import AggregateUDF, WindowUDF
 
-__all__ = ["SessionConfig", "SessionContext"]
+__all__ = ["SQLOptions", "SessionConfig", "SessionContext"]
 
 _anonymous = itertools.count()
 
@@ -87,6 +87,37 @@ class SessionConfig:
         if not 0 < size <= 256 << 20:
             raise ValueError(f"max_encoded_plan_bytes must be in 1..{256 << 20}, got {size}")
         return self._replace(max_encoded_plan_bytes=size)
+
+
+class SQLOptions:
+    """What ``SessionContext.sql_with_options`` may run besides queries.
+
+    Examples:
+        >>> from ferry import SessionContext, SQLOptions
+        >>> ctx = SessionContext()
+        >>> ctx.sql_with_options("select 1 as x", SQLOptions().with_allow_ddl(False)).to_pydict()
+        {'x': [1]}
+    """
+
+    def __init__(self) -> None:
+        self.allow_ddl = True
+        self.allow_dml = True
+        self.allow_statements = True
+
+    def with_allow_ddl(self, allow: bool = True) -> SQLOptions:
+        """Whether CREATE / DROP statements may run."""
+        self.allow_ddl = allow
+        return self
+
+    def with_allow_dml(self, allow: bool = True) -> SQLOptions:
+        """Whether data-changing statements may run (ferry has none yet)."""
+        self.allow_dml = allow
+        return self
+
+    def with_allow_statements(self, allow: bool = True) -> SQLOptions:
+        """Whether other statements may run."""
+        self.allow_statements = allow
+        return self
 
 
 class SessionContext:
@@ -274,8 +305,82 @@ class SessionContext:
 
     def register_table(self, name: str, table: Any) -> None:
         """Registers Arrow data (a pyarrow Table or any ``__arrow_c_stream__``
-        object) as table ``name``."""
+        object), or a ``Table`` from ``DataFrame.into_view``, as ``name``."""
+        from ferry.catalog import Table
+
+        if isinstance(table, Table):
+            self._raw.register_view(name, table._raw)
+            return
         self.from_arrow(table, name)
+
+    def register_view(self, name: str, df: DataFrame) -> None:
+        """Registers ``df``'s plan as view ``name``: SQL and ``table(name)``
+        expand it wherever the name appears; nothing runs now.
+
+        Examples:
+            >>> from ferry import SessionContext, col
+            >>> ctx = SessionContext()
+            >>> ctx.from_pydict({"a": [1, 2, 3]}, name="t")
+            DataFrame()...
+            >>> ctx.register_view("big", ctx.table("t").filter(col("a") > 1))
+            >>> ctx.sql("select sum(a) as s from big").to_pydict()
+            {'s': [5]}
+        """
+        if not isinstance(df, DataFrame):
+            raise TypeError(f"register_view expects a DataFrame, got {type(df).__name__}")
+        self._raw.register_view(name, df._raw)
+
+    # ---- SQL ---------------------------------------------------------------
+
+    def sql(
+        self,
+        query: str,
+        options: SQLOptions | None = None,
+        param_values: dict[str, Any] | None = None,
+        **named_params: Any,
+    ) -> DataFrame:
+        """Runs one SQL statement (PostgreSQL's grammar; see docs/sql.md).
+
+        A query returns a lazy DataFrame over its plan, which composes with
+        the DataFrame API and pickles like any other. CREATE / DROP run now
+        and return an empty DataFrame.
+
+        Examples:
+            >>> from ferry import SessionContext
+            >>> ctx = SessionContext()
+            >>> ctx.from_pydict({"k": ["a", "b", "a"], "v": [1, 2, 3]}, name="t")
+            DataFrame()...
+            >>> ctx.sql("select k, sum(v) as s from t group by k order by k").to_pydict()
+            {'k': ['a', 'b'], 's': [4, 2]}
+        """
+        if param_values or named_params:
+            raise NotImplementedError("SQL query parameters are not supported yet")
+        if not isinstance(query, str):
+            raise TypeError(f"sql expects a str, got {type(query).__name__}")
+        options = options or SQLOptions()
+        return DataFrame(
+            self._raw.sql(query, options.allow_ddl, options.allow_dml, options.allow_statements)
+        )
+
+    def sql_with_options(
+        self,
+        query: str,
+        options: SQLOptions,
+        param_values: dict[str, Any] | None = None,
+        **named_params: Any,
+    ) -> DataFrame:
+        """``sql`` checking the statement against ``options`` first.
+
+        Examples:
+            >>> from ferry import SessionContext, SQLOptions
+            >>> ctx = SessionContext()
+            >>> ctx.sql_with_options("create view v as select 1 as x",
+            ...                      SQLOptions().with_allow_ddl(False))
+            Traceback (most recent call last):
+            ...
+            ferry.errors.FerryValueError: CREATE VIEW is not allowed: DDL is disabled by the SQL options
+        """
+        return self.sql(query, options, param_values, **named_params)
 
     # ---- files -------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from ferry import _core
 from ferry.expr import Expr, SortExpr, col
 
 if TYPE_CHECKING:
+    from ferry.catalog import Table
     from ferry.context import SessionContext
     from ferry.plan import ExecutionPlan, LogicalPlan
     from ferry.record_batch import RecordBatchStream
@@ -235,6 +236,23 @@ class DataFrame:
 
     def __reduce__(self) -> tuple:
         return (DataFrame.from_bytes, (self.to_bytes(),))
+
+    def into_view(self, temporary: bool = False) -> Table:
+        """This DataFrame as a view to register with
+        ``SessionContext.register_table``; the plan is kept, not its rows.
+        ``temporary`` is accepted for datafusion-python compatibility
+        (ferry's catalog lives as long as its session either way).
+
+        Examples:
+            >>> from ferry import SessionContext
+            >>> ctx = SessionContext()
+            >>> ctx.register_table("v", ctx.sql("select 2 as x").into_view())
+            >>> ctx.table("v").to_pydict()
+            {'x': [2]}
+        """
+        from ferry.catalog import Table
+
+        return Table(self)
 
     # ---- results -----------------------------------------------------------
 

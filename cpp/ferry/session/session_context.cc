@@ -4,6 +4,7 @@
 
 #include "ferry/function/bind.h"
 #include "ferry/plan/builder.h"
+#include "ferry/plan/view_table.h"
 #include "ferry/common/overloaded.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/plan_inspection.h"
@@ -175,7 +176,12 @@ std::vector<std::string> SessionContext::TableNames() const {
 
 Result<DataFrame> SessionContext::Table(const std::string& name) {
   FERRY_ASSIGN_OR_RAISE(auto table, GetTable(name));
+  if (auto view = ViewPlan(*table)) return DataFrame(shared_from_this(), std::move(view));
   return Scan(std::move(table), name);
+}
+
+Status SessionContext::RegisterView(const std::string& name, PlanPtr plan) {
+  return RegisterTable(name, std::make_shared<ViewTable>(std::move(plan)));
 }
 
 Result<DataFrame> SessionContext::Scan(std::shared_ptr<const TableProvider> table,

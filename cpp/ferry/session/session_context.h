@@ -21,6 +21,14 @@ namespace ferry {
 
 class DataFrame;
 
+/// What SessionContext::Sql may do besides queries (datafusion-python's
+/// SQLOptions).
+struct SqlOptions {
+  bool allow_ddl = true;         ///< CREATE / DROP of tables and views
+  bool allow_dml = true;         ///< INSERT and the like (none supported yet)
+  bool allow_statements = true;  ///< other statements (EXPLAIN counts as a query)
+};
+
 struct SessionConfig {
   /// Partitions scans aim for and threads that run them; 0: one per core.
   int target_partitions = 0;
@@ -114,7 +122,15 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   bool HasTable(const std::string& name) const;
   std::vector<std::string> TableNames() const;
 
+  /// A DataFrame over table `name`; a view gives its plan.
   Result<DataFrame> Table(const std::string& name);
+  /// Registers (or replaces) view `name` over `plan` (ViewTable).
+  Status RegisterView(const std::string& name, PlanPtr plan);
+  /// Runs one SQL statement (sql/statement.h): a query or EXPLAIN gives a
+  /// lazy DataFrame; CREATE/DROP are carried out now and give an empty
+  /// one. Errors as sql::BindStatement's, and Invalid naming a statement
+  /// kind `options` forbids.
+  Result<DataFrame> Sql(const std::string& query, const SqlOptions& options = {});
   /// A DataFrame over an unregistered provider (from_arrow, read_parquet).
   Result<DataFrame> Scan(std::shared_ptr<const TableProvider> table, std::string label);
   Result<DataFrame> ReadParquet(const std::string& path);

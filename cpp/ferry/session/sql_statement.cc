@@ -1,0 +1,148 @@
+// SessionContext::Sql: binds a statement against the session's tables and
+// functions (sql/), then either wraps the query's plan in a DataFrame or
+// carries out the DDL against the session's catalog.
+
+#include <chrono>
+
+#include "ferry/exec/tables.h"
+#include "ferry/plan/builder.h"
+#include "ferry/plan/view_table.h"
+#include "ferry/common/overloaded.h"
+#include "ferry/session/dataframe.h"
+#include "ferry/session/session_context.h"
+#include "ferry/sql/statement.h"
+
+namespace ferry {
+namespace {
+
+class SessionCatalog final : public sql::Catalog {
+ public:
+  explicit SessionCatalog(const SessionContext& session) : session_(session) {}
+  Result<PlanPtr> TablePlan(const std::string& name) const override {
+    FERRY_ASSIGN_OR_RAISE(auto table, session_.GetTable(name));
+    if (auto view = ViewPlan(*table)) return view;
+    return plan::Scan(name, table);
+  }
+  std::vector<std::string> TableNames() const override { return session_.TableNames(); }
+  const FunctionRegistry& functions() const override { return session_.functions(); }
+  int target_partitions() const override { return session_.target_partitions(); }
+
+ private:
+  const SessionContext& session_;
+};
+
+// A DataFrame of one table of strings (EXPLAIN's output), or of no columns.
+Result<PlanPtr> StringTable(const std::vector<std::string>& names,
+                            const std::vector<std::vector<std::string>>& rows) {
+  arrow::FieldVector fields;
+  arrow::ArrayVector columns;
+  for (size_t j = 0; j < names.size(); ++j) {
+    fields.push_back(arrow::field(names[j], arrow::utf8(), false));
+    arrow::StringBuilder builder;
+    for (const auto& row : rows) FERRY_RETURN_NOT_OK(builder.Append(row[j]));
+    FERRY_ASSIGN_OR_RAISE(auto column, builder.Finish());
+    columns.push_back(std::move(column));
+  }
+  auto schema = arrow::schema(std::move(fields));
+  std::vector<BatchVector> partitions;
+  if (!rows.empty()) {
+    partitions.push_back({arrow::RecordBatch::Make(schema, static_cast<int64_t>(rows.size()), columns)});
+  }
+  FERRY_ASSIGN_OR_RAISE(auto table, MakeMemoryTable(schema, std::move(partitions)));
+  return plan::Scan("sql_result", table);
+}
+
+}  // namespace
+
+Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions& options) {
+  SessionCatalog catalog(*this);
+  FERRY_ASSIGN_OR_RAISE(auto statement, sql::BindStatement(query, catalog));
+  auto self = shared_from_this();
+  auto empty = [&]() -> Result<DataFrame> {
+    FERRY_ASSIGN_OR_RAISE(auto plan, StringTable({}, {}));
+    return DataFrame(self, plan);
+  };
+  auto ddl = [&](const char* what) -> Status {
+    if (!options.allow_ddl) return Status::Invalid(what, " is not allowed: DDL is disabled by the SQL options");
+    return Status::OK();
+  };
+  // Replacing or keeping an existing name, as the statement asks.
+  auto may_create = [&](const std::string& name, bool or_replace, bool if_not_exists) -> Result<bool> {
+    if (!HasTable(name)) return true;
+    if (or_replace) return true;
+    if (if_not_exists) return false;
+    return Status::Invalid("table '", name, "' already exists");
+  };
+  return std::visit(
+      Overloaded{
+          [&](const sql::QueryStatement& s) -> Result<DataFrame> { return DataFrame(self, s.plan); },
+          [&](const sql::ExplainStatement& s) -> Result<DataFrame> {
+            DataFrame df(self, s.plan);
+            FERRY_ASSIGN_OR_RAISE(auto text, df.Explain());
+            std::vector<std::vector<std::string>> rows{{"plan", text}};
+            if (s.analyze) {
+              const auto start = std::chrono::steady_clock::now();
+              FERRY_ASSIGN_OR_RAISE(auto batches, df.Collect());
+              const double ms = std::chrono::duration<double, std::milli>(
+                                    std::chrono::steady_clock::now() - start).count();
+              int64_t output_rows = 0;
+              for (const auto& batch : batches) output_rows += batch->num_rows();
+              rows.push_back({"analyze", "output_rows=" + std::to_string(output_rows) +
+                                             " elapsed_ms=" + std::to_string(ms)});
+            }
+            FERRY_ASSIGN_OR_RAISE(auto plan, StringTable({"plan_type", "plan"}, rows));
+            return DataFrame(self, plan);
+          },
+          [&](const sql::CreateViewStatement& s) -> Result<DataFrame> {
+            FERRY_RETURN_NOT_OK(ddl("CREATE VIEW"));
+            FERRY_ASSIGN_OR_RAISE(bool create, may_create(s.name, s.or_replace, false));
+            if (create) FERRY_RETURN_NOT_OK(RegisterView(s.name, s.plan));
+            return empty();
+          },
+          [&](const sql::CreateTableAsStatement& s) -> Result<DataFrame> {
+            FERRY_RETURN_NOT_OK(ddl("CREATE TABLE"));
+            FERRY_ASSIGN_OR_RAISE(bool create, may_create(s.name, s.or_replace, s.if_not_exists));
+            if (create) {
+              FERRY_ASSIGN_OR_RAISE(auto batches, DataFrame(self, s.plan).Collect());
+              FERRY_ASSIGN_OR_RAISE(auto table,
+                                    MakeMemoryTable(s.plan->schema, SplitIntoPartitions(batches, target_partitions())));
+              FERRY_RETURN_NOT_OK(RegisterTable(s.name, table));
+            }
+            return empty();
+          },
+          [&](const sql::CreateExternalTableStatement& s) -> Result<DataFrame> {
+            FERRY_RETURN_NOT_OK(ddl("CREATE EXTERNAL TABLE"));
+            FERRY_ASSIGN_OR_RAISE(bool create, may_create(s.name, s.or_replace, s.if_not_exists));
+            if (create) {
+              std::shared_ptr<const TableProvider> table;
+              if (s.format == "parquet") {
+                FERRY_ASSIGN_OR_RAISE(table, MakeParquetTable(s.location));
+              } else {
+                FERRY_ASSIGN_OR_RAISE(table, MakeCsvTable(s.location, CsvOptions{s.has_header, s.delimiter}));
+              }
+              FERRY_RETURN_NOT_OK(RegisterTable(s.name, table));
+            }
+            return empty();
+          },
+          [&](const sql::DropStatement& s) -> Result<DataFrame> {
+            FERRY_RETURN_NOT_OK(ddl(s.view ? "DROP VIEW" : "DROP TABLE"));
+            for (const auto& name : s.names) {
+              auto table = GetTable(name);
+              if (!table.ok()) {
+                if (s.if_exists) continue;
+                return Status::KeyError(s.view ? "view '" : "table '", name, "' does not exist");
+              }
+              const bool is_view = ViewPlan(**table) != nullptr;
+              if (is_view != s.view) {
+                return Status::Invalid("'", name, "' is a ", is_view ? "view" : "table", "; use DROP ",
+                                       is_view ? "VIEW" : "TABLE");
+              }
+              FERRY_RETURN_NOT_OK(DeregisterTable(name));
+            }
+            return empty();
+          },
+      },
+      statement);
+}
+
+}  // namespace ferry

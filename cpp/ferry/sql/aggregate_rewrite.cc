@@ -1,0 +1,76 @@
+#include "ferry/sql/aggregate_rewrite.h"
+
+#include <functional>
+
+namespace ferry::sql {
+namespace {
+
+// Visits every sub-expression except a window's own function node (an
+// aggregate over a window is no grouping aggregate), whose arguments it
+// still visits.
+void Visit(const Expr& expr, const std::function<bool(const Expr&)>& visit) {
+  if (!visit(expr)) return;
+  if (const auto* window = expr.As<WindowNode>()) {
+    for (const auto& arg : Children(window->function)) Visit(arg, visit);
+    for (const auto& key : window->partition_by) Visit(key, visit);
+    for (const auto& key : window->order_by) Visit(key, visit);
+    return;
+  }
+  for (const auto& child : Children(expr)) Visit(child, visit);
+}
+
+}  // namespace
+
+bool ContainsAggregate(const Expr& expr) {
+  bool found = false;
+  Visit(expr, [&](const Expr& e) {
+    if (e.As<AggregateCallNode>()) found = true;
+    return !found;
+  });
+  return found;
+}
+
+void CollectAggregates(const Expr& expr, std::vector<Expr>* out) {
+  Visit(expr, [&](const Expr& e) {
+    if (!e.As<AggregateCallNode>()) return true;
+    for (const auto& known : *out) {
+      if (known.Equals(e)) return false;
+    }
+    out->push_back(e);
+    return false;
+  });
+}
+
+Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& keys,
+                                  const std::vector<Expr>& aggregates, const LogicalPlan& plan,
+                                  const char* clause) {
+  const auto& schema = *plan.schema;
+  const int num_keys = static_cast<int>(keys.size());
+  std::function<Result<Expr>(const Expr&, bool)> rewrite = [&](const Expr& e,
+                                                               bool window_function) -> Result<Expr> {
+    if (!window_function) {
+      for (int i = 0; i < num_keys; ++i) {
+        if (keys[i].Equals(e)) return Col(schema.field(i)->name());
+      }
+      for (size_t j = 0; j < aggregates.size(); ++j) {
+        if (aggregates[j].Equals(e)) return Col(schema.field(num_keys + static_cast<int>(j))->name());
+      }
+    }
+    if (const auto* column = e.As<ColumnNode>()) {
+      // Columns added after the aggregate (scalar subqueries) pass.
+      if (column->name.rfind("__sq", 0) == 0) return e;
+      return Status::Invalid("column '", column->name, "' in ", clause,
+                             " must appear in the GROUP BY clause or be used in an aggregate function");
+    }
+    auto children = Children(e);
+    if (children.empty()) return e;
+    const bool is_window = e.As<WindowNode>() != nullptr;
+    for (size_t i = 0; i < children.size(); ++i) {
+      FERRY_ASSIGN_OR_RAISE(children[i], rewrite(children[i], is_window && i == 0));
+    }
+    return WithNewChildren(e, std::move(children));
+  };
+  return rewrite(expr, false);
+}
+
+}  // namespace ferry::sql

@@ -1,0 +1,26 @@
+#pragma once
+
+// After GROUP BY: which aggregates a query computes, and its expressions
+// rewritten to read the aggregate's output columns.
+
+#include <string>
+#include <vector>
+
+#include "ferry/common/status.h"
+#include "ferry/expr/expr.h"
+#include "ferry/plan/logical_plan.h"
+
+namespace ferry::sql {
+
+/// Whether `expr` calls an aggregate outside a window's own function.
+bool ContainsAggregate(const Expr& expr);
+/// Appends the aggregate calls in `expr` not yet in `out` (by Equals).
+void CollectAggregates(const Expr& expr, std::vector<Expr>* out);
+/// `expr` over the output of Aggregate(input, keys, aggregates) (`plan`):
+/// each key and aggregate replaced by its output column. Invalid naming a
+/// column that is neither grouped nor inside an aggregate.
+Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& keys,
+                                  const std::vector<Expr>& aggregates, const LogicalPlan& plan,
+                                  const char* clause);
+
+}  // namespace ferry::sql

@@ -1,0 +1,200 @@
+#pragma once
+
+// The binder's moving parts, shared by the files that implement them:
+// QueryBinder (queries, FROM, set operations, VALUES) and ExprBinder
+// (expressions, function calls, subqueries).
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/common/status.h"
+#include "ferry/plan/builder.h"
+#include "ferry/sql/catalog.h"
+#include "ferry/sql/scope.h"
+#include "pg_query/pg_query.pb.h"
+
+namespace ferry::sql {
+
+/// Relation of a column reference that points into the enclosing query (a
+/// correlated subquery); such columns never reach a plan: decorrelation
+/// turns them into plain references to the outer plan's columns.
+inline constexpr const char* kOuterRelation = "\x01outer";
+
+/// The FROM relation of the query enclosing a subquery.
+struct OuterScope {
+  const Relation* relation;
+};
+
+/// A join a subquery adds to the plan of the query using it, attached just
+/// before the expression that reads it is applied. Columns it adds are named
+/// "__sq<N>_..." so they never clash with the plan's own.
+struct PendingJoin {
+  PlanPtr right;
+  JoinType type;
+  std::vector<Expr> on;
+  /// A filter applied right after the join (NOT IN's NULL rules), or none.
+  std::optional<Expr> then_filter;
+};
+
+/// A bound SELECT: its relation (first `visible` columns are the query's;
+/// the rest are inner columns a correlated subquery exposes) and, for a
+/// correlated subquery, its join conditions against the outer plan.
+struct SelectResult {
+  Relation relation;
+  int visible = 0;
+  std::vector<Expr> correlation;
+  /// A correlated scalar subquery over count(): its value where no inner
+  /// row matches (count is 0 there, not NULL), read when "<prefix>m" is NULL.
+  std::optional<Expr> empty_value;
+  /// Correlated and aggregating without GROUP BY: one row for every outer
+  /// row, even where no inner row matches (what decorrelation by grouping
+  /// on the correlation keys does not give EXISTS and IN).
+  bool correlated_global_aggregate = false;
+};
+
+/// Where an expression is being bound and what it may contain.
+struct ExprContext {
+  Relation* input;            // subqueries in WHERE join onto input->plan
+  const OuterScope* outer;    // for correlated references, or nullptr
+  std::vector<PendingJoin>* pending;  // scalar subqueries' joins
+  bool allow_aggregates = false;
+  bool allow_windows = false;
+  const char* clause = "expression";  // for messages: "WHERE", "GROUP BY", ...
+  /// The query's WINDOW clause, for OVER w.
+  const google::protobuf::RepeatedPtrField<pg_query::Node>* windows = nullptr;
+};
+
+class QueryBinder {
+ public:
+  QueryBinder(const Catalog& catalog, std::string text) : catalog_(catalog), text_(std::move(text)) {}
+
+  /// A SELECT/VALUES/set operation node as a relation (visible columns only).
+  Result<Relation> BindQuery(const pg_query::Node& node, const OuterScope* outer);
+  /// The same, keeping correlation for the subquery binder; `prefix` names
+  /// the columns it exposes.
+  Result<SelectResult> BindSelect(const pg_query::SelectStmt& stmt, const OuterScope* outer,
+                                  const std::string& prefix);
+
+  const Catalog& catalog() const { return catalog_; }
+  /// A fresh "__sq<N>_" prefix for a subquery's columns.
+  std::string NextPrefix() { return "__sq" + std::to_string(next_id_++) + "_"; }
+  /// " at line L, column C" for a parse-tree location, or "".
+  std::string At(int location) const;
+
+  // from_binder.cc
+  /// One relation per FROM item (a table, a subquery, a JOIN tree).
+  Result<Relation> BindTableRef(const pg_query::Node& node, const OuterScope* outer);
+  /// A relation with no columns and one row (SELECT without FROM).
+  Result<Relation> OneRow();
+
+ private:
+  Result<Relation> BindRangeVar(const pg_query::RangeVar& range);
+  Result<Relation> BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer);
+  // select_binder.cc
+  Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
+                                      const std::string& prefix);
+  // set_operation_binder.cc
+  Result<Relation> BindSetOperation(const pg_query::SelectStmt& stmt, const OuterScope* outer);
+  // values_binder.cc
+  Result<Relation> BindValues(const pg_query::SelectStmt& stmt);
+  /// ORDER BY / LIMIT / OFFSET over a relation's output columns only (set
+  /// operations and VALUES).
+  Result<Relation> BindOutputOrderAndLimit(const pg_query::SelectStmt& stmt, Relation relation);
+
+  const Catalog& catalog_;
+  std::string text_;
+  /// WITH frames, innermost last: name -> its relation.
+  std::vector<std::map<std::string, Relation>> ctes_;
+  int next_id_ = 0;
+  int depth_ = 0;
+};
+
+class ExprBinder {
+ public:
+  ExprBinder(QueryBinder& query, ExprContext context) : query_(query), ctx_(context) {}
+
+  Result<Expr> Bind(const pg_query::Node& node);
+  /// An ORDER BY item as a SortNode (PostgreSQL's NULLs order by default).
+  Result<Expr> BindSortBy(const pg_query::SortBy& sort);
+  /// A WHERE conjunct: EXISTS / IN subqueries (negated or not) become semi
+  /// or anti joins on the input plan and yield nullopt; anything else binds
+  /// as an expression.
+  Result<std::optional<Expr>> BindConjunct(const pg_query::Node& node);
+  Result<std::vector<Expr>> BindList(const google::protobuf::RepeatedPtrField<pg_query::Node>& list);
+
+ private:
+  Result<Expr> BindColumnRef(const pg_query::ColumnRef& ref);
+  Result<Expr> BindAExpr(const pg_query::A_Expr& expr);
+  Result<Expr> BindBoolExpr(const pg_query::BoolExpr& expr);
+  Result<Expr> BindCase(const pg_query::CaseExpr& expr);
+  Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
+  // function_binder.cc
+  Result<Expr> BindFuncCall(const pg_query::FuncCall& call);
+  Result<Expr> BindWindow(Expr function, const pg_query::WindowDef& over);
+  // subquery_binder.cc
+  Result<Expr> BindSubLink(const pg_query::SubLink& link);
+  Result<SelectResult> BindSubquery(const pg_query::Node& subselect, std::string* prefix);
+  Status AddSemiJoin(const pg_query::SubLink& link, bool negated);
+  // quantified_subquery.cc
+  Result<Expr> BindQuantified(const pg_query::SubLink& link);
+
+  QueryBinder& query_;
+  ExprContext ctx_;
+};
+
+/// The text of a String node, or "" for any other node.
+std::string StringValue(const pg_query::Node& node);
+/// The protobuf name of a node's kind ("select_stmt", "a_expr"), for
+/// "unsupported" messages.
+std::string NodeKind(const pg_query::Node& node);
+/// `expr` with columns of relation kOuterRelation made plain references.
+Expr StripOuter(const Expr& expr);
+/// Whether `expr` reads a column of the enclosing query.
+bool HasOuterReference(const Expr& expr);
+/// `a AND b AND ...`; nullopt for none.
+std::optional<Expr> Conjunction(const std::vector<Expr>& parts);
+/// Every sub-expression of `expr` replaced by `rewrite` where it returns a
+/// value (top-down; the replacement is not visited again).
+Expr Transform(const Expr& expr, const std::function<std::optional<Expr>(const Expr&)>& rewrite);
+// comma_join.cc
+/// The FROM items side by side (a cross join), as WHERE binds against.
+/// Names a later item's column shares with an earlier one get "_right".
+Result<Relation> CrossJoin(const std::vector<Relation>& items);
+/// The items joined on the conjuncts (bound against `CrossJoin(items)`):
+/// each item joins, in order, the first one a conjunct connects to what is
+/// joined so far; conjuncts spanning two or more items become its join
+/// condition (equalities hash keys). Used conjuncts leave `conjuncts`; the
+/// result has the cross join's column names, its scope remapped.
+Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
+                           std::vector<Expr>* conjuncts);
+/// Equalities between a left and a right column of different numeric
+/// types compare casts to a common type (Int64 or Float64), appended to
+/// the sides as columns, so they stay hash keys.
+Result<std::vector<Expr>> AlignKeyTypes(PlanPtr* left, PlanPtr* right, std::vector<Expr> on);
+/// `relation` with its columns renamed to `names` (same count) in a projection.
+Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
+
+/// `left` joined with `right` on no condition (a cross join, or a semi/anti
+/// join deciding on whether `right` has rows), hashed on a constant key.
+Result<PlanPtr> JoinWithoutKeys(PlanPtr left, PlanPtr right, JoinType type);
+/// The input with every pending join attached, in order.
+Result<PlanPtr> AttachPending(PlanPtr plan, std::vector<PendingJoin>* pending);
+
+/// (ascending, nulls_first) of an ORDER BY item.
+std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);
+/// LIMIT and OFFSET constants: (skip, fetch).
+Result<std::pair<int64_t, std::optional<int64_t>>> BindLimit(QueryBinder& query,
+                                                             const pg_query::SelectStmt& stmt);
+
+// literal_binder.cc
+Result<Expr> BindConstant(const pg_query::A_Const& constant);
+/// The Arrow type a SQL type name stands for; NotImplemented naming it.
+Result<std::shared_ptr<arrow::DataType>> BindTypeName(const pg_query::TypeName& type);
+/// `'literal'::type` folded at bind time where the type needs parsing
+/// (dates, timestamps, intervals); nullopt to leave it to a cast.
+Result<std::optional<Expr>> FoldTypedLiteral(const std::string& text, const pg_query::TypeName& type);
+
+}  // namespace ferry::sql

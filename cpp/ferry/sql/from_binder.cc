@@ -1,0 +1,196 @@
+// FROM items: tables (and views, CTEs), subqueries with aliases and column
+// aliases, and explicit JOIN trees (ON, USING, NATURAL; inner, outer, cross).
+
+#include <algorithm>
+
+#include "ferry/exec/tables.h"
+#include "ferry/sql/binder_internal.h"
+
+namespace ferry::sql {
+namespace {
+
+Scope ScopeOf(const arrow::Schema& schema, const std::string& qualifier) {
+  Scope scope;
+  for (int i = 0; i < schema.num_fields(); ++i) {
+    scope.columns.push_back({qualifier, schema.field(i)->name(), i});
+  }
+  return scope;
+}
+
+// `AS alias (a, b, ...)`: the qualifier and, when given, new column names.
+Result<Relation> ApplyAlias(Relation relation, const pg_query::Alias& alias, const std::string& fallback) {
+  const std::string qualifier = alias.aliasname().empty() ? fallback : alias.aliasname();
+  if (alias.colnames_size() > 0) {
+    const int count = relation.plan->schema->num_fields();
+    if (alias.colnames_size() > count) {
+      return Status::Invalid("alias ", qualifier, " names ", alias.colnames_size(),
+                             " columns but the relation has ", count);
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < count; ++i) {
+      names.push_back(i < alias.colnames_size() ? StringValue(alias.colnames(i))
+                                                : relation.plan->schema->field(i)->name());
+    }
+    FERRY_ASSIGN_OR_RAISE(relation.plan, RenameColumns(relation.plan, names));
+  }
+  relation.scope = ScopeOf(*relation.plan->schema, qualifier);
+  return relation;
+}
+
+}  // namespace
+
+Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names) {
+  bool same = true;
+  std::vector<Expr> exprs;
+  for (int i = 0; i < plan->schema->num_fields(); ++i) {
+    const auto& old_name = plan->schema->field(i)->name();
+    same = same && old_name == names[i];
+    exprs.push_back(old_name == names[i] ? Col(old_name) : Alias(Col(old_name), names[i]));
+  }
+  if (same) return plan;
+  return plan::Project(plan, std::move(exprs));
+}
+
+Result<Relation> QueryBinder::OneRow() {
+  auto schema = arrow::schema({arrow::field("__one_row", arrow::int8(), false)});
+  ARROW_ASSIGN_OR_RAISE(auto column, arrow::MakeArrayFromScalar(arrow::Int8Scalar(0), 1));
+  auto batch = arrow::RecordBatch::Make(schema, 1, {column});
+  FERRY_ASSIGN_OR_RAISE(auto table, MakeMemoryTable(schema, {{batch}}));
+  FERRY_ASSIGN_OR_RAISE(auto plan, plan::Scan("one_row", table));
+  return Relation{plan, Scope{}};
+}
+
+Result<Relation> QueryBinder::BindTableRef(const pg_query::Node& node, const OuterScope* outer) {
+  switch (node.node_case()) {
+    case pg_query::Node::kRangeVar:
+      return BindRangeVar(node.range_var());
+    case pg_query::Node::kJoinExpr:
+      return BindJoin(node.join_expr(), outer);
+    case pg_query::Node::kRangeSubselect: {
+      const auto& sub = node.range_subselect();
+      if (sub.lateral()) return Status::NotImplemented("LATERAL subqueries are not supported");
+      FERRY_ASSIGN_OR_RAISE(auto relation, BindQuery(sub.subquery(), nullptr));
+      return ApplyAlias(std::move(relation), sub.alias(), "");
+    }
+    case pg_query::Node::kRangeFunction:
+      return Status::NotImplemented("table functions in FROM are not supported");
+    default:
+      return Status::NotImplemented("unsupported FROM item: ", NodeKind(node));
+  }
+}
+
+Result<Relation> QueryBinder::BindRangeVar(const pg_query::RangeVar& range) {
+  const std::string& name = range.relname();
+  for (auto frame = ctes_.rbegin(); frame != ctes_.rend(); ++frame) {
+    auto it = frame->find(name);
+    if (it != frame->end()) return ApplyAlias(it->second, range.alias(), name);
+  }
+  auto plan = catalog_.TablePlan(name);
+  if (!plan.ok()) {
+    if (!plan.status().IsKeyError()) return plan.status();
+    auto candidates = catalog_.TableNames();
+    for (const auto& frame : ctes_) {
+      for (const auto& [cte, _] : frame) candidates.push_back(cte);
+    }
+    std::string known;
+    for (const auto& candidate : candidates) known += (known.empty() ? "" : ", ") + candidate;
+    std::string hint = SuggestNames(name, candidates);
+    return Status::KeyError("table '", name, "' not found", At(range.location()),
+                            hint.empty() ? "; tables: " + (known.empty() ? "(none)" : known) : hint);
+  }
+  return ApplyAlias(Relation{*plan, Scope{}}, range.alias(), name);
+}
+
+Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer) {
+  if (join.has_alias() && !join.alias().aliasname().empty()) {
+    return Status::NotImplemented("an alias on a JOIN is not supported; use a subquery");
+  }
+  FERRY_ASSIGN_OR_RAISE(auto left, BindTableRef(join.larg(), outer));
+  FERRY_ASSIGN_OR_RAISE(auto right, BindTableRef(join.rarg(), outer));
+  JoinType type;
+  switch (join.jointype()) {
+    case pg_query::JOIN_INNER: type = JoinType::kInner; break;
+    case pg_query::JOIN_LEFT: type = JoinType::kLeft; break;
+    case pg_query::JOIN_RIGHT: type = JoinType::kRight; break;
+    case pg_query::JOIN_FULL: type = JoinType::kFull; break;
+    default: return Status::NotImplemented("unsupported join type");
+  }
+  FERRY_ASSIGN_OR_RAISE(Relation both, CrossJoin({left, right}));
+  const int num_left = left.plan->schema->num_fields();
+  std::vector<Expr> on;
+  // USING / NATURAL: the shared names, matched by equality, appear once.
+  std::vector<std::pair<int, int>> shared;  // (left index, right index) in `both`
+  std::vector<std::string> shared_names;
+  if (join.is_natural()) {
+    for (const auto& column : left.scope.columns) {
+      if (column.qualified_only) continue;
+      FERRY_ASSIGN_OR_RAISE(auto match, right.scope.Find(std::nullopt, column.name));
+      if (match) shared_names.push_back(column.name);
+    }
+  }
+  for (const auto& name : join.using_clause()) shared_names.push_back(StringValue(name));
+  for (const auto& name : shared_names) {
+    FERRY_ASSIGN_OR_RAISE(auto l, left.scope.Find(std::nullopt, name));
+    FERRY_ASSIGN_OR_RAISE(auto r, right.scope.Find(std::nullopt, name));
+    if (!l || !r) {
+      return Status::KeyError("USING column '", name, "' is not in both sides of the join");
+    }
+    shared.emplace_back(*l, *r + num_left);
+    on.push_back(Binary(Col(both.plan->schema->field(*l)->name()), Operator::kEq,
+                        Col(both.plan->schema->field(*r + num_left)->name())));
+  }
+  if (join.has_quals()) {
+    std::vector<PendingJoin> pending;
+    ExprBinder binder(*this, ExprContext{&both, outer, &pending, false, false, "JOIN ... ON"});
+    FERRY_ASSIGN_OR_RAISE(auto condition, binder.Bind(join.quals()));
+    if (!pending.empty() || HasOuterReference(condition)) {
+      return Status::NotImplemented("subqueries and outer references in JOIN ... ON are not supported");
+    }
+    on.push_back(condition);
+  }
+  PlanPtr left_plan = left.plan, right_plan = right.plan;
+  FERRY_ASSIGN_OR_RAISE(on, AlignKeyTypes(&left_plan, &right_plan, std::move(on)));
+  FERRY_ASSIGN_OR_RAISE(auto plan, plan::JoinOn(left_plan, right_plan, type, on));
+  Relation out{plan, both.scope};
+  if (left_plan != left.plan) {
+    // Cast key columns appended to the left shift the right's columns.
+    const int added = left_plan->schema->num_fields() - num_left;
+    for (auto& column : out.scope.columns) {
+      if (column.index >= num_left) column.index += added;
+    }
+    for (auto& [l, r] : shared) r += added;
+  }
+  if (shared.empty()) return out;
+  // Which copy the plain name means: the left's, the right's for a right
+  // join, for a full join the first non-NULL of the two.
+  std::vector<Expr> extra;
+  for (size_t i = 0; i < shared.size(); ++i) {
+    auto [l, r] = shared[i];
+    for (auto& column : out.scope.columns) {
+      if (column.index == l || column.index == r) column.qualified_only = true;
+    }
+    int visible = type == JoinType::kRight ? r : l;
+    if (type == JoinType::kFull) {
+      FERRY_ASSIGN_OR_RAISE(auto coalesce, catalog_.functions().GetScalar("coalesce"));
+      const std::string name = NextPrefix() + shared_names[i];
+      extra.push_back(Alias(ScalarCall(coalesce, "coalesce",
+                                       {Col(plan->schema->field(l)->name()),
+                                        Col(plan->schema->field(r)->name())}),
+                            name));
+      visible = plan->schema->num_fields() + static_cast<int>(extra.size()) - 1;
+    }
+    out.scope.columns.push_back({"", shared_names[i], visible, false});
+  }
+  if (!extra.empty()) {
+    std::vector<Expr> exprs;
+    for (const auto& field : plan->schema->fields()) exprs.push_back(Col(field->name()));
+    for (auto& e : extra) exprs.push_back(std::move(e));
+    FERRY_ASSIGN_OR_RAISE(out.plan, plan::Project(plan, std::move(exprs)));
+  }
+  // The shared columns come first in `*`, as in PostgreSQL.
+  std::rotate(out.scope.columns.begin(), out.scope.columns.end() - shared.size(),
+              out.scope.columns.end());
+  return out;
+}
+
+}  // namespace ferry::sql

@@ -1,0 +1,74 @@
+// x <op> ANY (subquery) and x <op> ALL (subquery), uncorrelated: answered
+// from one row of the subquery's count(*), count(v), min(v) and max(v),
+// with SQL's three-valued rules (an empty subquery makes ALL true and ANY
+// false; a NULL x, or NULLs in the subquery where no value decides, give
+// NULL). `= ANY` is IN and `<> ALL` is NOT IN (subquery_binder.cc).
+
+#include "ferry/sql/binder_internal.h"
+
+namespace ferry::sql {
+namespace {
+
+Expr Boolean(bool value) { return Lit(std::make_shared<arrow::BooleanScalar>(value)); }
+
+}  // namespace
+
+Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
+  const bool all = link.sub_link_type() == pg_query::ALL_SUBLINK;
+  const std::string op = link.oper_name_size() > 0 ? StringValue(link.oper_name(0)) : "=";
+  FERRY_ASSIGN_OR_RAISE(auto x, Bind(link.testexpr()));
+  std::string prefix;
+  FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
+  if (!sub.correlation.empty()) {
+    return Status::NotImplemented("correlated ", all ? "ALL" : "ANY", " subqueries are not supported");
+  }
+  if (sub.visible != 1) {
+    return Status::Invalid("an ", all ? "ALL" : "ANY", " subquery must return one column, this one returns ",
+                           sub.visible);
+  }
+  const auto& registry = query_.catalog().functions();
+  FERRY_ASSIGN_OR_RAISE(auto count, registry.GetAggregate("count"));
+  FERRY_ASSIGN_OR_RAISE(auto min, registry.GetAggregate("min"));
+  FERRY_ASSIGN_OR_RAISE(auto max, registry.GetAggregate("max"));
+  const Expr v = Col(prefix + "v");
+  FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan,
+                                                   {Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")}));
+  FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, {},
+      {Alias(AggregateCall(count, "count", {}), prefix + "n"),
+       Alias(AggregateCall(count, "count", {v}), prefix + "nn"),
+       Alias(AggregateCall(min, "min", {v}), prefix + "min"),
+       Alias(AggregateCall(max, "max", {v}), prefix + "max")}));
+  ctx_.pending->push_back({stats, JoinType::kInner, {}, std::nullopt});
+  const Expr n = Col(prefix + "n"), nn = Col(prefix + "nn");
+  const Expr lo = Col(prefix + "min"), hi = Col(prefix + "max");
+  // `decided`: some non-NULL value settles the answer (a violation for
+  // ALL, a match for ANY).
+  std::optional<Expr> decided;
+  const bool greater = op == ">" || op == ">=";
+  const bool less = op == "<" || op == "<=";
+  if (greater || less) {
+    const Operator cmp = op == ">" ? Operator::kGt : op == ">=" ? Operator::kGtEq
+                       : op == "<" ? Operator::kLt : Operator::kLtEq;
+    // ALL x > s for every s: compare with the largest; ANY: the smallest.
+    const Expr& bound = (greater == all) ? hi : lo;
+    Expr holds = Binary(x, cmp, bound);
+    decided = all ? Not(holds) : holds;
+  } else if (op == "=" && all) {
+    decided = Binary(Binary(x, Operator::kNotEq, lo), Operator::kOr, Binary(x, Operator::kNotEq, hi));
+  } else if ((op == "<>" || op == "!=") && !all) {
+    decided = Binary(Binary(x, Operator::kNotEq, lo), Operator::kOr, Binary(x, Operator::kNotEq, hi));
+  } else {
+    return Status::NotImplemented("'", op, all ? " ALL" : " ANY",
+                                  "' with a subquery is supported only as a WHERE condition");
+  }
+  auto null_bool = Cast(Lit(std::make_shared<arrow::NullScalar>()), arrow::boolean());
+  auto zero = Lit(std::make_shared<arrow::Int64Scalar>(0));
+  return Case(std::nullopt,
+              {{Binary(n, Operator::kEq, zero), Boolean(all)},
+               {IsNull(x), null_bool},
+               {Binary(Binary(nn, Operator::kGt, zero), Operator::kAnd, *decided), Boolean(!all)},
+               {Binary(nn, Operator::kLt, n), null_bool}},
+              Boolean(all));
+}
+
+}  // namespace ferry::sql
