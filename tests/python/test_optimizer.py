@@ -198,3 +198,29 @@ def test_common_subexpressions_are_computed_once_and_results_unchanged(ctx):
     proj = df.select((col("c") + lit(1)).alias("p"), ((col("c") + lit(1)) * lit(2)).alias("q"))
     assert "__common_expr_" in proj._raw.explain()
     assert proj.to_pydict() == {"p": [2, 3, 4, 5, 6], "q": [4, 6, 8, 10, 12]}
+
+
+@pytest.mark.parametrize("join_type", ["inner", "left outer"])
+def test_disjunctions_across_a_join_leave_their_one_side_parts_below_it(tables, capsys, join_type):
+    # TPC-H Q19's shape: (a1 AND b1) OR (a2 AND b2) implies a1 OR a2 on one
+    # input and b1 OR b2 on the other; the whole condition stays above.
+    orders, lines = tables
+    how = "inner" if join_type == "inner" else "left"
+    cond = (((col("o_priority") == lit("1-URGENT")) & (col("l_qty") < lit(10)))
+            | ((col("o_priority") == lit("3-LOW")) & (col("l_mode") == lit("AIR")) & (col("l_qty") > lit(40))))
+    df = lines.join(orders, left_on="l_order", right_on="o_key", how=how).filter(cond)
+    ref = lines_join_orders(join_type)
+    urgent = pc.and_kleene(pc.equal(ref["o_priority"], "1-URGENT"), pc.less(ref["l_qty"], 10))
+    low = pc.and_kleene(pc.and_kleene(pc.equal(ref["o_priority"], "3-LOW"), pc.equal(ref["l_mode"], "AIR")),
+                        pc.greater(ref["l_qty"], 40))
+    ref = ref.filter(pc.or_kleene(urgent, low))
+    key = ("l_order", "l_mode", "l_qty", "o_priority")
+    got = sorted((tuple(r[k] for k in key) for r in df.to_pylist()), key=repr)
+    assert got == sorted((tuple(r[k] for k in key) for r in ref.to_pylist()), key=repr)
+    assert len(got) > 0
+    lines_of = explain(df, capsys).splitlines()
+    join_at = next(i for i, line in enumerate(lines_of) if "Join:" in line)
+    below = "\n".join(lines_of[join_at:])
+    assert "l_qty < Int64(10) OR " in below  # the lines side, below the join
+    assert ("o_priority = Utf8(\"1-URGENT\") OR " in below) == (how == "inner")
+    assert "Filter: o_priority" in "\n".join(lines_of[:join_at])  # the whole stays above
