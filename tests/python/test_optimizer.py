@@ -224,3 +224,27 @@ def test_disjunctions_across_a_join_leave_their_one_side_parts_below_it(tables, 
     assert "l_qty < Int64(10) OR " in below  # the lines side, below the join
     assert ("o_priority = Utf8(\"1-URGENT\") OR " in below) == (how == "inner")
     assert "Filter: o_priority" in "\n".join(lines_of[:join_at])  # the whole stays above
+
+
+def test_join_order_counts_distinct_values_from_parquet_statistics(tmp_path, capsys):
+    # a joins c on a 2-valued column (each a row meets 25 c rows) and b on a
+    # key. c is smaller than b, but a's join with b is the smaller result,
+    # which a's Parquet min/max of g (2 values) lets the reorder see.
+    import ferry
+
+    a = pa.table({"a_k": list(range(10)), "a_g": [i % 2 for i in range(10)]})
+    b = pa.table({"b_k": [i % 10 for i in range(100)], "b_v": list(range(100))})
+    c = pa.table({"c_g": [i % 2 for i in range(50)], "c_v": list(range(50))})
+    ctx = ferry.SessionContext()
+    for name, table in (("a", a), ("b", b), ("c", c)):
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        ctx.register_parquet(name, str(tmp_path / f"{name}.parquet"))
+    df = (ctx.table("a").join(ctx.table("c"), left_on="a_g", right_on="c_g")
+          .join(ctx.table("b"), left_on="a_k", right_on="b_k"))
+    ref = a.join(c, keys="a_g", right_keys="c_g").join(b, keys="a_k", right_keys="b_k")
+    key = ("a_k", "b_v", "c_v")
+    got = sorted(tuple(r[k] for k in key) for r in df.to_pylist())
+    assert got == sorted(tuple(r[k] for k in key) for r in ref.to_pylist())
+    assert len(got) == 2500
+    plan = explain(df, capsys)
+    assert plan.index("on=[a_k = b_k]") > plan.index("on=[a_g = c_g]")  # a-b joined first, deeper
