@@ -248,3 +248,30 @@ def test_join_order_counts_distinct_values_from_parquet_statistics(tmp_path, cap
     assert len(got) == 2500
     plan = explain(df, capsys)
     assert plan.index("on=[a_k = b_k]") > plan.index("on=[a_g = c_g]")  # a-b joined first, deeper
+
+
+@pytest.mark.parametrize("how", ["semi", "anti"])
+def test_semi_and_anti_joins_filter_the_input_their_keys_come_from(tables, capsys, how):
+    # TPC-H Q18's shape: orders kept by a semi join on o_key before their
+    # lines are joined to them (lines outnumber orders), same rows.
+    orders, lines = tables
+    big = (lines.aggregate([col("l_order")], [f.sum(col("l_qty")).alias("qty")])
+           .filter(col("qty") > lit(100)))
+    df = (orders.join(lines, left_on="o_key", right_on="l_order")
+          .join(big, left_on="o_key", right_on="l_order", how=how))
+    sums = {}
+    for r in LINES.to_pylist():
+        if r["l_qty"] is not None:
+            sums[r["l_order"]] = sums.get(r["l_order"], 0) + r["l_qty"]
+    big_keys = {k for k, v in sums.items() if v > 100}
+    ref = lines_join_orders().to_pylist()
+    keep = [r for r in ref if (r["l_order"] in big_keys) == (how == "semi")]
+    key = ("o_key", "l_mode", "l_qty", "o_priority")
+    got = sorted((tuple(r[k] for k in key) for r in df.to_pylist()), key=repr)
+    ref_key = ("l_order", "l_mode", "l_qty", "o_priority")  # pyarrow keeps the left key
+    assert got == sorted((tuple(r[k] for k in ref_key) for r in keep), key=repr)
+    assert 0 < len(got) < len(ref)
+    plan = explain(df, capsys).splitlines()
+    semi = next(i for i, line in enumerate(plan) if f"type={how}" in line)
+    inner = next(i for i, line in enumerate(plan) if "type=inner" in line)
+    assert inner < semi and depth(plan[inner]) < depth(plan[semi])  # the semi join went below

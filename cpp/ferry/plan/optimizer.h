@@ -25,9 +25,11 @@ struct OptimizerOptions {
 ///   3. PushFiltersIntoScans after (2), which brought filters to the scans
 ///   4. ReorderJoins         (unless options.reorder_joins is off) after (2) and (3):
 ///                           filtered inputs estimate smaller
-///   5. EliminateCommonSubexpressions  after filters settled: a repeated
+///   5. PushDownSemiJoins    after (4), which treats a semi join as the end
+///                           of an inner-join chain
+///   6. EliminateCommonSubexpressions  after filters settled: a repeated
 ///                           expression becomes one column of a projection below
-///   6. PushDownProjections  last: it prunes the columns the rest left
+///   7. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options = {});
 
 /// Folds expressions of literals by evaluating them (casts included) and
@@ -67,6 +69,13 @@ Result<PlanPtr> PushFiltersIntoScans(const PlanPtr& plan);
 /// restores the original columns. Chains of two inputs, chains with an
 /// input of unknown size, and chains already in that order are unchanged.
 Result<PlanPtr> ReorderJoins(const PlanPtr& plan);
+
+/// Moves a semi or anti join (without a join filter) whose keys all come
+/// from one input of an inner join below it (through projections of plain
+/// columns) onto that input, as deep as each input is estimated smaller
+/// than the join it feeds: it then filters fewer rows, and the joins above
+/// see only the rows it keeps.
+Result<PlanPtr> PushDownSemiJoins(const PlanPtr& plan);
 
 /// Computes an expression that one aggregation or projection needs more
 /// than once (its scalar parts; volatile ones excepted) a single time, in
