@@ -275,3 +275,26 @@ def test_semi_and_anti_joins_filter_the_input_their_keys_come_from(tables, capsy
     semi = next(i for i, line in enumerate(plan) if f"type={how}" in line)
     inner = next(i for i, line in enumerate(plan) if "type=inner" in line)
     assert inner < semi and depth(plan[inner]) < depth(plan[semi])  # the semi join went below
+
+
+def test_aggregates_joined_on_their_group_key_see_only_keys_the_other_side_has(tables, capsys):
+    # TPC-H Q17's shape: per-order totals of lines, joined to a few orders:
+    # the lines are semi-joined to those orders before they are summed.
+    orders, lines = tables
+    few = orders.filter((col("o_priority") == lit("1-URGENT")) & (col("o_key") < lit(60)))
+    totals = lines.aggregate([col("l_order")], [f.sum(col("l_qty")).alias("total"),
+                                                f.count(col("l_qty")).alias("n")])
+    df = few.join(totals, left_on="o_key", right_on="l_order")
+    sums, counts = {}, {}
+    for r in LINES.to_pylist():
+        sums.setdefault(r["l_order"], None)
+        counts[r["l_order"]] = counts.get(r["l_order"], 0) + (r["l_qty"] is not None)
+        if r["l_qty"] is not None:
+            sums[r["l_order"]] = (sums[r["l_order"]] or 0) + r["l_qty"]
+    expected = sorted((o["o_key"], sums[o["o_key"]], counts[o["o_key"]]) for o in ORDERS.to_pylist()
+                      if o["o_priority"] == "1-URGENT" and o["o_key"] < 60 and o["o_key"] in sums)
+    got = sorted((r["o_key"], r["total"], r["n"]) for r in df.to_pylist())
+    assert got == expected and len(got) > 0
+    plan = explain(df, capsys).splitlines()
+    agg = next(i for i, line in enumerate(plan) if "Aggregate:" in line)
+    assert "Join: type=semi on=[l_order = o_key]" in plan[agg + 1]

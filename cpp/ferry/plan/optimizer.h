@@ -27,9 +27,10 @@ struct OptimizerOptions {
 ///                           filtered inputs estimate smaller
 ///   5. PushDownSemiJoins    after (4), which treats a semi join as the end
 ///                           of an inner-join chain
-///   6. EliminateCommonSubexpressions  after filters settled: a repeated
+///   6. ReduceAggregateInputs after (2)-(5) settled which inputs are small
+///   7. EliminateCommonSubexpressions  after filters settled: a repeated
 ///                           expression becomes one column of a projection below
-///   7. PushDownProjections  last: it prunes the columns the rest left
+///   8. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options = {});
 
 /// Folds expressions of literals by evaluating them (casts included) and
@@ -76,6 +77,14 @@ Result<PlanPtr> ReorderJoins(const PlanPtr& plan);
 /// than the join it feeds: it then filters fewer rows, and the joins above
 /// see only the rows it keeps.
 Result<PlanPtr> PushDownSemiJoins(const PlanPtr& plan);
+
+/// Under an inner join of X with an aggregate grouped by the join key (or
+/// a projection of plain columns over one), semi-joins the aggregate's
+/// input with the smallest input of X the key's values come from (traced
+/// through projections and join keys), when that input is estimated at
+/// least 10x smaller than the aggregate's input: groups X cannot match are
+/// never computed.
+Result<PlanPtr> ReduceAggregateInputs(const PlanPtr& plan);
 
 /// Computes an expression that one aggregation or projection needs more
 /// than once (its scalar parts; volatile ones excepted) a single time, in
