@@ -105,7 +105,25 @@ std::optional<double> EstimateRows(const LogicalPlan& plan) {
             if (n.left_keys.empty()) {  // cross join, thinned by its filter
               return *left * *right * (n.filter ? EstimateSelectivity(*n.filter) : 1.0);
             }
-            return std::max(*left, *right);
+            // With distinct-value bounds on the keys: |L| |R| / max(distinct
+            // l, distinct r), each bounded by the other key's domain (the
+            // estimate join reordering uses); outer joins keep their side.
+            double divisor = 0;
+            for (size_t k = 0; k < n.left_keys.size(); ++k) {
+              auto l = EstimateDistinct(*n.left, n.left_keys[k]);
+              auto r = EstimateDistinct(*n.right, n.right_keys[k]);
+              if (!l || !r) continue;
+              auto l_domain = EstimateDomain(*n.left, n.left_keys[k]);
+              auto r_domain = EstimateDomain(*n.right, n.right_keys[k]);
+              const double a = r_domain ? std::min(*l, *r_domain) : *l;
+              const double b = l_domain ? std::min(*r, *l_domain) : *r;
+              divisor = std::max(divisor, std::max(a, b));
+            }
+            if (divisor <= 0) return std::max(*left, *right);
+            double rows = *left * *right / divisor;
+            if (n.type == JoinType::kLeft || n.type == JoinType::kFull) rows = std::max(rows, *left);
+            if (n.type == JoinType::kRight || n.type == JoinType::kFull) rows = std::max(rows, *right);
+            return rows;
           },
           [&](const UnionNode& n) -> std::optional<double> {
             double total = 0;
