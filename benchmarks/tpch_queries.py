@@ -408,24 +408,21 @@ def q20(ctx: SessionContext) -> DataFrame:
 
 def q21(ctx: SessionContext) -> DataFrame:
     late = ctx.table("lineitem").filter(col("l_receiptdate") > col("l_commitdate"))
-    # EXISTS another supplier on the order <=> the order has more than one supplier.
-    multi_supplier = (ctx.table("lineitem")
-                      .aggregate([col("l_orderkey")],
-                                 [f.count(col("l_suppkey"), distinct=True).alias("suppliers")])
-                      .filter(col("suppliers") > lit(1)))
-    # NOT EXISTS another late supplier <=> this (late) supplier is the order's only late one.
-    one_late_supplier = (late
-                         .aggregate([col("l_orderkey")],
-                                    [f.count(col("l_suppkey"), distinct=True).alias("late")])
-                         .filter(col("late") == lit(1)))
+    # EXISTS / NOT EXISTS a line of the same order from another supplier
+    # (late, for NOT EXISTS): semi and anti joins on the order with a filter.
+    l2 = ctx.table("lineitem").select(col("l_orderkey").alias("l2_orderkey"),
+                                      col("l_suppkey").alias("l2_suppkey"))
+    l3 = late.select(col("l_orderkey").alias("l3_orderkey"), col("l_suppkey").alias("l3_suppkey"))
     return (ctx.table("supplier")
             .join(late, left_on="s_suppkey", right_on="l_suppkey")
             .join(ctx.table("orders").filter(col("o_orderstatus") == lit("F")),
                   left_on="l_orderkey", right_on="o_orderkey")
             .join(ctx.table("nation").filter(col("n_name") == lit("SAUDI ARABIA")),
                   left_on="s_nationkey", right_on="n_nationkey")
-            .join(multi_supplier, on="l_orderkey", how="semi")
-            .join(one_late_supplier, on="l_orderkey", how="semi")
+            .join_on(l2, col("l_orderkey") == col("l2_orderkey"),
+                     col("l_suppkey") != col("l2_suppkey"), how="semi")
+            .join_on(l3, col("l_orderkey") == col("l3_orderkey"),
+                     col("l_suppkey") != col("l3_suppkey"), how="anti")
             .aggregate([col("s_name")], [f.count().alias("numwait")])
             .sort(col("numwait").sort(ascending=False), col("s_name"))
             .limit(100))

@@ -125,3 +125,44 @@ def test_join_on_under_filters_and_projections_keeps_its_condition(how):
     expected = sorted([(row[3],) for row in _reference(left, right, how, match)
                        if row[1] is not None and row[1] > 1], key=repr)
     assert _rows(df) == expected
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_filtered_joins_read_only_the_columns_they_use(how, tmp_path, capsys):
+    # The filter names the right `y` as `y_right` until the left `y` is
+    # pruned away; then it must be re-spelled `y`, and unused pads must go.
+    import pyarrow.parquet as pq
+
+    left, right = _tables(seed=40 + HOWS.index(how), n_left=40, n_right=30)
+    left["pad_l"] = list(range(40))
+    right["pad_r"] = list(range(30))
+    pq.write_table(pa.table(left), tmp_path / "l.parquet")
+    pq.write_table(pa.table(right), tmp_path / "r.parquet")
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(2))
+    ctx.register_parquet("l", str(tmp_path / "l.parquet"))
+    ctx.register_parquet("r", str(tmp_path / "r.parquet"))
+    joined = ctx.table("l").join_on(ctx.table("r"), col("k") == col("k_right"),
+                                    col("y_right") > lit(2), how=how)
+    wanted = [col("k"), col("pad_l")] if how in ("semi", "anti") else [col("pad_l"), col("k_right")]
+    df = joined.select(*wanted)
+    nl, nr = len(left["k"]), len(right["k"])
+    pairs = [(i, j) for i in range(nl) for j in range(nr)
+             if left["k"][i] is not None and left["k"][i] == right["k"][j]
+             and _true(right["y"][j] is not None and right["y"][j] > 2)]
+    hit_l, hit_r = {i for i, _ in pairs}, {j for _, j in pairs}
+    if how == "semi":
+        expected = [(left["k"][i], left["pad_l"][i]) for i in sorted(hit_l)]
+    elif how == "anti":
+        expected = [(left["k"][i], left["pad_l"][i]) for i in range(nl) if i not in hit_l]
+    else:
+        expected = [(left["pad_l"][i], right["k"][j]) for i, j in pairs]
+        if how in ("left", "full"):
+            expected += [(left["pad_l"][i], None) for i in range(nl) if i not in hit_l]
+        if how in ("right", "full"):
+            expected += [(None, right["k"][j]) for j in range(nr) if j not in hit_r]
+    assert _rows(df) == sorted(expected, key=repr)
+    df.explain()
+    plan = capsys.readouterr().out.split("physical_plan")[1]
+    assert "pad_r" not in plan
+    assert "projection=[k, y, pad_r]" not in plan
+    assert "projection=[k, y]" in plan  # the right side: key and filter column only

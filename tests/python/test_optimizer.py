@@ -198,3 +198,103 @@ def test_common_subexpressions_are_computed_once_and_results_unchanged(ctx):
     proj = df.select((col("c") + lit(1)).alias("p"), ((col("c") + lit(1)) * lit(2)).alias("q"))
     assert "__common_expr_" in proj._raw.explain()
     assert proj.to_pydict() == {"p": [2, 3, 4, 5, 6], "q": [4, 6, 8, 10, 12]}
+
+
+@pytest.mark.parametrize("join_type", ["inner", "left outer"])
+def test_disjunctions_across_a_join_leave_their_one_side_parts_below_it(tables, capsys, join_type):
+    # TPC-H Q19's shape: (a1 AND b1) OR (a2 AND b2) implies a1 OR a2 on one
+    # input and b1 OR b2 on the other; the whole condition stays above.
+    orders, lines = tables
+    how = "inner" if join_type == "inner" else "left"
+    cond = (((col("o_priority") == lit("1-URGENT")) & (col("l_qty") < lit(10)))
+            | ((col("o_priority") == lit("3-LOW")) & (col("l_mode") == lit("AIR")) & (col("l_qty") > lit(40))))
+    df = lines.join(orders, left_on="l_order", right_on="o_key", how=how).filter(cond)
+    ref = lines_join_orders(join_type)
+    urgent = pc.and_kleene(pc.equal(ref["o_priority"], "1-URGENT"), pc.less(ref["l_qty"], 10))
+    low = pc.and_kleene(pc.and_kleene(pc.equal(ref["o_priority"], "3-LOW"), pc.equal(ref["l_mode"], "AIR")),
+                        pc.greater(ref["l_qty"], 40))
+    ref = ref.filter(pc.or_kleene(urgent, low))
+    key = ("l_order", "l_mode", "l_qty", "o_priority")
+    got = sorted((tuple(r[k] for k in key) for r in df.to_pylist()), key=repr)
+    assert got == sorted((tuple(r[k] for k in key) for r in ref.to_pylist()), key=repr)
+    assert len(got) > 0
+    lines_of = explain(df, capsys).splitlines()
+    join_at = next(i for i, line in enumerate(lines_of) if "Join:" in line)
+    below = "\n".join(lines_of[join_at:])
+    assert "l_qty < Int64(10) OR " in below  # the lines side, below the join
+    assert ("o_priority = Utf8(\"1-URGENT\") OR " in below) == (how == "inner")
+    assert "Filter: o_priority" in "\n".join(lines_of[:join_at])  # the whole stays above
+
+
+def test_join_order_counts_distinct_values_from_parquet_statistics(tmp_path, capsys):
+    # a joins c on a 2-valued column (each a row meets 25 c rows) and b on a
+    # key. c is smaller than b, but a's join with b is the smaller result,
+    # which a's Parquet min/max of g (2 values) lets the reorder see.
+    import ferry
+
+    a = pa.table({"a_k": list(range(10)), "a_g": [i % 2 for i in range(10)]})
+    b = pa.table({"b_k": [i % 10 for i in range(100)], "b_v": list(range(100))})
+    c = pa.table({"c_g": [i % 2 for i in range(50)], "c_v": list(range(50))})
+    ctx = ferry.SessionContext()
+    for name, table in (("a", a), ("b", b), ("c", c)):
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        ctx.register_parquet(name, str(tmp_path / f"{name}.parquet"))
+    df = (ctx.table("a").join(ctx.table("c"), left_on="a_g", right_on="c_g")
+          .join(ctx.table("b"), left_on="a_k", right_on="b_k"))
+    ref = a.join(c, keys="a_g", right_keys="c_g").join(b, keys="a_k", right_keys="b_k")
+    key = ("a_k", "b_v", "c_v")
+    got = sorted(tuple(r[k] for k in key) for r in df.to_pylist())
+    assert got == sorted(tuple(r[k] for k in key) for r in ref.to_pylist())
+    assert len(got) == 2500
+    plan = explain(df, capsys)
+    assert plan.index("on=[a_k = b_k]") > plan.index("on=[a_g = c_g]")  # a-b joined first, deeper
+
+
+@pytest.mark.parametrize("how", ["semi", "anti"])
+def test_semi_and_anti_joins_filter_the_input_their_keys_come_from(tables, capsys, how):
+    # TPC-H Q18's shape: orders kept by a semi join on o_key before their
+    # lines are joined to them (lines outnumber orders), same rows.
+    orders, lines = tables
+    big = (lines.aggregate([col("l_order")], [f.sum(col("l_qty")).alias("qty")])
+           .filter(col("qty") > lit(100)))
+    df = (orders.join(lines, left_on="o_key", right_on="l_order")
+          .join(big, left_on="o_key", right_on="l_order", how=how))
+    sums = {}
+    for r in LINES.to_pylist():
+        if r["l_qty"] is not None:
+            sums[r["l_order"]] = sums.get(r["l_order"], 0) + r["l_qty"]
+    big_keys = {k for k, v in sums.items() if v > 100}
+    ref = lines_join_orders().to_pylist()
+    keep = [r for r in ref if (r["l_order"] in big_keys) == (how == "semi")]
+    key = ("o_key", "l_mode", "l_qty", "o_priority")
+    got = sorted((tuple(r[k] for k in key) for r in df.to_pylist()), key=repr)
+    ref_key = ("l_order", "l_mode", "l_qty", "o_priority")  # pyarrow keeps the left key
+    assert got == sorted((tuple(r[k] for k in ref_key) for r in keep), key=repr)
+    assert 0 < len(got) < len(ref)
+    plan = explain(df, capsys).splitlines()
+    semi = next(i for i, line in enumerate(plan) if f"type={how}" in line)
+    inner = next(i for i, line in enumerate(plan) if "type=inner" in line)
+    assert inner < semi and depth(plan[inner]) < depth(plan[semi])  # the semi join went below
+
+
+def test_aggregates_joined_on_their_group_key_see_only_keys_the_other_side_has(tables, capsys):
+    # TPC-H Q17's shape: per-order totals of lines, joined to a few orders:
+    # the lines are semi-joined to those orders before they are summed.
+    orders, lines = tables
+    few = orders.filter((col("o_priority") == lit("1-URGENT")) & (col("o_key") < lit(60)))
+    totals = lines.aggregate([col("l_order")], [f.sum(col("l_qty")).alias("total"),
+                                                f.count(col("l_qty")).alias("n")])
+    df = few.join(totals, left_on="o_key", right_on="l_order")
+    sums, counts = {}, {}
+    for r in LINES.to_pylist():
+        sums.setdefault(r["l_order"], None)
+        counts[r["l_order"]] = counts.get(r["l_order"], 0) + (r["l_qty"] is not None)
+        if r["l_qty"] is not None:
+            sums[r["l_order"]] = (sums[r["l_order"]] or 0) + r["l_qty"]
+    expected = sorted((o["o_key"], sums[o["o_key"]], counts[o["o_key"]]) for o in ORDERS.to_pylist()
+                      if o["o_priority"] == "1-URGENT" and o["o_key"] < 60 and o["o_key"] in sums)
+    got = sorted((r["o_key"], r["total"], r["n"]) for r in df.to_pylist())
+    assert got == expected and len(got) > 0
+    plan = explain(df, capsys).splitlines()
+    agg = next(i for i, line in enumerate(plan) if "Aggregate:" in line)
+    assert "Join: type=semi on=[l_order = o_key]" in plan[agg + 1]

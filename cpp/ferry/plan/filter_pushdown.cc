@@ -248,6 +248,40 @@ std::optional<Expr> ThroughKeys(const Expr& conjunct, const JoinNode& n, Side fr
   });
 }
 
+void SplitDisjunction(const Expr& expr, std::vector<Expr>* out) {
+  const auto* binary = expr.As<BinaryNode>();
+  if (binary != nullptr && binary->op == Operator::kOr) {
+    SplitDisjunction(binary->left, out);
+    SplitDisjunction(binary->right, out);
+    return;
+  }
+  out->push_back(expr);
+}
+
+// What a disjunction of conjunctions over both join inputs says about one
+// input alone: each disjunct's conjuncts that `on_side` can express over
+// that input, OR-ed. `(a1 AND b1) OR (a2 AND b2)` implies `a1 OR a2`, so
+// rows failing it can go before the join, while the whole condition stays
+// above it (TPC-H Q19 filters part and lineitem this way). Nothing when a
+// disjunct says nothing about the input.
+std::optional<Expr> ImpliedOnSide(const Expr& conjunct,
+                                  const std::function<std::optional<Expr>(const Expr&)>& on_side) {
+  std::vector<Expr> disjuncts;
+  SplitDisjunction(conjunct, &disjuncts);
+  if (disjuncts.size() < 2 || IsVolatile(conjunct)) return std::nullopt;
+  std::optional<Expr> implied;
+  for (const auto& disjunct : disjuncts) {
+    Conjuncts parts;
+    for (const auto& part : SplitConjunction(disjunct)) {
+      if (auto rewritten = on_side(part)) parts.push_back(std::move(*rewritten));
+    }
+    auto side_part = Conjoin(parts);
+    if (!side_part) return std::nullopt;
+    implied = implied ? Binary(*implied, Operator::kOr, *side_part) : *side_part;
+  }
+  return implied;
+}
+
 // Into the join inputs whose rows the join does not preserve against the
 // other side: both for inner joins, the left for left/semi/anti joins, the
 // right for right joins, none for full joins. A conjunct on the right
@@ -258,13 +292,16 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, Conjuncts conju
                    n.type == JoinType::kLeftSemi || n.type == JoinType::kLeftAnti;
   bool into_right = n.type == JoinType::kInner || n.type == JoinType::kRight;
   Conjuncts left, right, stay;
+  auto expr_on_side = [&](const Expr& expr, Side side) -> std::optional<Expr> {
+    auto refs = ReferencedColumns(expr, *plan->schema);
+    if (!refs || refs->empty()) return std::nullopt;
+    const auto& schema = *(side == Side::kLeft ? n.left : n.right)->schema;
+    return ReplaceColumns(expr, *plan->schema, [&](int index) {
+      return ColumnOf(schema, SourceColumn(n, index, side));
+    });
+  };
   for (auto& conjunct : conjuncts) {
-    auto on_side = [&](Side side) -> std::optional<Expr> {
-      const auto& schema = *(side == Side::kLeft ? n.left : n.right)->schema;
-      return ReplaceColumns(conjunct, *plan->schema, [&](int index) {
-        return ColumnOf(schema, SourceColumn(n, index, side));
-      });
-    };
+    auto on_side = [&](Side side) { return expr_on_side(conjunct, side); };
     auto refs = ReferencedColumns(conjunct, *plan->schema);
     std::optional<Expr> as_left, as_right;
     if (refs && !refs->empty()) {
@@ -282,6 +319,11 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, Conjuncts conju
       if (auto copy = ThroughKeys(*as_right, n, Side::kRight)) left.push_back(std::move(*copy));
       right.push_back(std::move(*as_right));
     } else {
+      for (Side side : {Side::kLeft, Side::kRight}) {
+        if (!(side == Side::kLeft ? into_left : into_right)) continue;
+        auto implied = ImpliedOnSide(conjunct, [&](const Expr& e) { return expr_on_side(e, side); });
+        if (implied) (side == Side::kLeft ? left : right).push_back(std::move(*implied));
+      }
       stay.push_back(std::move(conjunct));
     }
   }

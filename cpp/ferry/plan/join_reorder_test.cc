@@ -48,17 +48,17 @@ TEST_F(JoinReorderTest, StartsFromTheSmallestAndNeverCrossJoins) {
                              out->GetColumnByName("zone"));
 }
 
-TEST_F(JoinReorderTest, OptimizeReordersOnlyWhenAskedTo) {
+TEST_F(JoinReorderTest, OptimizeReordersUnlessToldNotTo) {
   auto df = Table("orders")
                 .Join(Table("customers"), JoinType::kInner, {"cust"}, {"cust"})
                 ->Join(Table("regions"), JoinType::kInner, {"region"}, {"region"});
-  auto written = Optimize(df->plan()).ValueOrDie();
+  OptimizerOptions keep;
+  keep.reorder_joins = false;
+  auto written = Optimize(df->plan(), keep).ValueOrDie();
   // As written: orders joins customers first, no projection on top.
   EXPECT_TRUE(written->As<JoinNode>() != nullptr) << written->ToString();
   EXPECT_EQ(written->ToString().find("#"), std::string::npos) << written->ToString();
-  OptimizerOptions options;
-  options.reorder_joins = true;
-  auto reordered = Optimize(df->plan(), options).ValueOrDie();
+  auto reordered = Optimize(df->plan()).ValueOrDie();
   EXPECT_TRUE(reordered->As<ProjectionNode>() != nullptr) << reordered->ToString();
   EXPECT_NE(reordered->ToString().find("on=[cust#1 = cust]"), std::string::npos)
       << reordered->ToString();

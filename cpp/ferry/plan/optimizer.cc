@@ -11,6 +11,8 @@ Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options) {
   if (options.reorder_joins) {
     FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
   }
+  FERRY_ASSIGN_OR_RAISE(optimized, PushDownSemiJoins(optimized));
+  FERRY_ASSIGN_OR_RAISE(optimized, ReduceAggregateInputs(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, EliminateCommonSubexpressions(optimized));
   return PushDownProjections(optimized);
 }

@@ -9,6 +9,7 @@
 #include "ferry/common/overloaded.h"
 #include "ferry/plan/builder.h"
 #include "ferry/plan/optimizer.h"
+#include "ferry/plan/rewrite.h"
 
 namespace ferry {
 namespace {
@@ -54,24 +55,29 @@ Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
 // A join keeps the output columns required above; its inputs keep those
 // and the key columns. Indices are then mapped into the pruned inputs.
 Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& required) {
-  if (n.filter || n.left_keys.empty()) {
-    // A join filter names columns as JoinFilterSchema spells them, which
-    // depends on every input column: such a join keeps its inputs whole.
+  const auto filter_schema = JoinFilterSchema(*n.left->schema, *n.right->schema);
+  std::set<std::string> filter_names;
+  if (n.filter) CollectColumnNames(*n.filter, &filter_names);
+  if (n.left_keys.empty() && !n.filter) {
+    // A cross join: nothing to find a key column by; inputs stay whole.
     JoinNode copy = n;
     FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, std::nullopt));
     FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, std::nullopt));
     return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
+  }
+  if (!Unique(*filter_schema, filter_names)) {
+    return Status::UnknownError("join filter names are ambiguous in ", plan->Describe());
   }
   std::vector<int> keep;
   for (int i = 0; i < plan->schema->num_fields(); ++i) {
     if (Required(required, plan->schema->field(i)->name())) keep.push_back(i);
   }
   // Row counts need at least one column to travel with the batches: the
-  // first key, which the join reads anyway.
+  // first key, which the join reads anyway (or any column of a keyless one).
   if (keep.empty()) {
     int key = 0;
     for (int i = 0; i < static_cast<int>(n.output_columns.size()); ++i) {
-      if (n.output_columns[i].left == n.left_keys.front()) key = i;
+      if (!n.left_keys.empty() && n.output_columns[i].left == n.left_keys.front()) key = i;
     }
     keep.push_back(key);
   }
@@ -83,6 +89,17 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& 
   }
   for (int k : n.left_keys) left_names.insert(n.left->schema->field(k)->name());
   for (int k : n.right_keys) right_names.insert(n.right->schema->field(k)->name());
+  // The filter reads columns by their JoinFilterSchema names: the left
+  // input's first, then the right's (maybe suffixed).
+  const int num_left = n.left->schema->num_fields();
+  for (const auto& name : filter_names) {
+    const int index = filter_schema->GetFieldIndex(name);
+    if (index < num_left) {
+      left_names.insert(n.left->schema->field(index)->name());
+    } else {
+      right_names.insert(n.right->schema->field(index - num_left)->name());
+    }
+  }
   // An input with ambiguous names keeps all its columns and positions.
   Columns left_required = left_names, right_required = right_names;
   if (!Unique(*n.left->schema, left_names)) left_required = std::nullopt;
@@ -104,6 +121,19 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& 
     copy.output_columns.push_back(
         {remap(n.left, copy.left, column.left), remap(n.right, copy.right, column.right)});
     fields.push_back(plan->schema->field(i));
+  }
+  if (n.filter) {
+    // Re-spell the filter's columns for the pruned inputs' filter schema.
+    const auto pruned_schema = JoinFilterSchema(*copy.left->schema, *copy.right->schema);
+    const int pruned_left = copy.left->schema->num_fields();
+    auto filter = ReplaceColumns(*n.filter, *filter_schema, [&](int index) -> std::optional<Expr> {
+      const int at = index < num_left ? remap(n.left, copy.left, index)
+                                      : pruned_left + remap(n.right, copy.right, index - num_left);
+      if (at < 0 || (index >= num_left && at < pruned_left)) return std::nullopt;
+      return Col(pruned_schema->field(at)->name());
+    });
+    if (!filter) return Status::UnknownError("projection pushdown lost a join filter column of ", plan->Describe());
+    copy.filter = std::move(*filter);
   }
   auto bad = [](int k) { return k < 0; };
   if (std::any_of(copy.left_keys.begin(), copy.left_keys.end(), bad) ||

@@ -9,6 +9,7 @@
 #include <arrow/io/file.h>
 #include <parquet/arrow/writer.h>
 
+#include "ferry/plan/builder.h"
 #include "ferry/plan/optimizer_test_util.h"
 
 namespace ferry {
@@ -107,6 +108,30 @@ TEST_F(StatisticsTest, FilesReportFooterRowsOrASizeGuess) {
   EXPECT_NEAR(*csv->EstimatedRows(), 100, 1);
   std::remove(parquet_path.c_str());
   std::remove(csv_path.c_str());
+}
+
+TEST_F(StatisticsTest, ParquetIntegerRangesBoundDistinctValues) {
+  auto table = arrow::Table::Make(
+      arrow::schema({arrow::field("x", arrow::int64()), arrow::field("g", arrow::int32()),
+                     arrow::field("s", arrow::utf8())}),
+      {testing::ArrayFromJson(arrow::int64(), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 40]"),
+       testing::ArrayFromJson(arrow::int32(), "[7, 8, 9, 7, 8, 9, 7, null, 9, 7, 8]"),
+       testing::ArrayFromJson(arrow::utf8(), R"(["a", "b", "a", "b", "a", "b", "a", "b", "a", "b", "a"])")});
+  std::string path = ::testing::TempDir() + "/statistics_distinct_test.parquet";
+  auto sink = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4).ok());
+  ASSERT_TRUE(sink->Close().ok());
+  auto parquet = MakeParquetTable(path).ValueOrDie();
+  EXPECT_EQ(parquet->EstimatedDistinct(0), 40);  // max - min + 1 over all row groups
+  EXPECT_EQ(parquet->EstimatedDistinct(1), 3);   // NULLs aside
+  EXPECT_EQ(parquet->EstimatedDistinct(2), std::nullopt);
+  // Through a plan: never above the rows (11), and unknown for strings.
+  auto scan = plan::Scan("t", parquet).ValueOrDie();
+  EXPECT_EQ(EstimateDistinct(*scan, 0), 11);
+  EXPECT_EQ(EstimateDistinct(*scan, 1), 3);
+  EXPECT_EQ(EstimateDomain(*scan, 0), 11);
+  EXPECT_EQ(EstimateDistinct(*scan, 2), std::nullopt);
+  std::remove(path.c_str());
 }
 
 }  // namespace

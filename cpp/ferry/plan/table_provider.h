@@ -52,6 +52,10 @@ class TableProvider {
   /// file's metadata or size otherwise; nullopt when unknown. Used for
   /// cardinality estimates (plan/statistics.h), never for correctness.
   virtual std::optional<double> EstimatedRows() const { return std::nullopt; }
+  /// An upper bound on how many distinct values column `index` holds (e.g.
+  /// an integer column's max - min + 1 from Parquet statistics); nullopt
+  /// when unknown. For join size estimates only, never for correctness.
+  virtual std::optional<double> EstimatedDistinct(int index) const { return std::nullopt; }
   /// Whether scans can use `filter` (a predicate over this table's columns).
   virtual FilterPushdown SupportsFilter(const Expr& filter) const {
     return FilterPushdown::kUnsupported;
