@@ -1,5 +1,7 @@
 #include "ferry/serde/envelope.h"
 
+#include <climits>
+
 #include "ferry/v1/envelope.pb.h"
 
 namespace ferry {
@@ -23,6 +25,10 @@ Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
 
 Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
   if (bytes.empty()) return Status::Invalid("not a ferry ", Noun(expected_kind), ": empty bytes");
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+    return Status::Invalid("not a ferry ", Noun(expected_kind), ": ", bytes.size(),
+                           " bytes, more than protobuf reads");
+  }
   ferry::v1::Envelope envelope;
   if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       envelope.magic() != kMagic) {
