@@ -30,7 +30,8 @@ Result<std::string> SessionContext::EncodeExpr(const Expr& expr) const {
 }
 
 Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
-  return ferry::DecodeExpr(bytes, *codec_, functions());
+  return ferry::DecodeExpr(bytes, *codec_, functions(), UnknownFunctionPolicy::kError,
+                           state_->config.decode_limits);
 }
 
 Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
@@ -50,7 +51,8 @@ Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
 }
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
-  return ferry::DecodePlan(bytes, *codec_, functions(), OpenTableSource);
+  return ferry::DecodePlan(bytes, *codec_, functions(), OpenTableSource,
+                           state_->config.decode_limits);
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(

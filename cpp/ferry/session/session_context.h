@@ -13,6 +13,7 @@
 #include "ferry/function/registry.h"
 #include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
+#include "ferry/serde/decode_limits.h"
 #include "ferry/serde/extension_codec.h"
 
 namespace ferry {
@@ -25,6 +26,9 @@ struct SessionConfig {
   /// EncodePlan warns, once per table, when an in-memory table it carries
   /// inline takes more bytes than this.
   int64_t inline_table_warn_bytes = 64LL << 20;
+  /// Bounds DecodeExpr and DecodePlan enforce on every input this session
+  /// decodes (check user-given values with ValidateDecodeLimits).
+  DecodeLimits decode_limits;
 };
 
 /// A session: configuration, named tables, callable functions, and the
@@ -50,7 +54,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// Wire format v1 bytes of `expr`, functions defined by this session's codec.
   Result<std::string> EncodeExpr(const Expr& expr) const;
   /// An expression from bytes, its functions resolved by this session's
-  /// codec, then by name among its functions.
+  /// codec, then by name among its functions, within the config's
+  /// decode_limits.
   Result<Expr> DecodeExpr(std::string_view bytes) const;
 
   /// Wire format v1 bytes of `plan` (serde/plan_serde.h): functions defined
@@ -61,7 +66,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
                                  std::vector<std::string>* warnings = nullptr) const;
   /// A plan from bytes, built through plan/builder.h: functions resolved as
   /// DecodeExpr resolves them, Parquet/CSV files reopened by path (IOError
-  /// naming a missing file), in-memory tables rebuilt from their batches.
+  /// naming a missing file), in-memory tables rebuilt from their batches;
+  /// within the config's decode_limits.
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
