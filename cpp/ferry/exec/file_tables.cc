@@ -6,6 +6,7 @@
 #include <parquet/arrow/schema.h>
 #include <parquet/exception.h>
 
+#include "ferry/exec/cancellation.h"
 #include "ferry/exec/parquet_pruning.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
@@ -36,6 +37,7 @@ class ReaderStream final : public RecordBatchStream {
       : owner_(std::move(owner)), reader_(std::move(reader)), path_(std::move(path)) {}
 
   Result<BatchPtr> Next() override {
+    FERRY_RETURN_NOT_OK(CheckStopRequested());
     auto batch = reader_->Next();
     if (!batch.ok()) {
       return batch.status().WithMessage("reading ", path_, ": ", batch.status().message());
