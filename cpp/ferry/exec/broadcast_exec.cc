@@ -28,6 +28,10 @@ class BroadcastExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return num_outputs_; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeBroadcastExec(std::move(children[0]), num_outputs_);
+  }
   std::string Describe() const override {
     return "BroadcastExec: " + std::to_string(input_->num_partitions()) + " -> " +
            std::to_string(num_outputs_) + " copies";

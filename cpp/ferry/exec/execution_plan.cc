@@ -69,6 +69,29 @@ StreamPtr MakeMapStream(StreamPtr input, std::function<Result<BatchPtr>(const Ba
   return std::make_unique<MapStream>(std::move(input), std::move(map));
 }
 
+Result<ExecPtr> ExecutionPlan::WithNewChildren(std::vector<ExecPtr> children) const {
+  return Status::NotImplemented("operator cannot take new inputs: ", Describe());
+}
+
+Result<ExecPtr> ReplaceChildren(const ExecPtr& plan, std::vector<ExecPtr> children) {
+  if (children == plan->children()) return plan;
+  return plan->WithNewChildren(std::move(children));
+}
+
+Status CheckChildCount(const ExecutionPlan& plan, const std::vector<ExecPtr>& children,
+                       size_t expected) {
+  const auto current = plan.children();
+  if (children.size() != expected || current.size() != expected) {
+    return Status::Invalid(plan.Describe(), " takes ", expected, " inputs, got ", children.size());
+  }
+  for (size_t i = 0; i < expected; ++i) {
+    if (children[i] == nullptr || !children[i]->schema()->Equals(*current[i]->schema())) {
+      return Status::Invalid("input ", i, " of ", plan.Describe(), " has another schema");
+    }
+  }
+  return Status::OK();
+}
+
 std::string ExplainPhysical(const ExecutionPlan& plan) {
   std::string out;
   AppendTree(plan, 0, &out);

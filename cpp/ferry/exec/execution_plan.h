@@ -62,10 +62,25 @@ class ExecutionPlan {
   virtual Result<StreamPtr> Execute(int partition) const = 0;
   /// How rows are partitioned, when known (lets the planner skip exchanges).
   virtual Partitioning output_partitioning() const { return std::nullopt; }
+  /// Whether partition p is one partition of one input, read as it is, the
+  /// inputs' partitions laid end to end (a union).
+  virtual bool concatenates_inputs() const { return false; }
   /// Set only on exchange operators (exchange_info.h).
   virtual const ExchangeInfo* exchange_info() const { return nullptr; }
+  /// The same operator over `children` (as many as children(), with the
+  /// same schemas): how a distributed plan swaps the inputs it cuts off
+  /// for stage inputs. Leaves have nothing to swap (see ReplaceChildren).
+  virtual Result<std::shared_ptr<const ExecutionPlan>> WithNewChildren(
+      std::vector<std::shared_ptr<const ExecutionPlan>> children) const;
 };
 using ExecPtr = std::shared_ptr<const ExecutionPlan>;
+
+/// `plan` itself when `children` are its own, else plan.WithNewChildren.
+Result<ExecPtr> ReplaceChildren(const ExecPtr& plan, std::vector<ExecPtr> children);
+/// Invalid unless `children` holds `expected` plans whose schemas match
+/// those of `plan`'s current children.
+Status CheckChildCount(const ExecutionPlan& plan, const std::vector<ExecPtr>& children,
+                       size_t expected);
 
 /// The indented operator tree.
 std::string ExplainPhysical(const ExecutionPlan& plan);

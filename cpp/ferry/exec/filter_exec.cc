@@ -21,6 +21,10 @@ class FilterExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return input_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeFilterExec(std::move(children[0]), predicate_, keep_);
+  }
   std::string Describe() const override {
     std::string out = "FilterExec: " + predicate_->ToString();
     if (keep_) {

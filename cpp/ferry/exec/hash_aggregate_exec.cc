@@ -155,6 +155,11 @@ class PartialAggregateExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return input_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 1));
+    return std::make_shared<PartialAggregateExec>(std::move(children[0]), group_by_, aggregates_,
+                                                  schema_);
+  }
   std::string Describe() const override {
     return DescribeAggregates("Partial", aggregates_, *schema_, group_by_.size());
   }
@@ -236,6 +241,10 @@ class FinalAggregateExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return partial_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {partial_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 1));
+    return MakeFinalAggregateExec(std::move(children[0]), num_keys_, aggregates_, schema_);
+  }
   std::string Describe() const override {
     return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
                               aggregates_, *schema_, num_keys_);

@@ -357,6 +357,11 @@ class HashJoinExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return left_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {left_, right_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 2));
+    return MakeHashJoinExec(std::move(children[0]), std::move(children[1]), join_, mode_,
+                            build_left_, schema_, filter_);
+  }
   std::string Describe() const override {
     std::string out = std::string("HashJoinExec: mode=") +
                       (mode_ == HashJoinMode::kPartitioned ? "Partitioned" : "CollectBuild") +

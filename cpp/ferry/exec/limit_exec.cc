@@ -50,6 +50,10 @@ class LimitExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeLimitExec(std::move(children[0]), skip_, fetch_);
+  }
   std::string Describe() const override {
     return "GlobalLimitExec: skip=" + std::to_string(skip_) +
            ", fetch=" + (fetch_ ? std::to_string(*fetch_) : std::string("None"));

@@ -17,6 +17,10 @@ class OrderedCoalesceExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return std::make_shared<OrderedCoalesceExec>(std::move(children[0]));
+  }
   std::string Describe() const override {
     return "CoalescePartitionsExec: " + std::to_string(input_->num_partitions()) +
            " -> 1, in partition order";

@@ -12,6 +12,10 @@ class ProjectionExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return input_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeProjectionExec(std::move(children[0]), exprs_, schema_);
+  }
   std::string Describe() const override {
     std::string out = "ProjectionExec: ";
     for (size_t i = 0; i < exprs_.size(); ++i) {

@@ -1,18 +1,14 @@
 // Exchanges inside one process: hash and round-robin repartitioning and
 // gathering, each a set of producer threads feeding bounded queues.
 
-#include <arrow/compute/api_vector.h>
-
 #include "ferry/exec/exchange_channels.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/execution_claims.h"
+#include "ferry/exec/hash_split.h"
 #include "ferry/exec/operators.h"
-#include "ferry/exec/row_hash.h"
 
 namespace ferry {
 namespace {
-
-namespace cp = arrow::compute;
 
 // Reads one consumer's queue; closing the stream releases the queue.
 class ExchangeStream final : public RecordBatchStream {
@@ -27,43 +23,12 @@ class ExchangeStream final : public RecordBatchStream {
   int output_;
 };
 
-// Splits `batch` by hash of `keys` into `n` slices, one Take for the whole
-// batch and zero-copy slices after it.
+// Pushes each non-empty part of `batch` split by hash to its partition.
 Status PushHashed(const BatchPtr& batch, const std::vector<PhysicalExprPtr>& keys, int n,
                   ExchangeChannels& channels, bool* stop) {
-  arrow::ArrayVector key_arrays;
-  for (const auto& key : keys) {
-    FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, *batch));
-    key_arrays.push_back(std::move(array));
-  }
-  const int64_t rows = batch->num_rows();
-  FERRY_ASSIGN_OR_RAISE(auto hashes, HashRows(key_arrays, rows));
-  std::vector<int64_t> offsets(n + 1, 0);
-  std::vector<uint32_t> target(rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    // Multiply-shift maps the hash onto [0, n) without a division.
-    target[i] = static_cast<uint32_t>(((hashes[i] >> 32) * static_cast<uint64_t>(n)) >> 32);
-    ++offsets[target[i] + 1];
-  }
-  for (int p = 0; p < n; ++p) offsets[p + 1] += offsets[p];
+  FERRY_ASSIGN_OR_RAISE(auto parts, SplitByHash(batch, keys, n));
   for (int p = 0; p < n; ++p) {
-    if (offsets[p + 1] - offsets[p] == rows) {  // every row goes to one place
-      *stop = !channels.Push(p, batch);
-      return Status::OK();
-    }
-  }
-  std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
-  auto indices_buffer = arrow::AllocateBuffer(rows * sizeof(int64_t));
-  FERRY_RETURN_NOT_OK(indices_buffer.status());
-  auto* indices = reinterpret_cast<int64_t*>((*indices_buffer)->mutable_data());
-  for (int64_t i = 0; i < rows; ++i) indices[next[target[i]]++] = i;
-  auto index_array = std::make_shared<arrow::Int64Array>(rows, std::move(*indices_buffer));
-  FERRY_ASSIGN_OR_RAISE(auto permuted, cp::Take(batch, index_array));
-  const auto& grouped = permuted.record_batch();
-  for (int p = 0; p < n; ++p) {
-    const int64_t length = offsets[p + 1] - offsets[p];
-    if (length == 0) continue;
-    if (!channels.Push(p, grouped->Slice(offsets[p], length))) {
+    if (parts[p] != nullptr && !channels.Push(p, std::move(parts[p]))) {
       *stop = true;
       return Status::OK();
     }
@@ -90,6 +55,10 @@ class RepartitionExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return num_outputs_; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return std::make_shared<RepartitionExec>(std::move(children[0]), keys_, num_outputs_);
+  }
   std::string Describe() const override {
     if (num_outputs_ == 1 && keys_.empty()) {
       return "CoalescePartitionsExec: " + std::to_string(input_->num_partitions()) + " -> 1";

@@ -18,6 +18,10 @@ class SortExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return per_partition_ ? input_->num_partitions() : 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeSortExec(std::move(children[0]), keys_, fetch_, per_partition_);
+  }
   std::string Describe() const override {
     std::string out = per_partition_ ? "SortExec(per partition): " : "SortExec: ";
     for (size_t i = 0; i < keys_.size(); ++i) {

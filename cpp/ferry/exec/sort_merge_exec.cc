@@ -84,6 +84,10 @@ class SortMergeExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return input_->schema(); }
   int num_partitions() const override { return 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeSortMergeExec(std::move(children[0]), keys_, fetch_);
+  }
   std::string Describe() const override {
     std::string out = "SortPreservingMergeExec: " + std::to_string(input_->num_partitions()) + " -> 1";
     if (fetch_) out += ", fetch=" + std::to_string(*fetch_);

@@ -15,6 +15,11 @@ class UnionExec final : public ExecutionPlan {
     return n;
   }
   std::vector<ExecPtr> children() const override { return inputs_; }
+  bool concatenates_inputs() const override { return true; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, inputs_.size()));
+    return MakeUnionExec(std::move(children), schema_);
+  }
   std::string Describe() const override { return "UnionExec"; }
 
   Result<StreamPtr> Execute(int partition) const override {

@@ -92,6 +92,10 @@ class WindowExec final : public ExecutionPlan {
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
+    FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
+    return MakeWindowExec(std::move(children[0]), specs_, schema_);
+  }
   std::string Describe() const override {
     std::string out = "WindowAggExec: wdw=[";
     for (size_t i = 0; i < specs_.size(); ++i) out += (i ? ", " : "") + specs_[i].name;

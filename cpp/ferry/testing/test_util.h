@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <arrow/api.h>
+#include <arrow/compute/api_vector.h>
 #include <arrow/json/from_string.h>
 #include <gtest/gtest.h>
 
@@ -44,6 +45,17 @@ inline void ExpectArrayEquals(const std::shared_ptr<arrow::DataType>& type, cons
   auto combined = arrow::Concatenate(actual->chunks()).ValueOrDie();
   EXPECT_TRUE(combined->Equals(*expected))
       << "expected " << expected->ToString() << "\n got " << combined->ToString();
+}
+
+/// `table` with its rows sorted by every column in turn, nulls last, for
+/// comparing results whose row order is not defined.
+inline std::shared_ptr<arrow::Table> SortedTable(const std::shared_ptr<arrow::Table>& table) {
+  std::vector<arrow::compute::SortKey> keys;
+  for (const auto& field : table->schema()->fields()) keys.emplace_back(field->name());
+  arrow::compute::SortOptions options(keys, arrow::compute::NullPlacement::AtEnd);
+  auto indices = arrow::compute::SortIndices(arrow::Datum(table), options).ValueOrDie();
+  auto sorted = arrow::compute::Take(arrow::Datum(table), arrow::Datum(indices)).ValueOrDie();
+  return sorted.table()->CombineChunks().ValueOrDie();
 }
 
 }  // namespace ferry::testing
