@@ -102,7 +102,7 @@ $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined" \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
 	  -DFERRY_INPLACE=OFF -DFERRY_BUILD_TESTS=ON
 
 # The package is staged beside the sanitized extension so that importing

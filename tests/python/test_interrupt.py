@@ -4,7 +4,6 @@ subprocess that prints READY just before the long query; the test then
 sends SIGINT and expects the process to report the KeyboardInterrupt and
 a correct follow-up query within a few seconds."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -56,9 +55,9 @@ print("AFTER", ctx.from_pydict({"x": [1, 2, None]}).aggregate([], [f.sum(col("x"
 """
 
 
-def interrupt(query: str) -> tuple[str, float]:
+def interrupt(query: str) -> tuple[str, float, str]:
     """Runs `query` in a subprocess, SIGINTs it 0.5 s after READY, and
-    returns its stdout and the seconds from SIGINT to exit."""
+    returns its stdout, the seconds from SIGINT to exit, and its stderr."""
     script = textwrap.dedent(PRELUDE + query + RUN)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
