@@ -160,4 +160,10 @@ nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVecto
   return capsule;
 }
 
+nb::list ExportBatches(std::shared_ptr<arrow::Schema> schema, BatchVector batches) {
+  auto capsule = ExportStreamCapsule(std::move(schema), std::move(batches));
+  auto reader = PyArrow().attr("RecordBatchReader").attr("_import_from_c_capsule")(capsule);
+  return nb::list(reader);
+}
+
 }  // namespace ferry::bindings

@@ -49,5 +49,7 @@ nb::object ExportSchema(const std::shared_ptr<arrow::Schema>& schema);
 nb::object ExportType(const std::shared_ptr<arrow::DataType>& type);
 /// An "arrow_array_stream" capsule over `batches`.
 nb::object ExportStreamCapsule(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
+/// A list of pyarrow.RecordBatch viewing `batches` (none copied).
+nb::list ExportBatches(std::shared_ptr<arrow::Schema> schema, BatchVector batches);
 
 }  // namespace ferry::bindings

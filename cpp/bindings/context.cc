@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "ferry/serde/expr_serde.h"
 #include "errors.h"
+#include "execution_plan.h"
 #include "python_gil.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
@@ -163,6 +164,25 @@ void RegisterContext(nb::module_& m) {
         auto plan = Unwrap(self->DecodePlan(std::string_view(static_cast<const char*>(data.data()), data.size())));
         return DataFrame(self, std::move(plan));
       })
+      // Physical plans: one stage of a distributed query travels this way.
+      .def("encode_physical_plan", [](ContextPtr self, const PlanHandle& plan) {
+        auto bytes = Unwrap(self->EncodeExecutionPlan(*plan.plan));
+        return nb::bytes(bytes.data(), bytes.size());
+      })
+      .def("encode_physical_plan", [](ContextPtr self, const DataFrame& df) {
+        auto plan = Unwrap(WithoutGil([&] { return df.CreatePhysicalPlan(); }));
+        auto bytes = Unwrap(self->EncodeExecutionPlan(*plan));
+        return nb::bytes(bytes.data(), bytes.size());
+      })
+      .def("decode_physical_plan", [](ContextPtr self, nb::bytes data) {
+        std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        return PlanHandle{Unwrap(self->DecodeExecutionPlan(bytes))};
+      })
+      .def("execute_physical", [](ContextPtr self, nb::bytes data, int partition) {
+        std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        auto plan = Unwrap(self->DecodeExecutionPlan(bytes));
+        return ExecutePartition(*plan, partition);
+      }, nb::arg("data"), nb::arg("partition"))
       .def_prop_ro("target_partitions", &SessionContext::target_partitions)
       .def("register_stream", [](ContextPtr self, const std::string& name, nb::handle data) {
         ThrowIfError(self->RegisterTable(name, TableFromStream(*self, data)));

@@ -8,6 +8,7 @@
 
 #include "arrow_interop.h"
 #include "errors.h"
+#include "execution_plan.h"
 #include "interruptible.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
@@ -70,6 +71,9 @@ void RegisterDataFrame(nb::module_& m) {
       .def("count", [](const DataFrame& df) {
         auto count = RunInterruptiblyFor([&] { return df.Count(); });
         return Unwrap(std::move(count));
+      })
+      .def("execution_plan", [](const DataFrame& df) {
+        return PlanHandle{Unwrap(WithoutGil([&] { return df.CreatePhysicalPlan(); }))};
       })
       .def("session", [](const DataFrame& df) { return df.session(); })
       .def("explain", [](const DataFrame& df) { return Unwrap(df.Explain()); })

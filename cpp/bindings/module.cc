@@ -11,7 +11,9 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterUdf(m);
   ferry::bindings::RegisterUdaf(m);
   ferry::bindings::RegisterUdwf(m);
+  ferry::bindings::RegisterExecutionPlan(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
+  ferry::bindings::RegisterStages(m);
   ferry::bindings::RegisterExitHook(m);
 }

@@ -12,6 +12,7 @@ void RegisterUdf(nb::module_& m);
 void RegisterUdaf(nb::module_& m);
 void RegisterContext(nb::module_& m);
 void RegisterDataFrame(nb::module_& m);
+void RegisterExecutionPlan(nb::module_& m);
 void RegisterStages(nb::module_& m);
 
 }  // namespace ferry::bindings

@@ -26,6 +26,7 @@ class RecordBatchStream {
 using StreamPtr = std::unique_ptr<RecordBatchStream>;
 
 struct ExchangeInfo;  // exchange_info.h
+struct OperatorInfo;  // operator_info.h
 
 /// A stream over batches already in memory.
 StreamPtr MakeVectorStream(BatchVector batches);
@@ -67,6 +68,9 @@ class ExecutionPlan {
   virtual bool concatenates_inputs() const { return false; }
   /// Set only on exchange operators (exchange_info.h).
   virtual const ExchangeInfo* exchange_info() const { return nullptr; }
+  /// What a non-exchange operator was built from (operator_info.h), made on
+  /// demand; nullptr for operators that cannot say.
+  virtual std::shared_ptr<const OperatorInfo> operator_info() const { return nullptr; }
   /// The same operator over `children` (as many as children(), with the
   /// same schemas): how a distributed plan swaps the inputs it cuts off
   /// for stage inputs. Leaves have nothing to swap (see ReplaceChildren).

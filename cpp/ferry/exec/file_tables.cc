@@ -7,6 +7,7 @@
 #include <parquet/exception.h>
 
 #include "ferry/exec/cancellation.h"
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/parquet_pruning.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
@@ -20,6 +21,18 @@ std::shared_ptr<arrow::Schema> Project(const arrow::Schema& schema,
   arrow::FieldVector fields;
   for (int i : *projection) fields.push_back(schema.field(i));
   return arrow::schema(std::move(fields));
+}
+
+Status CheckProjection(const arrow::Schema& schema, const std::optional<std::vector<int>>& projection,
+                       const std::string& path) {
+  if (!projection) return Status::OK();
+  for (int i : *projection) {
+    if (i < 0 || i >= schema.num_fields()) {
+      return Status::IndexError("projection index ", i, " out of range for ", path, " with ",
+                                schema.num_fields(), " columns");
+    }
+  }
+  return Status::OK();
 }
 
 std::string ProjectionNames(const arrow::Schema& schema) {
@@ -76,9 +89,10 @@ void CollectLeaves(const parquet::arrow::SchemaField& field, std::vector<int>* l
 class ParquetScanExec final : public ExecutionPlan {
  public:
   ParquetScanExec(std::string path, std::shared_ptr<arrow::Schema> schema,
-                  std::vector<std::vector<int>> row_groups, std::optional<std::vector<int>> projection)
+                  std::vector<std::vector<int>> row_groups, std::optional<std::vector<int>> projection,
+                  std::vector<Expr> filters)
       : path_(std::move(path)), schema_(std::move(schema)), row_groups_(std::move(row_groups)),
-        projection_(std::move(projection)) {}
+        projection_(std::move(projection)), filters_(std::move(filters)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return static_cast<int>(row_groups_.size()); }
@@ -87,8 +101,14 @@ class ParquetScanExec final : public ExecutionPlan {
     return "ParquetScanExec: " + path_ + ", partitions=" + std::to_string(row_groups_.size()) +
            ", projection=[" + ProjectionNames(*schema_) + "]";
   }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(FileScanInfo{ParquetFileSource{path_}, projection_, filters_, row_groups_});
+  }
 
   Result<StreamPtr> Execute(int partition) const override {
+    if (partition < 0 || partition >= num_partitions()) {
+      return Status::IndexError("partition ", partition, " out of range");
+    }
     // A FileReader is not thread-safe: each partition opens its own.
     FERRY_ASSIGN_OR_RAISE(auto owned, OpenParquet(path_));
     std::shared_ptr<parquet::arrow::FileReader> reader = std::move(owned);
@@ -115,16 +135,17 @@ class ParquetScanExec final : public ExecutionPlan {
   std::shared_ptr<arrow::Schema> schema_;
   std::vector<std::vector<int>> row_groups_;
   std::optional<std::vector<int>> projection_;
+  std::vector<Expr> filters_;  // only shown and described: row_groups_ already reflect them
 };
 
 class ParquetTable final : public TableProvider {
  public:
-  // Scans read `row_groups` (all of the file's unless filters pruned some),
-  // which hold `num_rows` rows.
+  // Scans read `row_groups` (all `file_row_groups` of the file's unless
+  // `filters` pruned some), which hold `num_rows` rows.
   ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, std::vector<int> row_groups,
-               int64_t num_rows)
+               int file_row_groups, int64_t num_rows, std::vector<Expr> filters)
       : path_(std::move(path)), schema_(std::move(schema)), row_groups_(std::move(row_groups)),
-        num_rows_(num_rows) {}
+        file_row_groups_(file_row_groups), num_rows_(num_rows), filters_(std::move(filters)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   std::string Describe() const override { return "ParquetTable: " + path_; }
@@ -144,7 +165,10 @@ class ParquetTable final : public TableProvider {
       kept.push_back(row_group);
       rows += num_rows;
     }
-    return std::make_shared<ParquetTable>(path_, schema_, std::move(kept), rows);
+    auto all_filters = filters_;
+    all_filters.insert(all_filters.end(), filters.begin(), filters.end());
+    return std::make_shared<ParquetTable>(path_, schema_, std::move(kept), file_row_groups_, rows,
+                                          std::move(all_filters));
   }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
@@ -152,15 +176,32 @@ class ParquetTable final : public TableProvider {
     int partitions = std::max(1, std::min(num_row_groups, std::max(1, target_partitions)));
     std::vector<std::vector<int>> row_groups(partitions);
     for (int i = 0; i < num_row_groups; ++i) row_groups[i % partitions].push_back(row_groups_[i]);
-    return std::make_shared<ParquetScanExec>(path_, Project(*schema_, projection),
-                                             std::move(row_groups), projection);
+    return ScanSplits(projection, row_groups);
+  }
+  Result<std::shared_ptr<ExecutionPlan>> ScanSplits(
+      const std::optional<std::vector<int>>& projection,
+      const std::vector<std::vector<int>>& splits) const override {
+    FERRY_RETURN_NOT_OK(CheckProjection(*schema_, projection, path_));
+    if (splits.empty()) return Status::Invalid("a scan of ", path_, " needs at least one split");
+    for (const auto& split : splits) {
+      for (int row_group : split) {
+        if (row_group < 0 || row_group >= file_row_groups_) {
+          return Status::IndexError("row group ", row_group, " out of range: ", path_, " has ",
+                                    file_row_groups_, " row groups");
+        }
+      }
+    }
+    return std::make_shared<ParquetScanExec>(path_, Project(*schema_, projection), splits,
+                                             projection, filters_);
   }
 
  private:
   std::string path_;
   std::shared_ptr<arrow::Schema> schema_;
   std::vector<int> row_groups_;
+  int file_row_groups_;
   int64_t num_rows_;
+  std::vector<Expr> filters_;
 };
 
 struct CsvSource {
@@ -205,7 +246,12 @@ class CsvScanExec final : public ExecutionPlan {
   std::string Describe() const override {
     return "CsvScanExec: " + source_.path + ", projection=[" + ProjectionNames(*schema_) + "]";
   }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    CsvFileSource source{source_.path, source_.options.has_header, source_.options.delimiter};
+    return MakeOperatorInfo(FileScanInfo{std::move(source), projection_, {}, {{}}});
+  }
   Result<StreamPtr> Execute(int partition) const override {
+    if (partition != 0) return Status::IndexError("partition ", partition, " out of range");
     FERRY_ASSIGN_OR_RAISE(auto reader, OpenCsv(source_, projection_));
     return std::make_unique<ReaderStream<arrow::csv::StreamingReader>>(reader, reader, source_.path);
   }
@@ -235,7 +281,18 @@ class CsvTable final : public TableProvider {
   }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
+    FERRY_RETURN_NOT_OK(CheckProjection(*source_.schema, projection, source_.path));
     return std::make_shared<CsvScanExec>(source_, projection);
+  }
+  /// A CSV file is read whole, by one partition: its one split is empty.
+  Result<std::shared_ptr<ExecutionPlan>> ScanSplits(
+      const std::optional<std::vector<int>>& projection,
+      const std::vector<std::vector<int>>& splits) const override {
+    if (splits.size() != 1 || !splits[0].empty()) {
+      return Status::Invalid("a scan of CSV file ", source_.path,
+                             " reads the whole file in one partition: it takes one empty split");
+    }
+    return Scan(projection, 1);
   }
 
  private:
@@ -251,7 +308,9 @@ Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string&
   std::vector<int> row_groups(reader->num_row_groups());
   for (int i = 0; i < reader->num_row_groups(); ++i) row_groups[i] = i;
   return std::make_shared<ParquetTable>(path, WithoutViews(schema), std::move(row_groups),
-                                        reader->parquet_reader()->metadata()->num_rows());
+                                        reader->num_row_groups(),
+                                        reader->parquet_reader()->metadata()->num_rows(),
+                                        std::vector<Expr>{});
 }
 
 Result<std::shared_ptr<const TableProvider>> MakeCsvTable(const std::string& path,

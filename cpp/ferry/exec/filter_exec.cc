@@ -1,5 +1,6 @@
 #include <arrow/compute/api.h>
 
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/selection.h"
 
@@ -33,6 +34,10 @@ class FilterExec final : public ExecutionPlan {
       out += "]";
     }
     return out;
+  }
+
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(FilterInfo{predicate_, keep_});
   }
 
   Partitioning output_partitioning() const override {

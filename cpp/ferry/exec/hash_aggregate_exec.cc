@@ -2,6 +2,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/compute/row/grouper.h>
 
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 #include "ferry/function/grouping_key.h"
 
@@ -167,6 +168,11 @@ class PartialAggregateExec final : public ExecutionPlan {
   // Group key i is output column i: a partitioning on input columns the
   // keys read as they are carries over.
   Partitioning output_partitioning() const override { return PartitioningThrough(*input_, group_by_); }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < group_by_.size(); ++i) names.push_back(schema_->field(i)->name());
+    return MakeOperatorInfo(PartialAggregateInfo{group_by_, std::move(names), aggregates_});
+  }
 
   Result<StreamPtr> Execute(int partition) const override {
     TypeVector key_types;
@@ -248,6 +254,10 @@ class FinalAggregateExec final : public ExecutionPlan {
   std::string Describe() const override {
     return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
                               aggregates_, *schema_, num_keys_);
+  }
+
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(FinalAggregateInfo{num_keys_, aggregates_, schema_});
   }
 
   Partitioning output_partitioning() const override {

@@ -8,6 +8,7 @@
 
 #include "ferry/exec/cancellation.h"
 #include "ferry/exec/join_hash_table.h"
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -374,6 +375,10 @@ class HashJoinExec final : public ExecutionPlan {
     out += "]";
     if (filter_) out += ", filter=" + filter_->predicate->ToString();
     return out;
+  }
+
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(HashJoinInfo{join_, mode_, build_left_, schema_, filter_});
   }
 
   // Rows keep their side's key values, so a side partitioned on its keys

@@ -1,3 +1,4 @@
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -57,6 +58,9 @@ class LimitExec final : public ExecutionPlan {
   std::string Describe() const override {
     return "GlobalLimitExec: skip=" + std::to_string(skip_) +
            ", fetch=" + (fetch_ ? std::to_string(*fetch_) : std::string("None"));
+  }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(LimitInfo{skip_, fetch_});
   }
   Result<StreamPtr> Execute(int partition) const override {
     return std::make_unique<LimitStream>(input_, skip_, fetch_);

@@ -1,3 +1,4 @@
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -5,9 +6,10 @@ namespace {
 
 class MemoryScanExec final : public ExecutionPlan {
  public:
-  MemoryScanExec(std::shared_ptr<arrow::Schema> schema, std::vector<BatchVector> partitions,
-                 std::optional<std::vector<int>> projection)
+  MemoryScanExec(std::shared_ptr<arrow::Schema> schema, std::shared_ptr<arrow::Schema> source_schema,
+                 std::vector<BatchVector> partitions, std::optional<std::vector<int>> projection)
       : schema_(std::move(schema)),
+        source_schema_(std::move(source_schema)),
         partitions_(std::move(partitions)),
         projection_(std::move(projection)) {}
 
@@ -22,6 +24,10 @@ class MemoryScanExec final : public ExecutionPlan {
       out += "]";
     }
     return out;
+  }
+
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(MemoryScanInfo{source_schema_, partitions_, projection_});
   }
 
   Result<StreamPtr> Execute(int partition) const override {
@@ -43,6 +49,7 @@ class MemoryScanExec final : public ExecutionPlan {
 
  private:
   std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<arrow::Schema> source_schema_;  // before projection
   std::vector<BatchVector> partitions_;
   std::optional<std::vector<int>> projection_;
 };
@@ -52,14 +59,21 @@ class MemoryScanExec final : public ExecutionPlan {
 Result<ExecPtr> MakeMemoryScanExec(std::shared_ptr<arrow::Schema> schema,
                                    std::vector<BatchVector> partitions,
                                    std::optional<std::vector<int>> projection) {
+  auto projected = schema;
   if (projection) {
     arrow::FieldVector fields;
-    for (int i : *projection) fields.push_back(schema->field(i));
-    schema = arrow::schema(std::move(fields), schema->metadata());
+    for (int i : *projection) {
+      if (i < 0 || i >= schema->num_fields()) {
+        return Status::IndexError("projection index ", i, " out of range for ",
+                                  schema->num_fields(), " columns");
+      }
+      fields.push_back(schema->field(i));
+    }
+    projected = arrow::schema(std::move(fields), schema->metadata());
   }
   if (partitions.empty()) partitions.emplace_back();
-  return std::make_shared<MemoryScanExec>(std::move(schema), std::move(partitions),
-                                          std::move(projection));
+  return std::make_shared<MemoryScanExec>(std::move(projected), std::move(schema),
+                                          std::move(partitions), std::move(projection));
 }
 
 }  // namespace ferry

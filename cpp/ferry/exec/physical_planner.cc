@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ferry/exec/operator_binders.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
 #include "ferry/plan/statistics.h"
@@ -12,72 +13,6 @@
 
 namespace ferry {
 namespace {
-
-Result<std::vector<PhysicalExprPtr>> BindAll(const std::vector<Expr>& exprs,
-                                             const arrow::Schema& schema) {
-  std::vector<PhysicalExprPtr> bound;
-  for (const auto& expr : exprs) {
-    FERRY_ASSIGN_OR_RAISE(auto b, BindScalar(expr, schema));
-    bound.push_back(std::move(b));
-  }
-  return bound;
-}
-
-Result<AggregateSpec> BindAggregate(const Expr& expr, const arrow::Schema& schema) {
-  const auto* call = Unaliased(expr).As<AggregateCallNode>();
-  if (call == nullptr) return Status::Invalid(expr.ToString(), " is not an aggregate");
-  AggregateSpec spec;
-  spec.func = call->func;
-  spec.distinct = call->distinct;
-  spec.name = expr.SchemaName();
-  FERRY_ASSIGN_OR_RAISE(spec.args, BindAll(call->args, schema));
-  for (const auto& arg : spec.args) spec.arg_types.push_back(arg->type());
-  FERRY_ASSIGN_OR_RAISE(spec.state_fields, call->func->StateFields(spec.arg_types, spec.distinct));
-  FERRY_ASSIGN_OR_RAISE(spec.return_type, call->func->ReturnType(spec.arg_types));
-  return spec;
-}
-
-// first_value/last_value over a window read their frame's row directly
-// rather than running the aggregate's accumulator over every frame.
-std::shared_ptr<const WindowFunction> WindowVersionOf(const AggregateFunction& func) {
-  const auto& name = func.name();
-  if (name != "first_value" && name != "last_value") return nullptr;
-  auto builtin = BuiltinFunctions().GetAggregate(name);
-  if (!builtin.ok() || builtin->get() != &func) return nullptr;
-  auto window = BuiltinFunctions().GetWindow(name);
-  return window.ok() ? *window : nullptr;
-}
-
-Result<WindowExprSpec> BindWindow(const Expr& expr, const arrow::Schema& schema) {
-  const auto& window = *expr.As<WindowNode>();
-  WindowExprSpec spec;
-  spec.name = expr.ToString();
-  spec.frame = window.frame;
-  if (const auto* call = window.function.As<WindowCallNode>()) {
-    spec.window_func = call->func;
-    spec.arg_exprs = call->args;
-  } else if (const auto* call = window.function.As<AggregateCallNode>()) {
-    spec.window_func = WindowVersionOf(*call->func);
-    if (!spec.window_func) spec.aggregate_func = call->func;
-    spec.arg_exprs = call->args;
-  } else {
-    return Status::Invalid(window.function.ToString(), " cannot be computed over a window");
-  }
-  FERRY_ASSIGN_OR_RAISE(spec.args, BindAll(spec.arg_exprs, schema));
-  for (const auto& arg : spec.args) spec.arg_types.push_back(arg->type());
-  FERRY_ASSIGN_OR_RAISE(spec.partition_by, BindAll(window.partition_by, schema));
-  for (const auto& key : window.order_by) {
-    const auto& sort = *key.As<SortNode>();
-    FERRY_ASSIGN_OR_RAISE(auto bound, BindScalar(sort.expr, schema));
-    spec.order_by.push_back({std::move(bound), sort.ascending, sort.nulls_first});
-  }
-  if (spec.window_func) {
-    FERRY_ASSIGN_OR_RAISE(spec.type, spec.window_func->ReturnType(spec.arg_types));
-  } else {
-    FERRY_ASSIGN_OR_RAISE(spec.type, spec.aggregate_func->ReturnType(spec.arg_types));
-  }
-  return spec;
-}
 
 // Column references to `columns` of `plan`'s output, as hash keys.
 std::vector<PhysicalExprPtr> ColumnKeys(const ExecutionPlan& plan, const std::vector<int>& columns) {
@@ -286,28 +221,6 @@ Result<ExecPtr> PlanSingleDistinct(ExecPtr input, const std::vector<Expr>& group
                        partitions);
 }
 
-// A join's filter bound to the columns it reads (of JoinFilterSchema over
-// the inputs), so only those are gathered for each candidate pair.
-Result<std::shared_ptr<const JoinFilter>> BindJoinFilter(const JoinNode& join,
-                                                         const arrow::Schema& left,
-                                                         const arrow::Schema& right) {
-  if (!join.filter) return nullptr;
-  auto full = JoinFilterSchema(left, right);
-  std::set<std::string> used;
-  CollectColumnNames(*join.filter, &used);
-  auto filter = std::make_shared<JoinFilter>();
-  arrow::FieldVector fields;
-  for (int i = 0; i < full->num_fields(); ++i) {
-    if (!used.count(full->field(i)->name())) continue;
-    fields.push_back(full->field(i));
-    const bool from_left = i < left.num_fields();
-    filter->columns.emplace_back(from_left, from_left ? i : i - left.num_fields());
-  }
-  filter->schema = arrow::schema(std::move(fields));
-  FERRY_ASSIGN_OR_RAISE(filter->predicate, BindScalar(*join.filter, *filter->schema));
-  return filter;
-}
-
 // Build sides estimated at most this many rows are broadcast (DataFusion's
 // collect-left threshold is of the same order).
 constexpr double kBroadcastRows = 128 * 1024;
@@ -347,24 +260,14 @@ class Planner {
             },
             [&](const SortPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
-              std::vector<SortKeySpec> keys;
-              for (const auto& expr : n.sort_exprs) {
-                const auto& sort = *expr.As<SortNode>();
-                FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(sort.expr, *input->schema()));
-                keys.push_back({std::move(key), sort.ascending, sort.nulls_first});
-              }
+              FERRY_ASSIGN_OR_RAISE(auto keys, BindSortKeys(n.sort_exprs, *input->schema()));
               return PlanSort(std::move(input), std::move(keys), std::nullopt);
             },
             [&](const LimitNode& n) -> Result<ExecPtr> {
               // A limit straight over a sort only needs the sort's top rows.
               if (const auto* sort = n.input->As<SortPlanNode>(); sort && n.fetch) {
                 FERRY_ASSIGN_OR_RAISE(auto input, Plan(*sort->input));
-                std::vector<SortKeySpec> keys;
-                for (const auto& expr : sort->sort_exprs) {
-                  const auto& s = *expr.As<SortNode>();
-                  FERRY_ASSIGN_OR_RAISE(auto key, BindScalar(s.expr, *input->schema()));
-                  keys.push_back({std::move(key), s.ascending, s.nulls_first});
-                }
+                FERRY_ASSIGN_OR_RAISE(auto keys, BindSortKeys(sort->sort_exprs, *input->schema()));
                 auto sorted = PlanSort(std::move(input), std::move(keys), n.skip + *n.fetch);
                 return MakeLimitExec(std::move(sorted), n.skip, n.fetch);
               }

@@ -1,3 +1,4 @@
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -25,6 +26,9 @@ class ProjectionExec final : public ExecutionPlan {
   }
 
   Partitioning output_partitioning() const override { return PartitioningThrough(*input_, exprs_); }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(ProjectionInfo{exprs_, schema_});
+  }
 
   Result<StreamPtr> Execute(int partition) const override {
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));

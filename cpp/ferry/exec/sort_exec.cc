@@ -1,6 +1,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -34,6 +35,9 @@ class SortExec final : public ExecutionPlan {
 
   Partitioning output_partitioning() const override {
     return per_partition_ ? input_->output_partitioning() : std::nullopt;
+  }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(SortInfo{keys_, fetch_, per_partition_});
   }
 
   Result<StreamPtr> Execute(int partition) const override {

@@ -5,6 +5,7 @@
 
 #include <arrow/compute/api_vector.h>
 
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/sort_key_comparator.h"
 
@@ -92,6 +93,9 @@ class SortMergeExec final : public ExecutionPlan {
     std::string out = "SortPreservingMergeExec: " + std::to_string(input_->num_partitions()) + " -> 1";
     if (fetch_) out += ", fetch=" + std::to_string(*fetch_);
     return out;
+  }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(SortMergeInfo{keys_, fetch_});
   }
 
   Result<StreamPtr> Execute(int partition) const override {

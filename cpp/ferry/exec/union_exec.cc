@@ -1,3 +1,4 @@
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
 namespace ferry {
@@ -21,6 +22,9 @@ class UnionExec final : public ExecutionPlan {
     return MakeUnionExec(std::move(children), schema_);
   }
   std::string Describe() const override { return "UnionExec"; }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(UnionInfo{schema_});
+  }
 
   Result<StreamPtr> Execute(int partition) const override {
     for (const auto& input : inputs_) {

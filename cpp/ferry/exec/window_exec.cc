@@ -10,6 +10,7 @@
 #include <arrow/compute/row/grouper.h>
 #include <arrow/table.h>
 
+#include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/parallel.h"
 #include "ferry/function/grouping_key.h"
@@ -100,6 +101,9 @@ class WindowExec final : public ExecutionPlan {
     std::string out = "WindowAggExec: wdw=[";
     for (size_t i = 0; i < specs_.size(); ++i) out += (i ? ", " : "") + specs_[i].name;
     return out + "]";
+  }
+  std::shared_ptr<const OperatorInfo> operator_info() const override {
+    return MakeOperatorInfo(WindowInfo{specs_, schema_});
   }
 
   Result<StreamPtr> Execute(int partition) const override {

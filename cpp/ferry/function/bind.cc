@@ -310,7 +310,8 @@ Result<int> ResolveColumn(const ColumnNode& column, const arrow::Schema& schema)
 
 Result<PhysicalExprPtr> BindScalar(const Expr& expr, const arrow::Schema& schema) {
   EnsureArrowCompute();
-  return Binder(schema).Bind(expr);
+  FERRY_ASSIGN_OR_RAISE(auto bound, Binder(schema).Bind(expr));
+  return WithSource(std::move(bound), expr);
 }
 
 Result<std::shared_ptr<arrow::Field>> OutputField(const Expr& expr, const arrow::Schema& schema) {

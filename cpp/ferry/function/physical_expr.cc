@@ -80,6 +80,26 @@ class ArrowCall final : public PhysicalExpr {
   std::string display_;
 };
 
+// A bound expression and the logical one it came from; everything but
+// SourceOf sees only the bound one.
+class SourcedExpr final : public PhysicalExpr {
+ public:
+  SourcedExpr(PhysicalExprPtr bound, Expr source)
+      : PhysicalExpr(bound->type()), bound_(std::move(bound)), source_(std::move(source)) {}
+
+  Result<arrow::Datum> Evaluate(const arrow::RecordBatch& batch) const override {
+    return bound_->Evaluate(batch);
+  }
+  std::string ToString() const override { return bound_->ToString(); }
+  std::shared_ptr<arrow::Scalar> constant() const override { return bound_->constant(); }
+  const PhysicalExprPtr& bound() const { return bound_; }
+  const Expr& source() const { return source_; }
+
+ private:
+  PhysicalExprPtr bound_;
+  Expr source_;
+};
+
 // A zero-row stand-in with the argument's type, to ask Arrow's dispatcher
 // what a call would return without computing anything.
 Result<arrow::Datum> TypeProbe(const PhysicalExpr& arg) {
@@ -92,7 +112,20 @@ Result<arrow::Datum> TypeProbe(const PhysicalExpr& arg) {
 
 std::optional<int> ColumnIndexOf(const PhysicalExpr& expr) {
   if (const auto* ref = dynamic_cast<const ColumnRef*>(&expr)) return ref->index();
+  if (const auto* sourced = dynamic_cast<const SourcedExpr*>(&expr)) return ColumnIndexOf(*sourced->bound());
   return std::nullopt;
+}
+
+PhysicalExprPtr WithSource(PhysicalExprPtr bound, Expr source) {
+  if (const auto* sourced = dynamic_cast<const SourcedExpr*>(bound.get())) {
+    return std::make_shared<SourcedExpr>(sourced->bound(), std::move(source));
+  }
+  return std::make_shared<SourcedExpr>(std::move(bound), std::move(source));
+}
+
+const Expr* SourceOf(const PhysicalExpr& expr) {
+  const auto* sourced = dynamic_cast<const SourcedExpr*>(&expr);
+  return sourced == nullptr ? nullptr : &sourced->source();
 }
 
 PhysicalExprPtr MakeColumnRef(int index, std::string name, std::shared_ptr<arrow::DataType> type) {

@@ -11,6 +11,7 @@
 #include <arrow/type.h>
 
 #include "ferry/common/status.h"
+#include "ferry/expr/expr.h"
 
 namespace ferry {
 
@@ -40,6 +41,15 @@ PhysicalExprPtr MakeColumnRef(int index, std::string name, std::shared_ptr<arrow
 PhysicalExprPtr MakeLiteral(std::shared_ptr<arrow::Scalar> value);
 /// The input column `expr` reads as it is, when it is a plain column reference.
 std::optional<int> ColumnIndexOf(const PhysicalExpr& expr);
+
+/// `bound` remembering the logical expression it was bound from; it
+/// evaluates, displays and reports its column as `bound` does. BindScalar
+/// returns this, so an operator's expressions can travel as their sources
+/// and be bound again on the receiver (serde/physical_serde.h).
+PhysicalExprPtr WithSource(PhysicalExprPtr bound, Expr source);
+/// The logical expression `expr` was bound from (WithSource), or nullptr
+/// for one built directly (MakeColumnRef, MakeLiteral, ...).
+const Expr* SourceOf(const PhysicalExpr& expr);
 
 /// A call of an Arrow compute function. Its type is resolved by Arrow's own
 /// kernel dispatch (implicit casts included), so binding and execution can

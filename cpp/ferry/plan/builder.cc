@@ -308,12 +308,12 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type,
   return MakePlan(std::move(node), arrow::schema(std::move(fields)));
 }
 
-Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::vector<int> left_keys,
-                              std::vector<int> right_keys,
-                              std::vector<JoinNode::OutputColumn> output_columns,
-                              const std::vector<std::string>& names, std::optional<Expr> filter) {
-  const auto& ls = *left->schema;
-  const auto& rs = *right->schema;
+Result<arrow::FieldVector> JoinFieldsFromParts(const arrow::Schema& ls, const arrow::Schema& rs,
+                                               JoinType type, const std::vector<int>& left_keys,
+                                               const std::vector<int>& right_keys,
+                                               const std::vector<JoinNode::OutputColumn>& output_columns,
+                                               const std::vector<std::string>& names,
+                                               const std::optional<Expr>& filter) {
   auto in_range = [](int index, const arrow::Schema& schema) {
     return index >= 0 && index < schema.num_fields();
   };
@@ -373,19 +373,33 @@ Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::v
                                DisplayTypeName(*bound->type()), ", not Boolean");
     }
   }
+  return fields;
+}
+
+Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::vector<int> left_keys,
+                              std::vector<int> right_keys,
+                              std::vector<JoinNode::OutputColumn> output_columns,
+                              const std::vector<std::string>& names, std::optional<Expr> filter) {
+  FERRY_ASSIGN_OR_RAISE(auto fields, JoinFieldsFromParts(*left->schema, *right->schema, type, left_keys,
+                                                         right_keys, output_columns, names, filter));
   JoinNode node{std::move(left), std::move(right), type, std::move(left_keys), std::move(right_keys),
                 std::move(output_columns), std::move(filter)};
   return MakePlan(std::move(node), arrow::schema(std::move(fields)));
 }
 
+Result<std::shared_ptr<arrow::Field>> WindowField(const Expr& expr, const arrow::Schema& input) {
+  const auto* window = expr.As<WindowNode>();
+  if (window == nullptr) return Status::Invalid(expr.ToString(), " is not a window expression");
+  FERRY_RETURN_NOT_OK(CheckFrame(*window, expr.ToString()));
+  FERRY_ASSIGN_OR_RAISE(auto type, WindowType(*window, input));
+  return arrow::field(expr.ToString(), std::move(type));
+}
+
 Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs) {
   auto fields = input->schema->fields();
   for (const auto& expr : window_exprs) {
-    const auto* window = expr.As<WindowNode>();
-    if (window == nullptr) return Status::Invalid(expr.ToString(), " is not a window expression");
-    FERRY_RETURN_NOT_OK(CheckFrame(*window, expr.ToString()));
-    FERRY_ASSIGN_OR_RAISE(auto type, WindowType(*window, *input->schema));
-    fields.push_back(arrow::field(expr.ToString(), std::move(type)));
+    FERRY_ASSIGN_OR_RAISE(auto field, WindowField(expr, *input->schema));
+    fields.push_back(std::move(field));
   }
   FERRY_RETURN_NOT_OK(CheckUniqueNames(fields, "window"));
   return MakePlan(WindowPlanNode{std::move(input), std::move(window_exprs)},

@@ -50,8 +50,19 @@ Result<PlanPtr> JoinFromParts(PlanPtr left, PlanPtr right, JoinType type, std::v
                               std::vector<int> right_keys,
                               std::vector<JoinNode::OutputColumn> output_columns,
                               const std::vector<std::string>& names, std::optional<Expr> filter);
+/// JoinFromParts' checks and output fields on the inputs' schemas alone
+/// (a physical join on the wire is checked with them too).
+Result<arrow::FieldVector> JoinFieldsFromParts(const arrow::Schema& left, const arrow::Schema& right,
+                                               JoinType type, const std::vector<int>& left_keys,
+                                               const std::vector<int>& right_keys,
+                                               const std::vector<JoinNode::OutputColumn>& output_columns,
+                                               const std::vector<std::string>& names,
+                                               const std::optional<Expr>& filter);
 /// Appends a column per window expression (WindowNode), named by its display.
 Result<PlanPtr> Window(PlanPtr input, std::vector<Expr> window_exprs);
+/// The column Window appends for `expr` over `input`, after its checks (a
+/// WindowNode, SQL's frame rules, argument and key types).
+Result<std::shared_ptr<arrow::Field>> WindowField(const Expr& expr, const arrow::Schema& input);
 /// UNION ALL: inputs must have the same column types (names from the first).
 Result<PlanPtr> Union(std::vector<PlanPtr> inputs);
 

@@ -70,6 +70,16 @@ class TableProvider {
   /// into up to `target_partitions` partitions.
   virtual Result<std::shared_ptr<ExecutionPlan>> Scan(
       const std::optional<std::vector<int>>& projection, int target_partitions) const = 0;
+  /// A scan whose partition i reads exactly `splits[i]`: for a Parquet
+  /// file, those row groups in that order. How a scan that travelled in a
+  /// physical plan (serde/physical_serde.h) reads on the receiver what it
+  /// read on the sender. IndexError for a split naming what the table
+  /// lacks; NotImplemented for tables whose scans have no splits.
+  virtual Result<std::shared_ptr<ExecutionPlan>> ScanSplits(
+      const std::optional<std::vector<int>>& projection,
+      const std::vector<std::vector<int>>& splits) const {
+    return Status::NotImplemented(Describe(), " cannot scan given splits");
+  }
 };
 
 }  // namespace ferry

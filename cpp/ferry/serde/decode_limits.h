@@ -33,6 +33,9 @@ struct DecodeLimits {
   /// PARTITION BY or ORDER BY keys; in plans also projected columns, join
   /// keys and output columns, union inputs, in-memory table partitions.
   int64_t max_list_items = 100'000;
+  /// Most partitions of any operator of a physical plan (an exchange's
+  /// outputs, a stage input's, a scan's splits).
+  int64_t max_partitions = 100'000;
 };
 
 /// OK when every limit is usable: max_depth in 1..kMaxDecodeDepth,

@@ -9,7 +9,11 @@ namespace {
 constexpr const char* kMagic = "ferry";
 
 // What users call each kind in messages ("not a ferry expression").
-std::string Noun(const std::string& kind) { return kind == "expr" ? "expression" : kind; }
+std::string Noun(const std::string& kind) {
+  if (kind == "expr") return "expression";
+  if (kind == "physical_plan") return "physical plan";
+  return kind;
+}
 }  // namespace
 
 Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {

@@ -55,6 +55,16 @@ Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
                            state_->config.decode_limits);
 }
 
+Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan) const {
+  return ferry::EncodePhysicalPlan(plan, *codec_);
+}
+
+Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
+                                                    const StageInputBinder& bind_stage_input) const {
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), OpenTableSource,
+                                   state_->config.decode_limits, bind_stage_input);
+}
+
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(
     const TableSource& source) {
   return std::visit(

@@ -15,6 +15,7 @@
 #include "ferry/plan/table_provider.h"
 #include "ferry/serde/decode_limits.h"
 #include "ferry/serde/extension_codec.h"
+#include "ferry/serde/physical_serde.h"
 
 namespace ferry {
 
@@ -69,6 +70,15 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// naming a missing file), in-memory tables rebuilt from their batches;
   /// within the config's decode_limits.
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
+  /// Wire format v1 bytes of a physical plan (serde/physical_serde.h):
+  /// functions defined by this session's codec, tables as their sources.
+  Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan) const;
+  /// A physical plan from bytes, every operator rebuilt as the planner
+  /// builds it: functions resolved as DecodeExpr resolves them, tables
+  /// opened as DecodePlan opens them, stage inputs bound by
+  /// `bind_stage_input` (unbound leaves by default).
+  Result<ExecPtr> DecodeExecutionPlan(std::string_view bytes,
+                                      const StageInputBinder& bind_stage_input = nullptr) const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 

@@ -51,8 +51,11 @@ inline void ExpectArrayEquals(const std::shared_ptr<arrow::DataType>& type, cons
 /// comparing results whose row order is not defined.
 inline std::shared_ptr<arrow::Table> SortedTable(const std::shared_ptr<arrow::Table>& table) {
   std::vector<arrow::compute::SortKey> keys;
-  for (const auto& field : table->schema()->fields()) keys.emplace_back(field->name());
-  arrow::compute::SortOptions options(keys, arrow::compute::NullPlacement::AtEnd);
+  for (const auto& field : table->schema()->fields()) {
+    keys.emplace_back(field->name(), arrow::compute::SortOrder::Ascending,
+                      arrow::compute::NullPlacement::AtEnd);
+  }
+  arrow::compute::SortOptions options(keys);
   auto indices = arrow::compute::SortIndices(arrow::Datum(table), options).ValueOrDie();
   auto sorted = arrow::compute::Take(arrow::Datum(table), arrow::Datum(indices)).ValueOrDie();
   return sorted.table()->CombineChunks().ValueOrDie();

@@ -1,0 +1,153 @@
+// The leaves of a decoded physical plan: rows carried inline, files
+// reopened to read exactly the sender's splits, stage inputs bound.
+
+#include "ferry/function/bind.h"
+#include "ferry/serde/literal_serde_internal.h"
+#include "ferry/serde/physical_serde_internal.h"
+#include "ferry/serde/plan_serde_internal.h"
+
+namespace ferry::internal {
+namespace {
+
+namespace pb = ferry::v1;
+
+// A scan's projection, checked against the table's columns.
+Result<std::optional<std::vector<int>>> Projection(bool present, const pb::Projection& projection,
+                                                   const arrow::Schema& schema) {
+  if (!present) return std::nullopt;
+  return DecodeIndices(projection.columns(), &schema, "projection");
+}
+
+}  // namespace
+
+Result<ExecPtr> DecodeMemoryScan(const pb::MemoryScanExecNode& n, const TableOpener& open_table,
+                                 const DecodeLimits& limits) {
+  if (!n.has_source() || !n.source().has_memory()) {
+    return Status::Invalid("memory scan without an in-memory table source");
+  }
+  FERRY_ASSIGN_OR_RAISE(auto source, DecodeTableSource(n.source()));
+  const size_t carried = std::get<InMemorySource>(source).partitions.size();
+  FERRY_RETURN_NOT_OK(CheckPartitions(std::max<int64_t>(1, carried), limits, "memory scan"));
+  FERRY_ASSIGN_OR_RAISE(auto table, open_table(source));
+  FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
+  FERRY_ASSIGN_OR_RAISE(auto scan, table->Scan(projection, static_cast<int>(carried)));
+  if (scan->num_partitions() != std::max<int>(1, static_cast<int>(carried))) {
+    return Status::Invalid("memory scan of ", carried, " partitions opened as ",
+                           scan->num_partitions());
+  }
+  return ExecPtr(std::move(scan));
+}
+
+Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> filters,
+                               const TableOpener& open_table, const DecodeLimits& limits) {
+  if (!n.has_source() || !(n.source().has_parquet() || n.source().has_csv())) {
+    return Status::Invalid("file scan without a Parquet or CSV table source");
+  }
+  FERRY_RETURN_NOT_OK(CheckPartitions(n.splits_size(), limits, "file scan"));
+  FERRY_ASSIGN_OR_RAISE(auto source, DecodeTableSource(n.source()));
+  std::vector<std::vector<int>> splits;
+  for (const auto& split : n.splits()) {
+    FERRY_ASSIGN_OR_RAISE(auto row_groups, DecodeIndices(split.row_groups(), nullptr, "row group"));
+    splits.push_back(std::move(row_groups));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto declared, DecodeSchema(n.has_schema(), n.schema(), "file scan"));
+  FERRY_ASSIGN_OR_RAISE(auto table, open_table(source));
+  FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
+  if (!filters.empty()) {
+    for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
+    FERRY_ASSIGN_OR_RAISE(table, table->WithFilters(filters));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
+  if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {
+    return Status::Invalid(table->Describe(), " reads as ", scan->schema()->ToString(),
+                           " here but read as ", declared->ToString(),
+                           " where the plan was made; the file differs");
+  }
+  if (scan->num_partitions() != n.splits_size()) {
+    return Status::Invalid("scan of ", n.splits_size(), " splits opened as ",
+                           scan->num_partitions(), " partitions");
+  }
+  return ExecPtr(std::move(scan));
+}
+
+Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n, const StageInputBinder& bind,
+                                 const DecodeLimits& limits) {
+  StageInputSpec spec;
+  spec.stage_id = n.stage_id();
+  switch (n.mode()) {
+    case pb::StageInputExecNode::SLICE:
+      spec.mode = StageInputMode::kSlice;
+      break;
+    case pb::StageInputExecNode::WHOLE_TASK:
+      spec.mode = StageInputMode::kWholeTask;
+      break;
+    case pb::StageInputExecNode::ALL:
+      spec.mode = StageInputMode::kAll;
+      break;
+    default:
+      return Status::Invalid("unknown stage input mode ", static_cast<int>(n.mode()));
+  }
+  FERRY_RETURN_NOT_OK(CheckPartitions(n.num_partitions(), limits, "stage input"));
+  spec.num_partitions = static_cast<int>(n.num_partitions());
+  FERRY_ASSIGN_OR_RAISE(spec.schema, DecodeSchema(n.has_schema(), n.schema(), "stage input"));
+  if (n.has_partitioning()) {
+    FERRY_ASSIGN_OR_RAISE(auto columns, DecodeIndices(n.partitioning().columns(), spec.schema.get(),
+                                                "stage input partitioning"));
+    if (columns.empty()) return Status::Invalid("stage input hash-partitioned on no columns");
+    spec.partitioning = HashPartitioning{std::move(columns), spec.num_partitions};
+  }
+  ExecPtr plan;
+  if (bind) {
+    FERRY_ASSIGN_OR_RAISE(plan, bind(spec));
+    if (plan == nullptr) return Status::Invalid("stage input of stage ", spec.stage_id, " bound to nothing");
+  } else {
+    plan = MakeStageInputExec(spec, nullptr);
+  }
+  auto partitioning = plan->output_partitioning();
+  const bool same_partitioning =
+      !spec.partitioning ||
+      (partitioning && partitioning->columns == spec.partitioning->columns &&
+       partitioning->num_partitions == spec.partitioning->num_partitions);
+  if (plan->num_partitions() != spec.num_partitions || !same_partitioning ||
+      !plan->schema()->Equals(*spec.schema, /*check_metadata=*/false)) {
+    return Status::Invalid("stage input of stage ", spec.stage_id, " (", spec.num_partitions,
+                           " partitions of ", spec.schema->ToString(),
+                           spec.partitioning ? ", hash-partitioned" : "", ") bound to ",
+                           plan->Describe(), " with ", plan->num_partitions(), " partitions of ",
+                           plan->schema()->ToString(),
+                           same_partitioning ? "" : ", not hash-partitioned alike");
+  }
+  return plan;
+}
+
+Result<std::shared_ptr<arrow::Schema>> DecodeSchema(bool present, const ferry::v1::Schema& schema,
+                                                    const char* what) {
+  if (!present) return Status::Invalid(what, " without a schema");
+  const std::string label = std::string(what) + " schema";
+  FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(schema.arrow_ipc(), label.c_str()));
+  if (!ipc.second.empty()) return Status::Invalid("malformed ", label, ": it holds record batches");
+  return ipc.first;
+}
+
+Status CheckPartitions(int64_t n, const DecodeLimits& limits, const char* what) {
+  if (n < 1 || n > limits.max_partitions) {
+    return Status::Invalid(what, ": ", n, " partitions, outside 1..", limits.max_partitions);
+  }
+  return Status::OK();
+}
+
+Result<std::vector<int>> DecodeIndices(const google::protobuf::RepeatedField<uint32_t>& in,
+                                       const arrow::Schema* schema, const char* what) {
+  std::vector<int> out;
+  out.reserve(in.size());
+  const int64_t limit = schema ? schema->num_fields() : INT32_MAX;
+  for (uint32_t index : in) {
+    if (static_cast<int64_t>(index) >= limit) {
+      return Status::IndexError(what, " column index ", index, " out of range");
+    }
+    out.push_back(static_cast<int>(index));
+  }
+  return out;
+}
+
+}  // namespace ferry::internal

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "ferry/common/status.h"
+#include "ferry/exec/execution_plan.h"
+#include "ferry/exec/stage_input.h"
+#include "ferry/function/registry.h"
+#include "ferry/serde/decode_limits.h"
+#include "ferry/serde/extension_codec.h"
+#include "ferry/serde/plan_serde.h"
+
+namespace ferry {
+
+/// Builds the leaf for a stage input met while decoding (default:
+/// MakeStageInputExec(spec, nullptr)). Its plan must have the spec's schema
+/// and partition count.
+using StageInputBinder = std::function<Result<ExecPtr>(const StageInputSpec& spec)>;
+
+/// Encodes `plan` as wire format v1 bytes (an Envelope of kind
+/// "physical_plan"). Each operator travels as its kind, its parameters and
+/// the logical expressions its bound ones came from (SourceOf), all sharing
+/// one function table whose definitions come from `codec` (as EncodePlan).
+/// Exchanges travel as their ExchangeInfo, stage inputs as their
+/// StageInputSpec, scans as their table's source plus what each partition
+/// reads. NotImplemented for an operator that cannot describe itself, or
+/// an expression not bound from a logical one; Invalid for a plan a
+/// decoder would refuse (too deep, too large, too many nodes).
+Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec);
+
+/// Decodes bytes from EncodePhysicalPlan; any input yields a plan or an error naming the defect.
+///
+/// Every operator is rebuilt through the factory the planner used, its
+/// expressions bound again to its decoded input (exec/operator_binders.h),
+/// so a decoded plan is what the planner built: partition i of it yields
+/// the rows partition i of the original yields. Functions resolve as
+/// DecodeExpr resolves them; tables open through `open_table`; stage inputs
+/// through `bind_stage_input`. Beyond DecodePlan's limits, the decoder
+/// checks what the operators rely on: column indices in range, declared
+/// schemas matching the expressions' types, boolean predicates, inputs'
+/// partition counts (equal for a join; one where an operator needs one;
+/// at most limits.max_partitions), hash-partitioned inputs where a join or
+/// a final aggregate is partitioned.
+Result<ExecPtr> DecodePhysicalPlan(std::string_view bytes, const ExtensionCodec& codec,
+                                   const FunctionRegistry& registry, const TableOpener& open_table,
+                                   const DecodeLimits& limits = {},
+                                   const StageInputBinder& bind_stage_input = nullptr);
+
+}  // namespace ferry

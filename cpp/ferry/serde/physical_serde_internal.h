@@ -1,0 +1,46 @@
+#pragma once
+
+// What physical_encode.cc and the physical decoder's files share.
+
+#include <memory>
+#include <vector>
+
+#include <arrow/type.h>
+#include <google/protobuf/repeated_field.h>
+
+#include "ferry/common/status.h"
+#include "ferry/expr/expr.h"
+#include "ferry/serde/decode_limits.h"
+#include "ferry/serde/physical_serde.h"
+#include "ferry/v1/physical.pb.h"
+
+namespace ferry::internal {
+
+/// The Envelope kind of an encoded physical plan.
+inline constexpr const char* kPhysicalPlanKind = "physical_plan";
+
+/// A schema as an Arrow IPC stream holding only the schema.
+Status EncodeSchema(const arrow::Schema& schema, ferry::v1::Schema* out);
+/// Reads EncodeSchema's bytes from untrusted input; `what` names the schema
+/// in errors ("projection without a schema", "malformed projection schema: ...").
+Result<std::shared_ptr<arrow::Schema>> DecodeSchema(bool present, const ferry::v1::Schema& schema,
+                                                    const char* what);
+
+/// Invalid unless 1 <= n <= limits.max_partitions.
+Status CheckPartitions(int64_t n, const DecodeLimits& limits, const char* what);
+/// Column indices from the wire, each below `schema`'s field count (below
+/// INT32_MAX without a schema); IndexError naming `what` otherwise.
+Result<std::vector<int>> DecodeIndices(const google::protobuf::RepeatedField<uint32_t>& in,
+                                       const arrow::Schema* schema, const char* what);
+
+/// The leaves (physical_decode_leaves.cc): an in-memory table's rows, a
+/// file reopened to read exactly the sender's splits (`filters` already
+/// decoded from the node), a stage input bound by `bind` (or left unbound).
+Result<ExecPtr> DecodeMemoryScan(const ferry::v1::MemoryScanExecNode& node,
+                                 const TableOpener& open_table, const DecodeLimits& limits);
+Result<ExecPtr> DecodeFileScan(const ferry::v1::FileScanExecNode& node, std::vector<Expr> filters,
+                               const TableOpener& open_table, const DecodeLimits& limits);
+Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
+                                 const StageInputBinder& bind, const DecodeLimits& limits);
+
+}  // namespace ferry::internal
