@@ -17,14 +17,17 @@ export CCACHE_BASEDIR := $(CURDIR)
 # Precompiled headers are cacheable only with these relaxations.
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan
+.PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan \
+        fuzz-apt build-fuzz fuzz
 
 all: build
 
 bootstrap: apt venv
 
-apt:
-	@missing=""; for p in $(APT_PKGS); do \
+# Installs the Debian packages in $(1) that are missing (as root), or says
+# which to install.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -34,6 +37,10 @@ apt:
 	    echo "missing Debian packages; run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+apt:
+	$(call apt_install,$(APT_PKGS))
 
 $(VENV)/.deps-stamp: requirements-dev.txt
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -85,7 +92,9 @@ ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decod
                  tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
                  tests/python/test_plan_shipping.py tests/python/test_payload_signing.py \
                  tests/python/test_physical_plan_shipping.py tests/python/test_stages.py \
-                 tests/python/test_sql_fuzz.py tests/python/test_sql.py
+                 tests/python/test_sql_fuzz.py tests/python/test_sql.py \
+                 tests/python/test_foreign_arrow_validation.py tests/python/test_decode_limit_settings.py \
+                 tests/python/test_interrupt.py tests/python/test_fuzz_decoders.py
 
 $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja \
@@ -95,7 +104,7 @@ $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined" \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
 	  -DFERRY_INPLACE=OFF -DFERRY_BUILD_TESTS=ON
 
 # The package is staged beside the sanitized extension so that importing
@@ -111,6 +120,49 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && $(ASAN_ENV) ../$(VENV)/bin/ctest --output-on-failure -j $(JOBS)
 	$(ASAN_ENV) ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$(ASAN_PRELOAD)" PYTHONPATH=$(abspath $(ASAN_BUILD))/python \
 	  $(PY) -m pytest -q -x -p no:cacheprovider $(ASAN_PY_TESTS)
+
+# `make fuzz`: a libFuzzer binary per decoder that takes untrusted bytes
+# (cpp/fuzz/), built by clang in build-fuzz/ with ASan and UBSan, each run
+# for FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/<target>/)
+# plus what earlier runs found (build-fuzz/corpus/<target>/). A crash, leak,
+# timeout or broken invariant stops the run and leaves the input in
+# build-fuzz/artifacts/. Arrow comes from pyarrow's libraries as in every
+# build; its buffers use the system allocator so ASan sees them.
+FUZZ_BUILD    := build-fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_TARGETS  := decode_expr decode_plan envelope inline_frame
+FUZZ_APT_PKGS := clang libclang-rt-14-dev
+FUZZ_FLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                 -fno-omit-frame-pointer -gline-tables-only
+FUZZ_ENV      := ARROW_DEFAULT_MEMORY_POOL=system UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+FUZZ_ARGS     ?=
+
+fuzz-apt:
+	$(call apt_install,$(FUZZ_APT_PKGS))
+
+$(FUZZ_BUILD)/build.ninja: $(VENV)/.deps-stamp
+	$(VENV)/bin/cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
+	  -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1" \
+	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
+	  -DFERRY_BUILD_FUZZERS=ON -DFERRY_BUILD_BINDINGS=OFF -DFERRY_BUILD_TESTS=OFF
+
+build-fuzz: bootstrap fuzz-apt $(FUZZ_BUILD)/build.ninja
+	$(VENV)/bin/cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: build-fuzz
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_ENV) $(FUZZ_BUILD)/cpp/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    -dict=tests/fuzz/ferry.dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_ARGS) \
+	    || exit 1; \
+	done
 
 demo: build
 	$(PY) examples/demo.py

@@ -65,6 +65,16 @@ std::shared_ptr<arrow::Array> ImportArray(nb::handle obj) {
   return Unwrap(arrow::ImportArray(array, schema));
 }
 
+std::shared_ptr<arrow::Array> ImportCheckedArray(nb::handle obj) {
+  auto array = ImportArray(obj);
+  auto valid = WithoutGil([&] { return ValidateForeignArray(*array); });
+  if (!valid.ok()) {
+    ThrowIfError(Status::Invalid("malformed Arrow data handed to ferry: ", array->type()->ToString(),
+                                 " array: ", valid.message()));
+  }
+  return array;
+}
+
 Status CheckReturnedArray(const arrow::Array& array, const std::string& who) {
   // As strict as Arrow's ValidateFull: the cheap Validate() misses offsets
   // that go backwards and invalid UTF-8, which crash string kernels.
@@ -76,11 +86,29 @@ Status CheckReturnedArray(const arrow::Array& array, const std::string& who) {
   return Status::OK();
 }
 
+namespace {
+
+// The C data interface hands over buffers as they are: offsets that run
+// backwards or past their data, or bytes that are not UTF-8, would crash
+// (or silently corrupt) the kernels that later read them.
+Status CheckImportedBatch(const arrow::RecordBatch& batch, int64_t index) {
+  auto valid = ValidateForeignBatch(batch);
+  if (!valid.ok()) {
+    return Status::Invalid("malformed Arrow data handed to ferry: record batch ", index, ", ",
+                           valid.message());
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 std::shared_ptr<arrow::RecordBatch> ImportRecordBatch(nb::handle obj) {
   auto pair = CallProtocol(obj, "__arrow_c_array__", "an Arrow record batch");
   auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
   auto* array = CapsulePointer<ArrowArray>(pair[1], "arrow_array");
-  return Unwrap(arrow::ImportRecordBatch(array, schema));
+  auto batch = Unwrap(arrow::ImportRecordBatch(array, schema));
+  ThrowIfError(WithoutGil([&] { return CheckImportedBatch(*batch, 0); }));
+  return batch;
 }
 
 std::pair<std::shared_ptr<arrow::Schema>, BatchVector> ImportStream(nb::handle obj) {
@@ -95,6 +123,7 @@ std::pair<std::shared_ptr<arrow::Schema>, BatchVector> ImportStream(nb::handle o
       while (true) {
         FERRY_ASSIGN_OR_RAISE(auto batch, reader->Next());
         if (batch == nullptr) return Status::OK();
+        FERRY_RETURN_NOT_OK(CheckImportedBatch(*batch, static_cast<int64_t>(batches.size())));
         batches.push_back(std::move(batch));
       }
     }();

@@ -50,9 +50,53 @@ std::shared_ptr<const TableProvider> TableFromBatches(const std::vector<std::vec
   return Unwrap(MakeMemoryTable(std::move(schema), std::move(imported)));
 }
 
+// The limits as {"max_depth": ..., ...}, the names SessionConfig uses.
+nb::dict DecodeLimitsDict(const DecodeLimits& limits) {
+  nb::dict out;
+  out["max_depth"] = limits.max_depth;
+  out["max_bytes"] = limits.max_bytes;
+  out["max_nodes"] = limits.max_nodes;
+  out["max_functions"] = limits.max_functions;
+  out["max_list_items"] = limits.max_list_items;
+  return out;
+}
+
+// The defaults with `overrides` applied, checked; ValueError naming an
+// unknown setting or an out-of-range value.
+DecodeLimits DecodeLimitsFrom(nb::dict overrides) {
+  DecodeLimits limits;
+  for (auto [key, value] : overrides) {
+    const std::string name = nb::cast<std::string>(key);
+    const int64_t number = nb::cast<int64_t>(value);
+    if (name == "max_depth") {
+      // Out of int's range is out of the allowed range too: say so with
+      // the value as given.
+      if (number < 1 || number > kMaxDecodeDepth) {
+        ThrowIfError(Status::Invalid("decode limit max_depth must be between 1 and ",
+                                     kMaxDecodeDepth, ", got ", number));
+      }
+      limits.max_depth = static_cast<int>(number);
+    } else if (name == "max_bytes") {
+      limits.max_bytes = number;
+    } else if (name == "max_nodes") {
+      limits.max_nodes = number;
+    } else if (name == "max_functions") {
+      limits.max_functions = number;
+    } else if (name == "max_list_items") {
+      limits.max_list_items = number;
+    } else {
+      throw nb::value_error(("unknown decode limit '" + name + "'").c_str());
+    }
+  }
+  ThrowIfError(ValidateDecodeLimits(limits));
+  return limits;
+}
+
 }  // namespace
 
 void RegisterContext(nb::module_& m) {
+  m.def("decode_limits", [](nb::dict overrides) { return DecodeLimitsDict(DecodeLimitsFrom(overrides)); },
+        nb::arg("overrides") = nb::dict());
   // Encoding with no session at hand: Python UDFs inline, the rest by name.
   m.def("encode_expr_default", [](const Expr& expr) {
     static const auto codec = MakePythonCodec(true, kDefaultInlineWarnBytes);
@@ -62,15 +106,21 @@ void RegisterContext(nb::module_& m) {
 
   nb::class_<SessionContext>(m, "SessionContext")
       .def_static("make", [](int target_partitions, int64_t inline_warn_bytes,
-                             int64_t inline_table_warn_bytes, int64_t max_encoded_plan_bytes) {
+                             int64_t inline_table_warn_bytes, int64_t max_encoded_plan_bytes,
+                             nb::dict decode_limits) {
         SessionConfig config;
         config.target_partitions = target_partitions;
         config.inline_table_warn_bytes = inline_table_warn_bytes;
         config.max_encoded_plan_bytes = max_encoded_plan_bytes;
+        config.decode_limits = DecodeLimitsFrom(decode_limits);
         return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
       }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes,
          nb::arg("inline_table_warn_bytes") = SessionConfig{}.inline_table_warn_bytes,
-         nb::arg("max_encoded_plan_bytes") = SessionConfig{}.max_encoded_plan_bytes)
+         nb::arg("max_encoded_plan_bytes") = SessionConfig{}.max_encoded_plan_bytes,
+         nb::arg("decode_limits") = nb::dict())
+      .def_prop_ro("decode_limits", [](ContextPtr self) {
+        return DecodeLimitsDict(self->config().decode_limits);
+      })
       .def("with_python_udf_inlining", [](ContextPtr self, bool enabled) {
         const auto& codec = *self->codec();
         return self->WithCodec(MakePythonCodec(enabled, InlineWarnBytes(codec), PayloadKeys(codec)));

@@ -1,4 +1,5 @@
-// ferry._core.DataFrame: the core DataFrame; execution releases the GIL.
+// ferry._core.DataFrame: the core DataFrame; execution releases the GIL
+// and stops on Ctrl-C (interruptible.h).
 
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
@@ -8,6 +9,7 @@
 #include "arrow_interop.h"
 #include "errors.h"
 #include "execution_plan.h"
+#include "interruptible.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
 #include "module.h"
@@ -55,19 +57,11 @@ void RegisterDataFrame(nb::module_& m) {
         return Unwrap(df.Drop(names));
       })
       .def("collect_stream", [](const DataFrame& df) {
-        Result<BatchVector> batches;
-        {
-          ReleasedGil released;
-          batches = df.Collect();
-        }
+        auto batches = RunInterruptiblyFor([&] { return df.Collect(); });
         return ExportStreamCapsule(df.schema(), Unwrap(std::move(batches)));
       })
       .def("collect_partitioned_streams", [](const DataFrame& df) {
-        Result<std::vector<BatchVector>> partitions;
-        {
-          ReleasedGil released;
-          partitions = df.CollectPartitioned();
-        }
+        auto partitions = RunInterruptiblyFor([&] { return df.CollectPartitioned(); });
         nb::list out;
         for (auto& partition : Unwrap(std::move(partitions))) {
           out.append(ExportStreamCapsule(df.schema(), std::move(partition)));
@@ -75,11 +69,7 @@ void RegisterDataFrame(nb::module_& m) {
         return out;
       })
       .def("count", [](const DataFrame& df) {
-        Result<int64_t> count;
-        {
-          ReleasedGil released;
-          count = df.Count();
-        }
+        auto count = RunInterruptiblyFor([&] { return df.Count(); });
         return Unwrap(std::move(count));
       })
       .def("execution_plan", [](const DataFrame& df) {

@@ -46,7 +46,7 @@ WindowFrame::Bound MakeBound(const std::string& kind, nb::handle offset) {
   for (const auto& [name, value] : kKinds) {
     if (kind != name) continue;
     WindowFrame::Bound bound{value, nullptr};
-    if (!offset.is_none()) bound.offset = Unwrap(ImportArray(offset)->GetScalar(0));
+    if (!offset.is_none()) bound.offset = Unwrap(ImportCheckedArray(offset)->GetScalar(0));
     return bound;
   }
   throw nb::value_error(("unknown window frame bound '" + kind + "'").c_str());
@@ -142,7 +142,7 @@ void RegisterExpr(nb::module_& m) {
   }, nb::arg("name"), nb::arg("relation") = nb::none());
   m.def("lit", [](nb::handle array) {
     // A one-element array carries any Arrow value, nested and temporal too.
-    auto values = ImportArray(array);
+    auto values = ImportCheckedArray(array);
     if (values->length() != 1) throw nb::value_error("lit expects a one-element array");
     return Lit(Unwrap(values->GetScalar(0)));
   });

@@ -121,7 +121,7 @@ void RegisterStages(nb::module_& m) {
       FERRY_ASSIGN_OR_RAISE(auto plan, WorkerJobCache().Get(job_bytes.bytes(), [&] {
         EngineGil gil;
         if (!gil.ok()) return Result<StagePlan>(ExitingError("decoding a job"));
-        return DecodeJob(job_bytes.bytes(), *session);
+        return DecodeJob(job_bytes.bytes(), *session, session->config().decode_limits);
       }));
       if (stage_id < 0 || stage_id >= static_cast<int>(plan->stages.size())) {
         return Status::IndexError("job ", header.job_id, " has no stage ", stage_id);

@@ -39,15 +39,23 @@ class SessionConfig:
         inline_udf_warn_bytes: int = 1 << 20,
         inline_table_warn_bytes: int = 64 << 20,
         max_encoded_plan_bytes: int = 16 << 20,
+        decode_limits: dict[str, int] | None = None,
     ) -> None:
         self.target_partitions = target_partitions
         self.inline_udf_warn_bytes = inline_udf_warn_bytes
         self.inline_table_warn_bytes = inline_table_warn_bytes
         self.max_encoded_plan_bytes = max_encoded_plan_bytes
+        self._decode_limit_overrides = dict(decode_limits or {})
 
-    def _replace(self, **changes: int) -> SessionConfig:
-        settings = dict(vars(self), **changes)
-        return SessionConfig(**settings)
+    def _replace(self, **changes: Any) -> SessionConfig:
+        settings = {
+            "target_partitions": self.target_partitions,
+            "inline_udf_warn_bytes": self.inline_udf_warn_bytes,
+            "inline_table_warn_bytes": self.inline_table_warn_bytes,
+            "max_encoded_plan_bytes": self.max_encoded_plan_bytes,
+            "decode_limits": self._decode_limit_overrides,
+        }
+        return SessionConfig(**dict(settings, **changes))
 
     def with_target_partitions(self, target_partitions: int) -> SessionConfig:
         """A copy with ``target_partitions`` (0: one per core)."""
@@ -73,6 +81,63 @@ class SessionConfig:
         if size < 0:
             raise ValueError(f"inline_table_warn_bytes must be >= 0, got {size}")
         return self._replace(inline_table_warn_bytes=size)
+
+    def with_decode_limits(
+        self,
+        *,
+        max_depth: int | None = None,
+        max_bytes: int | None = None,
+        max_nodes: int | None = None,
+        max_functions: int | None = None,
+        max_list_items: int | None = None,
+    ) -> SessionConfig:
+        """A copy whose sessions decode expressions and plans (``from_bytes``,
+        ``pickle.loads``, ``ferry.ipc``) within these bounds; a limit left
+        ``None`` keeps its current value. Bytes over a limit are refused with
+        a ``FerryValueError`` naming it, before they are parsed.
+
+        Args:
+            max_depth: deepest nesting, in levels (1..500; 500 is what any
+                encoder writes at most, so it can be lowered, not raised).
+            max_bytes: largest encoded input (1..2**31 - 1).
+            max_nodes: most protobuf messages in one input.
+            max_functions: most entries in the function table.
+            max_list_items: most items in any one list (IN items, call
+                arguments, join keys, ...).
+
+        Raises:
+            FerryValueError: a limit outside its range.
+
+        Examples:
+            >>> SessionConfig().with_decode_limits(max_depth=64).decode_limits["max_depth"]
+            64
+        """
+        given = {
+            "max_depth": max_depth,
+            "max_bytes": max_bytes,
+            "max_nodes": max_nodes,
+            "max_functions": max_functions,
+            "max_list_items": max_list_items,
+        }
+        overrides = dict(self._decode_limit_overrides)
+        for name, value in given.items():
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"decode limit {name} must be an int, got {type(value).__name__}")
+            overrides[name] = value
+        _core.decode_limits(overrides)  # checks the ranges, in one place
+        return self._replace(decode_limits=overrides)
+
+    @property
+    def decode_limits(self) -> dict[str, int]:
+        """Every decode limit this config's sessions apply, defaults included.
+
+        Examples:
+            >>> SessionConfig().decode_limits["max_depth"]
+            500
+        """
+        return _core.decode_limits(self._decode_limit_overrides)
 
     def with_max_encoded_plan_bytes(self, size: int) -> SessionConfig:
         """A copy whose sessions refuse to encode a plan (``to_bytes``,
@@ -137,8 +202,11 @@ class SessionContext:
     def __init__(self, config: SessionConfig | None = None) -> None:
         config = config or SessionConfig()
         self._raw = _core.SessionContext.make(
-            config.target_partitions, config.inline_udf_warn_bytes, config.inline_table_warn_bytes,
+            config.target_partitions,
+            config.inline_udf_warn_bytes,
+            config.inline_table_warn_bytes,
             config.max_encoded_plan_bytes,
+            config._decode_limit_overrides,
         )
 
     @classmethod
@@ -171,6 +239,18 @@ class SessionContext:
         if not isinstance(enabled, bool):
             raise TypeError(f"enabled must be a bool, got {type(enabled).__name__}")
         return SessionContext._wrap(self._raw.with_python_udf_inlining(enabled))
+
+    @property
+    def decode_limits(self) -> dict[str, int]:
+        """The bounds this session decodes bytes within (see
+        :meth:`SessionConfig.with_decode_limits`).
+
+        Examples:
+            >>> config = SessionConfig().with_decode_limits(max_nodes=1000)
+            >>> SessionContext(config).decode_limits["max_nodes"]
+            1000
+        """
+        return dict(self._raw.decode_limits)
 
     @property
     def python_udf_inlining(self) -> bool:

@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "ferry/exec/cancellation.h"
+
 namespace ferry {
 
 ExchangeChannels::ExchangeChannels(int num_outputs, int num_producers, Producer produce)
@@ -27,7 +29,8 @@ ExchangeChannels::ExchangeChannels(int num_outputs, int num_producers, Producer 
   };
   for (int i = 0; i < num_producers; ++i) {
     try {
-      threads_.emplace_back(run, i);
+      // Producers work for the query that built the exchange.
+      threads_.emplace_back(InheritStopToken([run, i] { run(i); }));
     } catch (const std::system_error& e) {
       // Threads that did start are joined by the destructor; consumers see
       // the failure instead of a process abort.

@@ -1,5 +1,6 @@
 #include "ferry/exec/execution_plan.h"
 
+#include "ferry/exec/cancellation.h"
 #include "ferry/exec/parallel.h"
 
 
@@ -10,6 +11,7 @@ class VectorStream final : public RecordBatchStream {
  public:
   explicit VectorStream(BatchVector batches) : batches_(std::move(batches)) {}
   Result<BatchPtr> Next() override {
+    FERRY_RETURN_NOT_OK(CheckStopRequested());
     if (next_ >= batches_.size()) return nullptr;
     return std::move(batches_[next_++]);
   }
@@ -25,6 +27,7 @@ class MapStream final : public RecordBatchStream {
       : input_(std::move(input)), map_(std::move(map)) {}
   Result<BatchPtr> Next() override {
     while (true) {
+      FERRY_RETURN_NOT_OK(CheckStopRequested());
       FERRY_ASSIGN_OR_RAISE(auto batch, input_->Next());
       if (batch == nullptr) return nullptr;
       FERRY_ASSIGN_OR_RAISE(auto mapped, map_(batch));
@@ -100,6 +103,7 @@ Result<std::vector<BatchVector>> CollectPartitions(const ExecutionPlan& plan, in
   FERRY_RETURN_NOT_OK(ParallelFor(plan.num_partitions(), max_threads, [&](int64_t p) -> Status {
     FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(static_cast<int>(p)));
     while (true) {
+      FERRY_RETURN_NOT_OK(CheckStopRequested());
       FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
       if (batch == nullptr) return Status::OK();
       results[p].push_back(std::move(batch));

@@ -8,6 +8,7 @@
 #include <parquet/exception.h>
 #include <parquet/statistics.h>
 
+#include "ferry/exec/cancellation.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/parquet_pruning.h"
 #include "ferry/exec/tables.h"
@@ -51,6 +52,7 @@ class ReaderStream final : public RecordBatchStream {
       : owner_(std::move(owner)), reader_(std::move(reader)), path_(std::move(path)) {}
 
   Result<BatchPtr> Next() override {
+    FERRY_RETURN_NOT_OK(CheckStopRequested());
     auto batch = reader_->Next();
     if (!batch.ok()) {
       return batch.status().WithMessage("reading ", path_, ": ", batch.status().message());

@@ -6,6 +6,7 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/api.h>
 
+#include "ferry/exec/cancellation.h"
 #include "ferry/exec/join_hash_table.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
@@ -92,6 +93,8 @@ class HashJoinStream final : public RecordBatchStream {
   Result<BatchPtr> Next() override {
     if (!table_) FERRY_RETURN_NOT_OK(Build());
     while (true) {
+      // A many-to-many or cross join can emit for long from one probe batch.
+      FERRY_RETURN_NOT_OK(CheckStopRequested());
       if (probe_batch_) {
         // Output is cut at kOutputRows even inside one probe batch, so a
         // many-to-many key never materializes all its pairs at once.

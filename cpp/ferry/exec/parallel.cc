@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "ferry/exec/cancellation.h"
 #include "ferry/exec/parallel_internal.h"
 
 namespace ferry {
@@ -29,9 +30,9 @@ Status ParallelForWith(int64_t count, int max_threads, const std::function<Statu
   // run, together they cover every index.
   auto work = [&]() {
     for (int64_t i = next++; i < count && !failed; i = next++) {
-      Status status;
+      Status status = CheckStopRequested();
       try {
-        status = body(i);
+        if (status.ok()) status = body(i);
       } catch (const std::exception& e) {
         // An exception escaping a thread would terminate the process.
         status = Status::UnknownError("parallel task ", i, " threw: ", e.what());
@@ -42,7 +43,8 @@ Status ParallelForWith(int64_t count, int max_threads, const std::function<Statu
   std::vector<std::thread> pool;
   try {
     pool.reserve(static_cast<size_t>(std::max<int64_t>(threads - 1, 0)));
-    for (int64_t t = 1; t < threads; ++t) pool.push_back(start(work));
+    // Helpers work for the caller's query: they stop when it is stopped.
+    for (int64_t t = 1; t < threads; ++t) pool.push_back(start(InheritStopToken(work)));
   } catch (const std::system_error&) {
     // Out of threads (EAGAIN) or memory: the threads that did start and
     // this one finish the work; slower, but the query still completes.

@@ -350,8 +350,10 @@ TEST(WindowFramesTest, RandomizedAgainstDefinition) {
         default: { int64_t d = rng() % 4; return {F(d), d}; }
       }
     };
-    auto [sb, so] = bound(true);
-    auto [eb, eo] = bound(false);
+    auto [sb, start_offset] = bound(true);
+    auto [eb, end_offset] = bound(false);
+    // Plain copies: clang 14 cannot capture structured bindings in a lambda.
+    const int64_t so = start_offset, eo = end_offset;
     const bool s_unb = sb.kind == Kind::kUnboundedPreceding;
     const bool e_unb = eb.kind == Kind::kUnboundedFollowing;
     for (auto units : {Units::kRows, Units::kGroups, Units::kRange}) {

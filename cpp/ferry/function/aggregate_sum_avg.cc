@@ -258,7 +258,7 @@ class DecimalAvgAccumulator final : public GroupsAccumulator {
       arrow::BasicDecimal256 sum(arrow::BasicDecimal128(static_cast<int64_t>(bits >> 64),
                                                         static_cast<uint64_t>(bits)));
       sum *= multiplier;
-      const arrow::BasicDecimal256 count(arrow::BasicDecimal128(counts_[g]));
+      const arrow::BasicDecimal256 count{arrow::BasicDecimal128(counts_[g])};
       const arrow::BasicDecimal256 mean = sum / count;
       if (arrow::BasicDecimal256::Abs(mean) >= out_limit) {
         return Status::Invalid("avg overflowed ", DisplayTypeName(*out_type_));

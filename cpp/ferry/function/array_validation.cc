@@ -50,4 +50,16 @@ Status ValidateForeignArray(const arrow::Array& array) {
   return array.ValidateFull();
 }
 
+Status ValidateForeignBatch(const arrow::RecordBatch& batch) {
+  FERRY_RETURN_NOT_OK(batch.Validate());  // lengths and types, before any column is read
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    auto valid = ValidateForeignArray(*batch.column(i));
+    if (!valid.ok()) {
+      return Status::Invalid("column '", batch.schema()->field(i)->name(), "' (",
+                             batch.column(i)->type()->ToString(), "): ", valid.message());
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace ferry

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <arrow/array.h>
+#include <arrow/record_batch.h>
 
 #include "ferry/common/status.h"
 
@@ -19,5 +20,11 @@ namespace ferry {
 /// array that fails that check (for Arrow's verdict and message), go
 /// through ValidateFull; for fixed-width types it costs nothing per row.
 Status ValidateForeignArray(const arrow::Array& array);
+
+/// Checks a record batch from outside the engine (a table handed over
+/// through the Arrow C data interface) as ValidateForeignArray checks an
+/// array, after the batch's own structure (column count, lengths and types
+/// against its schema). Invalid naming the column at fault if not.
+Status ValidateForeignBatch(const arrow::RecordBatch& batch);
 
 }  // namespace ferry

@@ -62,5 +62,34 @@ TEST(ValidateForeignArrayTest, NullSlotsFollowArrow) {
   EXPECT_TRUE(ValidateForeignArray(*array).ok());
 }
 
+TEST(ValidateForeignBatchTest, NamesTheColumnAtFault) {
+  auto schema = arrow::schema({arrow::field("n", arrow::int64()), arrow::field("s", arrow::utf8())});
+  auto good = ArrayFromJson(arrow::int64(), "[1, null, 3]");
+  auto batch = arrow::RecordBatch::Make(schema, 3, {good, Strings({0, 2, 1, 3}, "abc")});
+  auto status = ValidateForeignBatch(*batch);
+  ASSERT_TRUE(status.IsInvalid());
+  EXPECT_NE(status.message().find("column 's' (string): "), std::string::npos) << status.message();
+  // The same check Arrow's ValidateFull makes: the reference agrees.
+  EXPECT_FALSE(batch->ValidateFull().ok());
+}
+
+TEST(ValidateForeignBatchTest, ChecksTheBatchStructureFirst) {
+  // A column shorter than the batch claims: its values would be read past
+  // their end.
+  auto schema = arrow::schema({arrow::field("n", arrow::int64())});
+  auto batch = arrow::RecordBatch::Make(schema, 5, {ArrayFromJson(arrow::int64(), "[1, 2]")});
+  EXPECT_TRUE(ValidateForeignBatch(*batch).IsInvalid());
+}
+
+TEST(ValidateForeignBatchTest, AcceptsValidBatchesEmptyOnesAndNulls) {
+  auto schema = arrow::schema({arrow::field("n", arrow::int64()), arrow::field("s", arrow::utf8())});
+  auto batch = arrow::RecordBatch::Make(schema, 3, {ArrayFromJson(arrow::int64(), "[1, null, 3]"),
+                                                    ArrayFromJson(arrow::utf8(), R"(["é", null, ""])")});
+  EXPECT_TRUE(ValidateForeignBatch(*batch).ok());
+  auto empty = arrow::RecordBatch::Make(schema, 0, {ArrayFromJson(arrow::int64(), "[]"),
+                                                    ArrayFromJson(arrow::utf8(), "[]")});
+  EXPECT_TRUE(ValidateForeignBatch(*empty).ok());
+}
+
 }  // namespace
 }  // namespace ferry

@@ -2,7 +2,16 @@
 
 #include <cstdint>
 
+#include "ferry/common/status.h"
+
 namespace ferry {
+
+/// The deepest nesting any session may accept: what encoders write at most,
+/// and what the recursive decoders' stack use is sized for. A session may
+/// lower its max_depth, never raise it past this.
+inline constexpr int kMaxDecodeDepth = 500;
+/// The largest input any session may accept: protobuf reads at most 2 GiB.
+inline constexpr int64_t kMaxDecodeBytes = (1LL << 31) - 1;
 
 /// Bounds every decoder enforces, whatever the bytes claim. Together they
 /// cap the memory a decode can take: bytes are bounded by `max_bytes`, and
@@ -12,7 +21,7 @@ namespace ferry {
 struct DecodeLimits {
   /// Deepest expression nesting accepted, in levels: a lone column is one
   /// level, NOT over it two. Encoders refuse to write deeper trees.
-  int max_depth = 500;
+  int max_depth = kMaxDecodeDepth;
   /// Largest encoded expression accepted.
   int64_t max_bytes = 256LL << 20;
   /// Most protobuf messages in one payload: expression nodes and their
@@ -28,5 +37,11 @@ struct DecodeLimits {
   /// outputs, a stage input's, a scan's splits).
   int64_t max_partitions = 100'000;
 };
+
+/// OK when every limit is usable: max_depth in 1..kMaxDecodeDepth,
+/// max_bytes in 1..kMaxDecodeBytes, the counts at least 1. Invalid naming
+/// the setting, its value and the allowed range otherwise. Sessions check
+/// limits given by a user with this before using them.
+Status ValidateDecodeLimits(const DecodeLimits& limits);
 
 }  // namespace ferry

@@ -145,5 +145,34 @@ TEST_F(DecodeLimitsTest, NonUtf8FieldNamesInLiteralsAreRefused) {
   EXPECT_EQ(refused.status().message(), "malformed literal: a field name is not valid UTF-8");
 }
 
+TEST(ValidateDecodeLimitsTest, AcceptsTheDefaultsAndEveryValueInRange) {
+  EXPECT_TRUE(ValidateDecodeLimits({}).ok());
+  EXPECT_TRUE(ValidateDecodeLimits({1, 1, 1, 1, 1}).ok());
+  EXPECT_TRUE(ValidateDecodeLimits({kMaxDecodeDepth, kMaxDecodeBytes, INT64_MAX, INT64_MAX, INT64_MAX}).ok());
+}
+
+TEST(ValidateDecodeLimitsTest, NamesTheSettingOutOfRange) {
+  auto message = [](DecodeLimits limits) { return ValidateDecodeLimits(limits).message(); };
+  DecodeLimits deep;
+  deep.max_depth = kMaxDecodeDepth + 1;
+  EXPECT_EQ(message(deep), "decode limit max_depth must be between 1 and 500, got 501");
+  DecodeLimits zero_bytes;
+  zero_bytes.max_bytes = 0;
+  EXPECT_EQ(message(zero_bytes), "decode limit max_bytes must be between 1 and 2147483647, got 0");
+  DecodeLimits huge_bytes;
+  huge_bytes.max_bytes = kMaxDecodeBytes + 1;
+  EXPECT_TRUE(ValidateDecodeLimits(huge_bytes).IsInvalid());
+  DecodeLimits negative_nodes;
+  negative_nodes.max_nodes = -5;
+  EXPECT_EQ(message(negative_nodes),
+            "decode limit max_nodes must be between 1 and 9223372036854775807, got -5");
+  DecodeLimits no_functions;
+  no_functions.max_functions = 0;
+  EXPECT_TRUE(ValidateDecodeLimits(no_functions).IsInvalid());
+  DecodeLimits no_items;
+  no_items.max_list_items = 0;
+  EXPECT_TRUE(ValidateDecodeLimits(no_items).IsInvalid());
+}
+
 }  // namespace
 }  // namespace ferry

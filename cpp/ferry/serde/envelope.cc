@@ -1,5 +1,7 @@
 #include "ferry/serde/envelope.h"
 
+#include <climits>
+
 #include "ferry/v1/envelope.pb.h"
 
 namespace ferry {
@@ -30,6 +32,9 @@ namespace {
 // Parses and checks the framing; `noun` names what was expected.
 Result<ferry::v1::Envelope> ParseEnvelope(std::string_view bytes, const std::string& noun) {
   if (bytes.empty()) return Status::Invalid("not a ferry ", noun, ": empty bytes");
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+    return Status::Invalid("not a ferry ", noun, ": ", bytes.size(), " bytes, more than protobuf reads");
+  }
   ferry::v1::Envelope envelope;
   if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       envelope.magic() != kMagic) {

@@ -32,7 +32,8 @@ Result<std::string> SessionContext::EncodeExpr(const Expr& expr) const {
 }
 
 Result<Expr> SessionContext::DecodeExpr(std::string_view bytes) const {
-  return ferry::DecodeExpr(bytes, *codec_, functions());
+  return ferry::DecodeExpr(bytes, *codec_, functions(), UnknownFunctionPolicy::kError,
+                           state_->config.decode_limits);
 }
 
 namespace {
@@ -84,7 +85,7 @@ Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
   auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
-  return ferry::DecodePlan(bytes, *codec_, functions(), open, DecodeLimits{},
+  return ferry::DecodePlan(bytes, *codec_, functions(), open, state_->config.decode_limits,
                            [this](const std::string& name) { return GetTable(name); });
 }
 
@@ -115,7 +116,7 @@ Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& pla
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
   auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
-  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, DecodeLimits{}, bind_stage_input);
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, state_->config.decode_limits, bind_stage_input);
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(

@@ -13,6 +13,7 @@
 #include "ferry/function/registry.h"
 #include "ferry/plan/logical_plan.h"
 #include "ferry/plan/table_provider.h"
+#include "ferry/serde/decode_limits.h"
 #include "ferry/serde/extension_codec.h"
 #include "ferry/session/file_table_cache.h"
 #include "ferry/serde/physical_serde.h"
@@ -38,6 +39,9 @@ struct SessionConfig {
   /// EncodePlan refuses a plan whose encoding takes more bytes than this,
   /// naming its largest parts (serde/plan_serde.h, PlanEncodeOptions).
   int64_t max_encoded_plan_bytes = 16LL << 20;
+  /// Bounds DecodeExpr and DecodePlan enforce on every input this session
+  /// decodes (check user-given values with ValidateDecodeLimits).
+  DecodeLimits decode_limits;
 };
 
 /// Which scans of an encoded plan refer to their table by name (resolved in
@@ -73,7 +77,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// Wire format v1 bytes of `expr`, functions defined by this session's codec.
   Result<std::string> EncodeExpr(const Expr& expr) const;
   /// An expression from bytes, its functions resolved by this session's
-  /// codec, then by name among its functions.
+  /// codec, then by name among its functions, within the config's
+  /// decode_limits.
   Result<Expr> DecodeExpr(std::string_view bytes) const;
 
   /// Wire format v1 bytes of `plan` (serde/plan_serde.h): functions defined
@@ -92,7 +97,8 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// naming a missing file; a file this session opened before and that has
   /// not changed is not read again), in-memory tables rebuilt from their batches,
   /// tables sent by name found among this session's (KeyError naming a
-  /// missing one, Invalid when its schema differs from the sender's).
+  /// missing one, Invalid when its schema differs from the sender's);
+  /// within the config's decode_limits.
   Result<PlanPtr> DecodePlan(std::string_view bytes) const;
   /// Marks (or, `enabled` false, unmarks) the registered table `name` so
   /// that every plan this session encodes refers to it by name instead of

@@ -1,0 +1,97 @@
+"""Ctrl-C (SIGINT) during a long collect() stops the query promptly with
+KeyboardInterrupt, and the session stays usable. Each case runs in a
+subprocess that prints READY just before the long query; the test then
+sends SIGINT and expects the process to report the KeyboardInterrupt and
+a correct follow-up query within a few seconds."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+PRELUDE = """
+import sys, time
+import pyarrow as pa
+import pyarrow.compute as pc
+from ferry import SessionConfig, SessionContext, col, functions as f, udf
+ctx = SessionContext(SessionConfig().with_target_partitions(2))
+"""
+
+# A cross join counted: 40,000 x 40,000 pairs, minutes of pure engine work
+# (the aggregate consumes every pair; nothing reaches Python until the end).
+ENGINE_QUERY = """
+left = ctx.from_pydict({"a": list(range(40_000))})
+right = ctx.from_pydict({"b": list(range(40_000))})
+query = left.join_on(right, col("a") != col("b")).aggregate([], [f.count_star().alias("n")])
+"""
+
+# A Python UDF sleeping 50 ms per batch over 4,000 batches: over three
+# minutes, most of it outside the engine, in Python, on engine threads.
+UDF_QUERY = """
+def slow(a):
+    time.sleep(0.05)
+    return a
+slow_udf = udf(slow, [pa.int64()], pa.int64(), "immutable", name="slow")
+batches = [pa.record_batch({"a": list(range(i * 8, i * 8 + 8))}) for i in range(4000)]
+query = ctx.create_dataframe([batches[:2000], batches[2000:]]).select(slow_udf(col("a")).alias("a"))
+"""
+
+RUN = """
+print("READY", flush=True)
+started = time.monotonic()
+try:
+    query.collect()
+    print("FINISHED", flush=True)
+except KeyboardInterrupt:
+    print(f"INTERRUPTED {time.monotonic() - started:.2f}", flush=True)
+# The session is still usable, and right.
+print("AFTER", ctx.from_pydict({"x": [1, 2, None]}).aggregate([], [f.sum(col("x"))]).to_pydict(),
+      flush=True)
+"""
+
+
+def interrupt(query: str) -> tuple[str, float, str]:
+    """Runs `query` in a subprocess, SIGINTs it 0.5 s after READY, and
+    returns its stdout, the seconds from SIGINT to exit, and its stderr."""
+    script = textwrap.dedent(PRELUDE + query + RUN)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
+        time.sleep(0.5)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        return out, time.monotonic() - sent, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("query", [ENGINE_QUERY, UDF_QUERY], ids=["engine", "python_udf"])
+def test_sigint_stops_a_long_collect(query):
+    out, seconds, err = interrupt(query)
+    assert "FINISHED" not in out, "the query ran to its end instead of stopping"
+    assert "INTERRUPTED" in out, err
+    assert "AFTER {'sum(x)': [3]}" in out, out + err
+    assert seconds < 5, f"took {seconds:.1f} s to stop after SIGINT"
+
+
+@pytest.mark.timeout(60)
+def test_a_query_without_sigint_completes():
+    # The same machinery when nothing interrupts: a right answer.
+    script = textwrap.dedent(PRELUDE + """
+left = ctx.from_pydict({"a": list(range(300))})
+right = ctx.from_pydict({"b": list(range(300))})
+n = left.join_on(right, col("a") != col("b")).aggregate([], [f.count_star().alias("n")]).to_pydict()
+print(n["n"][0])
+""")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == str(300 * 300 - 300), out.stderr
