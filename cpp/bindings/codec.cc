@@ -94,7 +94,7 @@ class PythonCodec final : public ExtensionCodec {
 
   bool inlining() const { return inlining_; }
   int64_t warn_bytes() const { return warn_bytes_; }
-  const std::shared_ptr<const PayloadKeyring>& keys() const { return keys_; }
+  std::shared_ptr<const PayloadKeyring> payload_keys() const override { return keys_; }
 
   Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
     const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
@@ -301,8 +301,7 @@ bool InliningEnabled(const ExtensionCodec& codec) {
 }
 
 std::shared_ptr<const PayloadKeyring> PayloadKeys(const ExtensionCodec& codec) {
-  const auto* python = dynamic_cast<const PythonCodec*>(&codec);
-  return python ? python->keys() : nullptr;
+  return codec.payload_keys();
 }
 
 int64_t InlineWarnBytes(const ExtensionCodec& codec) {

@@ -16,8 +16,10 @@
 #include "ferry/dist/job.h"
 #include "ferry/dist/job_cache.h"
 #include "ferry/dist/task_runner.h"
+#include "ferry/serde/envelope_signing.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
+#include "interruptible.h"
 #include "module.h"
 #include "python_gil.h"
 
@@ -104,6 +106,8 @@ void RegisterStages(nb::module_& m) {
   m.def("run_task", [](nb::handle payload, int stage_id, int task_index,
                        std::map<int, std::vector<nb::object>> inputs, std::optional<ContextPtr> ctx) {
     BorrowedBuffer job_bytes(payload);
+    // A worker holding payload keys reads nothing of a job it cannot verify.
+    if (ctx) ThrowIfError(VerifyEnvelopeFor(job_bytes.bytes(), *(*ctx)->codec()));
     auto header = Unwrap(ReadJobHeader(job_bytes.bytes()));
     auto session = DecodingSession(ctx ? *ctx : nullptr, header);
     std::vector<std::unique_ptr<BorrowedBuffer>> borrowed;
@@ -115,9 +119,9 @@ void RegisterStages(nb::module_& m) {
         list.push_back(borrowed.back()->arrow());
       }
     }
-    // Without the GIL: a concurrent first task of the same job waits on the
+    // Without the GIL (and stopped by Ctrl-C): a concurrent first task of the same job waits on the
     // cache, not on the GIL the decoding task needs to unpickle.
-    auto result = WithoutGil([&]() -> Result<TaskResult> {
+    auto result = RunInterruptiblyFor([&]() -> Result<TaskResult> {
       FERRY_ASSIGN_OR_RAISE(auto plan, WorkerJobCache().Get(job_bytes.bytes(), [&] {
         EngineGil gil;
         if (!gil.ok()) return Result<StagePlan>(ExitingError("decoding a job"));

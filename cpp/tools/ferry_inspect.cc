@@ -9,112 +9,27 @@
 // tables (how each travels, its bytes) and its function table, read from
 // the wire: no table is opened. Then whether re-encoding gives the same
 // bytes: what a scheduler or a non-Python worker can do with bytes it must
-// route but never unpickle. With --key, it also verifies each frame's
-// signature; with --json, it prints one JSON object instead of text.
+// route but never unpickle. A plan's envelope shows whether it is signed
+// and by which key id. With --key, it also verifies each frame's signature
+// and a plan's envelope signature; with --json, it prints one JSON object
+// instead of text.
 //
 // Usage: ferry-inspect [--json] [--key ID=HEX]... [FILE]   (standard input without FILE)
 //   --key ID=HEX  a payload key (its id and its secret in hex); repeatable.
-// Exit status: 0 decoded (and, with --key, every inline frame verified),
-// 1 the bytes are not a valid expression or plan, 2 usage, 3 decoded but an
-// inline frame is unsigned or its signature does not verify under the keys.
+// Exit status: 0 decoded (and, with --key, every inline frame and a plan's
+// envelope verified), 1 the bytes are not a valid expression or plan, 2
+// usage, 3 decoded but a plan's envelope or an inline frame is unsigned or
+// its signature does not verify under the keys.
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 
-#include "ferry/function/bind.h"
-#include "ferry/function/registry.h"
-#include "ferry/serde/envelope.h"
-#include "ferry/serde/expr_serde.h"
-#include "ferry/serde/inline_frame.h"
-#include "ferry/serde/opaque_function.h"
-#include "inspect_report.h"
-
-namespace {
-
-using ferry::inspect::Keys;
-using ferry::inspect::Report;
-
-void ListCalls(const ferry::Expr& expr, std::set<std::string>* seen) {
-  if (const auto* call = expr.As<ferry::ScalarCallNode>()) {
-    std::string line = "scalar " + call->name;
-    if (const auto* opaque = dynamic_cast<const ferry::OpaqueScalarFunction*>(call->func.get())) {
-      auto frame = ferry::ParseInlineFrame(opaque->definition());
-      if (frame.ok() && frame->has_value()) {
-        line += ": inline " + ferry::FrameFamilyDescription((*frame)->family) +
-                ", kept opaque (see its frame line)";
-      } else {
-        line += ": opaque definition of " + std::to_string(opaque->definition().size()) + " bytes";
-      }
-    } else {
-      line += ": built-in, by name";
-    }
-    seen->insert(line);
-  }
-  if (const auto* call = expr.As<ferry::AggregateCallNode>()) seen->insert("aggregate " + call->name + ": by name");
-  if (const auto* call = expr.As<ferry::WindowCallNode>()) seen->insert("window " + call->name + ": by name");
-  for (const auto& child : ferry::Children(expr)) ListCalls(child, seen);
-}
-
-void AddFunctions(const std::vector<ferry::FunctionTableEntry>& table, const Keys& keys, Report* report) {
-  for (const auto& entry : table) {
-    report->functions.push_back(ferry::inspect::ReportFunction(entry, keys, &report->verified));
-  }
-}
-
-// Fills `report` from a logical or physical plan blob; false when the bytes
-// are not one.
-bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report) {
-  auto plan = report->kind == "plan" ? ferry::InspectPlan(bytes) : ferry::InspectPhysicalPlan(bytes);
-  if (!plan.ok()) {
-    report->error = plan.status().message();
-    return false;
-  }
-  report->plan = std::move(*plan);
-  AddFunctions(report->plan.functions, keys, report);
-  report->reencodes_identically = report->plan.reencodes_identically;
-  return true;
-}
-
-// Fills `report` from an expression blob; false when it cannot be decoded.
-bool InspectExprBlob(const std::string& bytes, const Keys& keys, Report* report) {
-  // Frames first, from the raw function table: they show even when this
-  // process cannot decode the expression (an inline aggregate or window UDF
-  // has no opaque stand-in here).
-  auto table = ferry::ReadFunctionTable(bytes);
-  if (!table.ok()) {
-    report->error = table.status().message();
-    return false;
-  }
-  AddFunctions(*table, keys, report);
-  ferry::EnsureArrowCompute();
-  // Held by value: a reference into the returned shared_ptr's object would
-  // rely on ByNameCodec keeping another copy alive.
-  const auto codec_ptr = ferry::ByNameCodec();
-  auto expr = ferry::DecodeExpr(bytes, *codec_ptr, ferry::BuiltinFunctions(),
-                                ferry::UnknownFunctionPolicy::kKeepOpaque);
-  if (!expr.ok()) {
-    report->error = expr.status().message();
-    return false;
-  }
-  report->expression = expr->ToString();
-  std::set<std::string> calls;
-  ListCalls(*expr, &calls);
-  report->expression_calls.assign(calls.begin(), calls.end());
-  auto again = ferry::EncodeExpr(*expr, *codec_ptr);
-  if (!again.ok()) {
-    report->error = "cannot re-encode: " + again.status().message();
-    return false;
-  }
-  report->reencodes_identically = *again == bytes;
-  return true;
-}
-
-}  // namespace
+#include "ferry/serde/decode_limits.h"
+#include "inspect_blob.h"
 
 int main(int argc, char** argv) {
-  Keys keys;
+  ferry::inspect::Keys keys;
   bool json = false;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
@@ -162,12 +77,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  Report report;
-  report.bytes = static_cast<int64_t>(bytes.size());
-  auto kind = ferry::PeekEnvelopeKind(bytes);
-  report.kind = kind.ok() && (*kind == "plan" || *kind == "physical_plan") ? *kind : "expr";
-  const bool decoded = report.kind == "expr" ? InspectExprBlob(bytes, keys, &report)
-                                             : InspectPlanBlob(bytes, keys, &report);
+  ferry::inspect::Report report;
+  const bool decoded = ferry::inspect::InspectBlob(bytes, keys, &report);
   if (json) {
     ferry::inspect::PrintJson(report);
     if (!report.error.empty()) std::cerr << "ferry-inspect: " << report.error << "\n";

@@ -9,6 +9,7 @@
 
 #include <openssl/sha.h>
 
+#include "ferry/serde/envelope_signing.h"
 #include "ferry/serde/frame_signing.h"
 #include "ferry/serde/inline_frame.h"
 
@@ -151,6 +152,45 @@ FunctionReport ReportFunction(const FunctionTableEntry& entry, const Keys& keys,
   return out;
 }
 
+EnvelopeReport ReportEnvelope(std::string_view bytes, const Keys& keys, bool* verified) {
+  EnvelopeReport out;
+  bool canonical = false;
+  auto envelope = ReadEnvelope(bytes, &canonical);
+  if (!envelope.ok() || (envelope->key_id.empty() && envelope->signature.empty())) {
+    out.signature = "unsigned";
+    if (!keys.empty()) *verified = false;
+    return out;
+  }
+  out.key_id = envelope->key_id;
+  if (keys.empty()) {
+    out.signature = "not checked";
+    return out;
+  }
+  auto key = keys.find(envelope->key_id);
+  if (key == keys.end()) {
+    *verified = false;
+    out.signature = "no key";
+    return out;
+  }
+  auto expected = HmacSha256(key->second, EnvelopeSignedBytes(*envelope));
+  out.signature = canonical && expected.ok() && *expected == envelope->signature ? "valid" : "INVALID";
+  if (out.signature != "valid") *verified = false;
+  return out;
+}
+
+namespace {
+
+std::string EnvelopeText(const EnvelopeReport& e) {
+  if (!e.key_id) return "unsigned";
+  std::string line = "signed with key " + DescribeKeyId(*e.key_id);
+  if (e.signature == "valid") return line + ", signature valid";
+  if (e.signature == "no key") return line + ", not verified: no --key for " + DescribeKeyId(*e.key_id);
+  if (e.signature == "INVALID") return line + ", signature INVALID (altered, or signed with another secret)";
+  return line;
+}
+
+}  // namespace
+
 void PrintText(const Report& report) {
   const bool plan = report.kind != "expr";
   if (plan && report.error.empty()) {
@@ -182,11 +222,12 @@ void PrintText(const Report& report) {
     std::cout << "expression: " << report.expression << "\n";
     for (const auto& line : report.expression_calls) std::cout << "function: " << line << "\n";
   }
+  if (report.envelope) std::cout << "envelope: " << EnvelopeText(*report.envelope) << "\n";
   std::cout << "re-encoded: " << (*report.reencodes_identically ? "identical" : "different") << " ("
             << report.bytes << " bytes)\n";
   if (!report.verified) {
-    std::cerr << "ferry-inspect: an inline frame is unsigned or does not verify under the given "
-                 "keys\n";
+    std::cerr << "ferry-inspect: the envelope or an inline frame is unsigned or does not verify under "
+                 "the given keys\n";
   }
 }
 
@@ -204,6 +245,10 @@ void PrintJson(const Report& report) {
              return "{\"scan\": " + Json(t.scan_name) + ", \"source\": " + Json(t.kind) +
                     ", \"detail\": " + Json(t.detail) + ", \"bytes\": " + std::to_string(t.bytes) + "}";
            });
+  }
+  if (report.envelope) {
+    out += ", \"envelope\": {\"key_id\": " + (report.envelope->key_id ? Json(*report.envelope->key_id) : "null") +
+           ", \"signature\": " + Json(report.envelope->signature) + "}";
   }
   out += ", \"functions\": " + JsonList(report.functions, FunctionJson);
   if (report.reencodes_identically) {

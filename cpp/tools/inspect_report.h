@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ferry/serde/function_table.h"
@@ -40,9 +41,21 @@ struct FunctionReport {
 /// frame is unsigned, malformed or does not verify under them.
 FunctionReport ReportFunction(const FunctionTableEntry& entry, const Keys& keys, bool* verified);
 
+/// The whole envelope's signature (plans and physical plans).
+struct EnvelopeReport {
+  std::optional<std::string> key_id;  ///< signed envelopes
+  std::string signature;  ///< "unsigned", "not checked", "valid", "no key", "INVALID"
+};
+
+/// Reads the envelope's signature of `bytes` (a plan's), checked against
+/// `keys` when given; `verified` turns false when keys were given and it
+/// is unsigned or does not verify.
+EnvelopeReport ReportEnvelope(std::string_view bytes, const Keys& keys, bool* verified);
+
 struct Report {
   std::string kind;  ///< "expr", "plan" or "physical_plan"
   int64_t bytes = 0;
+  std::optional<EnvelopeReport> envelope;  ///< plans
   std::vector<FunctionReport> functions;
   std::string expression;                     ///< expr
   std::vector<std::string> expression_calls;  ///< expr: "scalar abs: built-in, by name"

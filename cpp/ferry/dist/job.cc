@@ -10,6 +10,7 @@
 #include "ferry/exec/stage_input.h"
 #include "ferry/plan/optimizer.h"
 #include "ferry/serde/envelope.h"
+#include "ferry/serde/envelope_signing.h"
 #include "ferry/serde/physical_serde.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
@@ -133,7 +134,8 @@ Result<std::string> EncodeJob(const Job& job, const SessionContext& session,
     out->set_num_tasks(stage.num_tasks);
     out->set_output_slices(stage.output_slices);
   }
-  return WrapEnvelope(kJobKind, message.SerializeAsString());
+  FERRY_ASSIGN_OR_RAISE(auto bytes, WrapEnvelope(kJobKind, message.SerializeAsString()));
+  return SignEnvelopeFor(std::move(bytes), *session.codec());
 }
 
 Result<JobHeader> ReadJobHeader(std::string_view bytes) {
@@ -143,6 +145,7 @@ Result<JobHeader> ReadJobHeader(std::string_view bytes) {
 
 Result<StagePlan> DecodeJob(std::string_view bytes, const SessionContext& session,
                             const DecodeLimits& limits) {
+  FERRY_RETURN_NOT_OK(VerifyEnvelopeFor(bytes, *session.codec()));
   FERRY_ASSIGN_OR_RAISE(auto message, ParseJob(bytes, limits));
   StagePlan plan;
   for (const auto& in : message.stages()) {

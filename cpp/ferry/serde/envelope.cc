@@ -17,13 +17,19 @@ std::string Noun(const std::string& kind) {
 }  // namespace
 
 Result<std::string> WrapEnvelope(const std::string& kind, std::string payload) {
+  return WriteEnvelope(Envelope{kWireVersion, kind, std::move(payload), {}, {}});
+}
+
+Result<std::string> WriteEnvelope(const Envelope& in) {
   ferry::v1::Envelope envelope;
   envelope.set_magic(kMagic);
-  envelope.set_wire_version(kWireVersion);
-  envelope.set_kind(kind);
-  envelope.set_payload(std::move(payload));
+  envelope.set_wire_version(in.wire_version);
+  envelope.set_kind(in.kind);
+  envelope.set_payload(in.payload);
+  envelope.set_key_id(in.key_id);
+  envelope.set_signature(in.signature);
   std::string out;
-  if (!envelope.SerializeToString(&out)) return Status::Invalid("cannot serialize ", kind);
+  if (!envelope.SerializeToString(&out)) return Status::Invalid("cannot serialize ", in.kind);
   return out;
 }
 
@@ -54,13 +60,35 @@ Result<std::string> PeekEnvelopeKind(std::string_view bytes) {
   return envelope.kind();
 }
 
+namespace {
+
+Envelope Take(ferry::v1::Envelope* envelope) {
+  return Envelope{envelope->wire_version(), std::move(*envelope->mutable_kind()),
+                  std::move(*envelope->mutable_payload()), std::move(*envelope->mutable_key_id()),
+                  std::move(*envelope->mutable_signature())};
+}
+
+}  // namespace
+
 Result<Envelope> UnwrapEnvelope(std::string_view bytes, const std::string& expected_kind) {
   FERRY_ASSIGN_OR_RAISE(auto envelope, ParseEnvelope(bytes, Noun(expected_kind)));
   if (envelope.kind() != expected_kind) {
     return Status::Invalid("these bytes hold a ferry ", Noun(envelope.kind()), ", not a ferry ",
                            Noun(expected_kind));
   }
-  return Envelope{envelope.kind(), std::move(*envelope.mutable_payload())};
+  return Take(&envelope);
+}
+
+Result<Envelope> ReadEnvelope(std::string_view bytes, bool* canonical) {
+  FERRY_ASSIGN_OR_RAISE(auto envelope, ParseEnvelope(bytes, "blob"));
+  if (canonical != nullptr) {
+    // Serialization of this message is deterministic (no maps, fields in
+    // number order, unknown fields last), so anything else was altered
+    // after it was written.
+    *canonical = envelope.GetReflection()->GetUnknownFields(envelope).empty() &&
+                 envelope.SerializeAsString() == bytes;
+  }
+  return Take(&envelope);
 }
 
 }  // namespace ferry

@@ -12,6 +12,8 @@
 
 namespace ferry {
 
+class PayloadKeyring;
+
 /// Turns user-defined functions into definition bytes and back.
 ///
 /// A session carries a stack of codecs (the Python UDF codec over the
@@ -33,6 +35,10 @@ class ExtensionCodec {
   virtual Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const = 0;
   virtual Result<std::shared_ptr<const WindowFunction>> DecodeWindow(
       const std::string& name, std::string_view definition) const = 0;
+  /// The keys this codec signs and verifies payloads with (frame_signing.h);
+  /// null, the default, when it has none. The session signs and verifies
+  /// whole plan envelopes with the same keys (envelope_signing.h).
+  virtual std::shared_ptr<const PayloadKeyring> payload_keys() const { return nullptr; }
 };
 
 /// The core's codec: every function travels by name. It re-encodes opaque

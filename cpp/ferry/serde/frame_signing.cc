@@ -57,11 +57,18 @@ Result<std::string> HmacSha256(std::string_view key, std::string_view message) {
   return std::string(reinterpret_cast<const char*>(tag), size);
 }
 
+namespace {
+
+Result<bool> TagMatches(std::string_view secret, std::string_view message, std::string_view tag) {
+  FERRY_ASSIGN_OR_RAISE(auto expected, HmacSha256(secret, message));
+  return tag.size() == expected.size() && CRYPTO_memcmp(tag.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace
+
 Result<bool> FrameTagMatches(const InlineFrame& frame, std::string_view secret) {
   if (!frame.is_signed()) return false;
-  FERRY_ASSIGN_OR_RAISE(auto expected, HmacSha256(secret, frame.signed_bytes));
-  return frame.tag.size() == expected.size() &&
-         CRYPTO_memcmp(frame.tag.data(), expected.data(), expected.size()) == 0;
+  return TagMatches(secret, frame.signed_bytes, frame.tag);
 }
 
 Result<std::shared_ptr<const PayloadKeyring>> PayloadKeyring::Make(
@@ -106,6 +113,18 @@ Result<std::string> PayloadKeyring::Sign(FrameFamily family, uint8_t py_major, u
   FERRY_ASSIGN_OR_RAISE(auto tag, HmacSha256(keys_.at(sign_with_), frame));
   frame.append(tag);
   return frame;
+}
+
+Result<std::string> PayloadKeyring::TagWithSigningKey(std::string_view message) const {
+  return HmacSha256(keys_.at(sign_with_), message);
+}
+
+Result<PayloadKeyring::TagCheck> PayloadKeyring::CheckTag(std::string_view key_id, std::string_view message,
+                                                          std::string_view tag) const {
+  auto key = keys_.find(std::string(key_id));
+  if (key == keys_.end()) return TagCheck::kUnknownKey;
+  FERRY_ASSIGN_OR_RAISE(bool matches, TagMatches(key->second, message, tag));
+  return matches ? TagCheck::kValid : TagCheck::kMismatch;
 }
 
 Status PayloadKeyring::Verify(const InlineFrame& frame, const std::string& function_name) const {

@@ -55,6 +55,18 @@ class PayloadKeyring {
   Result<std::string> Sign(FrameFamily family, uint8_t py_major, uint8_t py_minor,
                            std::string_view payload) const;
 
+  /// HMAC-SHA256 of `message` under the signing key (whole envelopes,
+  /// envelope_signing.h).
+  Result<std::string> TagWithSigningKey(std::string_view message) const;
+
+  enum class TagCheck { kValid, kUnknownKey, kMismatch };
+  /// Whether key `key_id` is held and `tag` is HMAC-SHA256 of `message`
+  /// under it (compared in constant time).
+  Result<TagCheck> CheckTag(std::string_view key_id, std::string_view message, std::string_view tag) const;
+
+  /// The key ids for messages: "'a', 'b'".
+  std::string HeldIds() const;
+
   /// OK when `frame` carries a valid tag under one of the keys. Otherwise an
   /// UnknownError (the strict-refusal class) naming the function, the family
   /// and why: unsigned, unknown key id, or a tag that does not match. Looks
@@ -64,7 +76,6 @@ class PayloadKeyring {
  private:
   PayloadKeyring(std::map<std::string, std::string> keys, std::string sign_with)
       : keys_(std::move(keys)), sign_with_(std::move(sign_with)) {}
-  std::string HeldIds() const;
 
   std::map<std::string, std::string> keys_;
   std::string sign_with_;

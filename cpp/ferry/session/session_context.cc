@@ -6,6 +6,7 @@
 #include "ferry/plan/builder.h"
 #include "ferry/plan/view_table.h"
 #include "ferry/common/overloaded.h"
+#include "ferry/serde/envelope_signing.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/plan_inspection.h"
 #include "ferry/serde/plan_serde.h"
@@ -80,10 +81,12 @@ Result<std::string> SessionContext::EncodePlan(const LogicalPlan& plan,
   options.table_by_name = [&](const ScanNode& scan) {
     return by_name.all || shipped_by_name.count(scan.table_name) > 0;
   };
-  return ferry::EncodePlan(plan, *codec_, options);
+  FERRY_ASSIGN_OR_RAISE(auto bytes, ferry::EncodePlan(plan, *codec_, options));
+  return SignEnvelopeFor(std::move(bytes), *codec_);
 }
 
 Result<PlanPtr> SessionContext::DecodePlan(std::string_view bytes) const {
+  FERRY_RETURN_NOT_OK(VerifyEnvelopeFor(bytes, *codec_));
   auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
   return ferry::DecodePlan(bytes, *codec_, functions(), open, state_->config.decode_limits,
                            [this](const std::string& name) { return GetTable(name); });
@@ -110,11 +113,12 @@ std::vector<std::string> SessionContext::TablesShippedByName() const {
 Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan) const {
   FERRY_ASSIGN_OR_RAISE(auto bytes, ferry::EncodePhysicalPlan(plan, *codec_));
   FERRY_RETURN_NOT_OK(CheckEncodedPhysicalPlanSize(bytes, state_->config.max_encoded_plan_bytes));
-  return bytes;
+  return SignEnvelopeFor(std::move(bytes), *codec_);
 }
 
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
+  FERRY_RETURN_NOT_OK(VerifyEnvelopeFor(bytes, *codec_));
   auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
   return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, state_->config.decode_limits, bind_stage_input);
 }
