@@ -18,7 +18,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan \
-        fuzz-apt build-fuzz fuzz
+        test-asan-smoke fuzz-apt build-fuzz fuzz ci
 
 all: build
 
@@ -124,13 +124,14 @@ test-asan: build-asan
 # `make fuzz`: a libFuzzer binary per decoder that takes untrusted bytes
 # (cpp/fuzz/), built by clang in build-fuzz/ with ASan and UBSan, each run
 # for FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/<target>/)
-# plus what earlier runs found (build-fuzz/corpus/<target>/). A crash, leak,
+# plus what earlier runs found (build-fuzz/corpus/<target>/), with the
+# target's dictionary (tests/fuzz/<target>.dict, else ferry.dict). A crash, leak,
 # timeout or broken invariant stops the run and leaves the input in
 # build-fuzz/artifacts/. Arrow comes from pyarrow's libraries as in every
 # build; its buffers use the system allocator so ASan sees them.
 FUZZ_BUILD    := build-fuzz
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  := decode_expr decode_plan envelope inline_frame
+FUZZ_TARGETS  ?= decode_expr decode_plan envelope inline_frame inspect sql
 FUZZ_APT_PKGS := clang libclang-rt-14-dev
 FUZZ_FLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -gline-tables-only
@@ -157,9 +158,10 @@ fuzz: build-fuzz
 	@mkdir -p $(FUZZ_BUILD)/artifacts
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  dict=tests/fuzz/$$t.dict; [ -f $$dict ] || dict=tests/fuzz/ferry.dict; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_ENV) $(FUZZ_BUILD)/cpp/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
-	    -dict=tests/fuzz/ferry.dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_ARGS) \
 	    || exit 1; \
 	done

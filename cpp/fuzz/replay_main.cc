@@ -4,19 +4,25 @@
 // every run, so a failure reproduces). A crash, sanitizer report or broken
 // invariant fails the test; the input at fault is written next to the
 // binary as replay-failure-<target>.bin before each run, so it survives
-// the crash and can be fed to the libFuzzer binary.
+// the crash and can be fed to the libFuzzer binary. The file stays open
+// and is overwritten in place: truncating and closing it for every input
+// makes ext4 flush it to disk each time (auto_da_alloc), 3 ms an input.
 //
 // Usage: fuzz_replay_<target> CORPUS_DIR [MUTATIONS] [SEED]
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
@@ -115,10 +121,19 @@ int main(int argc, char** argv) {
       (std::filesystem::path(argv[0]).parent_path() /
        ("replay-failure-" + std::filesystem::path(argv[0]).filename().string() + ".bin"))
           .string();
+  const int failure_fd = ::open(failure_path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (failure_fd < 0) {
+    std::cerr << argv[0] << ": cannot write " << failure_path << "\n";
+    return 2;
+  }
   auto run = [&](const std::string& input) {
     // Written before the run, removed at the end: after a crash it holds
     // the input at fault.
-    std::ofstream(failure_path, std::ios::binary | std::ios::trunc) << input;
+    if (::pwrite(failure_fd, input.data(), input.size(), 0) != static_cast<ssize_t>(input.size()) ||
+        ::ftruncate(failure_fd, static_cast<off_t>(input.size())) != 0) {
+      std::cerr << argv[0] << ": cannot write " << failure_path << "\n";
+      std::exit(2);
+    }
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
   };
   for (const auto& input : seeds) run(input);
@@ -129,6 +144,7 @@ int main(int argc, char** argv) {
     for (size_t n = 1 + random.Below(4); n > 0; --n) MutateOnce(&input, other, &random);
     run(input);
   }
+  ::close(failure_fd);
   std::filesystem::remove(failure_path, error);
   std::cout << argv[0] << ": " << seeds.size() << " corpus inputs and " << mutations
             << " mutations, no failure\n";

@@ -14,9 +14,11 @@ import decimal
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import struct
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +28,10 @@ from ferry import SessionContext, Window, col, functions as f, lit, udf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
+ROOT = Path(HERE).parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from tpch_sql import SQL as TPCH_SQL  # noqa: E402
 # The key cpp/fuzz/inline_frame_fuzz.cc and inspect_fuzz.cc verify with.
 KEY_ID = "fuzz-key"
 SECRET = b"ferry fuzz corpus signing key 32"
@@ -94,9 +100,30 @@ def frame(payload: bytes, family: bytes = b"FYPYUDF", signed: bool = False) -> b
     return body + hmac.new(SECRET, body, hashlib.sha256).digest()
 
 
+def sql_statements() -> dict[str, str]:
+    """The SQL suite's statements (tests/sql/*.slt: each record's text
+    between its header line and its expected rows) and the TPC-H queries."""
+    statements = {f"tpch_q{n:02d}": text for n, text in TPCH_SQL.items()}
+    for path in sorted((ROOT / "tests" / "sql").glob("*.slt")):
+        block: list[str] = []
+        number = 0
+        for line in path.read_text().splitlines() + [""]:
+            if line.strip() and not line.startswith("#"):
+                block.append(line)
+                continue
+            if block:
+                body = block[1:block.index("----")] if "----" in block else block[1:]
+                if re.match(r"(query|statement)\b", block[0]) and body:
+                    number += 1
+                    statements[f"{path.stem}_{number:03d}"] = "\n".join(body)
+                block = []
+    return statements
+
+
 def write(target: str, name: str, data: bytes) -> None:
     os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
-    with open(os.path.join(CORPUS, target, name + ".bin"), "wb") as out:
+    suffix = ".sql" if target == "sql" else ".bin"
+    with open(os.path.join(CORPUS, target, name + suffix), "wb") as out:
         out.write(data)
 
 
@@ -119,6 +146,13 @@ def main() -> None:
         blob = df.to_bytes(strict if name == "udf" else ctx)
         write("decode_plan", name, blob)
         write("envelope", "plan_" + name, blob)
+        write("inspect", "plan_" + name, blob)
+        physical = df.execution_plan().to_bytes(strict if name == "udf" else ctx)
+        write("inspect", "physical_" + name, physical)
+    write("inspect", "plan_udf_inline", plans(ctx)["udf"].to_bytes(ctx))
+    write("inspect", "plan_udf_signed", plans(signing)["udf"].to_bytes(signing))
+    for name, text in sql_statements().items():
+        write("sql", name, text.encode())
     for name, family in (("scalar", b"FYPYUDF"), ("aggregate", b"FYPYUDA"), ("window", b"FYPYUDW")):
         payload = b"\x80\x05\x95" + struct.pack("<Q", 3) + b"N."  # a tiny pickle, never loaded
         write("inline_frame", name, frame(payload, family))

@@ -1,0 +1,1 @@
+SELECT k, count(*), count(v), sum(v), min(v), max(v), avg(v) FROM t GROUP BY k

@@ -1,0 +1,1 @@
+SELECT count(*), sum(v), avg(x), min(d), max(k) FROM t

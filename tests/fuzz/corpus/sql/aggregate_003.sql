@@ -1,0 +1,1 @@
+SELECT count(*), sum(v), max(v) FROM empty

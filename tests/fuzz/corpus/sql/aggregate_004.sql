@@ -1,0 +1,1 @@
+SELECT k, sum(v) FROM t GROUP BY 1

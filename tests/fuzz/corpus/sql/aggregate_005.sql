@@ -1,0 +1,1 @@
+SELECT k AS key, sum(v) AS total FROM t GROUP BY key

@@ -1,0 +1,1 @@
+SELECT v > 25, count(*) FROM t GROUP BY v > 25

@@ -1,0 +1,1 @@
+SELECT k, sum(v) FROM t GROUP BY k HAVING sum(v) > 40

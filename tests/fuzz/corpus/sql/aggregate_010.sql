@@ -1,0 +1,1 @@
+SELECT k, count(DISTINCT v) FROM t GROUP BY k

@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE v > 15), sum(v) FILTER (WHERE k = 'b') FROM t

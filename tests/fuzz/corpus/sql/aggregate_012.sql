@@ -1,0 +1,1 @@
+SELECT k, count(v) FILTER (WHERE x > 0) FROM t GROUP BY k

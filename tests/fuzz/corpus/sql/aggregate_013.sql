@@ -1,0 +1,1 @@
+SELECT k, sum(v) * 2 + count(*) FROM t GROUP BY k

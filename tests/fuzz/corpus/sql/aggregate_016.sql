@@ -1,0 +1,1 @@
+SELECT stddev(x), var_samp(x) FROM t

@@ -1,0 +1,1 @@
+SELECT k, min(x), max(x) FROM t WHERE id > 1 GROUP BY k

@@ -1,0 +1,1 @@
+SELECT k, v > 25, sum(id), count(*) FROM t GROUP BY ROLLUP (k, v > 25)

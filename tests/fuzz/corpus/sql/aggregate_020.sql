@@ -1,0 +1,1 @@
+SELECT k, id % 2, count(*) FROM t GROUP BY GROUPING SETS ((k, id % 2), (k), ())

@@ -1,0 +1,1 @@
+SELECT k, id % 2 AS odd, max(x) FROM t GROUP BY k, ROLLUP (odd)

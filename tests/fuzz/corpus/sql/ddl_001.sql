@@ -1,0 +1,1 @@
+CREATE VIEW high AS SELECT id, v FROM t WHERE v > 15

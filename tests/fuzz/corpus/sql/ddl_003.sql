@@ -1,0 +1,1 @@
+SELECT h.id, u.w FROM high h JOIN u ON h.id = u.id

@@ -1,0 +1,1 @@
+CREATE TABLE totals AS SELECT k, sum(v) AS total FROM t GROUP BY k

@@ -1,0 +1,1 @@
+EXPLAIN SELECT k, sum(v) FROM t GROUP BY k

@@ -1,0 +1,1 @@
+SELECT plan_type FROM (VALUES ('plan')) AS e(plan_type)

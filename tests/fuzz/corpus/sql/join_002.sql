@@ -1,0 +1,1 @@
+SELECT t.id, u.w FROM t INNER JOIN u ON t.id = u.id AND u.v > t.v

@@ -1,0 +1,1 @@
+SELECT t.id, u.w FROM t LEFT JOIN u ON t.id = u.id

@@ -1,0 +1,1 @@
+SELECT t.id, u.id, u.w FROM t RIGHT JOIN u ON t.id = u.id

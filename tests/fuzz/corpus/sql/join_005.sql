@@ -1,0 +1,1 @@
+SELECT t.id, u.id, u.w FROM t FULL OUTER JOIN u ON t.id = u.id

@@ -1,0 +1,1 @@
+SELECT t.id, s.name FROM t CROSS JOIN s

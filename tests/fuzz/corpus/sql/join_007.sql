@@ -1,0 +1,1 @@
+SELECT t.id, u.w, s.name FROM t, u, s WHERE t.id = u.id AND u.id = s.id

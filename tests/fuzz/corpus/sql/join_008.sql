@@ -1,0 +1,1 @@
+SELECT t.id, u.w FROM t, u WHERE t.id = u.id AND t.v < u.v AND u.w <> 'two again'

@@ -1,0 +1,1 @@
+SELECT id, k, w FROM t JOIN u USING (id)

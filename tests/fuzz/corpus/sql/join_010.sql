@@ -1,0 +1,1 @@
+SELECT id, k, w FROM t LEFT JOIN u USING (id)

@@ -1,0 +1,1 @@
+SELECT id, w FROM t FULL JOIN u USING (id)

@@ -1,0 +1,1 @@
+SELECT t.id, u.id FROM t JOIN u ON t.v < u.v AND u.v < 300

@@ -1,0 +1,1 @@
+SELECT t.id, u.id FROM t LEFT JOIN u ON t.id = u.id OR t.v * 10 = u.v

@@ -1,0 +1,1 @@
+SELECT a.id, b.id, c.id FROM t a, t b, t c WHERE a.id = b.id + 1 AND b.id = c.id + 1

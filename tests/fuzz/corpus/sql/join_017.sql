@@ -1,0 +1,1 @@
+SELECT t.id, e.v FROM t LEFT JOIN empty e ON t.id = e.id

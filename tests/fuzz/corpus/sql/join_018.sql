@@ -1,0 +1,1 @@
+SELECT t.id, s.name FROM t JOIN s ON t.id = s.id WHERE s.name <> 'y'

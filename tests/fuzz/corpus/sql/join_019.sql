@@ -1,0 +1,1 @@
+SELECT q.id, q.total FROM (SELECT id, sum(v) AS total FROM u GROUP BY id) AS q JOIN t ON q.id = t.id

@@ -1,0 +1,1 @@
+SELECT t.id, s32.tag FROM t JOIN s32 ON t.id = s32.id

@@ -1,0 +1,1 @@
+SELECT t.id, s32.tag FROM t, s32 WHERE s32.id = t.id AND t.v > 10

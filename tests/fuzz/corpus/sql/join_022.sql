@@ -1,0 +1,1 @@
+SELECT id, tag, k FROM s32 LEFT JOIN t USING (id)

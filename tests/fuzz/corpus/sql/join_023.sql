@@ -1,0 +1,1 @@
+SELECT t.id, s32.tag FROM t FULL JOIN s32 ON s32.f = t.id

@@ -1,0 +1,1 @@
+SELECT t.*, s.name FROM t, s WHERE t.id = s.id

@@ -1,0 +1,1 @@
+SELECT id AS ident, v + 1 AS next, t.k FROM t WHERE v > 15

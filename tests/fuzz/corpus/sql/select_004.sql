@@ -1,0 +1,1 @@
+SELECT tt.id, tt.v FROM t AS tt WHERE tt.k = 'a' OR tt.k IS NULL

@@ -1,0 +1,1 @@
+SELECT id, v AS value FROM t ORDER BY value NULLS FIRST, 1

@@ -1,0 +1,1 @@
+SELECT id, CASE WHEN v > 30 THEN 'high' WHEN v > 10 THEN 'mid' ELSE 'low' END FROM t

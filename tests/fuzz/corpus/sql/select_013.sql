@@ -1,0 +1,1 @@
+SELECT id, CASE k WHEN 'a' THEN 1 WHEN 'b' THEN 2 END FROM t

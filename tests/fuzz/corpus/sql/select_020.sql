@@ -1,0 +1,1 @@
+SELECT w FROM u WHERE w NOT LIKE '%o%'

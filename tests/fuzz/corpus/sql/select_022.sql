@@ -1,0 +1,1 @@
+SELECT id, v IS NULL, v IS NOT NULL FROM t

@@ -1,0 +1,1 @@
+SELECT id, k || '-' || CAST(id AS VARCHAR) FROM t

@@ -1,0 +1,1 @@
+SELECT id, -v, v % 7, v * 2 - 1, abs(x), round(x), upper(k), length(k) FROM t

@@ -1,0 +1,1 @@
+SELECT id, coalesce(v, -1), nullif(k, 'a') FROM t

@@ -1,0 +1,1 @@
+SELECT substring(w FROM 2 FOR 3), substr(w, 1, 2) FROM u

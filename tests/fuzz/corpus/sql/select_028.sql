@@ -1,0 +1,1 @@
+SELECT 1, 'text', 2.5, NULL IS NULL, true AND NOT false

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE (v > 10 AND k = 'b') OR x < 0

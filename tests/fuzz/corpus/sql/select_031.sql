@@ -1,0 +1,1 @@
+SELECT id, v IS TRUE FROM (SELECT id, v > 20 AS v FROM t) AS q

@@ -1,0 +1,1 @@
+SELECT id, k FROM t WHERE id < 3 UNION ALL SELECT id, name FROM s

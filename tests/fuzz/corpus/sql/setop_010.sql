@@ -1,0 +1,1 @@
+SELECT column1 + 1 FROM (VALUES (1), (2), (3)) AS v(column1)

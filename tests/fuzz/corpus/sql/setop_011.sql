@@ -1,0 +1,1 @@
+SELECT x, y FROM (VALUES (1, 'a'), (2, 'b')) AS v(x, y) WHERE x > 1

@@ -1,0 +1,1 @@
+WITH big AS (SELECT id, v FROM t WHERE v > 15) SELECT a.id, b.id FROM big a JOIN big b ON a.v < b.v

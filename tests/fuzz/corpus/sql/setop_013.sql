@@ -1,0 +1,1 @@
+WITH a AS (SELECT id FROM t), b AS (SELECT id FROM a WHERE id > 3) SELECT * FROM b

@@ -1,0 +1,1 @@
+WITH c(n, total) AS (SELECT k, sum(v) FROM t GROUP BY k) SELECT n, total FROM c WHERE total > 20

@@ -1,0 +1,1 @@
+SELECT id FROM u WHERE id NOT IN (SELECT id FROM s)

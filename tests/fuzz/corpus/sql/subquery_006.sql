@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE v + 180 IN (SELECT v FROM u)

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE NOT EXISTS (SELECT * FROM u WHERE u.id = t.id)

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.id = t.id AND u.v > t.v * 10)

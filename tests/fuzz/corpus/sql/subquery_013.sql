@@ -1,0 +1,1 @@
+SELECT id, (SELECT max(v) FROM u) FROM t

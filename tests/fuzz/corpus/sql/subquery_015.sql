@@ -1,0 +1,1 @@
+SELECT id, (SELECT sum(u.v) FROM u WHERE u.id = t.id) FROM t

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE v * 10 < (SELECT max(u.v) FROM u WHERE u.id = t.id)

@@ -1,0 +1,1 @@
+SELECT id, id IN (SELECT id FROM u) FROM t

@@ -1,0 +1,1 @@
+SELECT id, EXISTS (SELECT * FROM u WHERE u.id = t.id) FROM t

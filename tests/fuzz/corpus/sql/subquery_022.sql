@@ -1,0 +1,1 @@
+SELECT big.id FROM (SELECT id, v FROM t WHERE v > 20) AS big WHERE big.v < 60

@@ -1,0 +1,1 @@
+SELECT q.c FROM (SELECT count(*) AS c FROM t) q

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE id IN (SELECT s.id FROM s WHERE s.id IN (SELECT id FROM u))

@@ -1,0 +1,1 @@
+SELECT id, (SELECT count(*) FROM u WHERE u.id = t.id) FROM t

@@ -1,0 +1,1 @@
+SELECT id, (SELECT count(u.v) + 1 FROM u WHERE u.id = t.id) FROM t

@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE (SELECT count(*) FROM u WHERE u.id = t.id) = 0

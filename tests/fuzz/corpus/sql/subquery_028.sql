@@ -1,0 +1,1 @@
+SELECT id, v > ALL (SELECT v FROM u WHERE v < 250) FROM t

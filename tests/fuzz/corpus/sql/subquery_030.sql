@@ -1,0 +1,1 @@
+SELECT id, v * 10 < ANY (SELECT v FROM u) FROM t

@@ -1,0 +1,1 @@
+SELECT id, v >= ANY (SELECT v FROM empty), v <= ALL (SELECT v FROM empty) FROM t

@@ -1,0 +1,1 @@
+SELECT id, id = ALL (SELECT 1), id <> ANY (SELECT id FROM s) FROM t

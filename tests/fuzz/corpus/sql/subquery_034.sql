@@ -1,0 +1,1 @@
+SELECT id FROM t WHERE v * 10 >= ALL (SELECT v FROM u WHERE id < 3)

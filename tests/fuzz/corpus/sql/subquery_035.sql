@@ -1,0 +1,1 @@
+SELECT id, v IN (SELECT CASE WHEN u.v > 150 THEN NULL ELSE u.v - 90 END FROM u WHERE u.id = t.id) FROM t

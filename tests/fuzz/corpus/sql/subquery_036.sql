@@ -1,0 +1,1 @@
+SELECT id, k IN (SELECT t2.k FROM t t2 WHERE t2.id = t.id + 2) FROM t

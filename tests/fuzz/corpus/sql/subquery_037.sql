@@ -1,0 +1,1 @@
+SELECT id, v IN (SELECT max(u.v) - 90 FROM u WHERE u.id = t.id GROUP BY u.id) FROM t

@@ -1,0 +1,1 @@
+SELECT id, d + INTERVAL '10 days' FROM t

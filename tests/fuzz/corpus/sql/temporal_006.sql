@@ -1,0 +1,1 @@
+SELECT id, extract(year FROM d), extract(month FROM d), extract(day FROM d) FROM t

@@ -1,0 +1,1 @@
+SELECT extract(year FROM d), count(*) FROM t GROUP BY extract(year FROM d)

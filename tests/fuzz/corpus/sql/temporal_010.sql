@@ -1,0 +1,1 @@
+SELECT date_part('year', d) FROM t

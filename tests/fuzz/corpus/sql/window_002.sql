@@ -1,0 +1,1 @@
+SELECT id, k, rank() OVER (PARTITION BY k ORDER BY v NULLS LAST), dense_rank() OVER (ORDER BY k NULLS LAST) FROM t

@@ -1,0 +1,1 @@
+SELECT id, sum(v) OVER (PARTITION BY k) FROM t

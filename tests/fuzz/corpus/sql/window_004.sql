@@ -1,0 +1,1 @@
+SELECT id, sum(v) OVER (ORDER BY id) FROM t

@@ -1,0 +1,1 @@
+SELECT id, count(*) OVER (ORDER BY id ROWS 2 PRECEDING) FROM t

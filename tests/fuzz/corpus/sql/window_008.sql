@@ -1,0 +1,1 @@
+SELECT id, lag(v) OVER (ORDER BY id), lead(v, 2) OVER (ORDER BY id) FROM t

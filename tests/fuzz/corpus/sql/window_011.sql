@@ -1,0 +1,1 @@
+SELECT k, sum(v), rank() OVER (ORDER BY sum(v) DESC NULLS LAST) FROM t GROUP BY k

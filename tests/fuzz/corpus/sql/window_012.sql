@@ -1,0 +1,1 @@
+SELECT id, row_number() OVER (PARTITION BY k ORDER BY id DESC) AS rn FROM t ORDER BY id
