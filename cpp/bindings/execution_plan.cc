@@ -8,13 +8,12 @@
 
 #include "arrow_interop.h"
 #include "errors.h"
+#include "interruptible.h"
 #include "module.h"
 #include "python_gil.h"
 
 namespace ferry::bindings {
-namespace {
 
-// IndexError for a partition the plan lacks.
 void CheckPartition(const ExecutionPlan& plan, int partition) {
   if (partition < 0 || partition >= plan.num_partitions()) {
     throw nb::index_error(("partition " + std::to_string(partition) + " out of range: the plan has " +
@@ -22,10 +21,12 @@ void CheckPartition(const ExecutionPlan& plan, int partition) {
   }
 }
 
-// Every batch of one partition, read without the GIL.
+namespace {
+
+// Every batch of one partition, read without the GIL; Ctrl-C stops it.
 BatchVector RunPartition(const ExecutionPlan& plan, int partition) {
   CheckPartition(plan, partition);
-  Result<BatchVector> batches = WithoutGil([&]() -> Result<BatchVector> {
+  Result<BatchVector> batches = RunInterruptiblyFor([&]() -> Result<BatchVector> {
     FERRY_ASSIGN_OR_RAISE(auto stream, plan.Execute(partition));
     BatchVector out;
     while (true) {
@@ -56,15 +57,6 @@ void RegisterExecutionPlan(nb::module_& m) {
       })
       .def("execute", [](const PlanHandle& h, int partition) {
         return ExecutePartition(*h.plan, partition);
-      }, nb::arg("partition"))
-      // Partition `partition` as an "arrow_array_stream" capsule whose batches
-      // are computed as it is read (SessionContext.execute).
-      .def("execute_stream", [](const PlanHandle& h, int partition) {
-        CheckPartition(*h.plan, partition);
-        auto stream = Unwrap(WithoutGil([&] { return h.plan->Execute(partition); }));
-        // The plan stays alive as long as its stream: operators' streams may
-        // read state their plan owns.
-        return ExportLiveStreamCapsule(h.plan->schema(), std::move(stream), h.plan);
       }, nb::arg("partition"));
 }
 

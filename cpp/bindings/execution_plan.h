@@ -12,8 +12,12 @@ struct PlanHandle {
   ExecPtr plan;
 };
 
-/// Partition `partition` of `plan` run to completion without the GIL, as
-/// pyarrow RecordBatches; IndexError for a partition the plan lacks.
+/// IndexError for a partition `plan` lacks.
+void CheckPartition(const ExecutionPlan& plan, int partition);
+
+/// Partition `partition` of `plan` run to completion without the GIL (Ctrl-C
+/// stops it), as pyarrow RecordBatches; IndexError for a partition the plan
+/// lacks.
 nanobind::list ExecutePartition(const ExecutionPlan& plan, int partition);
 
 }  // namespace ferry::bindings

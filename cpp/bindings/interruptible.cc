@@ -9,9 +9,26 @@
 #include "python_gil.h"
 
 namespace ferry::bindings {
+namespace {
 
-Status RunInterruptibly(const std::function<Status()>& work) {
-  arrow::StopSource stop;
+// Whether the calling thread (holding the GIL) is the one CPython runs
+// signal handlers on.
+bool OnMainThread() {
+  static const unsigned long main_thread =
+      nb::cast<unsigned long>(nb::module_::import_("threading").attr("main_thread")().attr("ident"));
+  return PyThread_get_thread_ident() == main_thread;
+}
+
+}  // namespace
+
+Status RunInterruptibly(const std::function<Status()>& work, arrow::StopSource* given_stop) {
+  arrow::StopSource own_stop;
+  arrow::StopSource& stop = given_stop != nullptr ? *given_stop : own_stop;
+  auto here = [&] {
+    ScopedStopToken scoped(stop.token());
+    return work();
+  };
+  if (!OnMainThread()) return WithoutGil(here);
   std::mutex mutex;
   std::condition_variable finished;
   bool done = false;
@@ -19,18 +36,14 @@ Status RunInterruptibly(const std::function<Status()>& work) {
   std::thread runner;
   try {
     runner = std::thread([&] {
-      Status outcome;
-      {
-        ScopedStopToken scoped(stop.token());
-        outcome = work();
-      }
+      Status outcome = here();
       std::lock_guard lock(mutex);
       status = std::move(outcome);
       done = true;
       finished.notify_all();
     });
   } catch (const std::system_error&) {
-    return WithoutGil(work);
+    return WithoutGil(here);
   }
   std::optional<nb::python_error> interrupted;
   {

@@ -12,6 +12,7 @@ NB_MODULE(_core, m) {
   ferry::bindings::RegisterUdaf(m);
   ferry::bindings::RegisterUdwf(m);
   ferry::bindings::RegisterExecutionPlan(m);
+  ferry::bindings::RegisterBatchStream(m);
   ferry::bindings::RegisterContext(m);
   ferry::bindings::RegisterDataFrame(m);
   ferry::bindings::RegisterStages(m);

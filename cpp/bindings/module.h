@@ -14,6 +14,7 @@ void RegisterContext(nb::module_& m);
 void RegisterDataFrame(nb::module_& m);
 void RegisterPlan(nb::module_& m);
 void RegisterExecutionPlan(nb::module_& m);
+void RegisterBatchStream(nb::module_& m);
 void RegisterStages(nb::module_& m);
 
 }  // namespace ferry::bindings

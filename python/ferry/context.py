@@ -538,7 +538,9 @@ class SessionContext:
     def execute(self, plan: ExecutionPlan, partitions: int) -> RecordBatchStream:
         """Runs partition number ``partitions`` of ``plan`` (0 up to
         ``plan.partition_count - 1``; the name is datafusion-python's), its
-        batches produced as the stream is read.
+        batches produced as the stream is read. Ctrl-C while a batch is being
+        computed stops the plan and raises KeyboardInterrupt; the stream is
+        then used up.
 
         Examples:
             >>> import pyarrow as pa
@@ -553,7 +555,7 @@ class SessionContext:
             raise TypeError(f"expected an ExecutionPlan, got {type(plan).__name__}")
         if isinstance(partitions, bool) or not isinstance(partitions, int):
             raise TypeError(f"partitions must be an int, got {type(partitions).__name__}")
-        return RecordBatchStream(plan._raw.execute_stream(partitions))
+        return RecordBatchStream(_core.BatchStream(plan._raw, partitions))
 
     def deregister_table(self, name: str) -> None:
         """Removes table ``name``; KeyError when there is none."""

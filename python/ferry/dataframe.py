@@ -439,7 +439,7 @@ class DataFrame:
         """
         from ferry.record_batch import RecordBatchStream
 
-        return RecordBatchStream(self._raw.collect_stream())
+        return RecordBatchStream(pa.RecordBatchReader._import_from_c_capsule(self._raw.collect_stream()))
 
     def show(self, num: int = 20) -> None:
         """Prints the first ``num`` rows as a table."""

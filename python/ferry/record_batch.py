@@ -45,9 +45,11 @@ class RecordBatchStream:
         [2]
     """
 
-    def __init__(self, capsule: Any) -> None:
-        """Not called by users: ``SessionContext.execute`` makes these."""
-        self._reader = pa.RecordBatchReader._import_from_c_capsule(capsule)
+    def __init__(self, reader: Any) -> None:
+        """Not called by users: ``SessionContext.execute`` makes these, over
+        anything read as a ``pyarrow.RecordBatchReader`` is (the engine's
+        live partition stream, or a reader of collected batches)."""
+        self._reader = reader
 
     @property
     def schema(self) -> pa.Schema:
