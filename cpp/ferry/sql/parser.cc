@@ -7,6 +7,9 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <pg_query.h>
 
+#include "ferry/sql/chain_guard.h"
+#include "ferry/sql/deep_stack.h"
+
 namespace ferry::sql {
 namespace {
 
@@ -14,6 +17,14 @@ namespace {
 // expressions with its own "stack depth limit exceeded" error; this is the
 // limit on what is read back, and on how deep the binder recurses.
 constexpr int kMaxTreeDepth = 600;
+
+// libpg_query packs its tree into protobuf recursively, about 400 bytes of
+// stack a level: 40,000 levels overflow an 8 MiB stack. Chains are bounded
+// (chain_guard.h) and the parser's own stack stops other nesting at 10,000,
+// but the caller's stack is unknown, so the parse runs on one sized from
+// the text (a level takes at least two bytes), within a bound on the text.
+constexpr size_t kMaxSqlTextBytes = 64u << 20;
+constexpr size_t kParserStackBytes(size_t text_bytes) { return (8u << 20) + 256 * text_bytes; }
 
 }  // namespace
 
@@ -38,7 +49,14 @@ Result<pg_query::ParseResult> Parse(const std::string& text) {
   if (text.find('\0') != std::string::npos) {
     return Status::Invalid("SQL text contains a NUL byte");
   }
-  PgQueryProtobufParseResult result = pg_query_parse_protobuf(text.c_str());
+  if (text.size() > kMaxSqlTextBytes) {
+    return Status::Invalid("SQL text of ", text.size(), " bytes exceeds the limit of ", kMaxSqlTextBytes);
+  }
+  FERRY_RETURN_NOT_OK(CheckChainedOperators(text));
+  PgQueryProtobufParseResult result{};
+  FERRY_RETURN_NOT_OK(RunOnDeepStack(
+      kParserStackBytes(text.size()), [&] { result = pg_query_parse_protobuf(text.c_str()); },
+      "the SQL parser"));
   struct Free {
     PgQueryProtobufParseResult* r;
     ~Free() { pg_query_free_protobuf_parse_result(*r); }
