@@ -14,6 +14,7 @@
 #include "ferry/exec/cancellation.h"
 #include "interruptible.h"
 #include "module.h"
+#include "python_gil.h"
 
 namespace ferry::bindings {
 namespace {
@@ -23,6 +24,17 @@ class BatchStream {
   BatchStream(ExecPtr plan, int partition) : plan_(std::move(plan)) {
     stream_ = Unwrap(RunInterruptiblyFor([&] { return plan_->Execute(partition); }, &stop_));
   }
+
+  // An abandoned stream stops its plan's threads, and waits for them
+  // without the GIL: one may be calling a Python UDF.
+  ~BatchStream() {
+    if (!stream_) return;
+    stop_.RequestStop();
+    ReleasedGil released;
+    stream_.reset();
+  }
+  BatchStream(const BatchStream&) = delete;
+  BatchStream& operator=(const BatchStream&) = delete;
 
   nb::object Schema() const { return ExportSchema(plan_->schema()); }
 
