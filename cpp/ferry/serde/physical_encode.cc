@@ -9,6 +9,7 @@
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde.h"
 #include "ferry/serde/physical_serde_internal.h"
+#include "ferry/serde/physical_tree.h"
 #include "ferry/serde/plan_serde_internal.h"
 
 namespace ferry {
@@ -40,9 +41,9 @@ void SetProjection(const std::vector<int>& columns, pb::Projection* out) {
 
 class PhysicalEncoder {
  public:
-  PhysicalEncoder(const ExtensionCodec& codec, pb::PhysicalPlanMessage* message,
+  PhysicalEncoder(const ExtensionCodec& codec, internal::FunctionTable* functions,
                   const DecodeLimits& limits)
-      : exprs_(codec, message->mutable_functions(), limits.max_depth),
+      : exprs_(codec, functions, limits.max_depth),
         max_depth_(limits.max_depth),
         max_partitions_(limits.max_partitions) {}
 
@@ -336,11 +337,19 @@ class PhysicalEncoder {
 
 }  // namespace
 
-Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec) {
-  pb::PhysicalPlanMessage message;
-  PhysicalEncoder encoder(codec, &message, DecodeLimits{});
-  FERRY_RETURN_NOT_OK(encoder.Encode(plan, message.mutable_root(), 0));
-  return internal::WritePayload(message, internal::kPhysicalPlanKind, "physical plan");
+class PhysicalTreeWriter::Impl {
+ public:
+  Impl(const ExtensionCodec& codec, internal::FunctionTable* functions)
+      : encoder(codec, functions, DecodeLimits{}) {}
+  PhysicalEncoder encoder;
+};
+
+PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::FunctionTable* functions)
+    : impl_(std::make_unique<Impl>(codec, functions)) {}
+PhysicalTreeWriter::~PhysicalTreeWriter() = default;
+
+Status PhysicalTreeWriter::Write(const ExecutionPlan& plan, pb::ExecNode* out) {
+  return impl_->encoder.Encode(plan, out, 0);
 }
 
 }  // namespace ferry

@@ -115,8 +115,12 @@ Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& pla
 
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
-  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
-  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, state_->config.decode_limits, bind_stage_input);
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), DecodedTableOpener(),
+                                   state_->config.decode_limits, bind_stage_input);
+}
+
+TableOpener SessionContext::DecodedTableOpener() const {
+  return [state = state_](const TableSource& source) { return state->decoded_files.Open(source); };
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(

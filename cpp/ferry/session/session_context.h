@@ -117,6 +117,9 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// `bind_stage_input` (unbound leaves by default).
   Result<ExecPtr> DecodeExecutionPlan(std::string_view bytes,
                                       const StageInputBinder& bind_stage_input = nullptr) const;
+  /// How this session's decoders open a plan's tables (unchanged files
+  /// not read again), for decoders outside the session (a job's stages).
+  TableOpener DecodedTableOpener() const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 
