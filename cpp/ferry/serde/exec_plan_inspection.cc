@@ -202,11 +202,7 @@ Result<PlanInspection> InspectPhysicalPlan(std::string_view bytes, const DecodeL
   out.total_bytes = static_cast<int64_t>(bytes.size());
   FERRY_RETURN_NOT_OK(internal::InspectExecTree(message.root(), 0, limits.max_depth, &out));
   out.functions = internal::FunctionEntries(message.functions());
-  std::string payload;
-  if (message.SerializeToString(&payload)) {
-    auto again = WrapEnvelope(internal::kPhysicalPlanKind, std::move(payload));
-    out.reencodes_identically = again.ok() && *again == bytes;
-  }
+  out.reencodes_identically = internal::ReencodesIdentically(message, internal::kPhysicalPlanKind, bytes);
   return out;
 }
 

@@ -3,7 +3,6 @@
 
 #include "ferry/serde/job_serde.h"
 
-#include "ferry/serde/envelope.h"
 #include "ferry/serde/expr_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
 
@@ -47,11 +46,7 @@ Result<PlanInspection> InspectJob(std::string_view bytes, const DecodeLimits& li
     for (size_t i = first; i < out.tree.size(); ++i) out.tree[i].insert(0, "  ");
   }
   out.functions = internal::FunctionEntries(message.functions());
-  std::string payload;
-  if (message.SerializeToString(&payload)) {
-    auto again = WrapEnvelope(kJobKind, std::move(payload));
-    out.reencodes_identically = again.ok() && *again == bytes;
-  }
+  out.reencodes_identically = internal::ReencodesIdentically(message, kJobKind, bytes);
   return out;
 }
 

@@ -125,11 +125,7 @@ Result<PlanInspection> InspectPlan(std::string_view bytes, const DecodeLimits& l
   out.total_bytes = static_cast<int64_t>(bytes.size());
   FERRY_RETURN_NOT_OK(PlanWalker(&out, limits.max_depth).Walk(message.root(), 0));
   out.functions = internal::FunctionEntries(message.functions());
-  std::string payload;
-  if (message.SerializeToString(&payload)) {
-    auto again = WrapEnvelope(internal::kPlanKind, std::move(payload));
-    out.reencodes_identically = again.ok() && *again == bytes;
-  }
+  out.reencodes_identically = internal::ReencodesIdentically(message, internal::kPlanKind, bytes);
   return out;
 }
 
