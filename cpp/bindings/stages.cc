@@ -97,7 +97,9 @@ void RegisterStages(nb::module_& m) {
   m.def("plan_job", [](ContextPtr ctx, const DataFrame& df, int target_partitions) {
     auto job = Unwrap(WithoutGil([&] { return PlanJob(df, target_partitions); }));
     // Encoding may pickle Python UDFs: with the GIL.
-    auto payload = Unwrap(EncodeJob(job, *ctx, InliningEnabled(*ctx->codec())));
+    std::vector<std::string> warnings;
+    auto payload = Unwrap(EncodeJob(job, *ctx, InliningEnabled(*ctx->codec()), &warnings));
+    WarnAll(warnings);
     return StagedJob{std::move(job), std::move(payload)};
   }, nb::arg("ctx"), nb::arg("df"), nb::arg("target_partitions"));
 

@@ -172,3 +172,40 @@ def test_a_task_past_the_last_range_is_a_clear_error(ctx):
     stage = scan_stage(job)
     with pytest.raises(FerryError, match=f"task {stage.num_tasks} of a stage with {stage.num_tasks} tasks"):
         _core.run_task(job.payload, stage.id, stage.num_tasks, {}, None)
+
+
+def large_table_session():
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_inline_table_warn_bytes(1000)
+                               .with_target_partitions(2))
+    ctx.register_record_batches("big", [pa.table({"x": list(range(1000))}).to_batches()])
+    ctx.register_record_batches("small", [pa.table({"x": [1, 2, 3]}).to_batches()])
+    return ctx
+
+
+def test_a_physical_plan_warns_once_per_large_inline_table():
+    ctx = large_table_session()
+    big = ctx.table("big")
+    with pytest.warns(UserWarning, match=r"in-memory table 'big' travels inline in the physical plan: "
+                                         r"\d+ bytes \(warning threshold 1000\)") as caught:
+        blob = big.filter(col("x") > lit(5)).execution_plan().to_bytes(ctx)
+    assert len([w for w in caught if "travels inline" in str(w.message)]) == 1
+    assert pa.table(ctx.execute(ferry.ExecutionPlan.from_bytes(ctx, blob), 0)).num_rows == 994
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big.select(col("x")).execution_plan().to_bytes(ctx)  # the same table: warned already
+        ctx.table("small").execution_plan().to_bytes(ctx)  # under the threshold
+        default = ferry.SessionContext()
+        default.from_pydict({"x": list(range(1000))}).execution_plan().to_bytes(default)  # 64 MiB
+
+
+def test_a_job_warns_once_for_a_table_read_by_several_stages():
+    ctx = large_table_session()
+    big = ctx.table("big")
+    df = big.join(big.select(col("x").alias("y")), left_on="x", right_on="y", how="inner") \
+        .aggregate([], [f.count(col("x")).alias("n")])
+    with pytest.warns(UserWarning, match="in-memory table 'big' travels inline") as caught:
+        job = _core.plan_job(ctx._raw, df._raw, 2)
+    assert len([w for w in caught if "travels inline" in str(w.message)]) == 1
+    assert run_job(job).to_pydict() == {"n": [1000]}

@@ -107,12 +107,13 @@ Result<Job> PlanJob(const DataFrame& df, int target_partitions) {
   return job;
 }
 
-Result<std::string> EncodeJob(const Job& job, const SessionContext& session,
-                              bool inline_functions) {
+Result<std::string> EncodeJob(const Job& job, const SessionContext& session, bool inline_functions,
+                              std::vector<std::string>* warnings) {
   pb::JobMessage message;
   message.set_job_id(job.job_id);
   message.set_python_udf_inlining(inline_functions);
-  PhysicalTreeWriter writer(*session.codec(), message.mutable_functions());
+  PhysicalTreeWriter writer(*session.codec(), message.mutable_functions(),
+                            session.PhysicalEncodeOptionsFor(warnings));
   for (const auto& stage : job.plan.stages) {
     auto* out = message.add_stages();
     out->set_id(stage.id);

@@ -42,8 +42,9 @@ void SetProjection(const std::vector<int>& columns, pb::Projection* out) {
 class PhysicalEncoder {
  public:
   PhysicalEncoder(const ExtensionCodec& codec, internal::FunctionTable* functions,
-                  const DecodeLimits& limits)
+                  const DecodeLimits& limits, PhysicalEncodeOptions options)
       : exprs_(codec, functions, limits.max_depth),
+        options_(std::move(options)),
         max_depth_(limits.max_depth),
         max_partitions_(limits.max_partitions) {}
 
@@ -149,6 +150,10 @@ class PhysicalEncoder {
               FERRY_RETURN_NOT_OK(internal::EncodeTableSource(
                   InMemorySource{info.schema, info.partitions}, node->mutable_source()));
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
+              if (options_.observe_inline_table) {
+                options_.observe_inline_table(info.partitions,
+                                              static_cast<int64_t>(node->source().ByteSizeLong()));
+              }
               return Status::OK();
             },
             [&](const FileScanInfo& info) -> Status {
@@ -331,6 +336,7 @@ class PhysicalEncoder {
   }
 
   internal::ExprWriter exprs_;
+  PhysicalEncodeOptions options_;
   int max_depth_;
   int64_t max_partitions_;
 };
@@ -339,13 +345,14 @@ class PhysicalEncoder {
 
 class PhysicalTreeWriter::Impl {
  public:
-  Impl(const ExtensionCodec& codec, internal::FunctionTable* functions)
-      : encoder(codec, functions, DecodeLimits{}) {}
+  Impl(const ExtensionCodec& codec, internal::FunctionTable* functions, PhysicalEncodeOptions options)
+      : encoder(codec, functions, DecodeLimits{}, std::move(options)) {}
   PhysicalEncoder encoder;
 };
 
-PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::FunctionTable* functions)
-    : impl_(std::make_unique<Impl>(codec, functions)) {}
+PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::FunctionTable* functions,
+                                       PhysicalEncodeOptions options)
+    : impl_(std::make_unique<Impl>(codec, functions, std::move(options))) {}
 PhysicalTreeWriter::~PhysicalTreeWriter() = default;
 
 Status PhysicalTreeWriter::Write(const ExecutionPlan& plan, pb::ExecNode* out) {

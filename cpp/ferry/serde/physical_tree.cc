@@ -10,9 +10,10 @@ namespace ferry {
 
 namespace pb = ferry::v1;
 
-Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec) {
+Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec,
+                                       const PhysicalEncodeOptions& options) {
   pb::PhysicalPlanMessage message;
-  FERRY_RETURN_NOT_OK(PhysicalTreeWriter(codec, message.mutable_functions())
+  FERRY_RETURN_NOT_OK(PhysicalTreeWriter(codec, message.mutable_functions(), options)
                           .Write(plan, message.mutable_root()));
   return internal::WritePayload(message, internal::kPhysicalPlanKind, "physical plan");
 }

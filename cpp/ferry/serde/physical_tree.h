@@ -25,7 +25,8 @@ namespace ferry {
 class PhysicalTreeWriter {
  public:
   PhysicalTreeWriter(const ExtensionCodec& codec,
-                     google::protobuf::RepeatedPtrField<ferry::v1::FunctionDefinition>* functions);
+                     google::protobuf::RepeatedPtrField<ferry::v1::FunctionDefinition>* functions,
+                     PhysicalEncodeOptions options = {});
   ~PhysicalTreeWriter();
   /// As EncodePhysicalPlan, into `out`, refusing what it refuses.
   Status Write(const ExecutionPlan& plan, ferry::v1::ExecNode* out);
