@@ -89,9 +89,9 @@ bool ReadsWhole(const ExecutionPlan& plan) {
 
 class PhysicalDecoder {
  public:
-  PhysicalDecoder(internal::ExprReader& exprs, const TableOpener& open_table,
+  PhysicalDecoder(internal::ExprReader& exprs, const internal::ScanTables& tables,
                   const DecodeLimits& limits, const StageInputBinder& bind_stage_input)
-      : exprs_(exprs), open_table_(open_table), limits_(limits), bind_stage_input_(bind_stage_input) {}
+      : exprs_(exprs), tables_(tables), limits_(limits), bind_stage_input_(bind_stage_input) {}
 
   // `depth` is the level of `node`'s parent (0 for the root).
   Result<ExecPtr> Decode(const pb::ExecNode& node, int depth) {
@@ -145,14 +145,14 @@ class PhysicalDecoder {
       case pb::ExecNode::kUnion:
         return DecodeUnion(node.union_(), depth);
       case pb::ExecNode::kMemoryScan:
-        return internal::DecodeMemoryScan(node.memory_scan(), open_table_, limits_);
+        return internal::DecodeMemoryScan(node.memory_scan(), tables_, limits_);
       case pb::ExecNode::kFileScan: {
         std::vector<Expr> filters;
         for (const auto& filter : node.file_scan().filters()) {
           FERRY_ASSIGN_OR_RAISE(auto expr, exprs_.Read(filter, depth));
           filters.push_back(std::move(expr));
         }
-        return internal::DecodeFileScan(node.file_scan(), std::move(filters), open_table_, limits_);
+        return internal::DecodeFileScan(node.file_scan(), std::move(filters), tables_, limits_);
       }
       case pb::ExecNode::kStageInput:
         return internal::DecodeStageInput(node.stage_input(), bind_stage_input_, limits_);
@@ -454,7 +454,7 @@ class PhysicalDecoder {
   }
 
   internal::ExprReader& exprs_;
-  const TableOpener& open_table_;
+  const internal::ScanTables& tables_;
   const DecodeLimits& limits_;
   const StageInputBinder& bind_stage_input_;
 };
@@ -464,25 +464,27 @@ class PhysicalDecoder {
 class PhysicalTreeReader::Impl {
  public:
   Impl(const internal::FunctionTable& functions, const ExtensionCodec& codec,
-       const FunctionRegistry& registry, const TableOpener& open_table, const DecodeLimits& limits)
+       const FunctionRegistry& registry, internal::ScanTables tables, const DecodeLimits& limits)
       : exprs(functions, codec, registry, UnknownFunctionPolicy::kError, limits),
-        open_table(open_table), limits(limits) {}
+        tables(std::move(tables)), limits(limits) {}
   internal::ExprReader exprs;
-  const TableOpener& open_table;
+  internal::ScanTables tables;
   const DecodeLimits& limits;
 };
 
 PhysicalTreeReader::PhysicalTreeReader(const internal::FunctionTable& functions,
                                        const ExtensionCodec& codec, const FunctionRegistry& registry,
-                                       const TableOpener& open_table, const DecodeLimits& limits)
-    : impl_(std::make_unique<Impl>(functions, codec, registry, open_table, limits)) {
+                                       const TableOpener& open_table, const DecodeLimits& limits,
+                                       const TableResolver& resolve_table)
+    : impl_(std::make_unique<Impl>(functions, codec, registry,
+                                   internal::ScanTables{open_table, resolve_table}, limits)) {
   EnsureArrowCompute();
 }
 PhysicalTreeReader::~PhysicalTreeReader() = default;
 
 Result<ExecPtr> PhysicalTreeReader::Read(const pb::ExecNode& root,
                                          const StageInputBinder& bind_stage_input) {
-  return PhysicalDecoder(impl_->exprs, impl_->open_table, impl_->limits, bind_stage_input)
+  return PhysicalDecoder(impl_->exprs, impl_->tables, impl_->limits, bind_stage_input)
       .Decode(root, 0);
 }
 

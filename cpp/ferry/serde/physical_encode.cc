@@ -147,9 +147,13 @@ class PhysicalEncoder {
             },
             [&](const MemoryScanInfo& info) -> Status {
               auto* node = out->mutable_memory_scan();
-              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(
-                  InMemorySource{info.schema, info.partitions}, node->mutable_source()));
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
+              InMemorySource source{info.schema, info.partitions};
+              if (auto named = ByName(source)) {
+                node->set_num_partitions(static_cast<uint32_t>(plan.num_partitions()));
+                return internal::EncodeCatalogTable(named->name, named->schema, node->mutable_source());
+              }
+              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(source, node->mutable_source()));
               if (options_.observe_inline_table) {
                 options_.observe_inline_table(info.partitions,
                                               static_cast<int64_t>(node->source().ByteSizeLong()));
@@ -158,7 +162,12 @@ class PhysicalEncoder {
             },
             [&](const FileScanInfo& info) -> Status {
               auto* node = out->mutable_file_scan();
-              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(info.source, node->mutable_source()));
+              if (auto named = ByName(info.source)) {
+                FERRY_RETURN_NOT_OK(
+                    internal::EncodeCatalogTable(named->name, named->schema, node->mutable_source()));
+              } else {
+                FERRY_RETURN_NOT_OK(internal::EncodeTableSource(info.source, node->mutable_source()));
+              }
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
               for (const auto& filter : info.filters) {
                 FERRY_RETURN_NOT_OK(exprs_.Write(filter, node->add_filters(), depth));
@@ -174,6 +183,11 @@ class PhysicalEncoder {
   }
 
  private:
+  std::optional<TableByName> ByName(const TableSource& source) const {
+    if (!options_.table_by_name) return std::nullopt;
+    return options_.table_by_name(source);
+  }
+
   // `expr` of `plan`, over its input's columns: the logical expression it
   // was bound from, else the column it reads by index.
   Status Physical(const PhysicalExpr& expr, const ExecutionPlan& plan, pb::PhysicalExpr* out,

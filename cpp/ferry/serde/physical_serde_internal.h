@@ -34,13 +34,22 @@ Status CheckPartitions(int64_t n, const DecodeLimits& limits, const char* what);
 Result<std::vector<int>> DecodeIndices(const google::protobuf::RepeatedField<uint32_t>& in,
                                        const arrow::Schema* schema, const char* what);
 
-/// The leaves (physical_decode_leaves.cc): an in-memory table's rows, a
-/// file reopened to read exactly the sender's splits (`filters` already
-/// decoded from the node), a stage input bound by `bind` (or left unbound).
-Result<ExecPtr> DecodeMemoryScan(const ferry::v1::MemoryScanExecNode& node,
-                                 const TableOpener& open_table, const DecodeLimits& limits);
+/// Where a decoded scan's table comes from: its source opened, or (sent by
+/// name) the receiver's catalog.
+struct ScanTables {
+  TableOpener open;
+  TableResolver resolve;
+};
+
+/// The leaves (physical_decode_leaves.cc): an in-memory table's rows (or
+/// the receiver's table of that name, spread over the sender's partition
+/// count), a file reopened (or found by name) to read exactly the sender's
+/// splits (`filters` already decoded from the node), a stage input bound
+/// by `bind` (or left unbound).
+Result<ExecPtr> DecodeMemoryScan(const ferry::v1::MemoryScanExecNode& node, const ScanTables& tables,
+                                 const DecodeLimits& limits);
 Result<ExecPtr> DecodeFileScan(const ferry::v1::FileScanExecNode& node, std::vector<Expr> filters,
-                               const TableOpener& open_table, const DecodeLimits& limits);
+                               const ScanTables& tables, const DecodeLimits& limits);
 Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
                                  const StageInputBinder& bind, const DecodeLimits& limits);
 
