@@ -97,7 +97,11 @@ class PhysicalDecoder {
   Result<ExecPtr> Decode(const pb::ExecNode& node, int depth) {
     if (depth >= limits_.max_depth) return PlanTooDeep(limits_.max_depth);
     FERRY_ASSIGN_OR_RAISE(auto plan, DecodeNode(node, depth + 1));
-    FERRY_RETURN_NOT_OK(CheckPartitions(plan->num_partitions(), plan->Describe().c_str()));
+    // Described only when refused: describing every operator costs more
+    // than decoding it.
+    if (plan->num_partitions() < 1 || plan->num_partitions() > limits_.max_partitions) {
+      return CheckPartitions(plan->num_partitions(), plan->Describe().c_str());
+    }
     return plan;
   }
 
