@@ -4,6 +4,7 @@
 #include "ferry/exec/operators.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/bind.h"
+#include "ferry/serde/filtered_table_cache.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
 #include "ferry/serde/plan_serde_internal.h"
@@ -88,7 +89,7 @@ Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> 
   FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
   if (!filters.empty()) {
     for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
-    FERRY_ASSIGN_OR_RAISE(table, table->WithFilters(filters));
+    FERRY_ASSIGN_OR_RAISE(table, ProcessFilteredTables().WithFilters(table, filters));
   }
   FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
   if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {
