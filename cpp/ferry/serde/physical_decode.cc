@@ -97,8 +97,7 @@ class PhysicalDecoder {
   Result<ExecPtr> Decode(const pb::ExecNode& node, int depth) {
     if (depth >= limits_.max_depth) return PlanTooDeep(limits_.max_depth);
     FERRY_ASSIGN_OR_RAISE(auto plan, DecodeNode(node, depth + 1));
-    // Described only when refused: describing every operator costs more
-    // than decoding it.
+    // Described only when refused: describing costs more than decoding.
     if (plan->num_partitions() < 1 || plan->num_partitions() > limits_.max_partitions) {
       return CheckPartitions(plan->num_partitions(), plan->Describe().c_str());
     }
@@ -229,7 +228,12 @@ class PhysicalDecoder {
   Result<ExecPtr> DecodeProjection(const pb::ProjectionExecNode& n, int depth) {
     FERRY_ASSIGN_OR_RAISE(auto input, Input(n.has_input(), n.input(), "projection", depth));
     FERRY_ASSIGN_OR_RAISE(auto exprs, Physicals(n.exprs(), *input->schema(), depth));
-    FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(n.has_schema(), n.schema(), "projection"));
+    if (!n.has_schema()) {  // named and typed as the expressions say
+      auto derived = internal::DerivedProjectionSchema(exprs, *input->schema());
+      if (!derived) return Status::Invalid("projection without a schema over a column by index");
+      return MakeProjectionExec(std::move(input), std::move(exprs), *std::move(derived));
+    }
+    FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(true, n.schema(), "projection"));
     FERRY_RETURN_NOT_OK(CheckTypes(*schema, TypesOf(exprs), "projection"));
     return MakeProjectionExec(std::move(input), std::move(exprs), std::move(schema));
   }

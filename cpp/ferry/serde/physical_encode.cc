@@ -5,6 +5,7 @@
 #include "ferry/common/overloaded.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/operator_info.h"
+#include "ferry/function/bind.h"
 #include "ferry/serde/expr_serde_internal.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde.h"
@@ -20,6 +21,19 @@ Status EncodeSchema(const arrow::Schema& schema, ferry::v1::Schema* out) {
   FERRY_ASSIGN_OR_RAISE(auto ipc, WriteIpcStream(std::make_shared<arrow::Schema>(schema), {}));
   out->set_arrow_ipc(std::move(ipc));
   return Status::OK();
+}
+
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
+    const std::vector<PhysicalExprPtr>& exprs, const arrow::Schema& input) {
+  arrow::FieldVector fields;
+  for (const auto& expr : exprs) {
+    const auto* source = SourceOf(*expr);
+    if (source == nullptr) return std::nullopt;
+    auto field = OutputField(*source, input);
+    if (!field.ok()) return std::nullopt;
+    fields.push_back(*std::move(field));
+  }
+  return arrow::schema(std::move(fields));
 }
 
 }  // namespace internal
@@ -73,6 +87,12 @@ class PhysicalEncoder {
               FERRY_RETURN_NOT_OK(input(node->mutable_input()));
               for (const auto& expr : info.exprs) {
                 FERRY_RETURN_NOT_OK(Physical(*expr, plan, node->add_exprs(), depth));
+              }
+              // Most projections are named and typed as their expressions
+              // say: those travel without a schema the decoder can derive.
+              auto derived = internal::DerivedProjectionSchema(info.exprs, *children.at(0)->schema());
+              if (derived && (*derived)->Equals(*info.schema, /*check_metadata=*/true)) {
+                return Status::OK();
               }
               return internal::EncodeSchema(*info.schema, node->mutable_schema());
             },

@@ -3,6 +3,7 @@
 // What physical_encode.cc and the physical decoder's files share.
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <arrow/type.h>
@@ -52,6 +53,15 @@ Result<ExecPtr> DecodeFileScan(const ferry::v1::FileScanExecNode& node, std::vec
                                const ScanTables& tables, const DecodeLimits& limits);
 Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
                                  const StageInputBinder& bind, const DecodeLimits& limits);
+
+/// The schema a projection of `exprs` over `input` has when each column
+/// is named, typed and made nullable as the logical expression it was
+/// bound from says (function/bind.h OutputField): what the planner makes
+/// for a DataFrame select. nullopt when an expression has no logical
+/// source. A projection whose schema is this one travels without it
+/// (ProjectionExecNode.schema absent), the decoder deriving it the same way.
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
+    const std::vector<PhysicalExprPtr>& exprs, const arrow::Schema& input);
 
 /// Appends one line per operator of `root` to `out->tree` (and its tables
 /// to `out->tables`), `root` indented `depth` levels (exec_plan_inspection.cc).
