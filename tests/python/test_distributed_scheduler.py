@@ -179,6 +179,6 @@ def test_dask_keys_name_the_task(dask_client):
     payload = ex.broadcast(job)
     sub = ex.submit(job, payload, 0, 1, 0, {})
     assert sub.handle.key == f"ferry/{job.job_id}/0/1/0"
-    assert ex.outcome(ex.wait_any([sub], 30)[0]) == {"rows": 1, "bytes": 8}
+    assert ex.outcome(ex.wait_any([sub], 30)[0]) == {"rows": 1, "bytes": 8, "input_bytes": 0}
     assert dt.value(ex.fetch(sub.handle)) == 2
     ex.release(job, payload, [sub.handle])

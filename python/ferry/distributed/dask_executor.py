@@ -8,6 +8,11 @@ tiny task per task (``.../stats``) brings only the task's stats to the
 driver. Dask reschedules a task whose worker died a few times on its own
 (``distributed.scheduler.allowed-failures``) before reporting
 ``KilledWorker``, which the scheduler then counts as one lost attempt.
+
+A task that reads only its slice of a shuffle gets, per map output, a
+small slice task (``.../slice/<stage>/<i>``) that depends on that output
+alone, so Dask runs it on the worker holding the output and only the
+slice travels to the reducer.
 """
 
 from __future__ import annotations
@@ -77,6 +82,13 @@ class DaskExecutor(Executor):
         stats.add_done_callback(self._finished.put)
         return Submitted(stage, task, attempt, output, stats)
 
+    def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
+                     handles: list[Any]) -> list[Any]:
+        name = f"{job.task_name(stage, task)}/{attempt}/slice/{source}"
+        return [self.client.submit(_slice_dask, job.slicer, handle, task, key=f"{name}/{i}",
+                                   pure=False, retries=0)
+                for i, handle in enumerate(handles)]
+
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         done = [s for s in submitted if s.future.done()]
         if done or not submitted:
@@ -110,7 +122,11 @@ class DaskExecutor(Executor):
             self.client.cancel(futures)
 
     def release(self, job: JobSpec, payload: Any, handles: Iterable[Any]) -> None:
-        self.client.cancel([payload, *handles])
+        # Released, not cancelled: cancelling an output cascades to the
+        # slice tasks that read it, which no client holds any more (Dask's
+        # scheduler asserts on that).
+        for future in (*payload, *handles):  # scattering a tuple gives a tuple of futures
+            future.release()
 
 
 def _run_dask_task(payload: tuple, task_name: str, stage: int, task: int,
@@ -125,3 +141,7 @@ def _run_dask_task(payload: tuple, task_name: str, stage: int, task: int,
 
 def _stats_of(output: tuple[Any, dict]) -> dict:
     return output[1]
+
+
+def _slice_dask(slicer: Any, output: tuple[Any, dict], index: int) -> tuple[bytes, dict]:
+    return slicer([output[0]], index), {}
