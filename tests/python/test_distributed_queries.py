@@ -15,16 +15,11 @@ import pytest
 
 import ferry
 from ferry import Accumulator, Window, col, functions as f, lit, udaf, udf, udwf
-from ferry.distributed import DaskExecutor, LocalExecutor, RayExecutor
 from ferry.user_defined import WindowEvaluator
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers never import the tests
 
-pytestmark = [
-    pytest.mark.timeout(120),
-    pytest.mark.skipif(not hasattr(ferry._core, "plan_job"),
-                       reason="needs the engine's stage API (ferry._core.plan_job)"),
-]
+pytestmark = pytest.mark.timeout(120)
 
 ROWS = 3000
 
@@ -99,22 +94,6 @@ def ctx(data):
     ctx.register_parquet("t", data["t"])
     ctx.register_parquet("u", data["u"])
     return ctx
-
-
-@pytest.fixture(scope="module")
-def local_executor():
-    with LocalExecutor(workers=2, progress=False) as ex:
-        yield ex
-
-
-@pytest.fixture(params=["local", "dask", "ray"])
-def executor(request, local_executor):
-    if request.param == "local":
-        return local_executor
-    if request.param == "dask":
-        return DaskExecutor(request.getfixturevalue("dask_client"), progress=False)
-    request.getfixturevalue("ray_cluster")
-    return RayExecutor(progress=False)
 
 
 def duck(sql: str, data: dict) -> pa.Table:
