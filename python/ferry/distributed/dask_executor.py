@@ -9,10 +9,10 @@ driver. Dask reschedules a task whose worker died a few times on its own
 (``distributed.scheduler.allowed-failures``) before reporting
 ``KilledWorker``, which the scheduler then counts as one lost attempt.
 
-A task that reads only its slice of a shuffle gets, per map output, a
-small slice task (``.../slice/<stage>/<i>``) that depends on that output
-alone, so Dask runs it on the worker holding the output and only the
-slice travels to the reducer.
+A task that reads only its slice of a shuffle gets, per worker holding map
+outputs, a small slice task (``.../slice/<stage>/<i>``) pinned to that
+worker (``allow_other_workers`` should it die) that cuts the reducer's
+slice out of those outputs: only slices travel to the reducer.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class DaskExecutor(Executor):
         self._distributed = distributed
         # Completion callbacks (run on the client's event loop) wake wait_any.
         self._finished: queue.SimpleQueue = queue.SimpleQueue()
+        # The last who_has answer: (keys asked, key -> worker addresses).
+        self._holders: tuple[tuple, dict] = ((), {})
 
     def num_workers(self) -> int:
         return sum(self.client.nthreads().values())
@@ -85,9 +87,22 @@ class DaskExecutor(Executor):
     def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
                      handles: list[Any]) -> list[Any]:
         name = f"{job.task_name(stage, task)}/{attempt}/slice/{source}"
-        return [self.client.submit(_slice_dask, job.slicer, handle, task, key=f"{name}/{i}",
-                                   pure=False, retries=0)
-                for i, handle in enumerate(handles)]
+        return [self.client.submit(_slice_dask, job.slicer, task, *group, key=f"{name}/{i}",
+                                   workers=None if holder is None else [holder],
+                                   allow_other_workers=True, pure=False, retries=0)
+                for i, (holder, group) in enumerate(self._by_holder(handles).items())]
+
+    def _by_holder(self, handles: list[Any]) -> dict[str | None, list[Any]]:
+        """``handles`` grouped by a worker holding them (one slice task per
+        worker and reducer, not per map output); asked once per input stage."""
+        keys = tuple(handle.key for handle in handles)
+        if self._holders[0] != keys:
+            self._holders = (keys, self.client.who_has(handles))
+        groups: dict[str | None, list[Any]] = {}
+        for handle in handles:
+            holders = self._holders[1].get(handle.key) or [None]
+            groups.setdefault(holders[0], []).append(handle)
+        return groups
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         done = [s for s in submitted if s.future.done()]
@@ -143,5 +158,5 @@ def _stats_of(output: tuple[Any, dict]) -> dict:
     return output[1]
 
 
-def _slice_dask(slicer: Any, output: tuple[Any, dict], index: int) -> tuple[bytes, dict]:
-    return slicer([output[0]], index), {}
+def _slice_dask(slicer: Any, index: int, *outputs: tuple[Any, dict]) -> tuple[bytes, dict]:
+    return slicer([output[0] for output in outputs], index), {}

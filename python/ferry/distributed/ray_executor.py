@@ -8,10 +8,10 @@ as a uint8 array) and its stats (all the driver fetches). Tasks are named
 ``ferry/<job>/<stage>/<task>`` for the dashboard. Ray itself does not retry
 them: the scheduler decides, the same as on every engine.
 
-A task that reads only its slice of a shuffle gets, per map output, a
-small slice task (``.../slice/<stage>/<i>``) whose one argument is that
-output: Ray leases it on the node holding the output, so only the slice
-travels to the reducer.
+A task that reads only its slice of a shuffle gets, per node holding map
+outputs, a small slice task (``.../slice/<stage>/<i>``) with soft affinity
+to that node that cuts the reducer's slice out of those outputs: only
+slices travel to the reducer.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ class RayExecutor(Executor):
             ray.init(**(init or {}))
         self._num_cpus = num_cpus
         self._initializer = initializer
+        # The last object-location answer: (refs asked, ref -> locations).
+        self._locations: tuple[tuple, dict] = ((), {})
 
     def close(self) -> None:
         if self._owns_ray and self._ray.is_initialized():
@@ -102,12 +104,33 @@ class RayExecutor(Executor):
 
     def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
                      handles: list[Any]) -> list[Any]:
-        # Ray's default scheduling leases a task on the node holding most of
-        # its arguments' bytes: each slice is cut where its output lives.
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
         name = f"{job.task_name(stage, task)}/slice/{source}"
         remote = _remote(self._ray, "slice")
-        return [remote.options(name=f"{name}/{i}", num_cpus=self._num_cpus).remote(job.slicer, handle, task)
-                for i, handle in enumerate(handles)]
+        slices = []
+        for i, (node, group) in enumerate(self._by_node(handles).items()):
+            # Soft affinity: should the node be gone, Ray runs it elsewhere.
+            where = "DEFAULT" if node is None else NodeAffinitySchedulingStrategy(node, soft=True)
+            slices.append(remote.options(name=f"{name}/{i}", num_cpus=self._num_cpus,
+                                         scheduling_strategy=where).remote(
+                job.slicer, task, *group))
+        return slices
+
+    def _by_node(self, handles: list[Any]) -> dict[str | None, list[Any]]:
+        """``handles`` grouped by a node holding them (one slice task per
+        node and reducer, not per map output; small outputs live inline in
+        the driver, under None); asked once per input stage."""
+        from ray.experimental import get_object_locations
+
+        keys = tuple(handles)
+        if self._locations[0] != keys:
+            self._locations = (keys, get_object_locations(handles))
+        groups: dict[str | None, list[Any]] = {}
+        for handle in handles:
+            nodes = self._locations[1].get(handle, {}).get("node_ids") or [None]
+            groups.setdefault(nodes[0], []).append(handle)
+        return groups
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         by_ref = {s.future: s for s in submitted}
@@ -174,7 +197,8 @@ def _run_ray_task(job_id: str, payload_box: list, task_name: str, stage: int, ta
     return np.frombuffer(output, dtype=np.uint8), stats
 
 
-def _slice_ray(slicer: Any, output: Any, index: int) -> Any:
+def _slice_ray(slicer: Any, index: int, *outputs: Any) -> Any:
     import numpy as np
 
-    return np.frombuffer(slicer([memoryview(output)], index), dtype=np.uint8)
+    return np.frombuffer(slicer([memoryview(output) for output in outputs], index),
+                         dtype=np.uint8)
