@@ -141,6 +141,9 @@ def test_dead_local_worker_costs_only_its_own_task(tmp_path):
 def test_lost_output_on_dask_is_computed_again(dask_client, tmp_path, monkeypatch):
     # Before stage 1 starts, the worker holding stage 0 task 0's output
     # dies (its nanny starts a fresh one): Dask computes the output again.
+    # Both workers up (one killed by an earlier test may be restarting), so
+    # the payload scattered to both outlives the one killed here.
+    dask_client.wait_for_workers(2, timeout=60)
     ex = DaskExecutor(dask_client, progress=False)
     job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
                       widths=(2, 1))

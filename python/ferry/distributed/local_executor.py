@@ -113,15 +113,14 @@ class LocalExecutor(Executor):
     def _done(self, slot: _Slot, pool: cf.ProcessPoolExecutor, future: cf.Future,
               running: cf.Future) -> None:
         """A worker finished a task (or died): pass the outcome on, free the slot."""
-        if running.cancelled():
-            future.set_exception(cf.CancelledError("the local pool was shut down"))
-        elif running.exception() is not None:
-            future.set_exception(running.exception())
-        else:
+        error = (cf.CancelledError("the local pool was shut down") if running.cancelled()
+                 else running.exception())
+        if error is None:
             future.set_result(running.result())
+        else:
+            future.set_exception(error)
         with self._lock:
-            if isinstance(running.exception() if not running.cancelled() else None,
-                          BrokenProcessPool) and slot.pool is pool:
+            if isinstance(error, BrokenProcessPool) and slot.pool is pool:
                 slot.pool = None  # its process is gone; the broken pool cleans itself up
             slot.busy = False
         self._dispatch()
