@@ -169,6 +169,35 @@ def test_lost_output_on_dask_is_computed_again(dask_client, tmp_path, monkeypatc
     assert len([r for r in os.listdir(tmp_path) if r.startswith("run-0-0-")]) >= 2
 
 
+def test_dask_job_outlives_every_worker_of_a_stage(dask_client, tmp_path, monkeypatch):
+    # Both workers die after stage 0, taking its outputs and every copy of
+    # the scattered payload: the payload is scattered again and stage 0
+    # runs again before stage 1.
+    dask_client.wait_for_workers(2, timeout=60)
+    ex = DaskExecutor(dask_client, progress=False)
+    job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
+                      widths=(2, 1))
+    submit = ex.submit
+    killed = []
+
+    def submit_after_loss(job, payload, stage, task, attempt, inputs):
+        if inputs and not killed:
+            workers = set(dask_client.scheduler_info()["workers"])
+            try:
+                dask_client.run(os._exit, 1)
+            except Exception:  # noqa: BLE001 - the workers die before they can answer
+                pass
+            dt._wait_until(lambda: len(set(dask_client.scheduler_info()["workers"]) - workers) == 2)
+            killed.extend(workers)
+        return submit(job, payload, stage, task, attempt, inputs)
+
+    monkeypatch.setattr(ex, "submit", submit_after_loss)
+    assert results(job, ex) == dt.tree_expected((2, 1))
+    runs = os.listdir(tmp_path)
+    assert len([r for r in runs if r.startswith("run-0-0-")]) == 2
+    assert len([r for r in runs if r.startswith("run-0-1-")]) == 2
+
+
 def test_lost_output_on_ray_reruns_its_producer(run_isolated, tmp_path):
     # A Ray node holding stage 0's outputs leaves the cluster before stage 1
     # starts: Ray cannot rebuild them (its retries are off), so ferry's

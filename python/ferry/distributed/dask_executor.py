@@ -63,21 +63,28 @@ class DaskExecutor(Executor):
         return sum(self.client.nthreads().values())
 
     def broadcast(self, job: JobSpec) -> Any:
-        import cloudpickle
-
         try:  # scattering needs a worker to scatter to
             self.client.wait_for_workers(1, timeout=self.no_worker_timeout)
         except TimeoutError:
             raise WorkerLostError(
                 f"job {job.job_id}: the DaskExecutor has had no worker for "
                 f"{self.no_worker_timeout:g} s") from None
+        # A box, so a payload lost with every worker holding it (scattered
+        # data cannot be recomputed) is scattered again for later tasks.
+        return [self._scatter(job)]
+
+    def _scatter(self, job: JobSpec) -> tuple:
+        import cloudpickle
+
         return self.client.scatter((job.job_id, job.payload, cloudpickle.dumps(job.runner)),
                                    broadcast=True, hash=False)
 
     def submit(self, job: JobSpec, payload: Any, stage: int, task: int, attempt: int,
                inputs: dict[int, list[Any]]) -> Submitted:
         name = job.task_name(stage, task)
-        output = self.client.submit(_run_dask_task, payload, name, stage, task, inputs,
+        if any(future.status != "finished" for future in payload[0]):
+            payload[0] = self._scatter(job)
+        output = self.client.submit(_run_dask_task, payload[0], name, stage, task, inputs,
                                     key=f"{name}/{attempt}", pure=False, retries=0)
         stats = self.client.submit(_stats_of, output, key=f"{name}/{attempt}/stats",
                                    pure=False, retries=0)
@@ -124,6 +131,8 @@ class DaskExecutor(Executor):
         except KilledWorker as e:
             raise WorkerLostError(f"Dask lost the task's workers: {e}") from e
         except self._distributed.client.FutureCancelledError as e:
+            if e.reason == "lost dependencies":  # an input (or the payload) died with its workers
+                raise InputLostError(-1, -1, str(e)) from e
             raise WorkerLostError(f"Dask cancelled the task: {e}") from e
         except Exception as e:
             raise TaskError(f"{type(e).__name__}: {e}") from e
@@ -140,7 +149,7 @@ class DaskExecutor(Executor):
         # Released, not cancelled: cancelling an output cascades to the
         # slice tasks that read it, which no client holds any more (Dask's
         # scheduler asserts on that).
-        for future in (*payload, *handles):  # scattering a tuple gives a tuple of futures
+        for future in (*payload[0], *handles):  # scattering a tuple gives a tuple of futures
             future.release()
 
 

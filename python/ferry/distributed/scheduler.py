@@ -138,6 +138,10 @@ class _JobRun:
             self.waiting.append(key)
             return
         except InputLostError as e:
+            if self.attempts[key] >= self.executor.max_attempts:
+                raise WorkerLostError(
+                    f"{name}: its inputs were lost on each of {self.attempts[key]} attempts "
+                    f"(max_attempts={self.executor.max_attempts}); last: {e}") from e
             self._rerun_producers(sub, e)
             self.waiting.append(key)
             return
