@@ -162,17 +162,9 @@ void RegisterStages(nb::module_& m) {
       BorrowedBuffer borrowed(buffer);
       owned = Unwrap(arrow::Buffer::CopyNonOwned(*borrowed.arrow(), arrow::default_cpu_memory_manager()));
     }
-    auto batches = Unwrap(WithoutGil([&]() -> Result<BatchVector> {
-      FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(owned));
-      FERRY_ASSIGN_OR_RAISE(auto stream, slice ? reader->OpenSlice(*slice) : reader->OpenAll());
-      BatchVector out;
-      while (true) {
-        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-        if (batch == nullptr) return out;
-        out.push_back(std::move(batch));
-      }
-    }));
-    auto schema = Unwrap(TaskOutputReader::Open(owned))->schema();
+    auto output = Unwrap(TaskOutputReader::Open(owned));
+    auto batches = Unwrap(WithoutGil([&] { return output->Read(slice); }));
+    const auto& schema = output->schema();
     auto reader = nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("_import_from_c_capsule")(
         ExportStreamCapsule(schema, std::move(batches)));
     return nb::list(reader.attr("read_all")().attr("to_batches")());

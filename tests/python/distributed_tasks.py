@@ -134,3 +134,32 @@ def tree_expected(widths: tuple[int, ...] = (4, 3, 1)) -> list[int]:
         total = sum(outputs)
         outputs = [t + total for t in range(n)]
     return outputs
+
+
+def lose_before_first_reader(executor, lose) -> None:
+    """Makes ``executor`` call ``lose(inputs)`` once, just before it submits
+    the first task that reads other stages' outputs (``inputs``)."""
+    submit = executor.submit
+    lost = []
+
+    def submit_after_loss(job, payload, stage, task, attempt, inputs):
+        if inputs and not lost:
+            lost.append(True)
+            lose(inputs)
+        return submit(job, payload, stage, task, attempt, inputs)
+
+    executor.submit = submit_after_loss
+
+
+def kill_dask_workers(client, workers: list[str] | None = None) -> None:
+    """Kills these workers of ``client``'s cluster (default: all) and waits
+    until their nannies have started as many fresh ones."""
+    import os
+
+    before = set(client.scheduler_info()["workers"])
+    try:
+        client.run(os._exit, 1, workers=workers)
+    except Exception:  # noqa: BLE001 - the workers die before they can answer
+        pass
+    count = len(workers) if workers is not None else len(before)
+    _wait_until(lambda: len(set(client.scheduler_info()["workers"]) - before) >= count)

@@ -138,64 +138,41 @@ def test_dead_local_worker_costs_only_its_own_task(tmp_path):
         assert results(dt.tree_job(widths=(3, 1)), ex) == dt.tree_expected((3, 1))
 
 
-def test_lost_output_on_dask_is_computed_again(dask_client, tmp_path, monkeypatch):
-    # Before stage 1 starts, the worker holding stage 0 task 0's output
-    # dies (its nanny starts a fresh one): Dask computes the output again.
+def dask_tree_job(dask_client, tmp_path) -> tuple[DaskExecutor, JobSpec]:
     # Both workers up (one killed by an earlier test may be restarting), so
-    # the payload scattered to both outlives the one killed here.
+    # the payload is scattered to both.
     dask_client.wait_for_workers(2, timeout=60)
-    ex = DaskExecutor(dask_client, progress=False)
     job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
                       widths=(2, 1))
-    submit = ex.submit
-    killed = []
+    return DaskExecutor(dask_client, progress=False), job
 
-    def submit_after_loss(job, payload, stage, task, attempt, inputs):
-        if inputs and not killed:
-            output = inputs[0][0]
-            holders = set(dask_client.who_has([output])[output.key])
-            try:
-                dask_client.run(os._exit, 1, workers=list(holders))
-            except Exception:  # noqa: BLE001 - the worker dies before it can answer
-                pass
-            dt._wait_until(lambda: not holders & set(
-                dask_client.who_has([output]).get(output.key, ())))
-            killed.extend(holders)
-        return submit(job, payload, stage, task, attempt, inputs)
 
-    monkeypatch.setattr(ex, "submit", submit_after_loss)
+def runs_of(tmp_path, stage: int, task: int) -> int:
+    return len([r for r in os.listdir(tmp_path) if r.startswith(f"run-{stage}-{task}-")])
+
+
+def test_lost_output_on_dask_is_computed_again(dask_client, tmp_path):
+    # Before stage 1 starts, the worker holding stage 0 task 0's output
+    # dies (its nanny starts a fresh one): Dask computes the output again.
+    ex, job = dask_tree_job(dask_client, tmp_path)
+
+    def lose(inputs):
+        output = inputs[0][0]
+        dt.kill_dask_workers(dask_client, dask_client.who_has([output])[output.key])
+
+    dt.lose_before_first_reader(ex, lose)
     assert results(job, ex) == dt.tree_expected((2, 1))
-    assert killed
-    assert len([r for r in os.listdir(tmp_path) if r.startswith("run-0-0-")]) >= 2
+    assert runs_of(tmp_path, 0, 0) == 2
 
 
-def test_dask_job_outlives_every_worker_of_a_stage(dask_client, tmp_path, monkeypatch):
+def test_dask_job_outlives_every_worker_of_a_stage(dask_client, tmp_path):
     # Both workers die after stage 0, taking its outputs and every copy of
     # the scattered payload: the payload is scattered again and stage 0
     # runs again before stage 1.
-    dask_client.wait_for_workers(2, timeout=60)
-    ex = DaskExecutor(dask_client, progress=False)
-    job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
-                      widths=(2, 1))
-    submit = ex.submit
-    killed = []
-
-    def submit_after_loss(job, payload, stage, task, attempt, inputs):
-        if inputs and not killed:
-            workers = set(dask_client.scheduler_info()["workers"])
-            try:
-                dask_client.run(os._exit, 1)
-            except Exception:  # noqa: BLE001 - the workers die before they can answer
-                pass
-            dt._wait_until(lambda: len(set(dask_client.scheduler_info()["workers"]) - workers) == 2)
-            killed.extend(workers)
-        return submit(job, payload, stage, task, attempt, inputs)
-
-    monkeypatch.setattr(ex, "submit", submit_after_loss)
+    ex, job = dask_tree_job(dask_client, tmp_path)
+    dt.lose_before_first_reader(ex, lambda inputs: dt.kill_dask_workers(dask_client))
     assert results(job, ex) == dt.tree_expected((2, 1))
-    runs = os.listdir(tmp_path)
-    assert len([r for r in runs if r.startswith("run-0-0-")]) == 2
-    assert len([r for r in runs if r.startswith("run-0-1-")]) == 2
+    assert runs_of(tmp_path, 0, 0) == runs_of(tmp_path, 0, 1) == 2
 
 
 def test_lost_output_on_ray_reruns_its_producer(run_isolated, tmp_path):
@@ -217,16 +194,12 @@ def test_lost_output_on_ray_reruns_its_producer(run_isolated, tmp_path):
         ray.init(address=cluster.address, log_to_driver=False)
         cluster.wait_for_nodes()
         ex = RayExecutor(progress=False, no_worker_timeout=60)
-        submit, lost = ex.submit, []
 
-        def submit_after_loss(job, payload, stage, task, attempt, inputs):
-            if inputs and not lost:
-                lost.append(node)
-                cluster.remove_node(node)
-                cluster.add_node(num_cpus=2)
-            return submit(job, payload, stage, task, attempt, inputs)
+        def lose(inputs):
+            cluster.remove_node(node)
+            cluster.add_node(num_cpus=2)
 
-        ex.submit = submit_after_loss
+        dt.lose_before_first_reader(ex, lose)
         job = dt.tree_job({{"record": True, "marker_dir": {str(tmp_path)!r}, "pad": 200_000}},
                           widths=(2, 1))
         print("result", [dt.value(b) for b in run_job(job, ex).outputs], flush=True)
@@ -235,9 +208,7 @@ def test_lost_output_on_ray_reruns_its_producer(run_isolated, tmp_path):
     """
     done = run_isolated(code)
     assert f"result {dt.tree_expected((2, 1))}" in done.stdout, done.stderr[-3000:]
-    runs = os.listdir(tmp_path)
-    assert len([r for r in runs if r.startswith("run-0-0-")]) == 2
-    assert len([r for r in runs if r.startswith("run-0-1-")]) == 2
+    assert runs_of(tmp_path, 0, 0) == runs_of(tmp_path, 0, 1) == 2
 
 
 def test_engine_task_names(make_executor, tmp_path):
@@ -315,7 +286,6 @@ def test_dask_keys_name_the_task(dask_client):
 def test_progress_bars_with_tqdm_on_a_terminal(capsys, local_pool, monkeypatch):
     pytest.importorskip("tqdm")
     monkeypatch.setattr(progress, "_interactive", lambda: True)
-    assert local_pool.progress is None or local_pool.progress is False
     monkeypatch.setattr(local_pool, "progress", None)  # None: on, since "a terminal"
     job = dt.tree_job()
     run_job(job, local_pool)

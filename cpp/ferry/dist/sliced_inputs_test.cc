@@ -52,12 +52,8 @@ Result<BatchVector> RunSliced(const StagePlan& plan, int* sliced_reads) {
   BatchVector rows;
   for (const auto& buffer : outputs.at(plan.root().id)) {
     FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(buffer));
-    FERRY_ASSIGN_OR_RAISE(auto stream, reader->OpenAll());
-    while (true) {
-      FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-      if (batch == nullptr) break;
-      rows.push_back(std::move(batch));
-    }
+    FERRY_ASSIGN_OR_RAISE(auto batches, reader->Read());
+    rows.insert(rows.end(), batches.begin(), batches.end());
   }
   return rows;
 }

@@ -147,6 +147,16 @@ Result<StreamPtr> TaskOutputReader::OpenSlice(int slice) const {
 
 Result<StreamPtr> TaskOutputReader::OpenAll() const { return OpenBatches(0, slice_starts_.back()); }
 
+Result<BatchVector> TaskOutputReader::Read(std::optional<int> slice) const {
+  FERRY_ASSIGN_OR_RAISE(auto stream, slice ? OpenSlice(*slice) : OpenAll());
+  BatchVector batches;
+  while (true) {
+    FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+    if (batch == nullptr) return batches;
+    batches.push_back(std::move(batch));
+  }
+}
+
 Result<std::shared_ptr<arrow::Buffer>> ExtractSlice(
     const std::vector<std::shared_ptr<const TaskOutputReader>>& outputs, int slice) {
   if (outputs.empty()) return Status::Invalid("extracting slice ", slice, " of no task outputs");
@@ -158,12 +168,8 @@ Result<std::shared_ptr<arrow::Buffer>> ExtractSlice(
                              first.schema()->ToString(), " vs ", output->num_slices(),
                              " slices of ", output->schema()->ToString());
     }
-    FERRY_ASSIGN_OR_RAISE(auto stream, output->OpenSlice(slice));
-    while (true) {
-      FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-      if (batch == nullptr) break;
-      slices[slice].push_back(std::move(batch));
-    }
+    FERRY_ASSIGN_OR_RAISE(auto batches, output->Read(slice));
+    slices[slice].insert(slices[slice].end(), batches.begin(), batches.end());
   }
   return WriteTaskOutput(first.schema(), slices);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <arrow/buffer.h>
@@ -51,6 +52,8 @@ class TaskOutputReader {
   Result<StreamPtr> OpenSlice(int slice) const;
   /// Every slice in order.
   Result<StreamPtr> OpenAll() const;
+  /// The batches of slice `slice` (of every slice when none), read now.
+  Result<BatchVector> Read(std::optional<int> slice = std::nullopt) const;
 
  private:
   TaskOutputReader() = default;

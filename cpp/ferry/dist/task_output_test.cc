@@ -26,9 +26,8 @@ std::shared_ptr<const TaskOutputReader> Output(const std::vector<std::string>& s
 }
 
 std::vector<std::string> Rows(const TaskOutputReader& reader, int slice) {
-  auto stream = reader.OpenSlice(slice).ValueOrDie();
   std::vector<std::string> rows;
-  while (auto batch = stream->Next().ValueOrDie()) {
+  for (const auto& batch : reader.Read(slice).ValueOrDie()) {
     EXPECT_TRUE(batch->schema()->Equals(*Schema()));
     auto k = std::static_pointer_cast<arrow::StringArray>(batch->column(0));
     auto v = std::static_pointer_cast<arrow::Int64Array>(batch->column(1));
