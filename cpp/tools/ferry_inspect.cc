@@ -4,8 +4,9 @@
 // version, sender's Python, payload size and SHA-256, signed or not and by
 // which key id). For an expression: the expression and its functions (an
 // inline aggregate or window UDF cannot be decoded without Python: its
-// frame is shown, then exit status 1). For a logical or physical plan:
-// its node (operator) tree, its
+// frame is shown, then exit status 1). For a logical or physical plan
+// (or a distributed job: each stage and its fragment): its node
+// (operator) tree, its
 // tables (how each travels, its bytes) and its function table, read from
 // the wire: no table is opened. Then whether re-encoding gives the same
 // bytes: what a scheduler or a non-Python worker can do with bytes it must

@@ -12,6 +12,7 @@
 #include "ferry/serde/envelope_signing.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/inline_frame.h"
+#include "ferry/serde/job_serde.h"
 #include "ferry/serde/opaque_function.h"
 
 namespace ferry::inspect {
@@ -44,8 +45,8 @@ void AddFunctions(const std::vector<ferry::FunctionTableEntry>& table, const Key
   }
 }
 
-// Fills `report` from a logical or physical plan blob; false when the bytes
-// are not one.
+// Fills `report` from a logical or physical plan or a job blob; false when
+// the bytes are not one.
 bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report) {
   report->envelope = ReportEnvelope(bytes, keys, &report->verified);
   // Read (and re-encoded for comparison) as the sender wrote it before
@@ -56,8 +57,9 @@ bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report)
     report->error = unsigned_bytes.status().message();
     return false;
   }
-  auto plan = report->kind == "plan" ? ferry::InspectPlan(*unsigned_bytes)
-                                     : ferry::InspectPhysicalPlan(*unsigned_bytes);
+  auto plan = report->kind == "plan"  ? ferry::InspectPlan(*unsigned_bytes)
+              : report->kind == "job" ? ferry::InspectJob(*unsigned_bytes)
+                                      : ferry::InspectPhysicalPlan(*unsigned_bytes);
   if (!plan.ok()) {
     report->error = plan.status().message();
     return false;
@@ -107,7 +109,8 @@ bool InspectExprBlob(const std::string& bytes, const Keys& keys, Report* report)
 bool InspectBlob(const std::string& bytes, const Keys& keys, Report* report) {
   report->bytes = static_cast<int64_t>(bytes.size());
   auto kind = ferry::PeekEnvelopeKind(bytes);
-  report->kind = kind.ok() && (*kind == "plan" || *kind == "physical_plan") ? *kind : "expr";
+  report->kind =
+      kind.ok() && (*kind == "plan" || *kind == "physical_plan" || *kind == "job") ? *kind : "expr";
   return report->kind == "expr" ? InspectExprBlob(bytes, keys, report) : InspectPlanBlob(bytes, keys, report);
 }
 

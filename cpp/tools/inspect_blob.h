@@ -9,7 +9,7 @@
 
 namespace ferry::inspect {
 
-/// Fills `report` from an expression, logical plan or physical plan blob
+/// Fills `report` from an expression, logical plan, physical plan or job blob
 /// (the envelope's kind decides): its inline frames (checked against
 /// `keys` when given), then the decoded expression or the plan read from
 /// the wire (no table is opened, nothing is unpickled), then whether it

@@ -110,17 +110,16 @@ std::vector<std::string> SessionContext::TablesShippedByName() const {
   return {state_->tables_shipped_by_name.begin(), state_->tables_shipped_by_name.end()};
 }
 
-Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan) const {
-  FERRY_ASSIGN_OR_RAISE(auto bytes, ferry::EncodePhysicalPlan(plan, *codec_));
-  FERRY_RETURN_NOT_OK(CheckEncodedPhysicalPlanSize(bytes, state_->config.max_encoded_plan_bytes));
-  return SignEnvelopeFor(std::move(bytes), *codec_);
-}
-
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
   FERRY_RETURN_NOT_OK(VerifyEnvelopeFor(bytes, *codec_));
-  auto open = [this](const TableSource& source) { return state_->decoded_files.Open(source); };
-  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), open, state_->config.decode_limits, bind_stage_input);
+  return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), DecodedTableOpener(),
+                                   state_->config.decode_limits, bind_stage_input,
+                                   [this](const std::string& name) { return GetTable(name); });
+}
+
+TableOpener SessionContext::DecodedTableOpener() const {
+  return [state = state_](const TableSource& source) { return state->decoded_files.Open(source); };
 }
 
 Result<std::shared_ptr<const TableProvider>> SessionContext::OpenTableSource(
