@@ -14,8 +14,12 @@ import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
+# The child installs Python's SIGINT handler itself: a process that starts
+# with SIGINT ignored (inherited from a pytest process where an earlier
+# test's pool set SIG_IGN) would otherwise never raise KeyboardInterrupt.
 PRELUDE = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import pyarrow as pa
 import pyarrow.compute as pc
 from ferry import SessionConfig, SessionContext, col, functions as f, udf
