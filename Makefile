@@ -18,7 +18,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan \
-        test-asan-smoke fuzz-apt build-fuzz fuzz ci
+        test-asan-smoke asan-python-smoke fuzz-apt build-fuzz fuzz ci
 
 all: build
 
@@ -108,9 +108,12 @@ $(ASAN_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	  -DFERRY_INPLACE=OFF -DFERRY_BUILD_TESTS=ON
 
 # The package is staged beside the sanitized extension so that importing
-# ferry from there can never pick up build/'s.
+# ferry from there can never pick up build/'s. ASAN_TARGETS empty: every
+# target (the C++ tests too).
+ASAN_TARGETS ?=
 build-asan: bootstrap $(ASAN_BUILD)/build.ninja
-	ASAN_OPTIONS=detect_leaks=0 $(VENV)/bin/cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=0 $(VENV)/bin/cmake --build $(ASAN_BUILD) -j $(JOBS) \
+	  $(if $(ASAN_TARGETS),--target $(ASAN_TARGETS))
 	rm -rf $(ASAN_BUILD)/python && mkdir -p $(ASAN_BUILD)/python
 	cp -r python/ferry $(ASAN_BUILD)/python/ferry
 	rm -f $(ASAN_BUILD)/python/ferry/_core*.so
@@ -118,6 +121,15 @@ build-asan: bootstrap $(ASAN_BUILD)/build.ninja
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && $(ASAN_ENV) ../$(VENV)/bin/ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory asan-python-smoke
+
+# The smoke half of test-asan: only the extension is built (not the C++
+# test binary, a third of the build), then the Python smoke suite.
+test-asan-smoke:
+	$(MAKE) --no-print-directory build-asan ASAN_TARGETS=_core
+	$(MAKE) --no-print-directory asan-python-smoke
+
+asan-python-smoke:
 	$(ASAN_ENV) ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$(ASAN_PRELOAD)" PYTHONPATH=$(abspath $(ASAN_BUILD))/python \
 	  $(PY) -m pytest -q -x -p no:cacheprovider $(ASAN_PY_TESTS)
 
@@ -165,6 +177,33 @@ fuzz: build-fuzz
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_ARGS) \
 	    || exit 1; \
 	done
+
+# `make ci` (what .ci/run runs on a clean clone): `make test`, then a short
+# libFuzzer run of every fuzz target (its build is an ASan/UBSan build of the
+# core). Each part runs under its own time budget, in seconds, and says what
+# it took; a part over its budget fails CI. Together they fit the 25 minutes
+# a fresh 2-core machine with a cold ccache has; the ASan smoke half does
+# not, so it runs only with CI_ASAN=1 (figures: docs/ci.md).
+CI_FUZZ_SECONDS ?= 15
+CI_TEST_BUDGET  ?= 960
+CI_FUZZ_BUDGET  ?= 480
+CI_ASAN         ?= 0
+CI_ASAN_BUDGET  ?= 1500
+
+# $(1) the part's name, $(2) its budget, $(3) the command.
+define ci_part
+	@echo "== ci: $(1) (budget $(2) s)"; start=$$(date +%s); \
+	timeout $(2) $(3); rc=$$?; took=$$(( $$(date +%s) - start )); \
+	if [ $$rc = 124 ]; then echo "== ci: $(1) FAILED: over its budget of $(2) s"; exit 1; fi; \
+	echo "== ci: $(1) took $$took s (budget $(2) s), exit status $$rc"; exit $$rc
+endef
+
+ci:
+	$(call ci_part,make test,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test)
+	$(call ci_part,fuzz $(CI_FUZZ_SECONDS) s per target,$(CI_FUZZ_BUDGET),$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS))
+ifeq ($(CI_ASAN),1)
+	$(call ci_part,ASan smoke,$(CI_ASAN_BUDGET),$(MAKE) --no-print-directory test-asan-smoke)
+endif
 
 demo: build
 	$(PY) examples/demo.py
