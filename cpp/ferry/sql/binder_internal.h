@@ -53,6 +53,9 @@ struct SelectResult {
   /// row, even where no inner row matches (what decorrelation by grouping
   /// on the correlation keys does not give EXISTS and IN).
   bool correlated_global_aggregate = false;
+  /// At most one row (per correlation key, when correlated), known from the
+  /// query's shape; a scalar subquery without it checks its row count.
+  bool at_most_one_row = false;
 };
 
 /// Where an expression is being bound and what it may contain.
@@ -138,6 +141,8 @@ class ExprBinder {
   Result<Expr> BindSubLink(const pg_query::SubLink& link);
   Result<SelectResult> BindSubquery(const pg_query::Node& subselect, std::string* prefix);
   Status AddSemiJoin(const pg_query::SubLink& link, bool negated);
+  // scalar_subquery.cc
+  Result<Expr> BindScalarSubquery(const pg_query::SubLink& link);
   // quantified_subquery.cc
   Result<Expr> BindQuantified(const pg_query::SubLink& link);
 
@@ -174,6 +179,17 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
 /// types compare casts to a common type (Int64 or Float64), appended to
 /// the sides as columns, so they stay hash keys.
 Result<std::vector<Expr>> AlignKeyTypes(PlanPtr* left, PlanPtr* right, std::vector<Expr> on);
+/// A correlated subquery's conditions, each `inner = outer`, as grouping
+/// keys: its inner sides as columns "<prefix>g<i>", those columns, and the
+/// join conditions `outer = <prefix>g<i>`. NotImplemented naming `what` for
+/// any other condition. (scalar_subquery.cc)
+struct CorrelationKeys {
+  std::vector<Expr> inner_columns;
+  std::vector<Expr> keys;
+  std::vector<Expr> on;
+};
+Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
+                                             const std::string& what);
 /// `relation` with its columns renamed to `names` (same count) in a projection.
 Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
 

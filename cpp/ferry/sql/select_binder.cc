@@ -6,6 +6,7 @@
 // output name or any expression over the input) and LIMIT/OFFSET.
 
 #include <algorithm>
+#include <set>
 
 #include <google/protobuf/reflection.h>
 
@@ -342,6 +343,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   std::vector<Expr> correlation;
   std::optional<Expr> empty_value;
   bool exposed_marker = false;
+  bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
     std::vector<int> correlation_keys;  // per correlation condition: its key
     for (const auto& conjunct : correlated) {
@@ -361,8 +363,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       correlation.push_back(Binary(outer_left ? eq->left : eq->right, Operator::kEq,
                                    Col(prefix + "k" + std::to_string(correlation.size()))));
     }
-    if (!correlation.empty() && select.size() == 1) {
-      // The COUNT bug: no matching rows must give count() = 0, not NULL.
+    // Grouped by nothing but its correlation keys: one row per key.
+    single_row = grouping.plain &&
+                 keys.size() == std::set<int>(correlation_keys.begin(), correlation_keys.end()).size();
+    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0) {
+      // The COUNT bug: no matching rows must give count() = 0, not NULL
+      // (with a GROUP BY, no rows is no group: NULL).
       bool counts = false, others = false;
       Expr empty = Transform(select[0].expr, [&](const Expr& e) -> std::optional<Expr> {
         const auto* call = e.As<AggregateCallNode>();
@@ -478,6 +484,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
   result.empty_value = std::move(empty_value);
+  result.at_most_one_row =
+      single_row || (result.correlation.empty() && limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
       aggregating && !result.correlation.empty() && stmt.group_clause_size() == 0;
   return result;

@@ -94,20 +94,8 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
   if (ctx_.pending == nullptr) return Status::NotImplemented("subqueries are not supported in ", ctx_.clause);
   std::string prefix;
   switch (link.sub_link_type()) {
-    case pg_query::EXPR_SUBLINK: {
-      FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
-      if (sub.visible != 1) {
-        return Status::Invalid("a scalar subquery must return one column, this one returns ", sub.visible);
-      }
-      std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
-      for (auto& e : ExposedColumns(sub)) columns.push_back(e);
-      FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
-      ctx_.pending->push_back({right, JoinType::kLeft, Stripped(sub.correlation), std::nullopt});
-      if (sub.empty_value) {
-        return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_value}}, Col(prefix + "v"));
-      }
-      return Col(prefix + "v");
-    }
+    case pg_query::EXPR_SUBLINK:
+      return BindScalarSubquery(link);
     case pg_query::ALL_SUBLINK:
       return BindQuantified(link);
     case pg_query::EXISTS_SUBLINK:
