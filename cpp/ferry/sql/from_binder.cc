@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ferry/exec/tables.h"
+#include "ferry/plan/rewrite.h"
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -101,6 +102,45 @@ Result<Relation> QueryBinder::BindRangeVar(const pg_query::RangeVar& range) {
   return ApplyAlias(Relation{*plan, Scope{}}, range.alias(), name);
 }
 
+namespace {
+
+// An outer join's ON conjuncts that read only the side it pads with NULLs
+// (B.x > 0 in A LEFT JOIN B ON ... AND B.x > 0) filter that side before the
+// join: the same rows match, and the filter reaches the scan instead of
+// running on every matching pair (TPC-H Q13). `on` is over `both`, the two
+// sides' columns as the join's condition sees them; the rest is returned.
+Result<std::vector<Expr>> PushIntoPaddedSide(JoinType type, const arrow::Schema& both, int num_left,
+                                             std::vector<Expr> on, PlanPtr* left, PlanPtr* right) {
+  if (type != JoinType::kLeft && type != JoinType::kRight) return on;
+  const bool into_right = type == JoinType::kLeft;
+  PlanPtr* side = into_right ? right : left;
+  const int offset = into_right ? num_left : 0;
+  std::vector<Expr> rest, pushed;
+  for (const auto& e : on) {
+    for (auto& conjunct : SplitConjunction(e)) {
+      auto columns = ReferencedColumns(conjunct, both);
+      bool only_side = columns && !columns->empty() && !IsVolatile(conjunct);
+      for (int index : columns ? *columns : std::set<int>{}) {
+        only_side = only_side && (index >= num_left) == into_right;
+      }
+      // Back to the side's own names (a right name the left has is suffixed).
+      std::optional<Expr> own;
+      if (only_side) {
+        own = ReplaceColumns(conjunct, both, [&](int index) -> std::optional<Expr> {
+          return Col((*side)->schema->field(index - offset)->name());
+        });
+      }
+      (own ? pushed : rest).push_back(own ? *own : conjunct);
+    }
+  }
+  if (auto predicate = Conjoin(pushed)) {
+    FERRY_ASSIGN_OR_RAISE(*side, plan::Filter(*side, *predicate));
+  }
+  return rest;
+}
+
+}  // namespace
+
 Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer) {
   if (join.has_alias() && !join.alias().aliasname().empty()) {
     return Status::NotImplemented("an alias on a JOIN is not supported; use a subquery");
@@ -149,6 +189,8 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     on.push_back(condition);
   }
   PlanPtr left_plan = left.plan, right_plan = right.plan;
+  FERRY_ASSIGN_OR_RAISE(on, PushIntoPaddedSide(type, *both.plan->schema, num_left, std::move(on),
+                                               &left_plan, &right_plan));
   FERRY_ASSIGN_OR_RAISE(on, AlignKeyTypes(&left_plan, &right_plan, std::move(on)));
   FERRY_ASSIGN_OR_RAISE(auto plan, plan::JoinOn(left_plan, right_plan, type, on));
   Relation out{plan, both.scope};
