@@ -190,6 +190,11 @@ struct CorrelationKeys {
 };
 Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
                                              const std::string& what);
+/// Whether column `index` of `plan` (or `expr`, a plain column of it) can
+/// never be NULL: traced through projections, filters and joins to a
+/// non-nullable table column. False when unsure. (never_null.cc)
+bool NeverNull(const LogicalPlan& plan, int index);
+bool NeverNull(const LogicalPlan& plan, const Expr& expr);
 /// `relation` with its columns renamed to `names` (same count) in a projection.
 Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
 

@@ -252,7 +252,9 @@ Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
   for (auto& e : ExposedColumns(sub)) columns.push_back(e);
   FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
   const Expr v = Col(prefix + "v");
-  if (!negated) {
+  // Neither side can be NULL: NOT IN is a plain anti join on equality.
+  const bool never_null = NeverNull(*input.plan, tested) && NeverNull(*sub.relation.plan, 0);
+  if (!negated || never_null) {
     on.push_back(Binary(tested, Operator::kEq, v));
     FERRY_ASSIGN_OR_RAISE(input.plan, plan::JoinOn(input.plan, right, type, on));
     return Status::OK();
