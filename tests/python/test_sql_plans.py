@@ -57,3 +57,18 @@ def test_not_in_over_non_null_columns_is_an_anti_join(engines):
     # Through a left join the right side's columns may be NULL.
     plan = _check(ctx, con, "SELECT id FROM l WHERE id NOT IN (SELECT r.id FROM l AS x LEFT JOIN r ON x.id = r.id)")
     assert "count" in plan
+
+
+def test_where_comparison_with_a_scalar_subquery_is_a_join_condition(engines):
+    ctx, con = engines
+    # TPC-H Q2's shape: the minimum per key, compared by equality.
+    sql = ("SELECT l.id, r.name FROM l, r WHERE l.id = r.id "
+           "AND r.name = (SELECT max(r2.name) FROM r AS r2 WHERE r2.id = l.id)")
+    plan = _check(ctx, con, sql)
+    assert "Filter" not in plan and "__sq" in plan, plan
+    # Uncorrelated equality: a hash key, not a filter over a one-row join.
+    plan = _check(ctx, con, "SELECT id FROM l WHERE id = (SELECT max(id) FROM r WHERE id < 5)")
+    assert "Filter: id = " not in plan and "on=[id = __sq" in plan, plan
+    # count() over no rows is 0, not a missing row: stays a left join.
+    plan = _check(ctx, con, "SELECT id FROM l WHERE (SELECT count(*) FROM r WHERE r.id = l.id) = 0")
+    assert "type=left" in plan, plan

@@ -141,6 +141,9 @@ class ExprBinder {
   Result<Expr> BindSubLink(const pg_query::SubLink& link);
   Result<SelectResult> BindSubquery(const pg_query::Node& subselect, std::string* prefix);
   Status AddSemiJoin(const pg_query::SubLink& link, bool negated);
+  /// A WHERE conjunct comparing with a scalar subquery, joined on instead
+  /// of filtered (true), when the join the subquery added allows it.
+  Result<bool> JoinOnComparison(const Expr& conjunct, size_t pending_before);
   // scalar_subquery.cc
   Result<Expr> BindScalarSubquery(const pg_query::SubLink& link);
   // quantified_subquery.cc

@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "ferry/function/bind.h"
+#include "ferry/plan/rewrite.h"
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -202,8 +203,50 @@ Result<std::optional<Expr>> ExprBinder::BindConjunct(const pg_query::Node& node)
       return std::optional<Expr>();
     }
   }
+  const size_t pending_before = ctx_.pending->size();
   FERRY_ASSIGN_OR_RAISE(auto expr, Bind(node));
+  FERRY_ASSIGN_OR_RAISE(bool joined, JoinOnComparison(expr, pending_before));
+  if (joined) return std::optional<Expr>();
   return std::optional<Expr>(expr);
+}
+
+Result<bool> ExprBinder::JoinOnComparison(const Expr& conjunct, size_t pending_before) {
+  // `x <op> (scalar subquery)` whose subquery has one row per key (its
+  // value a bare column of the one join it added): rows it rejects are the
+  // ones the left join pads, so an inner join on the correlation and the
+  // comparison says the same, and gives the optimizer a join condition (a
+  // hash key for `=`, as TPC-H Q2's DataFrame form writes it) instead of a
+  // filter above every join.
+  if (ctx_.pending->size() != pending_before + 1) return false;
+  PendingJoin& join = ctx_.pending->back();
+  const auto* comparison = conjunct.As<BinaryNode>();
+  if (join.type != JoinType::kLeft || join.then_filter || comparison == nullptr) return false;
+  switch (comparison->op) {
+    case Operator::kEq: case Operator::kNotEq: case Operator::kLt:
+    case Operator::kLtEq: case Operator::kGt: case Operator::kGtEq: break;
+    default: return false;
+  }
+  auto is_value = [&](const Expr& e) {
+    const auto* column = e.As<ColumnNode>();
+    return column != nullptr && !column->relation && join.right->schema->num_fields() > 0 &&
+           column->name == join.right->schema->field(0)->name();
+  };
+  const bool value_right = is_value(comparison->right);
+  if (!value_right && !is_value(comparison->left)) return false;
+  const Expr& other = value_right ? comparison->left : comparison->right;
+  auto reads = ReferencedColumns(other, *ctx_.input->plan->schema);
+  if (!reads) return false;  // it reads the subquery's side too
+  if (join.on.empty()) {
+    // Uncorrelated: only `column = value` hashes; the rest stays a filter
+    // over the one-row join.
+    if (comparison->op != Operator::kEq || other.As<ColumnNode>() == nullptr) return false;
+  }
+  std::vector<Expr> on = join.on;
+  on.push_back(conjunct);
+  Relation& input = *ctx_.input;
+  FERRY_ASSIGN_OR_RAISE(input.plan, plan::JoinOn(input.plan, join.right, JoinType::kInner, on));
+  ctx_.pending->pop_back();
+  return true;
 }
 
 Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
