@@ -70,6 +70,21 @@ struct ExprContext {
   const google::protobuf::RepeatedPtrField<pg_query::Node>* windows = nullptr;
 };
 
+/// A select list item and its output name.
+struct SelectItem {
+  Expr expr;
+  std::string name;
+};
+
+/// An ORDER BY (or DISTINCT ON) key: select item `output`, or when -1 the
+/// `hidden` expression over the input, computed beside the select list.
+struct OrderKey {
+  int output = -1;
+  std::optional<Expr> hidden;
+  bool ascending = true;
+  bool nulls_first = false;
+};
+
 class QueryBinder {
  public:
   QueryBinder(const Catalog& catalog, std::string text) : catalog_(catalog), text_(std::move(text)) {}
@@ -206,6 +221,18 @@ Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string
 Result<PlanPtr> JoinWithoutKeys(PlanPtr left, PlanPtr right, JoinType type);
 /// The input with every pending join attached, in order.
 Result<PlanPtr> AttachPending(PlanPtr plan, std::vector<PendingJoin>* pending);
+
+// order_keys.cc
+class ExprBinder;
+/// An ORDER BY / DISTINCT ON expression as a key (direction left default):
+/// a position or output name of `select`, an expression equal to an item,
+/// or else a hidden expression bound by `binder`.
+Result<OrderKey> BindOrderKey(ExprBinder& binder, const pg_query::Node& node,
+                              const std::vector<SelectItem>& select, const char* clause);
+/// The first row of `plan` (in `order`, SortNodes) of each group of equal
+/// `group` values (DISTINCT ON), with `plan`'s columns.
+Result<PlanPtr> KeepFirstPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
+                                  std::vector<Expr> order);
 
 /// (ascending, nulls_first) of an ORDER BY item.
 std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);
