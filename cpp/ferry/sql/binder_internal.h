@@ -111,6 +111,13 @@ class QueryBinder {
  private:
   Result<Relation> BindRangeVar(const pg_query::RangeVar& range);
   Result<Relation> BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer);
+ public:
+  /// A LATERAL subquery after `prior` (the FROM items before it): its
+  /// relation, and its correlation on `prior`'s columns (by their names in
+  /// `prior`) appended to `conditions` as join conditions.
+  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
+
+ private:
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);
@@ -168,6 +175,8 @@ class ExprBinder {
   ExprContext ctx_;
 };
 
+/// Whether a FROM item is a LATERAL subquery.
+bool IsLateral(const pg_query::Node& node);
 /// The text of a String node, or "" for any other node.
 std::string StringValue(const pg_query::Node& node);
 /// The protobuf name of a node's kind ("select_stmt", "a_expr"), for

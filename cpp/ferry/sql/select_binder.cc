@@ -151,7 +151,14 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   // ---- FROM and WHERE
   std::vector<Relation> items;
+  std::vector<Expr> lateral;  // LATERAL items' conditions, joined on like WHERE's
   for (const auto& node : stmt.from_clause()) {
+    if (IsLateral(node) && !items.empty()) {
+      FERRY_ASSIGN_OR_RAISE(auto prior, CrossJoin(items));
+      FERRY_ASSIGN_OR_RAISE(auto item, BindLateral(node, prior, &lateral));
+      items.push_back(std::move(item));
+      continue;
+    }
     FERRY_ASSIGN_OR_RAISE(auto item, BindTableRef(node, outer));
     items.push_back(std::move(item));
   }
@@ -179,6 +186,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     classify(std::move(expr));
   }
   filters = FactorDisjunctions(std::move(filters));
+  for (auto& condition : lateral) filters.push_back(std::move(condition));
   if (items.size() > 1) {
     FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters));
   }
