@@ -211,21 +211,19 @@ Result<std::optional<Expr>> ExprBinder::BindConjunct(const pg_query::Node& node)
 }
 
 Result<bool> ExprBinder::JoinOnComparison(const Expr& conjunct, size_t pending_before) {
-  // `x <op> (scalar subquery)` whose subquery has one row per key (its
-  // value a bare column of the one join it added): rows it rejects are the
-  // ones the left join pads, so an inner join on the correlation and the
-  // comparison says the same, and gives the optimizer a join condition (a
-  // hash key for `=`, as TPC-H Q2's DataFrame form writes it) instead of a
-  // filter above every join.
+  // `x = (scalar subquery)` whose subquery has one row per key (its value
+  // a bare column of the one join it added): rows it rejects are the ones
+  // the left join pads, so an inner join on the correlation and the
+  // equality says the same, and gives the optimizer a hash key (as TPC-H
+  // Q2's DataFrame form writes it) instead of a filter above every join.
+  // Other comparisons stay filters over the join: as join filters they
+  // measured slower (TPC-H Q17, Q20), a filter above is what the optimizer
+  // and the DataFrame forms handle best.
   if (ctx_.pending->size() != pending_before + 1) return false;
   PendingJoin& join = ctx_.pending->back();
   const auto* comparison = conjunct.As<BinaryNode>();
   if (join.type != JoinType::kLeft || join.then_filter || comparison == nullptr) return false;
-  switch (comparison->op) {
-    case Operator::kEq: case Operator::kNotEq: case Operator::kLt:
-    case Operator::kLtEq: case Operator::kGt: case Operator::kGtEq: break;
-    default: return false;
-  }
+  if (comparison->op != Operator::kEq) return false;
   auto is_value = [&](const Expr& e) {
     const auto* column = e.As<ColumnNode>();
     return column != nullptr && !column->relation && join.right->schema->num_fields() > 0 &&
@@ -236,11 +234,9 @@ Result<bool> ExprBinder::JoinOnComparison(const Expr& conjunct, size_t pending_b
   const Expr& other = value_right ? comparison->left : comparison->right;
   auto reads = ReferencedColumns(other, *ctx_.input->plan->schema);
   if (!reads) return false;  // it reads the subquery's side too
-  if (join.on.empty()) {
-    // Uncorrelated: only `column = value` hashes; the rest stays a filter
-    // over the one-row join.
-    if (comparison->op != Operator::kEq || other.As<ColumnNode>() == nullptr) return false;
-  }
+  // Uncorrelated, only `column = value` hashes; the rest stays a filter
+  // over the one-row join.
+  if (join.on.empty() && other.As<ColumnNode>() == nullptr) return false;
   std::vector<Expr> on = join.on;
   on.push_back(conjunct);
   Relation& input = *ctx_.input;
