@@ -168,6 +168,11 @@ class ExprBinder {
   Result<bool> JoinOnComparison(const Expr& conjunct, size_t pending_before);
   // scalar_subquery.cc
   Result<Expr> BindScalarSubquery(const pg_query::SubLink& link);
+  /// scalar_subquery_value(<prefix>v, <prefix>n, where the subquery is).
+  Result<Expr> ScalarSubqueryValue(const std::string& prefix, const pg_query::SubLink& link);
+  /// The subquery's rows counted per distinct outer value its correlation
+  /// reads, joined back (pending); false when its conditions do not allow.
+  Result<bool> CountPerOuterRow(const SelectResult& sub, const std::string& prefix, const Expr& value);
   // quantified_subquery.cc
   Result<Expr> BindQuantified(const pg_query::SubLink& link);
 

@@ -8,6 +8,8 @@
 // after the join, so keys no outer row has never fail (as in PostgreSQL and
 // DuckDB).
 
+#include <algorithm>
+
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -21,6 +23,29 @@ std::optional<std::pair<Expr, Expr>> SplitCorrelation(const Expr& condition) {
   if (left_outer == right_outer) return std::nullopt;
   if (left_outer) return std::make_pair(StripOuter(eq->left), eq->right);
   return std::make_pair(StripOuter(eq->right), eq->left);
+}
+
+// Whether `expr` is NULL whenever a column it reads is: columns,
+// literals, arithmetic, casts and negation only.
+bool NullPropagating(const Expr& expr) {
+  if (expr.As<ColumnNode>() || expr.As<LiteralNode>()) return true;
+  if (const auto* cast = expr.As<CastNode>()) return NullPropagating(cast->expr);
+  if (const auto* negative = expr.As<NegativeNode>()) return NullPropagating(negative->expr);
+  const auto* binary = expr.As<BinaryNode>();
+  if (binary == nullptr || binary->op == Operator::kAnd || binary->op == Operator::kOr) return false;
+  return NullPropagating(binary->left) && NullPropagating(binary->right);
+}
+
+// The columns of the enclosing query `expr` reads, in order of appearance.
+void OuterColumns(const Expr& expr, std::vector<std::string>* out) {
+  if (const auto* column = expr.As<ColumnNode>()) {
+    if (column->relation && *column->relation == kOuterRelation &&
+        std::find(out->begin(), out->end(), column->name) == out->end()) {
+      out->push_back(column->name);
+    }
+    return;
+  }
+  for (const auto& child : Children(expr)) OuterColumns(child, out);
 }
 
 }  // namespace
@@ -65,14 +90,17 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
 
   // Its rows counted per correlation key (inner side of each `outer =
   // inner`), one value kept beside the count.
-  FERRY_ASSIGN_OR_RAISE(
-      auto correlation,
-      GroupableCorrelation(sub, prefix,
-                           "a scalar subquery that may return several rows" + query_.At(link.location()) + ","));
+  const std::string what = "a scalar subquery that may return several rows" + query_.At(link.location()) + ",";
+  auto correlation = GroupableCorrelation(sub, prefix, what);
+  if (!correlation.ok()) {
+    FERRY_ASSIGN_OR_RAISE(auto counted, CountPerOuterRow(sub, prefix, value));
+    if (!counted) return correlation.status();
+    return ScalarSubqueryValue(prefix, link);
+  }
   std::vector<Expr> columns{Alias(value, prefix + "x")};
-  for (auto& e : correlation.inner_columns) columns.push_back(e);
-  const std::vector<Expr>& keys = correlation.keys;
-  on = correlation.on;
+  for (auto& e : correlation->inner_columns) columns.push_back(e);
+  const std::vector<Expr>& keys = correlation->keys;
+  on = correlation->on;
   PlanPtr rows = sub.relation.plan;
   if (keys.empty()) {
     FERRY_ASSIGN_OR_RAISE(rows, plan::Limit(rows, 0, 2));  // a second row decides
@@ -86,11 +114,63 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
                                         {Alias(AggregateCall(first, "first_value", {Col(prefix + "x")}), prefix + "v"),
                                          Alias(AggregateCall(count, "count", {}), prefix + "n")}));
   ctx_.pending->push_back({counted, JoinType::kLeft, on, std::nullopt});
-  FERRY_ASSIGN_OR_RAISE(auto check, functions.GetScalar("scalar_subquery_value"));
+  return ScalarSubqueryValue(prefix, link);
+}
+
+Result<Expr> ExprBinder::ScalarSubqueryValue(const std::string& prefix, const pg_query::SubLink& link) {
+  FERRY_ASSIGN_OR_RAISE(auto check, query_.catalog().functions().GetScalar("scalar_subquery_value"));
   std::string where = query_.At(link.location());
   where = where.empty() ? "a scalar subquery" : "the scalar subquery" + where;
   return ScalarCall(check, "scalar_subquery_value",
                     {Col(prefix + "v"), Col(prefix + "n"), Lit(std::make_shared<arrow::StringScalar>(where))});
+}
+
+Result<bool> ExprBinder::CountPerOuterRow(const SelectResult& sub, const std::string& prefix, const Expr& value) {
+  // Conditions beyond `inner = outer` (t2.c > t1.c): the subquery's rows
+  // are matched to the distinct outer values those conditions read (as
+  // DuckDB's delim join does), counted per such value, and joined back on
+  // them. Joining back by equality loses outer NULLs, so only conditions
+  // that can never hold for a NULL outer value qualify.
+  std::vector<std::string> outer;
+  for (const auto& condition : sub.correlation) {
+    const auto* comparison = condition.As<BinaryNode>();
+    if (comparison == nullptr || comparison->op < Operator::kEq || comparison->op > Operator::kGtEq ||
+        !NullPropagating(comparison->left) || !NullPropagating(comparison->right)) {
+      return false;
+    }
+    OuterColumns(condition, &outer);
+  }
+  std::vector<Expr> distinct_columns, back_on, inner_on;
+  for (size_t i = 0; i < outer.size(); ++i) {
+    const std::string key = prefix + "o" + std::to_string(i);
+    distinct_columns.push_back(Alias(Col(outer[i]), key));
+    back_on.push_back(Binary(Col(outer[i]), Operator::kEq, Col(key)));
+  }
+  for (const auto& condition : sub.correlation) {
+    inner_on.push_back(Transform(condition, [&](const Expr& e) -> std::optional<Expr> {
+      const auto* column = e.As<ColumnNode>();
+      if (column == nullptr || !column->relation || *column->relation != kOuterRelation) return std::nullopt;
+      return Col(prefix + "o" + std::to_string(std::find(outer.begin(), outer.end(), column->name) - outer.begin()));
+    }));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto keys, plan::Project(ctx_.input->plan, distinct_columns));
+  FERRY_ASSIGN_OR_RAISE(keys, plan::Distinct(keys));
+  const auto& schema = *sub.relation.plan->schema;
+  std::vector<Expr> columns{Alias(value, prefix + "x")};
+  for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
+  FERRY_ASSIGN_OR_RAISE(auto rows, plan::Project(sub.relation.plan, columns));
+  FERRY_ASSIGN_OR_RAISE(auto matched, plan::JoinOn(keys, rows, JoinType::kInner, inner_on));
+  std::vector<Expr> group;
+  for (size_t i = 0; i < outer.size(); ++i) group.push_back(Col(prefix + "o" + std::to_string(i)));
+  const auto& functions = query_.catalog().functions();
+  FERRY_ASSIGN_OR_RAISE(auto first, functions.GetAggregate("first_value"));
+  FERRY_ASSIGN_OR_RAISE(auto count, functions.GetAggregate("count"));
+  FERRY_ASSIGN_OR_RAISE(auto counted,
+                        plan::Aggregate(matched, group,
+                                        {Alias(AggregateCall(first, "first_value", {Col(prefix + "x")}), prefix + "v"),
+                                         Alias(AggregateCall(count, "count", {}), prefix + "n")}));
+  ctx_.pending->push_back({counted, JoinType::kLeft, back_on, std::nullopt});
+  return true;
 }
 
 }  // namespace ferry::sql
