@@ -6,7 +6,8 @@
 // above 1: PostgreSQL's "more than one row returned by a subquery used as an
 // expression", without running the subquery per row. The count is checked
 // after the join, so keys no outer row has never fail (as in PostgreSQL and
-// DuckDB).
+// DuckDB). Correlated by other conditions than `inner = outer`, the count is
+// per distinct outer value the conditions read (CountPerOuterRow).
 
 #include <algorithm>
 
@@ -75,9 +76,9 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
   }
   const auto& schema = *sub.relation.plan->schema;
   const Expr value = Col(schema.field(0)->name());
-  std::vector<Expr> on;
-  for (const auto& condition : sub.correlation) on.push_back(StripOuter(condition));
   if (sub.at_most_one_row) {
+    std::vector<Expr> on;
+    for (const auto& condition : sub.correlation) on.push_back(StripOuter(condition));
     std::vector<Expr> columns{Alias(value, prefix + "v")};
     for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
     FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
@@ -100,7 +101,6 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
   std::vector<Expr> columns{Alias(value, prefix + "x")};
   for (auto& e : correlation->inner_columns) columns.push_back(e);
   const std::vector<Expr>& keys = correlation->keys;
-  on = correlation->on;
   PlanPtr rows = sub.relation.plan;
   if (keys.empty()) {
     FERRY_ASSIGN_OR_RAISE(rows, plan::Limit(rows, 0, 2));  // a second row decides
@@ -113,7 +113,7 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
                         plan::Aggregate(rows, keys,
                                         {Alias(AggregateCall(first, "first_value", {Col(prefix + "x")}), prefix + "v"),
                                          Alias(AggregateCall(count, "count", {}), prefix + "n")}));
-  ctx_.pending->push_back({counted, JoinType::kLeft, on, std::nullopt});
+  ctx_.pending->push_back({counted, JoinType::kLeft, correlation->on, std::nullopt});
   return ScalarSubqueryValue(prefix, link);
 }
 
