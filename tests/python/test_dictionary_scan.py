@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ferry import col, lit
+from ferry import functions as f
 
 MODES = ["AIR", "MAIL", "SHIP", "TRUCK", "RAIL", None, "AIR REG"]
 N = 5000
@@ -119,3 +120,15 @@ def test_partitions_agree(tmp_path, table, partitions):
     path = write(tmp_path / "t.parquet", table)
     got = ctx.read_parquet(path).filter(col("kind").in_list([lit("k1"), lit("k2")])).count()
     assert got == len(expected_ids(table, [lambda t: pc.is_in(t["kind"], pa.array(["k1", "k2"]))]))
+
+
+def test_unfiltered_columns_of_few_values_read_back_exactly(ctx, tmp_path, table):
+    # mode and kind have a handful of values: read as dictionaries and
+    # decoded by index; comment is unique per row and read as strings.
+    path = write(tmp_path / "t.parquet", table)
+    out = ctx.read_parquet(path).sort("id").to_arrow_table()
+    assert out.equals(table)
+    counts = (ctx.read_parquet(path).aggregate([col("kind")], [f.count().alias("n")])
+              .sort("kind").to_pydict())
+    want = table.group_by("kind").aggregate([("id", "count")]).to_pydict()
+    assert dict(zip(counts["kind"], counts["n"])) == dict(zip(want["kind"], want["id_count"]))
