@@ -2,6 +2,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/compute/row/grouper.h>
 
+#include "ferry/exec/int_key_grouper.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 #include "ferry/function/grouping_key.h"
@@ -13,11 +14,16 @@ namespace cp = arrow::compute;
 
 // Assigns dense group ids to rows by their key columns. Without keys every
 // row falls into the single group 0, which exists even for empty input.
+// One integer-like key goes to IntKeyGrouper: with many groups its
+// prefetched probes beat Arrow's grouper (TPC-H Q18's 6M rows into 1.5M
+// order keys, where Arrow's hash table was 35% of the query's CPU), and
+// with few groups both stay in cache.
 class GroupIds {
  public:
   static Result<GroupIds> Make(const TypeVector& key_types) {
     GroupIds ids;
-    if (!key_types.empty()) {
+    if (key_types.size() == 1) ids.int_grouper_ = IntKeyGrouper::Make(key_types.front());
+    if (!key_types.empty() && !ids.int_grouper_) {
       std::vector<arrow::TypeHolder> holders(key_types.begin(), key_types.end());
       FERRY_ASSIGN_OR_RAISE(ids.grouper_, cp::Grouper::Make(holders));
     }
@@ -26,6 +32,11 @@ class GroupIds {
 
   /// Ids for `keys` (num_rows long); valid until the next call.
   Result<const uint32_t*> Consume(const arrow::ArrayVector& keys, int64_t num_rows) {
+    if (int_grouper_) {
+      if (static_cast<int64_t>(ids_.size()) < num_rows) ids_.resize(num_rows);
+      int_grouper_->Consume(*keys.front(), ids_.data());
+      return ids_.data();
+    }
     if (!grouper_) {
       if (static_cast<int64_t>(zeros_.size()) < num_rows) zeros_.resize(num_rows, 0);
       return zeros_.data();
@@ -41,10 +52,15 @@ class GroupIds {
   }
 
   uint32_t num_groups() const {
+    if (int_grouper_) return int_grouper_->num_groups();
     return grouper_ ? grouper_->num_groups() : 1;
   }
 
   Result<arrow::ArrayVector> Keys() {
+    if (int_grouper_) {
+      FERRY_ASSIGN_OR_RAISE(auto uniques, int_grouper_->Uniques());
+      return arrow::ArrayVector{std::move(uniques)};
+    }
     if (!grouper_) return arrow::ArrayVector{};
     FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());
     arrow::ArrayVector keys;
@@ -54,6 +70,8 @@ class GroupIds {
 
  private:
   std::unique_ptr<cp::Grouper> grouper_;
+  std::unique_ptr<IntKeyGrouper> int_grouper_;
+  std::vector<uint32_t> ids_;  // int_grouper_'s, reused across batches
   std::vector<uint32_t> zeros_;
   arrow::Datum current_;
 };
