@@ -1,6 +1,9 @@
 // Window functions: rows are bucketed by PARTITION BY (hash grouping and a
 // counting sort), each partition sorted by ORDER BY on its own (partitions
 // spread over threads), evaluated, and the results put back in input order.
+// Per partition, the operator runs on each input partition alone (the
+// planner hash-partitions the input on the PARTITION BY keys first, so no
+// window partition spans two); otherwise it gathers its whole input.
 
 #include <algorithm>
 
@@ -85,55 +88,97 @@ Result<std::vector<uint8_t>> PeerBreaks(const arrow::ArrayVector& sorted_keys, i
   return breaks;
 }
 
+// `expr` over every row of `batches`, as one array.
+Result<std::shared_ptr<arrow::Array>> EvaluateColumn(const PhysicalExpr& expr, const BatchVector& batches) {
+  arrow::ArrayVector pieces;
+  for (const auto& batch : batches) {
+    FERRY_ASSIGN_OR_RAISE(auto piece, EvaluateToArray(expr, *batch));
+    pieces.push_back(std::move(piece));
+  }
+  if (pieces.empty()) return arrow::MakeEmptyArray(expr.type());
+  if (pieces.size() == 1) return pieces[0];
+  return arrow::Concatenate(pieces);
+}
+
 class WindowExec final : public ExecutionPlan {
  public:
-  WindowExec(ExecPtr input, std::vector<WindowExprSpec> specs, std::shared_ptr<arrow::Schema> schema)
-      : input_(std::move(input)), specs_(std::move(specs)), schema_(std::move(schema)) {}
+  WindowExec(ExecPtr input, std::vector<WindowExprSpec> specs, std::shared_ptr<arrow::Schema> schema,
+             bool per_partition)
+      : input_(std::move(input)),
+        specs_(std::move(specs)),
+        schema_(std::move(schema)),
+        per_partition_(per_partition) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
-  int num_partitions() const override { return 1; }
+  int num_partitions() const override { return per_partition_ ? input_->num_partitions() : 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  // Input columns keep their positions, so the input's partitioning holds.
+  Partitioning output_partitioning() const override {
+    return per_partition_ ? input_->output_partitioning() : std::nullopt;
+  }
   Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
     FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
-    return MakeWindowExec(std::move(children[0]), specs_, schema_);
+    return MakeWindowExec(std::move(children[0]), specs_, schema_, per_partition_);
   }
   std::string Describe() const override {
-    std::string out = "WindowAggExec: wdw=[";
+    std::string out = per_partition_ ? "WindowAggExec(per partition): wdw=[" : "WindowAggExec: wdw=[";
     for (size_t i = 0; i < specs_.size(); ++i) out += (i ? ", " : "") + specs_[i].name;
     return out + "]";
   }
   std::shared_ptr<const OperatorInfo> operator_info() const override {
-    return MakeOperatorInfo(WindowInfo{specs_, schema_});
+    return MakeOperatorInfo(WindowInfo{specs_, schema_, per_partition_});
   }
 
+  // The input's batches come out as they went in (their columns borrowed),
+  // each with its slice of every window column appended.
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto batches, Collect(*input_));
-    FERRY_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(input_->schema(), batches));
-    FERRY_ASSIGN_OR_RAISE(auto combined, table->CombineChunksToBatch());
-    auto columns = combined->columns();
+    if (partition < 0 || partition >= num_partitions()) {
+      return Status::IndexError("partition ", partition, " out of range");
+    }
+    BatchVector batches;
+    if (per_partition_) {
+      FERRY_ASSIGN_OR_RAISE(auto stream, input_->Execute(partition));
+      while (true) {
+        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+        if (batch == nullptr) break;
+        if (batch->num_rows() > 0) batches.push_back(std::move(batch));
+      }
+    } else {
+      FERRY_ASSIGN_OR_RAISE(batches, Collect(*input_));
+    }
+    int64_t rows = 0;
+    for (const auto& batch : batches) rows += batch->num_rows();
+    std::vector<std::shared_ptr<arrow::Array>> results;
     for (const auto& spec : specs_) {
-      FERRY_ASSIGN_OR_RAISE(auto result, EvaluateSpec(spec, *combined));
+      FERRY_ASSIGN_OR_RAISE(auto result, EvaluateSpec(spec, batches, rows));
       if (!result->type()->Equals(*spec.type)) {
         return Status::TypeError("window expression ", spec.name, " produced ",
                                  DisplayTypeName(*result->type()), ", declared ",
                                  DisplayTypeName(*spec.type));
       }
-      columns.push_back(std::move(result));
+      results.push_back(std::move(result));
     }
-    return MakeVectorStream({arrow::RecordBatch::Make(schema_, combined->num_rows(), columns)});
+    BatchVector out;
+    int64_t offset = 0;
+    for (const auto& batch : batches) {
+      auto columns = batch->columns();
+      for (const auto& result : results) columns.push_back(result->Slice(offset, batch->num_rows()));
+      out.push_back(arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(columns)));
+      offset += batch->num_rows();
+    }
+    return MakeVectorStream(std::move(out));
   }
 
  private:
   Result<std::shared_ptr<arrow::Array>> EvaluateSpec(const WindowExprSpec& spec,
-                                                     const arrow::RecordBatch& batch) const {
-    const int64_t n = batch.num_rows();
+                                                     const BatchVector& batches, int64_t n) const {
     arrow::ArrayVector keys, order, args;
     for (const auto& key : spec.partition_by) {
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*key, batches));
       keys.push_back(std::move(array));
     }
     for (const auto& key : spec.order_by) {
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key.expr, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*key.expr, batches));
       order.push_back(std::move(array));
     }
     // Constant arguments (lag's offset, ntile's count) are not sorted row by
@@ -143,7 +188,7 @@ class WindowExec final : public ExecutionPlan {
         args.push_back(nullptr);
         continue;
       }
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*arg, batches));
       args.push_back(std::move(array));
     }
     FERRY_ASSIGN_OR_RAISE(auto grouping, PartitionIds(keys, n));
@@ -263,13 +308,15 @@ class WindowExec final : public ExecutionPlan {
   ExecPtr input_;
   std::vector<WindowExprSpec> specs_;
   std::shared_ptr<arrow::Schema> schema_;
+  bool per_partition_;
 };
 
 }  // namespace
 
 ExecPtr MakeWindowExec(ExecPtr input, std::vector<WindowExprSpec> specs,
-                       std::shared_ptr<arrow::Schema> schema) {
-  return std::make_shared<WindowExec>(std::move(input), std::move(specs), std::move(schema));
+                       std::shared_ptr<arrow::Schema> schema, bool per_partition) {
+  return std::make_shared<WindowExec>(std::move(input), std::move(specs), std::move(schema),
+                                      per_partition);
 }
 
 }  // namespace ferry
