@@ -196,14 +196,29 @@ class WindowExec final : public ExecutionPlan {
     CountingSort(grouping.first, grouping.second, &perm, &offsets);
     const uint32_t groups = grouping.second;
 
-    // Sort each partition by ORDER BY, partitions spread over threads.
-    if (!order.empty()) FERRY_RETURN_NOT_OK(SortPartitions(spec, order, offsets, &perm));
-    auto perm_array = AsArray(perm);
+    // Sort each partition by ORDER BY, partitions spread over threads. The
+    // keys are gathered into partition order once; each partition then
+    // sorts a slice of them, and reordering within partitions stays local.
     arrow::ArrayVector sorted_order, sorted_args;
-    for (const auto& key : order) {
-      FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, perm_array));
-      sorted_order.push_back(std::move(taken));
+    if (!order.empty()) {
+      auto grouped_array = AsArray(perm);
+      arrow::ArrayVector grouped_order;
+      for (const auto& key : order) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, grouped_array));
+        grouped_order.push_back(std::move(taken));
+      }
+      std::vector<int64_t> within(n);
+      FERRY_RETURN_NOT_OK(SortPartitions(spec, grouped_order, offsets, &within));
+      auto within_array = AsArray(within);
+      for (const auto& key : grouped_order) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, within_array));
+        sorted_order.push_back(std::move(taken));
+      }
+      std::vector<int64_t> grouped = std::move(perm);
+      perm.resize(n);
+      for (int64_t j = 0; j < n; ++j) perm[j] = grouped[within[j]];
     }
+    auto perm_array = AsArray(perm);
     int64_t largest = 0;
     for (uint32_t g = 0; g < groups; ++g) largest = std::max(largest, offsets[g + 1] - offsets[g]);
     arrow::ArrayVector constant_args(args.size());
@@ -271,13 +286,18 @@ class WindowExec final : public ExecutionPlan {
     return TakeBy(sorted_result, AsArray(inverse));
   }
 
-  Status SortPartitions(const WindowExprSpec& spec, const arrow::ArrayVector& order,
-                        const std::vector<int64_t>& offsets, std::vector<int64_t>* perm) const {
+  // `within[j]`: the row of `grouped` (rows in partition order, each
+  // partition contiguous) that goes to position j once every partition is
+  // sorted by ORDER BY; positions never leave their partition.
+  Status SortPartitions(const WindowExprSpec& spec, const arrow::ArrayVector& grouped,
+                        const std::vector<int64_t>& offsets, std::vector<int64_t>* within) const {
     std::vector<cp::SortKey> sort_keys;
     arrow::FieldVector fields;
-    for (size_t k = 0; k < order.size(); ++k) {
-      fields.push_back(arrow::field("k" + std::to_string(k), order[k]->type()));
-      sort_keys.emplace_back("k" + std::to_string(k),
+    for (size_t k = 0; k < grouped.size(); ++k) {
+      std::string name = "k";  // appended, not "k" + ...: GCC 12 warns falsely on that
+      name += std::to_string(k);
+      fields.push_back(arrow::field(name, grouped[k]->type()));
+      sort_keys.emplace_back(name,
                              spec.order_by[k].ascending ? cp::SortOrder::Ascending : cp::SortOrder::Descending,
                              spec.order_by[k].nulls_first ? cp::NullPlacement::AtStart
                                                           : cp::NullPlacement::AtEnd);
@@ -287,20 +307,18 @@ class WindowExec final : public ExecutionPlan {
     return ParallelFor(groups, 0, [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
-      if (rows < 2) return Status::OK();
-      std::vector<int64_t> slice(perm->begin() + begin, perm->begin() + begin + rows);
-      auto indices = AsArray(slice);
-      arrow::ArrayVector keys;
-      for (const auto& key : order) {
-        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, indices));
-        keys.push_back(std::move(taken));
+      if (rows < 2) {
+        if (rows == 1) (*within)[begin] = begin;
+        return Status::OK();
       }
+      arrow::ArrayVector keys;
+      for (const auto& key : grouped) keys.push_back(key->Slice(begin, rows));
       auto key_batch = arrow::RecordBatch::Make(schema, rows, std::move(keys));
       // Stable: rows with equal keys keep their input order.
       FERRY_ASSIGN_OR_RAISE(auto order_indices,
                             cp::SortIndices(arrow::Datum(key_batch), cp::SortOptions(sort_keys)));
       const auto* sorted = order_indices->data()->GetValues<uint64_t>(1);
-      for (int64_t i = 0; i < rows; ++i) (*perm)[begin + i] = slice[sorted[i]];
+      for (int64_t i = 0; i < rows; ++i) (*within)[begin + i] = begin + static_cast<int64_t>(sorted[i]);
       return Status::OK();
     });
   }
