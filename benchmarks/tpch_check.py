@@ -66,3 +66,30 @@ def diff(expected: Iterable[tuple], actual: Iterable[tuple], rel_tol: float = RE
             if not _same(a, b, rel_tol, abs_tol):
                 return f"sorted row {i} column {j}: got {b!r}, expected {a!r} (row {g} vs {w})"
     return None
+
+
+def duckdb_reference(folder: Any, threads: int = 2):
+    """DuckDB's answer to each query's reference SQL (tpch_sql.py) over the
+    Parquet files in ``folder``: a function from a query number to its
+    (column names, rows as rows_of gives them), each computed once.
+
+    The one reference the TPC-H tests share, so they cannot drift apart.
+    """
+    import duckdb
+
+    import tpch_data
+    from tpch_sql import SQL
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    for table, path in tpch_data.paths(folder).items():
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    cache: dict[int, tuple[list[str], list[tuple]]] = {}
+
+    def get(q: int) -> tuple[list[str], list[tuple]]:
+        if q not in cache:
+            cursor = con.execute(SQL[q])
+            cache[q] = [d[0] for d in cursor.description], rows_of(cursor.fetchall())
+        return cache[q]
+
+    return get

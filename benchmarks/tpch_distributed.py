@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""TPC-H on ferry's local process pool against ferry in one process.
+"""TPC-H on ferry's local process pool (or Dask, or Ray) against ferry in one process.
 
     python benchmarks/tpch_distributed.py                 # SF1, all 22 queries
     python benchmarks/tpch_distributed.py --sf 0.1 --queries 1,3,5
+    python benchmarks/tpch_distributed.py --sf 0.1 --engine ray
 
 One process with ``--workers`` threads (the parallel engine) against a
 ``LocalExecutor`` of ``--workers`` worker processes, each held to one
@@ -10,16 +11,21 @@ thread, every query's stages run as tasks on them. Both read the same
 Parquet files. Each distributed result is checked row for row against the
 in-process one (benchmarks/tpch_check.diff); times are medians of
 ``--repeat`` runs after one warm-up, with the bytes the job's stages wrote
-(the shuffle volume) and its stage count. Expect a slowdown: on one machine
-distribution only adds encoding, IPC and scheduling to the same work.
+(the shuffle volume), the bytes handed to its tasks (on Dask and Ray: moved;
+each reducer gets only its slices) and its stage count. Expect a slowdown:
+on one machine distribution only adds encoding, IPC and scheduling to the
+same work. ``--engine dask`` / ``ray`` run the same jobs on a local Dask
+cluster / a local Ray of ``--workers`` single-threaded workers.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +38,27 @@ def _one_thread() -> None:
     pa.set_cpu_count(1)
 
 
+def open_executor(engine: str, workers: int, stack: ExitStack):
+    """An executor of ``workers`` single-threaded workers on ``engine``."""
+    from ferry.distributed import DaskExecutor, LocalExecutor, RayExecutor
+
+    if engine == "local":
+        return stack.enter_context(
+            LocalExecutor(workers=workers, initializer=_one_thread, progress=False))
+    if engine == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        cluster = stack.enter_context(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            silence_logs=logging.ERROR))
+        client = stack.enter_context(Client(cluster))
+        client.run(_one_thread)
+        return DaskExecutor(client, progress=False)
+    return stack.enter_context(RayExecutor(
+        init={"num_cpus": workers, "include_dashboard": False, "log_to_driver": False},
+        initializer=_one_thread, progress=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", default=",".join(str(q) for q in range(1, 23)))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--engine", choices=["local", "dask", "ray"], default="local")
     args = p.parse_args(argv)
 
     import pyarrow as pa
 
     import ferry
     import tpch_data
-    from ferry.distributed import LocalExecutor, run_job
+    from ferry.distributed import run_job
     from ferry.distributed.query import job_spec, plan
     from tpch_check import diff, rows_of
     from tpch_queries import QUERIES
@@ -67,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return statistics.median(times), result
 
     rows = []
-    with LocalExecutor(workers=args.workers, initializer=_one_thread, progress=False) as pool:
+    with ExitStack() as stack:
+        pool = open_executor(args.engine, args.workers, stack)
         for q in queries:
             df = QUERIES[q](ctx)
             local_s, local = timed(df.to_arrow_table)
@@ -83,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
                 shuffled["bytes"] = sum(stats.get("bytes", 0)
                                         for sid, stage in result.stages.items() if sid != root
                                         for stats in stage.tasks.values())
+                shuffled["handed"] = sum(stats.get("input_bytes", 0)
+                                         for stage in result.stages.values()
+                                         for stats in stage.tasks.values())
                 batches = [b for out in result.outputs for b in ferry._core.read_task_output(out)]
                 return pa.Table.from_batches(batches, schema=staged.schema)
 
@@ -92,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Q{q:02d}: in-process {local_s:7.3f}s  {args.workers} workers {dist_s:7.3f}s  "
                   f"ratio {dist_s / local_s:5.2f}x  stages {shuffled['stages']:2d}  "
                   f"shuffle {shuffled['bytes'] / 1e6:8.1f} MB  "
+                  f"to tasks {shuffled['handed'] / 1e6:8.1f} MB  "
                   f"{'OK' if problem is None else 'MISMATCH: ' + problem}", flush=True)
 
     ratios = [d / l for _, l, d, _, _ in rows]

@@ -165,9 +165,7 @@ void RegisterContext(nb::module_& m) {
                                    TablesByName{all_tables_by_name, std::move(tables_by_name)});
         }
         auto encoded = Unwrap(std::move(bytes));
-        for (const auto& warning : warnings) {
-          if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) != 0) throw nb::python_error();
-        }
+        WarnAll(warnings);
         return nb::bytes(encoded.data(), encoded.size());
       }, nb::arg("plan"), nb::arg("all_tables_by_name") = false,
          nb::arg("tables_by_name") = std::vector<std::string>{})
@@ -186,14 +184,18 @@ void RegisterContext(nb::module_& m) {
       .def("tables_shipped_by_name", &SessionContext::TablesShippedByName)
       // Physical plans: one stage of a distributed query travels this way.
       .def("encode_physical_plan", [](ContextPtr self, const PlanHandle& plan) {
-        auto bytes = Unwrap(WithoutGil([&] { return self->EncodeExecutionPlan(*plan.plan); }));
+        std::vector<std::string> warnings;
+        auto bytes = Unwrap(WithoutGil([&] { return self->EncodeExecutionPlan(*plan.plan, &warnings); }));
+        WarnAll(warnings);
         return nb::bytes(bytes.data(), bytes.size());
       })
       .def("encode_physical_plan", [](ContextPtr self, const DataFrame& df) {
+        std::vector<std::string> warnings;
         auto bytes = Unwrap(WithoutGil([&]() -> Result<std::string> {
           FERRY_ASSIGN_OR_RAISE(auto plan, df.CreatePhysicalPlan());
-          return self->EncodeExecutionPlan(*plan);
+          return self->EncodeExecutionPlan(*plan, &warnings);
         }));
+        WarnAll(warnings);
         return nb::bytes(bytes.data(), bytes.size());
       })
       .def("decode_physical_plan", [](ContextPtr self, nb::bytes data) {

@@ -63,6 +63,12 @@ std::string SafeStr(nb::handle obj) {
 
 }  // namespace
 
+void WarnAll(const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) {
+    if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) != 0) throw nb::python_error();
+  }
+}
+
 void ThrowIfError(const Status& status) {
   if (status.ok()) return;
   nb::gil_scoped_acquire gil;

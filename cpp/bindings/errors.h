@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <arrow/status.h>
 #include <nanobind/nanobind.h>
@@ -15,6 +16,10 @@ namespace nb = nanobind;
 /// class in ferry/errors.py, the message intact. A Status carrying a Python
 /// exception (raised inside a UDF or the codec) keeps it as __cause__.
 void ThrowIfError(const Status& status);
+
+/// Issues each of `warnings` (e.g. an encoder's large-table notes) as a
+/// Python UserWarning; with the GIL held.
+void WarnAll(const std::vector<std::string>& warnings);
 
 template <typename T>
 T Unwrap(Result<T> result) {

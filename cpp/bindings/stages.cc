@@ -6,6 +6,7 @@
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
+#include <nanobind/stl/set.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -15,6 +16,7 @@
 #include "errors.h"
 #include "ferry/dist/job.h"
 #include "ferry/dist/job_cache.h"
+#include "ferry/dist/sliced_inputs.h"
 #include "ferry/dist/task_runner.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
@@ -78,6 +80,7 @@ void RegisterStages(nb::module_& m) {
       .def_ro("num_tasks", &Stage::num_tasks)
       .def_ro("inputs", &Stage::inputs)
       .def_ro("output_slices", &Stage::output_slices)
+      .def_prop_ro("sliced_inputs", [](const Stage& stage) { return SlicedInputs(stage); })
       .def_prop_ro("describe", [](const Stage& stage) { return ExplainPhysical(*stage.fragment); })
       .def("__repr__", [](const Stage& stage) {
         return "StageInfo(id=" + std::to_string(stage.id) + ", num_tasks=" +
@@ -97,7 +100,9 @@ void RegisterStages(nb::module_& m) {
   m.def("plan_job", [](ContextPtr ctx, const DataFrame& df, int target_partitions) {
     auto job = Unwrap(WithoutGil([&] { return PlanJob(df, target_partitions); }));
     // Encoding may pickle Python UDFs: with the GIL.
-    auto payload = Unwrap(EncodeJob(job, *ctx, InliningEnabled(*ctx->codec())));
+    std::vector<std::string> warnings;
+    auto payload = Unwrap(EncodeJob(job, *ctx, InliningEnabled(*ctx->codec()), &warnings));
+    WarnAll(warnings);
     return StagedJob{std::move(job), std::move(payload)};
   }, nb::arg("ctx"), nb::arg("df"), nb::arg("target_partitions"));
 
@@ -138,6 +143,20 @@ void RegisterStages(nb::module_& m) {
   }, nb::arg("payload"), nb::arg("stage_id"), nb::arg("task_index"), nb::arg("inputs"),
      nb::arg("ctx").none() = nb::none());
 
+  m.def("slice_task_outputs", [](std::vector<nb::object> buffers, int slice) {
+    std::vector<std::unique_ptr<BorrowedBuffer>> borrowed;
+    for (const auto& buffer : buffers) borrowed.push_back(std::make_unique<BorrowedBuffer>(buffer));
+    auto sliced = Unwrap(WithoutGil([&]() -> Result<std::shared_ptr<arrow::Buffer>> {
+      std::vector<std::shared_ptr<const TaskOutputReader>> readers;
+      for (const auto& buffer : borrowed) {
+        FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(buffer->arrow()));
+        readers.push_back(std::move(reader));
+      }
+      return ExtractSlice(readers, slice);
+    }));
+    return ToBytes(*sliced);
+  }, nb::arg("buffers"), nb::arg("slice"));
+
   m.def("read_task_output", [](nb::handle buffer, std::optional<int> slice) {
     // The rows outlive this call as pyarrow batches: they own a copy.
     std::shared_ptr<arrow::Buffer> owned;
@@ -145,17 +164,9 @@ void RegisterStages(nb::module_& m) {
       BorrowedBuffer borrowed(buffer);
       owned = Unwrap(arrow::Buffer::CopyNonOwned(*borrowed.arrow(), arrow::default_cpu_memory_manager()));
     }
-    auto batches = Unwrap(WithoutGil([&]() -> Result<BatchVector> {
-      FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(owned));
-      FERRY_ASSIGN_OR_RAISE(auto stream, slice ? reader->OpenSlice(*slice) : reader->OpenAll());
-      BatchVector out;
-      while (true) {
-        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-        if (batch == nullptr) return out;
-        out.push_back(std::move(batch));
-      }
-    }));
-    auto schema = Unwrap(TaskOutputReader::Open(owned))->schema();
+    auto output = Unwrap(TaskOutputReader::Open(owned));
+    auto batches = Unwrap(WithoutGil([&] { return output->Read(slice); }));
+    const auto& schema = output->schema();
     auto reader = nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("_import_from_c_capsule")(
         ExportStreamCapsule(schema, std::move(batches)));
     return nb::list(reader.attr("read_all")().attr("to_batches")());

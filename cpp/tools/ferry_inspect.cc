@@ -4,8 +4,9 @@
 // version, sender's Python, payload size and SHA-256, signed or not and by
 // which key id). For an expression: the expression and its functions (an
 // inline aggregate or window UDF cannot be decoded without Python: its
-// frame is shown, then exit status 1). For a logical or physical plan:
-// its node (operator) tree, its
+// frame is shown, then exit status 1). For a logical or physical plan
+// (or a distributed job: each stage and its fragment): its node
+// (operator) tree, its
 // tables (how each travels, its bytes) and its function table, read from
 // the wire: no table is opened. Then whether re-encoding gives the same
 // bytes: what a scheduler or a non-Python worker can do with bytes it must
@@ -28,6 +29,7 @@
 #include "ferry/serde/envelope.h"
 #include "ferry/serde/expr_serde.h"
 #include "ferry/serde/inline_frame.h"
+#include "ferry/serde/job_serde.h"
 #include "ferry/serde/opaque_function.h"
 #include "inspect_report.h"
 
@@ -63,10 +65,12 @@ void AddFunctions(const std::vector<ferry::FunctionTableEntry>& table, const Key
   }
 }
 
-// Fills `report` from a logical or physical plan blob; false when the bytes
+// Fills `report` from a logical or physical plan or a job blob; false when the bytes
 // are not one.
 bool InspectPlanBlob(const std::string& bytes, const Keys& keys, Report* report) {
-  auto plan = report->kind == "plan" ? ferry::InspectPlan(bytes) : ferry::InspectPhysicalPlan(bytes);
+  auto plan = report->kind == "plan"  ? ferry::InspectPlan(bytes)
+              : report->kind == "job" ? ferry::InspectJob(bytes)
+                                      : ferry::InspectPhysicalPlan(bytes);
   if (!plan.ok()) {
     report->error = plan.status().message();
     return false;
@@ -165,7 +169,8 @@ int main(int argc, char** argv) {
   Report report;
   report.bytes = static_cast<int64_t>(bytes.size());
   auto kind = ferry::PeekEnvelopeKind(bytes);
-  report.kind = kind.ok() && (*kind == "plan" || *kind == "physical_plan") ? *kind : "expr";
+  report.kind =
+      kind.ok() && (*kind == "plan" || *kind == "physical_plan" || *kind == "job") ? *kind : "expr";
   const bool decoded = report.kind == "expr" ? InspectExprBlob(bytes, keys, &report)
                                              : InspectPlanBlob(bytes, keys, &report);
   if (json) {

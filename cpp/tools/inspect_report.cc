@@ -154,8 +154,11 @@ FunctionReport ReportFunction(const FunctionTableEntry& entry, const Keys& keys,
 void PrintText(const Report& report) {
   const bool plan = report.kind != "expr";
   if (plan && report.error.empty()) {
-    std::cout << (report.kind == "plan" ? "plan: " : "physical plan: ") << report.plan.tree.size()
-              << (report.kind == "plan" ? " nodes, " : " operators, ") << report.bytes << " bytes\n";
+    const bool job = report.kind == "job";
+    std::cout << (report.kind == "plan" ? "plan: " : job ? "job: " : "physical plan: ")
+              << report.plan.tree.size()
+              << (report.kind == "plan" ? " nodes, " : job ? " lines, " : " operators, ")
+              << report.bytes << " bytes\n";
     for (const auto& line : report.plan.tree) std::cout << "  " << line << "\n";
     for (const auto& table : report.plan.tables) {
       std::cout << "table: " << table.scan_name << ": " << table.kind;

@@ -102,3 +102,25 @@ def ray_cluster():
              configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def local_executor():
+    """A LocalExecutor of two worker processes, shared by the distributed tests."""
+    from ferry.distributed import LocalExecutor
+
+    with LocalExecutor(workers=2, progress=False) as ex:
+        yield ex
+
+
+@pytest.fixture(params=["local", "dask", "ray"])
+def executor(request, local_executor):
+    """Each executor in turn: the shared local pool, the Dask LocalCluster, the local Ray."""
+    from ferry.distributed import DaskExecutor, RayExecutor
+
+    if request.param == "local":
+        return local_executor
+    if request.param == "dask":
+        return DaskExecutor(request.getfixturevalue("dask_client"), progress=False)
+    request.getfixturevalue("ray_cluster")
+    return RayExecutor(progress=False)

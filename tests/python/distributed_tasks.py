@@ -7,8 +7,12 @@ value, so spawn-started, Dask and Ray workers need not import it.
 
 The payload is a small JSON object: ``marker_dir`` for runners that act
 only on a task's first run (a marker file records that run), ``fail``,
-``kill`` and ``drop_when`` name a ``[stage, task]``; ``record`` leaves a
-file per run in ``marker_dir``.
+``kill`` and ``drop_when`` name a ``[stage, task]``; ``beside_kill`` a task
+that runs while ``kill``'s worker dies and ends only once that task runs
+again; ``record`` leaves a file per run in ``marker_dir``, ``names`` a file
+with the engine's name of each task; ``pad`` appends that many zero bytes to
+each output (big outputs go to an engine's object store, small ones
+travel inline).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ferry.distributed import JobSpec, StageSpec
 
 
 def value(buffer) -> int:
-    return int.from_bytes(bytes(buffer), "little", signed=True)
+    return int.from_bytes(bytes(memoryview(buffer)[:8]), "little", signed=True)
 
 
 def encode(n: int) -> bytes:
@@ -41,6 +45,36 @@ def _first_run(settings: dict, stage: int, task: int, what: str) -> bool:
     return True
 
 
+def _touch(settings: dict, name: str) -> None:
+    open(os.path.join(settings["marker_dir"], name), "w").close()
+
+
+def _runs(settings: dict, stage: int, task: int) -> list[str]:
+    return glob.glob(os.path.join(settings["marker_dir"], f"run-{stage}-{task}-*"))
+
+
+def _wait_until(condition, timeout: float = 60.0) -> None:
+    """Polls ``condition`` (a fault test's rendezvous); fails after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("a fault test's rendezvous never came")
+        time.sleep(0.01)
+
+
+def engine_task_name() -> str:
+    """The name the engine running this task gave it (Dask key, Ray task name)."""
+    try:
+        import distributed
+
+        return str(distributed.get_worker().get_current_task())
+    except (ImportError, ValueError):
+        pass
+    import ray
+
+    return ray.get_runtime_context().get_task_name()
+
+
 def tree_sum(payload, stage: int, task: int, inputs: dict) -> tuple[bytes, dict]:
     """Task t of a stage without inputs yields t + 1; other tasks yield task index + the sum
     of all their inputs; ``fail``/``kill``/``drop`` inject faults."""
@@ -51,8 +85,19 @@ def tree_sum(payload, stage: int, task: int, inputs: dict) -> tuple[bytes, dict]
                           f"run-{stage}-{task}-{os.getpid()}-{time.time_ns()}"), "w").close()
     if settings.get("fail") == here:
         raise ValueError(f"injected failure in stage {stage} task {task}")
+    if settings.get("names"):
+        with open(os.path.join(settings["marker_dir"], f"name-{stage}-{task}"), "w") as f:
+            f.write(engine_task_name())
+    if settings.get("beside_kill") == here:
+        # Runs while the killed task's worker dies, and ends only once that
+        # task has started again elsewhere.
+        _touch(settings, f"beside-{stage}-{task}")
+        _wait_until(lambda: len(_runs(settings, *settings["kill"])) >= 2)
     if settings.get("kill") == here and (
             settings.get("kill_always") or _first_run(settings, stage, task, "kill")):
+        if settings.get("beside_kill"):
+            _wait_until(lambda: os.path.exists(os.path.join(
+                settings["marker_dir"], "beside-{}-{}".format(*settings["beside_kill"]))))
         os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(30)  # never reached: the signal ends the process
     if settings.get("drop_when") == here and _first_run(settings, stage, task, "drop"):
@@ -67,7 +112,8 @@ def tree_sum(payload, stage: int, task: int, inputs: dict) -> tuple[bytes, dict]
         total = task + sum(value(b) for outs in inputs.values() for b in outs)
     if settings.get("sleep"):
         time.sleep(settings["sleep"])
-    return encode(total), {"rows": 1, "bytes": 8}
+    output = encode(total) + bytes(settings.get("pad", 0))  # pad: big outputs live in an object store
+    return output, {"rows": 1, "bytes": len(output)}
 
 
 def tree_job(settings: dict | None = None, widths: tuple[int, ...] = (4, 3, 1),
@@ -88,3 +134,32 @@ def tree_expected(widths: tuple[int, ...] = (4, 3, 1)) -> list[int]:
         total = sum(outputs)
         outputs = [t + total for t in range(n)]
     return outputs
+
+
+def lose_before_first_reader(executor, lose) -> None:
+    """Makes ``executor`` call ``lose(inputs)`` once, just before it submits
+    the first task that reads other stages' outputs (``inputs``)."""
+    submit = executor.submit
+    lost = []
+
+    def submit_after_loss(job, payload, stage, task, attempt, inputs):
+        if inputs and not lost:
+            lost.append(True)
+            lose(inputs)
+        return submit(job, payload, stage, task, attempt, inputs)
+
+    executor.submit = submit_after_loss
+
+
+def kill_dask_workers(client, workers: list[str] | None = None) -> None:
+    """Kills these workers of ``client``'s cluster (default: all) and waits
+    until their nannies have started as many fresh ones."""
+    import os
+
+    before = set(client.scheduler_info()["workers"])
+    try:
+        client.run(os._exit, 1, workers=workers)
+    except Exception:  # noqa: BLE001 - the workers die before they can answer
+        pass
+    count = len(workers) if workers is not None else len(before)
+    _wait_until(lambda: len(set(client.scheduler_info()["workers"]) - before) >= count)

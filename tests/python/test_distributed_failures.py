@@ -25,11 +25,7 @@ from ferry.distributed.errors import RemoteTraceback
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers never import the tests
 
-pytestmark = [
-    pytest.mark.timeout(150),
-    pytest.mark.skipif(not hasattr(ferry._core, "plan_job"),
-                       reason="needs the engine's stage API (ferry._core.plan_job)"),
-]
+pytestmark = pytest.mark.timeout(150)
 
 DATA = {"a": list(range(40)) + [None], "b": [i % 3 for i in range(41)]}
 
@@ -64,22 +60,6 @@ def expected_sums() -> dict:
 def tripled_sums(ctx, fn) -> ferry.DataFrame:
     return ctx.from_pydict(DATA).aggregate(
         [col("b")], [f.sum(fn(col("a"))).alias("s")]).sort(col("b"))
-
-
-@pytest.fixture(scope="module")
-def local_executor():
-    with LocalExecutor(workers=2, progress=False) as ex:
-        yield ex
-
-
-@pytest.fixture(params=["local", "dask", "ray"])
-def executor(request, local_executor):
-    if request.param == "local":
-        return local_executor
-    if request.param == "dask":
-        return DaskExecutor(request.getfixturevalue("dask_client"), progress=False)
-    request.getfixturevalue("ray_cluster")
-    return RayExecutor(progress=False)
 
 
 def test_raising_udf_fails_fast_naming_it(executor):
@@ -140,12 +120,20 @@ def test_strict_job_on_dask_workers(dask_client):
     assert df.to_pydict(executor=DaskExecutor(dask_client, progress=False)) == expected_sums()
 
 
-def test_strict_job_without_worker_registration_names_the_udf(local_executor):
+def test_strict_job_on_ray_workers(ray_cluster):
+    strict = make_ctx().with_python_udf_inlining(enabled=False)
+    df = tripled_sums(strict, triple_udf())
+    ex = RayExecutor(progress=False, initializer=register_triple)
+    assert df.to_pydict(executor=ex) == expected_sums()
+
+
+def test_strict_job_without_worker_registration_names_the_udf(executor):
+    # The workers get names, never cloudpickle frames, and refuse to guess.
     strict = make_ctx().with_python_udf_inlining(enabled=False)
     df = tripled_sums(strict, udf(triple, [pa.int64()], pa.int64(), "immutable",
                                   name="unknown_on_workers"))
     with pytest.raises(TaskError, match="unknown_on_workers"):
-        df.collect(executor=local_executor)
+        df.collect(executor=executor)
 
 
 def test_session_default_executor(local_executor):

@@ -15,16 +15,11 @@ import pytest
 
 import ferry
 from ferry import Accumulator, Window, col, functions as f, lit, udaf, udf, udwf
-from ferry.distributed import DaskExecutor, LocalExecutor, RayExecutor
 from ferry.user_defined import WindowEvaluator
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers never import the tests
 
-pytestmark = [
-    pytest.mark.timeout(120),
-    pytest.mark.skipif(not hasattr(ferry._core, "plan_job"),
-                       reason="needs the engine's stage API (ferry._core.plan_job)"),
-]
+pytestmark = pytest.mark.timeout(120)
 
 ROWS = 3000
 
@@ -99,22 +94,6 @@ def ctx(data):
     ctx.register_parquet("t", data["t"])
     ctx.register_parquet("u", data["u"])
     return ctx
-
-
-@pytest.fixture(scope="module")
-def local_executor():
-    with LocalExecutor(workers=2, progress=False) as ex:
-        yield ex
-
-
-@pytest.fixture(params=["local", "dask", "ray"])
-def executor(request, local_executor):
-    if request.param == "local":
-        return local_executor
-    if request.param == "dask":
-        return DaskExecutor(request.getfixturevalue("dask_client"), progress=False)
-    request.getfixturevalue("ray_cluster")
-    return RayExecutor(progress=False)
 
 
 def duck(sql: str, data: dict) -> pa.Table:
@@ -216,3 +195,31 @@ def test_in_memory_input_and_lit(executor):
         "c", col("a") + lit(10)).aggregate([col("b")], [f.sum(col("c")).alias("s")])
     got = df.sort(col("b")).to_pydict(executor=executor)
     assert got == {"b": ["x", "y", None], "s": [11, 12, 14]}
+
+
+def test_reducers_get_only_their_slice(executor):
+    # A shuffle into 3 partitions: on Dask and Ray each reducer receives
+    # its slice of every map output (about a third), not the whole outputs;
+    # the local pool maps whole files and reads its slice from them.
+    from ferry.distributed import run_job
+    from ferry.distributed import query as dquery
+
+    rng = np.random.default_rng(3)
+    table = pa.table({"k": rng.integers(0, 20_000, 60_000), "v": rng.random(60_000)})
+    ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(3))
+    df = ctx.from_arrow(table).aggregate([col("k")], [f.sum(col("v")).alias("s")])
+    staged = dquery.plan(df, executor)
+    consumer = next(s for s in staged.stages if s.sliced_inputs)
+    (source,) = consumer.sliced_inputs
+    result = run_job(dquery.job_spec(staged), executor)
+    whole = consumer.num_tasks * result.stages[source].bytes
+    handed = sum(stats["input_bytes"] for stats in result.stages[consumer.id].tasks.values())
+    if executor.__class__.__name__ == "LocalExecutor":
+        assert handed == whole
+    else:
+        assert whole / 4 < handed < whole / 2
+    got = pa.Table.from_batches(
+        [b for out in result.outputs for b in ferry._core.read_task_output(out)])
+    want = table.group_by("k").aggregate([("v", "sum")])
+    assert got.num_rows == want.num_rows == len(set(table.column("k").to_pylist()))
+    assert math.isclose(pc.sum(got.column("s")).as_py(), pc.sum(want.column("v_sum")).as_py())

@@ -20,6 +20,7 @@ from ferry.distributed import (
     WorkerLostError,
     run_job,
 )
+from ferry.distributed import progress
 from ferry.distributed.errors import RemoteTraceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,10 +37,9 @@ cloudpickle.register_pickle_by_value(dt)  # workers never import the tests
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(scope="module")
-def local_pool():
-    with LocalExecutor(workers=2, progress=False) as ex:
-        yield ex
+@pytest.fixture
+def local_pool(local_executor):
+    return local_executor
 
 
 @pytest.fixture(params=["local", "dask", "ray"])
@@ -125,6 +125,105 @@ def test_lost_input_reruns_its_producer(local_pool, tmp_path):
     assert len([r for r in runs if r.startswith("run-0-1-")]) == 1
 
 
+def test_dead_local_worker_costs_only_its_own_task(tmp_path):
+    # Task 0 kills its worker while task 1 runs on the other; task 1 ends
+    # only after task 0 has started again, so it was in flight throughout.
+    job = dt.tree_job({"kill": [0, 0], "beside_kill": [0, 1], "record": True,
+                       "marker_dir": str(tmp_path)}, widths=(2, 1))
+    with LocalExecutor(workers=2, progress=False, max_attempts=2) as ex:
+        assert results(job, ex) == dt.tree_expected((2, 1))
+        runs = os.listdir(tmp_path)
+        assert len([r for r in runs if r.startswith("run-0-0-")]) == 2
+        assert len([r for r in runs if r.startswith("run-0-1-")]) == 1  # never lost
+        assert results(dt.tree_job(widths=(3, 1)), ex) == dt.tree_expected((3, 1))
+
+
+def dask_tree_job(dask_client, tmp_path) -> tuple[DaskExecutor, JobSpec]:
+    # Both workers up (one killed by an earlier test may be restarting), so
+    # the payload is scattered to both.
+    dask_client.wait_for_workers(2, timeout=60)
+    job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
+                      widths=(2, 1))
+    return DaskExecutor(dask_client, progress=False), job
+
+
+def runs_of(tmp_path, stage: int, task: int) -> int:
+    return len([r for r in os.listdir(tmp_path) if r.startswith(f"run-{stage}-{task}-")])
+
+
+def test_lost_output_on_dask_is_computed_again(dask_client, tmp_path):
+    # Before stage 1 starts, the worker holding stage 0 task 0's output
+    # dies (its nanny starts a fresh one): Dask computes the output again.
+    ex, job = dask_tree_job(dask_client, tmp_path)
+
+    def lose(inputs):
+        output = inputs[0][0]
+        dt.kill_dask_workers(dask_client, dask_client.who_has([output])[output.key])
+
+    dt.lose_before_first_reader(ex, lose)
+    assert results(job, ex) == dt.tree_expected((2, 1))
+    assert runs_of(tmp_path, 0, 0) == 2
+
+
+def test_dask_job_outlives_every_worker_of_a_stage(dask_client, tmp_path):
+    # Both workers die after stage 0, taking its outputs and every copy of
+    # the scattered payload: the payload is scattered again and stage 0
+    # runs again before stage 1.
+    ex, job = dask_tree_job(dask_client, tmp_path)
+    dt.lose_before_first_reader(ex, lambda inputs: dt.kill_dask_workers(dask_client))
+    assert results(job, ex) == dt.tree_expected((2, 1))
+    assert runs_of(tmp_path, 0, 0) == runs_of(tmp_path, 0, 1) == 2
+
+
+def test_lost_output_on_ray_reruns_its_producer(run_isolated, tmp_path):
+    # A Ray node holding stage 0's outputs leaves the cluster before stage 1
+    # starts: Ray cannot rebuild them (its retries are off), so ferry's
+    # scheduler runs their tasks again. Needs a cluster of its own (two
+    # nodes), so it runs in a fresh interpreter.
+    code = f"""
+        import os, sys
+        sys.path.insert(0, {HERE!r})
+        import cloudpickle, ray
+        from ray.cluster_utils import Cluster
+        import distributed_tasks as dt
+        from ferry.distributed import RayExecutor, run_job
+        cloudpickle.register_pickle_by_value(dt)
+        cluster = Cluster(initialize_head=True,
+                          head_node_args={{"num_cpus": 0, "include_dashboard": False}})
+        node = cluster.add_node(num_cpus=2)
+        ray.init(address=cluster.address, log_to_driver=False)
+        cluster.wait_for_nodes()
+        ex = RayExecutor(progress=False, no_worker_timeout=60)
+
+        def lose(inputs):
+            cluster.remove_node(node)
+            cluster.add_node(num_cpus=2)
+
+        dt.lose_before_first_reader(ex, lose)
+        job = dt.tree_job({{"record": True, "marker_dir": {str(tmp_path)!r}, "pad": 200_000}},
+                          widths=(2, 1))
+        print("result", [dt.value(b) for b in run_job(job, ex).outputs], flush=True)
+        ray.shutdown()
+        cluster.shutdown()
+    """
+    done = run_isolated(code)
+    assert f"result {dt.tree_expected((2, 1))}" in done.stdout, done.stderr[-3000:]
+    assert runs_of(tmp_path, 0, 0) == runs_of(tmp_path, 0, 1) == 2
+
+
+def test_engine_task_names(make_executor, tmp_path):
+    if make_executor.engine == "local":
+        pytest.skip("the local pool's processes have no task names")
+    job = dt.tree_job({"names": True, "marker_dir": str(tmp_path)}, widths=(2, 1))
+    run_job(job, make_executor())
+    for stage, task in [(0, 0), (0, 1), (1, 0)]:
+        name = (tmp_path / f"name-{stage}-{task}").read_text()
+        if make_executor.engine == "ray":
+            assert name == f"ferry/{job.job_id}/{stage}/{task}"
+        else:  # Dask keys add the attempt
+            assert name == f"ferry/{job.job_id}/{stage}/{task}/0"
+
+
 def test_progress_lines_and_stats(capsys, local_pool):
     local_pool.progress = True
     try:
@@ -179,6 +278,38 @@ def test_dask_keys_name_the_task(dask_client):
     payload = ex.broadcast(job)
     sub = ex.submit(job, payload, 0, 1, 0, {})
     assert sub.handle.key == f"ferry/{job.job_id}/0/1/0"
-    assert ex.outcome(ex.wait_any([sub], 30)[0]) == {"rows": 1, "bytes": 8}
+    assert ex.outcome(ex.wait_any([sub], 30)[0]) == {"rows": 1, "bytes": 8, "input_bytes": 0}
     assert dt.value(ex.fetch(sub.handle)) == 2
     ex.release(job, payload, [sub.handle])
+
+
+def test_progress_bars_with_tqdm_on_a_terminal(capsys, local_pool, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(progress, "_interactive", lambda: True)
+    monkeypatch.setattr(local_pool, "progress", None)  # None: on, since "a terminal"
+    job = dt.tree_job()
+    run_job(job, local_pool)
+    err = capsys.readouterr().err
+    for stage, total in [(0, 4), (1, 3), (2, 1)]:
+        assert f"ferry stage {stage}: 100%" in err and f"{total}/{total}" in err
+    assert f"ferry {job.job_id} stage" not in err  # bars instead of the plain lines
+
+
+def test_progress_plain_lines_without_tqdm(capsys, local_pool, monkeypatch):
+    monkeypatch.setattr(progress, "_interactive", lambda: True)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # tqdm not installed
+    monkeypatch.setattr(local_pool, "progress", None)
+    job = dt.tree_job()
+    run_job(job, local_pool)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("ferry")]
+    assert [line.split(":")[0] for line in lines] == [
+        f"ferry {job.job_id} stage {s}" for s in (0, 1, 2)]
+
+
+@pytest.mark.parametrize("interactive, setting", [(True, False), (False, None), (False, False)])
+def test_progress_off(capsys, local_pool, monkeypatch, interactive, setting):
+    monkeypatch.setattr(progress, "_interactive", lambda: interactive)
+    monkeypatch.setattr(local_pool, "progress", setting)
+    result = run_job(dt.tree_job(), local_pool)
+    assert "ferry" not in capsys.readouterr().err
+    assert result.stages[0].done == 4  # the numbers are kept either way

@@ -38,7 +38,6 @@ sys.path.insert(0, str(BENCHMARKS))
 import tpch_check  # noqa: E402
 import tpch_data  # noqa: E402
 from tpch_queries import QUERIES  # noqa: E402
-from tpch_sql import SQL  # noqa: E402
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -255,11 +254,8 @@ def tpch_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def tpch_expected(tpch_dir):
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    for table, path in tpch_data.paths(tpch_dir).items():
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
-    return lambda q: tpch_check.rows_of(con.execute(SQL[q]).fetchall())
+    reference = tpch_check.duckdb_reference(tpch_dir)
+    return lambda q: reference(q)[1]
 
 
 @pytest.mark.parametrize("q", sorted(QUERIES), ids=[f"q{q}" for q in sorted(QUERIES)])

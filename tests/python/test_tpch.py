@@ -38,7 +38,6 @@ sys.path.insert(0, str(BENCHMARKS))
 import tpch_check  # noqa: E402
 import tpch_data  # noqa: E402
 from tpch_queries import QUERIES  # noqa: E402
-from tpch_sql import SQL  # noqa: E402
 
 duckdb = pytest.importorskip("duckdb")  # pinned in requirements-dev.txt
 
@@ -86,20 +85,7 @@ def raw_dir() -> Path:
 @pytest.fixture(scope="module")
 def expected(raw_dir):
     """DuckDB's result of each query's SQL over tpchgen-cli's files, by query number."""
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    for table, path in tpch_data.paths(raw_dir).items():
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
-    cache: dict[int, tuple[list[str], list[tuple]]] = {}
-
-    def get(q: int) -> tuple[list[str], list[tuple]]:
-        if q not in cache:
-            cursor = con.execute(SQL[q])
-            names = [d[0] for d in cursor.description]
-            cache[q] = names, tpch_check.rows_of(cursor.fetchall())
-        return cache[q]
-
-    return get
+    return tpch_check.duckdb_reference(raw_dir)
 
 
 def _session(folder: Path, partitions: int) -> ferry.SessionContext:

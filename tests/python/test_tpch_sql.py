@@ -38,19 +38,7 @@ def plain_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def expected(plain_dir):
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    for table, path in tpch_data.paths(plain_dir).items():
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
-    cache: dict[int, tuple[list[str], list[tuple]]] = {}
-
-    def get(q: int) -> tuple[list[str], list[tuple]]:
-        if q not in cache:
-            cursor = con.execute(SQL[q])
-            cache[q] = [d[0] for d in cursor.description], tpch_check.rows_of(cursor.fetchall())
-        return cache[q]
-
-    return get
+    return tpch_check.duckdb_reference(plain_dir)
 
 
 def _session(folder: Path) -> ferry.SessionContext:

@@ -9,8 +9,8 @@
 #include "ferry/exec/physical_planner.h"
 #include "ferry/exec/stage_input.h"
 #include "ferry/plan/optimizer.h"
-#include "ferry/serde/envelope.h"
-#include "ferry/serde/physical_serde.h"
+#include "ferry/serde/job_serde.h"
+#include "ferry/serde/physical_tree.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
 #include "ferry/v1/job.pb.h"
@@ -19,7 +19,6 @@ namespace ferry {
 namespace {
 
 namespace pb = ferry::v1;
-constexpr char kJobKind[] = "job";
 
 std::string RandomJobId() {
   std::random_device device;
@@ -30,20 +29,9 @@ std::string RandomJobId() {
 }
 
 Result<pb::JobMessage> ParseJob(std::string_view bytes, const DecodeLimits& limits) {
-  if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
-    return Status::Invalid("job payload of ", bytes.size(), " bytes exceeds the limit of ",
-                           limits.max_bytes);
-  }
-  FERRY_ASSIGN_OR_RAISE(auto envelope, UnwrapEnvelope(bytes, kJobKind));
   pb::JobMessage message;
-  if (!message.ParseFromString(envelope.payload)) {
-    return Status::Invalid("job payload is not a valid JobMessage");
-  }
+  FERRY_RETURN_NOT_OK(ReadJobPayload(bytes, &message, limits));
   if (message.stages_size() == 0) return Status::Invalid("job has no stages");
-  if (message.stages_size() > limits.max_list_items) {
-    return Status::Invalid("job has ", message.stages_size(), " stages, more than the limit of ",
-                           limits.max_list_items);
-  }
   return message;
 }
 
@@ -119,21 +107,24 @@ Result<Job> PlanJob(const DataFrame& df, int target_partitions) {
   return job;
 }
 
-Result<std::string> EncodeJob(const Job& job, const SessionContext& session,
-                              bool inline_functions) {
+Result<std::string> EncodeJob(const Job& job, const SessionContext& session, bool inline_functions,
+                              std::vector<std::string>* warnings) {
   pb::JobMessage message;
   message.set_job_id(job.job_id);
   message.set_python_udf_inlining(inline_functions);
+  PhysicalTreeWriter writer(*session.codec(), message.mutable_functions(),
+                            session.PhysicalEncodeOptionsFor(warnings));
   for (const auto& stage : job.plan.stages) {
     auto* out = message.add_stages();
     out->set_id(stage.id);
-    FERRY_ASSIGN_OR_RAISE(auto bytes, session.EncodeExecutionPlan(*stage.fragment));
-    out->set_plan(std::move(bytes));
+    FERRY_RETURN_NOT_OK(writer.Write(*stage.fragment, out->mutable_fragment()));
     for (int input : stage.inputs) out->add_inputs(input);
     out->set_num_tasks(stage.num_tasks);
     out->set_output_slices(stage.output_slices);
   }
-  return WrapEnvelope(kJobKind, message.SerializeAsString());
+  FERRY_ASSIGN_OR_RAISE(auto bytes, WriteJobPayload(message));
+  FERRY_RETURN_NOT_OK(CheckEncodedJobSize(bytes, session.config().max_encoded_plan_bytes));
+  return bytes;
 }
 
 Result<JobHeader> ReadJobHeader(std::string_view bytes) {
@@ -144,6 +135,11 @@ Result<JobHeader> ReadJobHeader(std::string_view bytes) {
 Result<StagePlan> DecodeJob(std::string_view bytes, const SessionContext& session,
                             const DecodeLimits& limits) {
   FERRY_ASSIGN_OR_RAISE(auto message, ParseJob(bytes, limits));
+  // One reader for every stage: a function several stages call is resolved
+  // (a Python UDF unpickled) once.
+  const auto open_table = session.DecodedTableOpener();
+  PhysicalTreeReader reader(message.functions(), *session.codec(), session.functions(), open_table,
+                            limits);
   StagePlan plan;
   for (const auto& in : message.stages()) {
     Stage stage;
@@ -151,7 +147,8 @@ Result<StagePlan> DecodeJob(std::string_view bytes, const SessionContext& sessio
     if (in.id() != static_cast<uint32_t>(stage.id)) {
       return Status::Invalid("job stage ", plan.stages.size(), " is numbered ", in.id());
     }
-    FERRY_ASSIGN_OR_RAISE(stage.fragment, session.DecodeExecutionPlan(in.plan()));
+    if (!in.has_fragment()) return Status::Invalid("job stage ", stage.id, " has no fragment");
+    FERRY_ASSIGN_OR_RAISE(stage.fragment, reader.Read(in.fragment()));
     for (uint32_t input : in.inputs()) stage.inputs.push_back(static_cast<int>(input));
     stage.num_tasks = static_cast<int>(in.num_tasks());
     stage.output_slices = static_cast<int>(in.output_slices());

@@ -31,8 +31,12 @@ Result<Job> PlanJob(const DataFrame& df, int target_partitions);
 /// fragment encoded with the session's codec (Python UDFs inline or by
 /// name, as the session ships them), and `inline_functions`: whether that
 /// codec inlines function definitions (false makes every worker strict).
-Result<std::string> EncodeJob(const Job& job, const SessionContext& session,
-                              bool inline_functions);
+/// Every stage shares the job's one function table: a function several
+/// stages call travels once. Adds to `warnings` (when given) what the
+/// session warns about its inline tables (PhysicalEncodeOptionsFor);
+/// Invalid, naming the largest parts, over max_encoded_plan_bytes.
+Result<std::string> EncodeJob(const Job& job, const SessionContext& session, bool inline_functions,
+                              std::vector<std::string>* warnings = nullptr);
 
 /// What a worker learns from a job's bytes before decoding any stage.
 struct JobHeader {

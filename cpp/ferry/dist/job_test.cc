@@ -9,6 +9,7 @@
 #include "ferry/serde/envelope.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
+#include "ferry/testing/staged_run.h"
 #include "ferry/testing/test_util.h"
 #include "ferry/v1/job.pb.h"
 
@@ -27,15 +28,16 @@ class JobTest : public ::testing::Test {
   void SetUp() override {
     ctx_ = SessionContext::Make(SessionConfig{2});
     auto schema = arrow::schema({arrow::field("k", arrow::utf8()), arrow::field("v", arrow::int64())});
-    auto table = MakeMemoryTable(schema, {{BatchFromJson(schema, R"([{"k": "a", "v": 1}, {"k": "b", "v": 2}])")},
+    table_ = MakeMemoryTable(schema, {{BatchFromJson(schema, R"([{"k": "a", "v": 1}, {"k": "b", "v": 2}])")},
                                           {BatchFromJson(schema, R"([{"k": "a", "v": 5}, {"k": null, "v": 7}])")}})
                      .ValueOrDie();
     df_ = std::make_unique<DataFrame>(
-        ctx_->Scan(table, "t")->Aggregate({Col("k")}, {Agg("sum", {Col("v")})})
+        ctx_->Scan(table_, "t")->Aggregate({Col("k")}, {Agg("sum", {Col("v")})})
             ->Sort({Sort(Col("k"), true, true)}).ValueOrDie());
   }
 
   std::shared_ptr<SessionContext> ctx_;
+  std::shared_ptr<const TableProvider> table_;
   std::unique_ptr<DataFrame> df_;
 };
 
@@ -47,23 +49,39 @@ TEST_F(JobTest, DecodedJobRunsToTheSameRows) {
   EXPECT_TRUE(header.python_udf_inlining);
   auto decoded = DecodeJob(bytes, *SessionContext::Make()).ValueOrDie();
   ASSERT_EQ(decoded.stages.size(), job.plan.stages.size());
-  std::map<int, std::vector<std::shared_ptr<arrow::Buffer>>> outputs;
-  for (const auto& stage : decoded.stages) {
-    StageOutputs inputs;
-    for (int input : stage.inputs) inputs[input] = outputs.at(input);
-    auto bound = BindStageInputs(stage.fragment, inputs).ValueOrDie();
-    for (int task = 0; task < stage.num_tasks; ++task) {
-      outputs[stage.id].push_back(RunTask(bound, task).ValueOrDie().output);
-    }
-  }
-  BatchVector rows;
-  for (const auto& buffer : outputs.at(decoded.root().id)) {
-    auto stream = TaskOutputReader::Open(buffer).ValueOrDie()->OpenAll().ValueOrDie();
-    while (auto batch = stream->Next().ValueOrDie()) rows.push_back(batch);
-  }
+  auto rows = testing::RunStaged(decoded).ValueOrDie();
   auto table = testing::ToTable(job.schema, rows);
   testing::ExpectArrayEquals(arrow::utf8(), R"([null, "a", "b"])", table->column(0));
   testing::ExpectArrayEquals(arrow::int64(), "[7, 6, 2]", table->column(1));
+}
+
+TEST_F(JobTest, AFunctionSeveralStagesCallIsInTheJobsTableOnce) {
+  auto abs = [](Expr e) {
+    return ScalarCall(BuiltinFunctions().GetScalar("abs").ValueOrDie(), "abs", {std::move(e)});
+  };
+  auto one = Lit(std::make_shared<arrow::Int64Scalar>(1));
+  auto df = ctx_->Scan(table_, "t")->Filter(Binary(abs(Col("v")), Operator::kGt, one))
+                ->Aggregate({Col("k")}, {Alias(Agg("sum", {Col("v")}), "s")})
+                ->Select({Col("k"), Alias(abs(Col("s")), "a")});
+  ASSERT_TRUE(df.ok()) << df.status().ToString();
+  auto job = PlanJob(*df, 3).ValueOrDie();
+  int calling = 0;
+  for (const auto& stage : job.plan.stages) {
+    calling += ExplainPhysical(*stage.fragment).find("abs") != std::string::npos;
+  }
+  ASSERT_EQ(calling, 2);
+  auto bytes = EncodeJob(job, *ctx_, true).ValueOrDie();
+  v1::JobMessage message;
+  ASSERT_TRUE(message.ParseFromString(UnwrapEnvelope(bytes, "job").ValueOrDie().payload));
+  int abs_entries = 0;
+  for (const auto& function : message.functions()) abs_entries += function.name() == "abs";
+  EXPECT_EQ(abs_entries, 1);
+  auto decoded = DecodeJob(bytes, *SessionContext::Make()).ValueOrDie();
+  auto table = testing::ToTable(job.schema, testing::RunStaged(decoded).ValueOrDie());
+  table = testing::SortedTable(table);
+  // Rows with |v| > 1, nulls last: ("a", 5), ("b", 2), (null, 7).
+  testing::ExpectArrayEquals(arrow::utf8(), R"(["a", "b", null])", table->column(0));
+  testing::ExpectArrayEquals(arrow::int64(), "[5, 2, 7]", table->column(1));
 }
 
 TEST_F(JobTest, ContradictoryStagesAreRefused) {
@@ -88,6 +106,8 @@ TEST_F(JobTest, ContradictoryStagesAreRefused) {
   expect_refused(tamper([](auto& m) { m.mutable_stages()->SwapElements(0, m.stages_size() - 1); }),
                  "order");
   expect_refused(tamper([](auto& m) { m.clear_stages(); }), "no stages");
+  expect_refused(tamper([](auto& m) { m.mutable_stages(0)->clear_fragment(); }), "no fragment");
+  expect_refused(tamper([](auto& m) { m.clear_functions(); }), "function table");
   expect_refused(tamper([](auto& m) { m.mutable_stages(m.stages_size() - 1)->clear_inputs(); }),
                  "undeclared input");
   EXPECT_TRUE(DecodeJob("not a job", *ctx_).status().IsInvalid());

@@ -10,6 +10,7 @@
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
 #include "ferry/testing/exec_test_util.h"
+#include "ferry/testing/staged_run.h"
 #include "ferry/testing/test_util.h"
 
 namespace ferry {
@@ -34,33 +35,6 @@ std::shared_ptr<const TableProvider> Rows(int64_t rows, int64_t keys, int parts)
   }
   auto batch = arrow::RecordBatch::Make(Schema(), rows, {k.Finish().ValueOrDie(), v.Finish().ValueOrDie()});
   return MakeMemoryTable(Schema(), testing::SplitRows(batch, parts, 1000)).ValueOrDie();
-}
-
-// Runs every task of every stage in order; the root's rows.
-Result<BatchVector> RunStaged(const StagePlan& plan) {
-  std::map<int, std::vector<std::shared_ptr<arrow::Buffer>>> outputs;
-  for (const auto& stage : plan.stages) {
-    StageOutputs inputs;
-    for (int input : stage.inputs) inputs[input] = outputs.at(input);
-    FERRY_ASSIGN_OR_RAISE(auto bound, BindStageInputs(stage.fragment, inputs));
-    for (int task = 0; task < stage.num_tasks; ++task) {
-      FERRY_ASSIGN_OR_RAISE(auto result, RunTask(bound, task));
-      outputs[stage.id].push_back(result.output);
-    }
-  }
-  BatchVector rows;
-  for (const auto& buffer : outputs.at(plan.root().id)) {
-    FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(buffer));
-    for (int s = 0; s < reader->num_slices(); ++s) {
-      FERRY_ASSIGN_OR_RAISE(auto stream, reader->OpenSlice(s));
-      while (true) {
-        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-        if (batch == nullptr) break;
-        rows.push_back(std::move(batch));
-      }
-    }
-  }
-  return rows;
 }
 
 TEST(StageFragmentSerdeTest, ShippedStagesGiveTheWholePlansRows) {
@@ -97,7 +71,7 @@ TEST(StageFragmentSerdeTest, ShippedStagesGiveTheWholePlansRows) {
       copy.fragment = *decoded;
       shipped.stages.push_back(std::move(copy));
     }
-    auto staged = RunStaged(shipped);
+    auto staged = testing::RunStaged(shipped);
     ASSERT_TRUE(staged.ok()) << staged.status().ToString();
     EXPECT_EQ(testing::SortedRows(*staged), testing::PlanRows(*plan));
     EXPECT_GT(stages.stages.size(), 1u);

@@ -3,12 +3,14 @@
 // tasks: each exchange becomes the root of the stage below it and a
 // StageInputExec in the stage above. Operators that read across their
 // input's partitions without an exchange (a sort-merge, a limit, a window)
-// get a cut too, with each producer task's output read whole.
+// get a cut too, with each producer task's output read whole. A stage
+// below an exchange runs one task per range of its scans (scan_ranges.h).
 
 #include "ferry/dist/stage_planner.h"
 
 #include <sstream>
 
+#include "ferry/dist/scan_ranges.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/stage_input.h"
 
@@ -47,7 +49,10 @@ class Cutter {
 
  private:
   Result<ExecPtr> CutExchange(const ExecPtr& node, const ExchangeInfo& exchange) {
-    FERRY_ASSIGN_OR_RAISE(auto input, Visit(exchange.input));
+    FERRY_ASSIGN_OR_RAISE(auto cut, Visit(exchange.input));
+    // Its consumers read slices or everything, never task by task: the
+    // stage may run as many tasks as its scans have ranges.
+    FERRY_ASSIGN_OR_RAISE(auto input, SplitScansIntoRanges(cut));
     FERRY_ASSIGN_OR_RAISE(auto fragment, ReplaceChildren(node, {input}));
     const bool slices = exchange.kind == ExchangeKind::kHash ||
                         exchange.kind == ExchangeKind::kRoundRobin;

@@ -9,6 +9,7 @@
 #include "ferry/exec/stage_input.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
+#include "ferry/testing/staged_run.h"
 #include "ferry/testing/test_util.h"
 
 namespace ferry {
@@ -21,32 +22,6 @@ Expr I(int64_t v) { return Lit(std::make_shared<arrow::Int64Scalar>(v)); }
 Expr Agg(const std::string& name, std::vector<Expr> args, bool distinct = false) {
   return AggregateCall(BuiltinFunctions().GetAggregate(name).ValueOrDie(), name, std::move(args),
                        distinct);
-}
-
-// Runs every task of every stage in order; the root's outputs in task order.
-Result<BatchVector> RunStaged(const StagePlan& plan) {
-  std::map<int, std::vector<std::shared_ptr<arrow::Buffer>>> outputs;
-  for (const auto& stage : plan.stages) {
-    StageOutputs inputs;
-    for (int input : stage.inputs) inputs[input] = outputs.at(input);
-    FERRY_ASSIGN_OR_RAISE(auto bound, BindStageInputs(stage.fragment, inputs));
-    for (int task = 0; task < stage.num_tasks; ++task) {
-      FERRY_ASSIGN_OR_RAISE(auto result, RunTask(bound, task));
-      EXPECT_EQ(static_cast<int>(result.stats.slice_rows.size()), stage.output_slices);
-      outputs[stage.id].push_back(result.output);
-    }
-  }
-  BatchVector rows;
-  for (const auto& buffer : outputs.at(plan.root().id)) {
-    FERRY_ASSIGN_OR_RAISE(auto reader, TaskOutputReader::Open(buffer));
-    FERRY_ASSIGN_OR_RAISE(auto stream, reader->OpenAll());
-    while (true) {
-      FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
-      if (batch == nullptr) break;
-      rows.push_back(batch);
-    }
-  }
-  return rows;
 }
 
 class StagePlannerTest : public ::testing::Test {
@@ -72,7 +47,7 @@ class StagePlannerTest : public ::testing::Test {
     auto staged = CutIntoStages(physical);
     EXPECT_TRUE(staged.ok()) << staged.status().ToString();
     auto expected = ToTable(physical->schema(), Collect(*physical).ValueOrDie());
-    auto got_rows = RunStaged(*staged);
+    auto got_rows = testing::RunStaged(*staged);
     EXPECT_TRUE(got_rows.ok()) << got_rows.status().ToString() << "\n" << ExplainStages(*staged);
     auto got = ToTable(physical->schema(), *got_rows);
     if (!ordered) {

@@ -147,4 +147,31 @@ Result<StreamPtr> TaskOutputReader::OpenSlice(int slice) const {
 
 Result<StreamPtr> TaskOutputReader::OpenAll() const { return OpenBatches(0, slice_starts_.back()); }
 
+Result<BatchVector> TaskOutputReader::Read(std::optional<int> slice) const {
+  FERRY_ASSIGN_OR_RAISE(auto stream, slice ? OpenSlice(*slice) : OpenAll());
+  BatchVector batches;
+  while (true) {
+    FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+    if (batch == nullptr) return batches;
+    batches.push_back(std::move(batch));
+  }
+}
+
+Result<std::shared_ptr<arrow::Buffer>> ExtractSlice(
+    const std::vector<std::shared_ptr<const TaskOutputReader>>& outputs, int slice) {
+  if (outputs.empty()) return Status::Invalid("extracting slice ", slice, " of no task outputs");
+  const auto& first = *outputs.front();
+  std::vector<BatchVector> slices(first.num_slices());
+  for (const auto& output : outputs) {
+    if (output->num_slices() != first.num_slices() || !output->schema()->Equals(*first.schema())) {
+      return Status::Invalid("task outputs to slice differ: ", first.num_slices(), " slices of ",
+                             first.schema()->ToString(), " vs ", output->num_slices(),
+                             " slices of ", output->schema()->ToString());
+    }
+    FERRY_ASSIGN_OR_RAISE(auto batches, output->Read(slice));
+    slices[slice].insert(slices[slice].end(), batches.begin(), batches.end());
+  }
+  return WriteTaskOutput(first.schema(), slices);
+}
+
 }  // namespace ferry

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <arrow/buffer.h>
@@ -29,6 +30,16 @@ Result<std::shared_ptr<arrow::Buffer>> WriteTaskOutput(const std::shared_ptr<arr
                                                        const std::vector<BatchVector>& slices,
                                                        TaskOutputStats* stats = nullptr);
 
+class TaskOutputReader;
+
+/// A task output holding slice `slice` of every one of `outputs`, in order,
+/// as its slice `slice` (its other slices empty): all that the consumer of
+/// that slice reads, so an engine that moves it instead of whole outputs
+/// moves 1/N of a shuffle's bytes. The outputs must agree on schema and
+/// slice count; the slice's batches are copied once into the new buffer.
+Result<std::shared_ptr<arrow::Buffer>> ExtractSlice(
+    const std::vector<std::shared_ptr<const TaskOutputReader>>& outputs, int slice);
+
 /// Reads a task output; every batch read is validated, so bytes from
 /// anywhere give rows or an error naming the defect.
 class TaskOutputReader {
@@ -41,6 +52,8 @@ class TaskOutputReader {
   Result<StreamPtr> OpenSlice(int slice) const;
   /// Every slice in order.
   Result<StreamPtr> OpenAll() const;
+  /// The batches of slice `slice` (of every slice when none), read now.
+  Result<BatchVector> Read(std::optional<int> slice = std::nullopt) const;
 
  private:
   TaskOutputReader() = default;

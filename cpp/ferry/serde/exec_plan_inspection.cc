@@ -3,6 +3,7 @@
 
 #include "ferry/serde/envelope.h"
 #include "ferry/serde/expr_serde_internal.h"
+#include "ferry/serde/inspection_text_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
 #include "ferry/serde/plan_inspection.h"
 #include "ferry/serde/plan_serde_internal.h"
@@ -11,10 +12,8 @@ namespace ferry {
 namespace {
 
 namespace pb = ferry::v1;
-
-std::string Count(int n, const char* noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
+using internal::Count;
+using internal::JoinTypeWord;
 
 std::string Fetch(bool present, int64_t fetch) {
   return present ? ", fetch=" + std::to_string(fetch) : "";
@@ -36,18 +35,6 @@ const char* StageInputMode(pb::StageInputExecNode::Mode mode) {
     case pb::StageInputExecNode::SLICE: return "slice";
     case pb::StageInputExecNode::WHOLE_TASK: return "whole task";
     case pb::StageInputExecNode::ALL: return "all";
-    default: return "unknown";
-  }
-}
-
-const char* JoinTypeWord(pb::JoinPlan::JoinType type) {
-  switch (type) {
-    case pb::JoinPlan::INNER: return "inner";
-    case pb::JoinPlan::LEFT: return "left";
-    case pb::JoinPlan::RIGHT: return "right";
-    case pb::JoinPlan::FULL: return "full";
-    case pb::JoinPlan::LEFT_SEMI: return "semi";
-    case pb::JoinPlan::LEFT_ANTI: return "anti";
     default: return "unknown";
   }
 }
@@ -185,27 +172,14 @@ class ExecWalker {
 
 }  // namespace
 
-Result<PlanInspection> InspectPhysicalPlan(std::string_view bytes, const DecodeLimits& limits) {
-  pb::PhysicalPlanMessage message;
-  FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPhysicalPlanKind, "physical plan",
-                                            &message, limits));
-  if (!message.has_root()) return Status::Invalid("not a ferry physical plan: no root operator");
-  PlanInspection out;
-  out.total_bytes = static_cast<int64_t>(bytes.size());
-  FERRY_RETURN_NOT_OK(ExecWalker(&out, limits.max_depth).Walk(message.root(), 0));
-  out.functions = internal::FunctionEntries(message.functions());
-  std::string payload;
-  if (message.SerializeToString(&payload)) {
-    auto again = WrapEnvelope(internal::kPhysicalPlanKind, std::move(payload));
-    out.reencodes_identically = again.ok() && *again == bytes;
-  }
-  return out;
+namespace internal {
+
+Status InspectExecTree(const pb::ExecNode& root, int depth, int max_depth, PlanInspection* out) {
+  return ExecWalker(out, max_depth).Walk(root, depth);
 }
 
-Status CheckEncodedPhysicalPlanSize(std::string_view encoded, int64_t max_bytes) {
-  if (static_cast<int64_t>(encoded.size()) <= max_bytes) return Status::OK();
-  FERRY_ASSIGN_OR_RAISE(auto inspection, InspectPhysicalPlan(encoded));
-  std::vector<internal::PlanPart> parts;
+Status OversizedInspected(const char* noun, const PlanInspection& inspection, int64_t max_bytes) {
+  std::vector<PlanPart> parts;
   for (const auto& table : inspection.tables) {
     if (table.kind == "in-memory") parts.push_back({"in-memory table " + table.scan_name, table.bytes});
   }
@@ -215,8 +189,28 @@ Status CheckEncodedPhysicalPlanSize(std::string_view encoded, int64_t max_bytes)
                          "' definition",
                      static_cast<int64_t>(function.definition.size())});
   }
-  return internal::OversizedPlan("physical plan", static_cast<int64_t>(encoded.size()), max_bytes,
-                                 std::move(parts));
+  return OversizedPlan(noun, inspection.total_bytes, max_bytes, std::move(parts));
+}
+
+}  // namespace internal
+
+Result<PlanInspection> InspectPhysicalPlan(std::string_view bytes, const DecodeLimits& limits) {
+  pb::PhysicalPlanMessage message;
+  FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPhysicalPlanKind, "physical plan",
+                                            &message, limits));
+  if (!message.has_root()) return Status::Invalid("not a ferry physical plan: no root operator");
+  PlanInspection out;
+  out.total_bytes = static_cast<int64_t>(bytes.size());
+  FERRY_RETURN_NOT_OK(internal::InspectExecTree(message.root(), 0, limits.max_depth, &out));
+  out.functions = internal::FunctionEntries(message.functions());
+  out.reencodes_identically = internal::ReencodesIdentically(message, internal::kPhysicalPlanKind, bytes);
+  return out;
+}
+
+Status CheckEncodedPhysicalPlanSize(std::string_view encoded, int64_t max_bytes) {
+  if (static_cast<int64_t>(encoded.size()) <= max_bytes) return Status::OK();
+  FERRY_ASSIGN_OR_RAISE(auto inspection, InspectPhysicalPlan(encoded));
+  return internal::OversizedInspected("physical plan", inspection, max_bytes);
 }
 
 }  // namespace ferry

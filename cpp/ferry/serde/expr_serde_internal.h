@@ -79,6 +79,11 @@ Status ReadPayload(std::string_view bytes, const std::string& kind, const char* 
 Result<std::string> WritePayload(const google::protobuf::Message& message, const std::string& kind,
                                  const char* noun);
 
+/// Whether serializing `message` and wrapping it as `kind` gives `bytes`
+/// back exactly: what an inspection reports as "re-encoded: identical".
+bool ReencodesIdentically(const google::protobuf::Message& message, const std::string& kind,
+                          std::string_view bytes);
+
 /// The ExprMessage inside encoded expression bytes, after the size and
 /// count limits and the envelope checks, nesting-guarded; no function is
 /// resolved. DecodeExpr's first half, shared with ReadFunctionTable.

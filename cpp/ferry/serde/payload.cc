@@ -36,6 +36,14 @@ Status ReadPayload(std::string_view bytes, const std::string& kind, const char* 
   return Status::OK();
 }
 
+bool ReencodesIdentically(const google::protobuf::Message& message, const std::string& kind,
+                          std::string_view bytes) {
+  std::string payload;
+  if (!message.SerializeToString(&payload)) return false;
+  auto again = WrapEnvelope(kind, std::move(payload));
+  return again.ok() && *again == bytes;
+}
+
 Result<std::string> WritePayload(const google::protobuf::Message& message, const std::string& kind,
                                  const char* noun) {
   std::string payload;

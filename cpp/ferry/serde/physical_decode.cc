@@ -11,6 +11,7 @@
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde.h"
 #include "ferry/serde/physical_serde_internal.h"
+#include "ferry/serde/physical_tree.h"
 #include "ferry/serde/plan_serde_internal.h"
 
 namespace ferry {
@@ -88,11 +89,9 @@ bool ReadsWhole(const ExecutionPlan& plan) {
 
 class PhysicalDecoder {
  public:
-  PhysicalDecoder(const pb::PhysicalPlanMessage& message, const ExtensionCodec& codec,
-                  const FunctionRegistry& registry, const TableOpener& open_table,
+  PhysicalDecoder(internal::ExprReader& exprs, const TableOpener& open_table,
                   const DecodeLimits& limits, const StageInputBinder& bind_stage_input)
-      : exprs_(message.functions(), codec, registry, UnknownFunctionPolicy::kError, limits),
-        open_table_(open_table), limits_(limits), bind_stage_input_(bind_stage_input) {}
+      : exprs_(exprs), open_table_(open_table), limits_(limits), bind_stage_input_(bind_stage_input) {}
 
   // `depth` is the level of `node`'s parent (0 for the root).
   Result<ExecPtr> Decode(const pb::ExecNode& node, int depth) {
@@ -454,7 +453,7 @@ class PhysicalDecoder {
     return MakeUnionExec(std::move(inputs), std::move(schema));
   }
 
-  internal::ExprReader exprs_;
+  internal::ExprReader& exprs_;
   const TableOpener& open_table_;
   const DecodeLimits& limits_;
   const StageInputBinder& bind_stage_input_;
@@ -462,17 +461,29 @@ class PhysicalDecoder {
 
 }  // namespace
 
-Result<ExecPtr> DecodePhysicalPlan(std::string_view bytes, const ExtensionCodec& codec,
-                                   const FunctionRegistry& registry, const TableOpener& open_table,
-                                   const DecodeLimits& limits,
-                                   const StageInputBinder& bind_stage_input) {
+class PhysicalTreeReader::Impl {
+ public:
+  Impl(const internal::FunctionTable& functions, const ExtensionCodec& codec,
+       const FunctionRegistry& registry, const TableOpener& open_table, const DecodeLimits& limits)
+      : exprs(functions, codec, registry, UnknownFunctionPolicy::kError, limits),
+        open_table(open_table), limits(limits) {}
+  internal::ExprReader exprs;
+  const TableOpener& open_table;
+  const DecodeLimits& limits;
+};
+
+PhysicalTreeReader::PhysicalTreeReader(const internal::FunctionTable& functions,
+                                       const ExtensionCodec& codec, const FunctionRegistry& registry,
+                                       const TableOpener& open_table, const DecodeLimits& limits)
+    : impl_(std::make_unique<Impl>(functions, codec, registry, open_table, limits)) {
   EnsureArrowCompute();
-  pb::PhysicalPlanMessage message;
-  FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPhysicalPlanKind, "physical plan",
-                                            &message, limits));
-  if (!message.has_root()) return Status::Invalid("not a ferry physical plan: no root operator");
-  return PhysicalDecoder(message, codec, registry, open_table, limits, bind_stage_input)
-      .Decode(message.root(), 0);
+}
+PhysicalTreeReader::~PhysicalTreeReader() = default;
+
+Result<ExecPtr> PhysicalTreeReader::Read(const pb::ExecNode& root,
+                                         const StageInputBinder& bind_stage_input) {
+  return PhysicalDecoder(impl_->exprs, impl_->open_table, impl_->limits, bind_stage_input)
+      .Decode(root, 0);
 }
 
 }  // namespace ferry

@@ -9,6 +9,7 @@
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde.h"
 #include "ferry/serde/physical_serde_internal.h"
+#include "ferry/serde/physical_tree.h"
 #include "ferry/serde/plan_serde_internal.h"
 
 namespace ferry {
@@ -40,9 +41,10 @@ void SetProjection(const std::vector<int>& columns, pb::Projection* out) {
 
 class PhysicalEncoder {
  public:
-  PhysicalEncoder(const ExtensionCodec& codec, pb::PhysicalPlanMessage* message,
-                  const DecodeLimits& limits)
-      : exprs_(codec, message->mutable_functions(), limits.max_depth),
+  PhysicalEncoder(const ExtensionCodec& codec, internal::FunctionTable* functions,
+                  const DecodeLimits& limits, PhysicalEncodeOptions options)
+      : exprs_(codec, functions, limits.max_depth),
+        options_(std::move(options)),
         max_depth_(limits.max_depth),
         max_partitions_(limits.max_partitions) {}
 
@@ -149,6 +151,10 @@ class PhysicalEncoder {
               FERRY_RETURN_NOT_OK(internal::EncodeTableSource(
                   InMemorySource{info.schema, info.partitions}, node->mutable_source()));
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
+              if (options_.observe_inline_table) {
+                options_.observe_inline_table(info.partitions,
+                                              static_cast<int64_t>(node->source().ByteSizeLong()));
+              }
               return Status::OK();
             },
             [&](const FileScanInfo& info) -> Status {
@@ -331,17 +337,27 @@ class PhysicalEncoder {
   }
 
   internal::ExprWriter exprs_;
+  PhysicalEncodeOptions options_;
   int max_depth_;
   int64_t max_partitions_;
 };
 
 }  // namespace
 
-Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec) {
-  pb::PhysicalPlanMessage message;
-  PhysicalEncoder encoder(codec, &message, DecodeLimits{});
-  FERRY_RETURN_NOT_OK(encoder.Encode(plan, message.mutable_root(), 0));
-  return internal::WritePayload(message, internal::kPhysicalPlanKind, "physical plan");
+class PhysicalTreeWriter::Impl {
+ public:
+  Impl(const ExtensionCodec& codec, internal::FunctionTable* functions, PhysicalEncodeOptions options)
+      : encoder(codec, functions, DecodeLimits{}, std::move(options)) {}
+  PhysicalEncoder encoder;
+};
+
+PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::FunctionTable* functions,
+                                       PhysicalEncodeOptions options)
+    : impl_(std::make_unique<Impl>(codec, functions, std::move(options))) {}
+PhysicalTreeWriter::~PhysicalTreeWriter() = default;
+
+Status PhysicalTreeWriter::Write(const ExecutionPlan& plan, pb::ExecNode* out) {
+  return impl_->encoder.Encode(plan, out, 0);
 }
 
 }  // namespace ferry

@@ -19,6 +19,14 @@ namespace ferry {
 /// and partition count.
 using StageInputBinder = std::function<Result<ExecPtr>(const StageInputSpec& spec)>;
 
+/// What a caller of the physical encoder may watch.
+struct PhysicalEncodeOptions {
+  /// Called for each memory scan the plan carries inline, with its rows and
+  /// the bytes its source takes on the wire (how a session warns about
+  /// large inline tables, once per table).
+  std::function<void(const std::vector<BatchVector>& partitions, int64_t bytes)> observe_inline_table;
+};
+
 /// Encodes `plan` as wire format v1 bytes (an Envelope of kind
 /// "physical_plan"). Each operator travels as its kind, its parameters and
 /// the logical expressions its bound ones came from (SourceOf), all sharing
@@ -28,7 +36,8 @@ using StageInputBinder = std::function<Result<ExecPtr>(const StageInputSpec& spe
 /// reads. NotImplemented for an operator that cannot describe itself, or
 /// an expression not bound from a logical one; Invalid for a plan a
 /// decoder would refuse (too deep, too large, too many nodes).
-Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec);
+Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec,
+                                       const PhysicalEncodeOptions& options = {});
 
 /// Decodes bytes from EncodePhysicalPlan; any input yields a plan or an error naming the defect.
 ///

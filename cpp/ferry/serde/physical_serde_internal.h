@@ -12,6 +12,7 @@
 #include "ferry/expr/expr.h"
 #include "ferry/serde/decode_limits.h"
 #include "ferry/serde/physical_serde.h"
+#include "ferry/serde/plan_inspection.h"
 #include "ferry/v1/physical.pb.h"
 
 namespace ferry::internal {
@@ -42,5 +43,12 @@ Result<ExecPtr> DecodeFileScan(const ferry::v1::FileScanExecNode& node, std::vec
                                const TableOpener& open_table, const DecodeLimits& limits);
 Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
                                  const StageInputBinder& bind, const DecodeLimits& limits);
+
+/// Appends one line per operator of `root` to `out->tree` (and its tables
+/// to `out->tables`), `root` indented `depth` levels (exec_plan_inspection.cc).
+Status InspectExecTree(const ferry::v1::ExecNode& root, int depth, int max_depth, PlanInspection* out);
+/// The error for an encoded `noun` of `inspection.total_bytes` bytes over
+/// `max_bytes`, naming its largest inline tables and function definitions.
+Status OversizedInspected(const char* noun, const PlanInspection& inspection, int64_t max_bytes);
 
 }  // namespace ferry::internal

@@ -2,28 +2,15 @@
 
 #include "ferry/serde/envelope.h"
 #include "ferry/serde/expr_serde_internal.h"
+#include "ferry/serde/inspection_text_internal.h"
 #include "ferry/serde/plan_serde_internal.h"
 
 namespace ferry {
 namespace {
 
 namespace pb = ferry::v1;
-
-const char* JoinTypeWord(pb::JoinPlan::JoinType type) {
-  switch (type) {
-    case pb::JoinPlan::INNER: return "inner";
-    case pb::JoinPlan::LEFT: return "left";
-    case pb::JoinPlan::RIGHT: return "right";
-    case pb::JoinPlan::FULL: return "full";
-    case pb::JoinPlan::LEFT_SEMI: return "semi";
-    case pb::JoinPlan::LEFT_ANTI: return "anti";
-    default: return "unknown";
-  }
-}
-
-std::string Count(int n, const char* noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
+using internal::Count;
+using internal::JoinTypeWord;
 
 class PlanWalker {
  public:
@@ -138,11 +125,7 @@ Result<PlanInspection> InspectPlan(std::string_view bytes, const DecodeLimits& l
   out.total_bytes = static_cast<int64_t>(bytes.size());
   FERRY_RETURN_NOT_OK(PlanWalker(&out, limits.max_depth).Walk(message.root(), 0));
   out.functions = internal::FunctionEntries(message.functions());
-  std::string payload;
-  if (message.SerializeToString(&payload)) {
-    auto again = WrapEnvelope(internal::kPlanKind, std::move(payload));
-    out.reencodes_identically = again.ok() && *again == bytes;
-  }
+  out.reencodes_identically = internal::ReencodesIdentically(message, internal::kPlanKind, bytes);
   return out;
 }
 

@@ -108,8 +108,14 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   std::vector<std::string> TablesShippedByName() const;
   /// Wire format v1 bytes of a physical plan (serde/physical_serde.h):
   /// functions defined by this session's codec, tables as their sources.
-  /// Invalid, naming the largest parts, over max_encoded_plan_bytes.
-  Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan) const;
+  /// Invalid, naming the largest parts, over max_encoded_plan_bytes. Adds
+  /// to `warnings` as EncodePlan does for its in-memory tables.
+  Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan,
+                                          std::vector<std::string>* warnings = nullptr) const;
+  /// How this session encodes physical plans (EncodeExecutionPlan, and a
+  /// job's stages): warning in `warnings` (when given), once per in-memory
+  /// table, about each inline table over inline_table_warn_bytes.
+  PhysicalEncodeOptions PhysicalEncodeOptionsFor(std::vector<std::string>* warnings) const;
   /// A physical plan from bytes, every operator rebuilt as the planner
   /// builds it: functions resolved as DecodeExpr resolves them, tables
   /// opened as DecodePlan opens them (unchanged files not read again),
@@ -117,6 +123,9 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// `bind_stage_input` (unbound leaves by default).
   Result<ExecPtr> DecodeExecutionPlan(std::string_view bytes,
                                       const StageInputBinder& bind_stage_input = nullptr) const;
+  /// How this session's decoders open a plan's tables (unchanged files
+  /// not read again), for decoders outside the session (a job's stages).
+  TableOpener DecodedTableOpener() const;
   /// The table a source describes, as a decoded plan opens it.
   static Result<std::shared_ptr<const TableProvider>> OpenTableSource(const TableSource& source);
 
@@ -149,6 +158,9 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
+    // Physical plans carry a memory table's batches, not its provider: the
+    // table is known by its first batch.
+    std::set<std::weak_ptr<const arrow::RecordBatch>, std::owner_less<>> warned_inline_batches;
     std::set<std::string> tables_shipped_by_name;
     FileTableCache decoded_files;
   };

@@ -8,6 +8,11 @@ tiny task per task (``.../stats``) brings only the task's stats to the
 driver. Dask reschedules a task whose worker died a few times on its own
 (``distributed.scheduler.allowed-failures``) before reporting
 ``KilledWorker``, which the scheduler then counts as one lost attempt.
+
+A task that reads only its slice of a shuffle gets, per worker holding map
+outputs, a small slice task (``.../slice/<stage>/<i>``) pinned to that
+worker (``allow_other_workers`` should it die) that cuts the reducer's
+slice out of those outputs: only slices travel to the reducer.
 """
 
 from __future__ import annotations
@@ -51,31 +56,60 @@ class DaskExecutor(Executor):
         self._distributed = distributed
         # Completion callbacks (run on the client's event loop) wake wait_any.
         self._finished: queue.SimpleQueue = queue.SimpleQueue()
+        # The last who_has answer: (keys asked, key -> worker addresses).
+        self._holders: tuple[tuple, dict] = ((), {})
 
     def num_workers(self) -> int:
         return sum(self.client.nthreads().values())
 
     def broadcast(self, job: JobSpec) -> Any:
-        import cloudpickle
-
         try:  # scattering needs a worker to scatter to
             self.client.wait_for_workers(1, timeout=self.no_worker_timeout)
         except TimeoutError:
             raise WorkerLostError(
                 f"job {job.job_id}: the DaskExecutor has had no worker for "
                 f"{self.no_worker_timeout:g} s") from None
+        # A box, so a payload lost with every worker holding it (scattered
+        # data cannot be recomputed) is scattered again for later tasks.
+        return [self._scatter(job)]
+
+    def _scatter(self, job: JobSpec) -> tuple:
+        import cloudpickle
+
         return self.client.scatter((job.job_id, job.payload, cloudpickle.dumps(job.runner)),
                                    broadcast=True, hash=False)
 
     def submit(self, job: JobSpec, payload: Any, stage: int, task: int, attempt: int,
                inputs: dict[int, list[Any]]) -> Submitted:
         name = job.task_name(stage, task)
-        output = self.client.submit(_run_dask_task, payload, name, stage, task, inputs,
+        if any(future.status != "finished" for future in payload[0]):
+            payload[0] = self._scatter(job)
+        output = self.client.submit(_run_dask_task, payload[0], name, stage, task, inputs,
                                     key=f"{name}/{attempt}", pure=False, retries=0)
         stats = self.client.submit(_stats_of, output, key=f"{name}/{attempt}/stats",
                                    pure=False, retries=0)
         stats.add_done_callback(self._finished.put)
         return Submitted(stage, task, attempt, output, stats)
+
+    def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
+                     handles: list[Any]) -> list[Any]:
+        name = f"{job.task_name(stage, task)}/{attempt}/slice/{source}"
+        return [self.client.submit(_slice_dask, job.slicer, task, *group, key=f"{name}/{i}",
+                                   workers=None if holder is None else [holder],
+                                   allow_other_workers=True, pure=False, retries=0)
+                for i, (holder, group) in enumerate(self._by_holder(handles).items())]
+
+    def _by_holder(self, handles: list[Any]) -> dict[str | None, list[Any]]:
+        """``handles`` grouped by a worker holding them (one slice task per
+        worker and reducer, not per map output); asked once per input stage."""
+        keys = tuple(handle.key for handle in handles)
+        if self._holders[0] != keys:
+            self._holders = (keys, self.client.who_has(handles))
+        groups: dict[str | None, list[Any]] = {}
+        for handle in handles:
+            holders = self._holders[1].get(handle.key) or [None]
+            groups.setdefault(holders[0], []).append(handle)
+        return groups
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         done = [s for s in submitted if s.future.done()]
@@ -97,6 +131,8 @@ class DaskExecutor(Executor):
         except KilledWorker as e:
             raise WorkerLostError(f"Dask lost the task's workers: {e}") from e
         except self._distributed.client.FutureCancelledError as e:
+            if e.reason == "lost dependencies":  # an input (or the payload) died with its workers
+                raise InputLostError(-1, -1, str(e)) from e
             raise WorkerLostError(f"Dask cancelled the task: {e}") from e
         except Exception as e:
             raise TaskError(f"{type(e).__name__}: {e}") from e
@@ -110,7 +146,11 @@ class DaskExecutor(Executor):
             self.client.cancel(futures)
 
     def release(self, job: JobSpec, payload: Any, handles: Iterable[Any]) -> None:
-        self.client.cancel([payload, *handles])
+        # Released, not cancelled: cancelling an output cascades to the
+        # slice tasks that read it, which no client holds any more (Dask's
+        # scheduler asserts on that).
+        for future in (*payload[0], *handles):  # scattering a tuple gives a tuple of futures
+            future.release()
 
 
 def _run_dask_task(payload: tuple, task_name: str, stage: int, task: int,
@@ -125,3 +165,7 @@ def _run_dask_task(payload: tuple, task_name: str, stage: int, task: int,
 
 def _stats_of(output: tuple[Any, dict]) -> dict:
     return output[1]
+
+
+def _slice_dask(slicer: Any, index: int, *outputs: tuple[Any, dict]) -> tuple[bytes, dict]:
+    return slicer([output[0] for output in outputs], index), {}

@@ -72,6 +72,16 @@ class Executor(abc.ABC):
         """Starts one attempt of task ``task`` of stage ``stage`` over the
         input handles (stage id -> handles of all its tasks, in order)."""
 
+    def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
+                     handles: list[Any]) -> list[Any]:
+        """Handles to give attempt ``attempt`` of task ``task`` of ``stage``
+        instead of ``handles``, the outputs of stage ``source`` of which it
+        reads only slice ``task``. This default hands over the whole outputs,
+        right where consumers share the producers' memory; engines that move
+        outputs between machines cut the slice out where each output lives
+        (``job.slicer``) and move only that."""
+        return handles
+
     @abc.abstractmethod
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         """Those of ``submitted`` that finished (ok or not), waiting at most

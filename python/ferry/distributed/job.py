@@ -5,9 +5,15 @@ a ``runner``, a module-level function that workers import by name and call
 as ``runner(payload, stage_id, task_index, inputs) -> (output, stats)``,
 where ``inputs`` maps each input stage id to the outputs of all its tasks
 in task order, ``output`` is bytes-like and ``stats`` a dict (``rows`` and
-``bytes`` are shown in progress lines). ferry's own jobs use
-:func:`ferry.distributed.worker.run_ferry_task` over a payload the engine
-planned; any other runner of that shape runs the same way.
+``bytes`` are shown in progress lines; ``slice_rows``, the rows of each
+slice of the output, lets the scheduler skip empty slices). A stage that
+reads an input only by slice (task t needs slice t of every output of that
+input) lists it in ``sliced``; the job's ``slicer(outputs, t)`` then cuts
+that slice out where the outputs live, so an engine moves only the slice
+(executors that share memory hand over whole outputs instead). ferry's own
+jobs use :func:`ferry.distributed.worker.run_ferry_task` and
+:func:`~ferry.distributed.worker.slice_ferry_outputs` over a payload the
+engine planned; any other runner of that shape runs the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ class StageSpec:
     num_tasks: int
     inputs: tuple[int, ...] = ()
     describe: str = ""
+    sliced: tuple[int, ...] = ()  # inputs whose task t reads only slice t of each output
 
 
 @dataclass
@@ -38,6 +45,7 @@ class JobSpec:
     stages: list[StageSpec]
     runner: Callable[..., tuple[Any, dict]]
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    slicer: Callable[[list[Any], int], Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -50,6 +58,10 @@ class JobSpec:
                 if source not in seen:
                     raise ValueError(
                         f"stage {stage.id} reads stage {source}, which is not listed before it")
+            if not set(stage.sliced) <= set(stage.inputs):
+                raise ValueError(f"stage {stage.id} slices stages {stage.sliced} it does not read")
+            if stage.sliced and self.slicer is None:
+                raise ValueError(f"stage {stage.id} reads by slice but the job has no slicer")
             if stage.id in seen:
                 raise ValueError(f"stage id {stage.id} appears twice")
             seen.add(stage.id)

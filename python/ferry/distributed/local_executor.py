@@ -4,14 +4,20 @@ Workers are started with ``spawn`` (safe under threads, the same on every
 OS). A job's payload is written once to a file under /dev/shm (the temp
 directory where there is none), which each worker process reads once; each
 task writes its output to a file beside it, and consumers and the driver
-map those files instead of copying them through pipes. A worker that dies
-breaks a ``ProcessPoolExecutor`` as a whole: every attempt then in flight
-reports a lost worker, a fresh pool starts, and the scheduler resubmits.
+map those files instead of copying them through pipes (a consumer touches
+only the pages of its own slice of each file).
+
+Each worker process is a one-process ``ProcessPoolExecutor`` of its own
+that runs one task at a time, fed from one queue here: a worker that dies
+breaks only its own pool, so only the task it was running reports a lost
+worker; its slot starts a fresh process and the other workers carry on.
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
+import functools
 import mmap
 import multiprocessing as mp
 import os
@@ -62,33 +68,73 @@ class LocalExecutor(Executor):
             raise ValueError(f"workers must be an int >= 1, got {workers!r}")
         self.workers = workers
         self._initializer = initializer
-        self._pool: cf.ProcessPoolExecutor | None = None
+        # One single-process pool per worker (None: start one when needed).
+        self._slots: list[_Slot] = [_Slot() for _ in range(workers)]
+        self._queue: collections.deque[tuple[tuple, cf.Future]] = collections.deque()
         self._lock = threading.Lock()
 
-    # ---- the pool ------------------------------------------------------------
+    # ---- the workers -----------------------------------------------------------
 
-    def _live_pool(self, broken: cf.ProcessPoolExecutor | None = None) -> cf.ProcessPoolExecutor:
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        import cloudpickle
+
+        # Pickled by value, so a function from a script or a test module
+        # (which workers cannot import) works too.
+        initargs = () if self._initializer is None else (cloudpickle.dumps(self._initializer),)
+        return cf.ProcessPoolExecutor(
+            1, mp_context=mp.get_context("spawn"),
+            initializer=None if self._initializer is None else _initialize, initargs=initargs)
+
+    def _dispatch(self) -> None:
+        """Hands queued tasks to idle workers, one task per worker."""
+        started = []
         with self._lock:
-            if self._pool is None or self._pool is broken:
-                if self._pool is not None:
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                import cloudpickle
+            for slot in self._slots:
+                while not slot.busy and self._queue:
+                    args, future = self._queue.popleft()
+                    if not future.set_running_or_notify_cancel():
+                        continue  # cancelled while queued
+                    if slot.pool is None:
+                        slot.pool = self._new_pool()
+                    slot.busy = True
+                    pool = slot.pool
+                    try:
+                        running = pool.submit(*args)
+                    except (BrokenProcessPool, RuntimeError) as e:  # broken or shut down
+                        slot.pool, slot.busy = None, False
+                        future.set_exception(e if isinstance(e, BrokenProcessPool)
+                                             else cf.CancelledError(str(e)))
+                        continue
+                    started.append((running, functools.partial(self._done, slot, pool, future)))
+        # Outside the lock: a callback of a task already done runs right here.
+        for running, callback in started:
+            running.add_done_callback(callback)
 
-                # Pickled by value, so a function from a script or a test
-                # module (which workers cannot import) works too.
-                initargs = () if self._initializer is None else (
-                    cloudpickle.dumps(self._initializer),)
-                self._pool = cf.ProcessPoolExecutor(
-                    self.workers, mp_context=mp.get_context("spawn"),
-                    initializer=None if self._initializer is None else _initialize,
-                    initargs=initargs)
-            return self._pool
+    def _done(self, slot: _Slot, pool: cf.ProcessPoolExecutor, future: cf.Future,
+              running: cf.Future) -> None:
+        """A worker finished a task (or died): pass the outcome on, free the slot."""
+        error = (cf.CancelledError("the local pool was shut down") if running.cancelled()
+                 else running.exception())
+        if error is None:
+            future.set_result(running.result())
+        else:
+            future.set_exception(error)
+        with self._lock:
+            if isinstance(error, BrokenProcessPool) and slot.pool is pool:
+                slot.pool = None  # its process is gone; the broken pool cleans itself up
+            slot.busy = False
+        self._dispatch()
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            queued, self._queue = list(self._queue), collections.deque()
+            pools = [slot.pool for slot in self._slots if slot.pool is not None]
+            for slot in self._slots:
+                slot.pool = None
+        for _, future in queued:
+            future.cancel()
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def num_workers(self) -> int:
         return self.workers
@@ -112,11 +158,10 @@ class LocalExecutor(Executor):
         out = os.path.join(payload, f"s{stage}-t{task}-a{attempt}.arrow")
         args = (_run_local_task, job.job_id, payload, job.task_name(stage, task),
                 stage, task, out, inputs)
-        pool = self._live_pool()
-        try:
-            future = pool.submit(*args)
-        except BrokenProcessPool:
-            future = self._live_pool(broken=pool).submit(*args)
+        future: cf.Future = cf.Future()
+        with self._lock:
+            self._queue.append((args, future))
+        self._dispatch()
         return Submitted(stage, task, attempt, out, future)
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
@@ -146,6 +191,14 @@ class LocalExecutor(Executor):
 
     def release(self, job: JobSpec, payload: Any, handles: Iterable[Any]) -> None:
         shutil.rmtree(payload, ignore_errors=True)
+
+
+class _Slot:
+    """One worker: its one-process pool and whether it runs a task now."""
+
+    def __init__(self) -> None:
+        self.pool: cf.ProcessPoolExecutor | None = None
+        self.busy = False
 
 
 # ---- worker side -------------------------------------------------------------

@@ -27,7 +27,7 @@ from ferry.distributed.executor import Executor
 from ferry.distributed.job import JobSpec, StageSpec
 from ferry.distributed.local_executor import LocalExecutor
 from ferry.distributed.scheduler import JobResult, run_job
-from ferry.distributed.worker import run_ferry_task
+from ferry.distributed.worker import run_ferry_task, slice_ferry_outputs
 
 if TYPE_CHECKING:
     from ferry.context import SessionContext
@@ -98,8 +98,10 @@ def plan(df: DataFrame, executor: Executor | None = None, *,
 
 def job_spec(staged: Any, runner: Any = run_ferry_task) -> JobSpec:
     """The scheduler's view of an engine-planned job (``runner`` runs its tasks)."""
-    stages = [StageSpec(s.id, s.num_tasks, tuple(s.inputs)) for s in staged.stages]
-    return JobSpec(staged.payload, stages, runner, job_id=staged.job_id)
+    stages = [StageSpec(s.id, s.num_tasks, tuple(s.inputs), sliced=tuple(s.sliced_inputs))
+              for s in staged.stages]
+    return JobSpec(staged.payload, stages, runner, job_id=staged.job_id,
+                   slicer=slice_ferry_outputs)
 
 
 def explain(df: DataFrame, executor: Executor | None = None) -> str:

@@ -7,11 +7,16 @@ its output (an object the next stage's tasks take as arguments, zero-copy
 as a uint8 array) and its stats (all the driver fetches). Tasks are named
 ``ferry/<job>/<stage>/<task>`` for the dashboard. Ray itself does not retry
 them: the scheduler decides, the same as on every engine.
+
+A task that reads only its slice of a shuffle gets, per node holding map
+outputs, a small slice task (``.../slice/<stage>/<i>``) with soft affinity
+to that node that cuts the reducer's slice out of those outputs: only
+slices travel to the reducer.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ferry.distributed import worker
 from ferry.distributed.errors import InputLostError, TaskError, WorkerLostError
@@ -29,15 +34,17 @@ def _import_ray() -> Any:
     return ray
 
 
-_remote_task = None
+_remote_functions: dict[str, Any] = {}
 
 
-def _remote(ray: Any) -> Any:
-    global _remote_task
-    if _remote_task is None:
-        _remote_task = ray.remote(num_returns=2, max_retries=0, retry_exceptions=False)(
-            _run_ray_task)
-    return _remote_task
+def _remote(ray: Any, name: str = "task") -> Any:
+    """The Ray remote function of a task (two returns: output, stats) or a slice."""
+    if name not in _remote_functions:
+        _remote_functions["task"] = ray.remote(
+            num_returns=2, max_retries=0, retry_exceptions=False)(_run_ray_task)
+        _remote_functions["slice"] = ray.remote(
+            max_retries=0, retry_exceptions=False)(_slice_ray)
+    return _remote_functions[name]
 
 
 class RayExecutor(Executor):
@@ -47,12 +54,18 @@ class RayExecutor(Executor):
         init: keyword arguments for ``ray.init()``, used only when Ray is
             not initialized yet (then ``close()`` shuts it down again).
         num_cpus: CPUs each task reserves (default 1).
+        initializer: a callable each Ray worker process runs once before
+            its first ferry task (pickled with cloudpickle), e.g. one that
+            registers UDFs in a session and calls
+            :func:`ferry.ipc.set_global_ctx` so strict jobs find them; the
+            per-task counterpart of Ray's ``worker_process_setup_hook`` for
+            a Ray that is already running.
         **settings: ``max_attempts``, ``progress``, ``no_worker_timeout``
             (see :class:`Executor`).
     """
 
     def __init__(self, *, init: dict | None = None, num_cpus: float = 1,
-                 **settings: Any) -> None:
+                 initializer: Callable[[], None] | None = None, **settings: Any) -> None:
         ray = _import_ray()
         super().__init__(**settings)
         self._ray = ray
@@ -60,6 +73,9 @@ class RayExecutor(Executor):
         if self._owns_ray:
             ray.init(**(init or {}))
         self._num_cpus = num_cpus
+        self._initializer = initializer
+        # The last object-location answer: (refs asked, ref -> locations).
+        self._locations: tuple[tuple, dict] = ((), {})
 
     def close(self) -> None:
         if self._owns_ray and self._ray.is_initialized():
@@ -73,8 +89,9 @@ class RayExecutor(Executor):
         import cloudpickle
         import numpy as np
 
+        initializer = None if self._initializer is None else cloudpickle.dumps(self._initializer)
         return self._ray.put((np.frombuffer(job.payload, dtype=np.uint8),
-                              cloudpickle.dumps(job.runner)))
+                              cloudpickle.dumps(job.runner), initializer))
 
     def submit(self, job: JobSpec, payload: Any, stage: int, task: int, attempt: int,
                inputs: dict[int, list[Any]]) -> Submitted:
@@ -84,6 +101,36 @@ class RayExecutor(Executor):
         output, stats = _remote(self._ray).options(name=name, num_cpus=self._num_cpus).remote(
             job.job_id, [payload], name, stage, task, layout, *flat)
         return Submitted(stage, task, attempt, output, stats)
+
+    def slice_inputs(self, job: JobSpec, stage: int, task: int, attempt: int, source: int,
+                     handles: list[Any]) -> list[Any]:
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        name = f"{job.task_name(stage, task)}/slice/{source}"
+        remote = _remote(self._ray, "slice")
+        slices = []
+        for i, (node, group) in enumerate(self._by_node(handles).items()):
+            # Soft affinity: should the node be gone, Ray runs it elsewhere.
+            where = "DEFAULT" if node is None else NodeAffinitySchedulingStrategy(node, soft=True)
+            slices.append(remote.options(name=f"{name}/{i}", num_cpus=self._num_cpus,
+                                         scheduling_strategy=where).remote(
+                job.slicer, task, *group))
+        return slices
+
+    def _by_node(self, handles: list[Any]) -> dict[str | None, list[Any]]:
+        """``handles`` grouped by a node holding them (one slice task per
+        node and reducer, not per map output; small outputs live inline in
+        the driver, under None); asked once per input stage."""
+        from ray.experimental import get_object_locations
+
+        keys = tuple(handles)
+        if self._locations[0] != keys:
+            self._locations = (keys, get_object_locations(handles))
+        groups: dict[str | None, list[Any]] = {}
+        for handle in handles:
+            nodes = self._locations[1].get(handle, {}).get("node_ids") or [None]
+            groups.setdefault(nodes[0], []).append(handle)
+        return groups
 
     def wait_any(self, submitted: list[Submitted], timeout: float) -> list[Submitted]:
         by_ref = {s.future: s for s in submitted}
@@ -135,7 +182,9 @@ def _run_ray_task(job_id: str, payload_box: list, task_name: str, stage: int, ta
     def load() -> tuple[bytes, Any]:
         import cloudpickle
 
-        array, runner = ray.get(payload_box[0])
+        array, runner, initializer = ray.get(payload_box[0])
+        if initializer is not None:
+            worker.initialize_once(initializer)
         return array.tobytes(), cloudpickle.loads(runner)
 
     data, runner = worker.cached_payload(job_id, load)
@@ -146,3 +195,10 @@ def _run_ray_task(job_id: str, payload_box: list, task_name: str, stage: int, ta
         position += count
     output, stats = worker.execute_task(runner, data, task_name, stage, task, inputs)
     return np.frombuffer(output, dtype=np.uint8), stats
+
+
+def _slice_ray(slicer: Any, index: int, *outputs: Any) -> Any:
+    import numpy as np
+
+    return np.frombuffer(slicer([memoryview(output) for output in outputs], index),
+                         dtype=np.uint8)

@@ -17,13 +17,14 @@ fetched. The failure rules (docs/distributed.md):
 
 from __future__ import annotations
 
+import array
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from ferry.distributed.errors import InputLostError, RemoteTraceback, TaskError, WorkerLostError
 from ferry.distributed.executor import Executor, Submitted
-from ferry.distributed.job import JobSpec
+from ferry.distributed.job import JobSpec, StageSpec
 from ferry.distributed.progress import Progress, StageProgress
 
 __all__ = ["JobResult", "run_job"]
@@ -100,15 +101,26 @@ class _JobRun:
             if not complete.issuperset(stage.inputs):
                 still_waiting.append(key)
                 continue
-            inputs = {source: [self.outputs[(source, t)]
-                               for t in range(self.job.stage(source).num_tasks)]
-                      for source in stage.inputs}
             attempt = self.attempts.get(key, 0)
             self.attempts[key] = attempt + 1
+            inputs = {source: self._input_handles(stage, key[1], attempt, source)
+                      for source in stage.inputs}
             self.in_flight.append(self.executor.submit(
                 self.job, self.payload, key[0], key[1], attempt, inputs))
             self.progress.started(key[0])
         self.waiting = still_waiting
+
+    def _input_handles(self, stage: StageSpec, task: int, attempt: int, source: int) -> list:
+        """The outputs of stage ``source`` task ``task`` of ``stage`` reads:
+        all of them, or for an input it reads by slice, the executor's
+        slices of those whose slice ``task`` is not known to be empty."""
+        producers = range(self.job.stage(source).num_tasks)
+        if source not in stage.sliced:
+            return [self.outputs[(source, t)] for t in producers]
+        stats = self.progress.stages[source].tasks
+        handles = [self.outputs[(source, t)] for t in producers
+                   if _slice_rows(stats.get(t, {}), task) != 0]
+        return self.executor.slice_inputs(self.job, stage.id, task, attempt, source, handles)
 
     def _settle(self, sub: Submitted) -> None:
         key = (sub.stage, sub.task)
@@ -126,9 +138,15 @@ class _JobRun:
             self.waiting.append(key)
             return
         except InputLostError as e:
+            if self.attempts[key] >= self.executor.max_attempts:
+                raise WorkerLostError(
+                    f"{name}: its inputs were lost on each of {self.attempts[key]} attempts "
+                    f"(max_attempts={self.executor.max_attempts}); last: {e}") from e
             self._rerun_producers(sub, e)
             self.waiting.append(key)
             return
+        if "slice_rows" in stats:  # kept for the whole job: 8 bytes a slice, not a list
+            stats["slice_rows"] = array.array("q", stats["slice_rows"])
         self.outputs[key] = sub.handle
         self.progress.finished(sub.stage, sub.task, stats)
 
@@ -149,3 +167,9 @@ class _JobRun:
                         f"{self.executor.max_attempts}): {lost}") from lost
                 self.waiting.append(key)
                 self.progress.lost(*key)
+
+
+def _slice_rows(stats: dict, index: int) -> int | None:
+    """Rows of slice ``index`` of an output, from its task's stats (None: unknown)."""
+    rows = stats.get("slice_rows")
+    return rows[index] if rows is not None and 0 <= index < len(rows) else None

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from ferry.distributed.errors import InputLostError, TaskError
 
-__all__ = ["cached_payload", "execute_task", "run_ferry_task"]
+__all__ = ["cached_payload", "execute_task", "initialize_once", "run_ferry_task",
+           "slice_ferry_outputs"]
 
 _PAYLOADS_KEPT = 4  # jobs whose payloads one worker process keeps
 _payloads: OrderedDict[str, Any] = OrderedDict()
@@ -37,6 +38,24 @@ def cached_payload(job_id: str, load: Callable[[], Any]) -> Any:
     return payload
 
 
+_initialized: set[str] = set()
+
+
+def initialize_once(pickled: bytes) -> None:
+    """Runs the cloudpickled set-up function ``pickled`` unless this process
+    already ran the same one (an executor's ``initializer``)."""
+    import hashlib
+
+    import cloudpickle
+
+    key = hashlib.sha256(pickled).hexdigest()
+    with _payloads_lock:
+        if key in _initialized:
+            return
+        cloudpickle.loads(pickled)()
+        _initialized.add(key)
+
+
 def execute_task(
     runner: Callable[..., tuple[Any, dict]],
     payload: Any,
@@ -55,7 +74,11 @@ def execute_task(
             raise
         text = "".join(traceback.format_exception(e))
         raise TaskError(_message(e), text, task_name) from None
-    return output, dict(stats)
+    stats = dict(stats)
+    # What the engine handed this task: the shuffle volume a benchmark reports.
+    stats.setdefault("input_bytes", sum(memoryview(buffer).nbytes
+                                        for buffers in inputs.values() for buffer in buffers))
+    return output, stats
 
 
 def _message(e: BaseException) -> str:
@@ -80,3 +103,11 @@ def run_ferry_task(payload: Any, stage_id: int, task_index: int,
     ctx = SessionContext._global
     return _core.run_task(payload, stage_id, task_index, inputs,
                           ctx._raw if ctx is not None else None)
+
+
+def slice_ferry_outputs(outputs: list[Any], index: int) -> bytes:
+    """The slicer of ferry's own jobs: one task output holding slice
+    ``index`` of each of ``outputs`` (ferry task outputs), nothing else."""
+    from ferry import _core
+
+    return _core.slice_task_outputs(outputs, index)

@@ -1,0 +1,33 @@
+// A physical plan in its own envelope: one operator tree with its own
+// function table (physical_tree.h has the trees that share one).
+
+#include "ferry/serde/physical_tree.h"
+
+#include "ferry/serde/expr_serde_internal.h"
+#include "ferry/serde/physical_serde_internal.h"
+
+namespace ferry {
+
+namespace pb = ferry::v1;
+
+Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const ExtensionCodec& codec,
+                                       const PhysicalEncodeOptions& options) {
+  pb::PhysicalPlanMessage message;
+  FERRY_RETURN_NOT_OK(PhysicalTreeWriter(codec, message.mutable_functions(), options)
+                          .Write(plan, message.mutable_root()));
+  return internal::WritePayload(message, internal::kPhysicalPlanKind, "physical plan");
+}
+
+Result<ExecPtr> DecodePhysicalPlan(std::string_view bytes, const ExtensionCodec& codec,
+                                   const FunctionRegistry& registry, const TableOpener& open_table,
+                                   const DecodeLimits& limits,
+                                   const StageInputBinder& bind_stage_input) {
+  pb::PhysicalPlanMessage message;
+  FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPhysicalPlanKind, "physical plan",
+                                            &message, limits));
+  if (!message.has_root()) return Status::Invalid("not a ferry physical plan: no root operator");
+  return PhysicalTreeReader(message.functions(), codec, registry, open_table, limits)
+      .Read(message.root(), bind_stage_input);
+}
+
+}  // namespace ferry
