@@ -6,6 +6,7 @@
 // window partition spans two); otherwise it gathers its whole input.
 
 #include <algorithm>
+#include <thread>
 
 #include <arrow/array/builder_primitive.h>
 #include <arrow/array/util.h>
@@ -235,7 +236,7 @@ class WindowExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto breaks, PeerBreaks(sorted_order, n));
 
     std::vector<std::shared_ptr<arrow::Array>> pieces(groups);
-    FERRY_RETURN_NOT_OK(ParallelFor(groups, 0, [&](int64_t g) -> Status {
+    FERRY_RETURN_NOT_OK(ParallelFor(groups, InnerThreads(), [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
       std::vector<uint8_t> local_breaks(breaks.begin() + begin, breaks.begin() + begin + rows);
@@ -286,6 +287,14 @@ class WindowExec final : public ExecutionPlan {
     return TakeBy(sorted_result, AsArray(inverse));
   }
 
+  // Threads for the window partitions of one operator partition: the
+  // operator's partitions already run side by side, so together they use
+  // about one thread per core.
+  int InnerThreads() const {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, cores / num_partitions());
+  }
+
   // `within[j]`: the row of `grouped` (rows in partition order, each
   // partition contiguous) that goes to position j once every partition is
   // sorted by ORDER BY; positions never leave their partition.
@@ -304,7 +313,7 @@ class WindowExec final : public ExecutionPlan {
     }
     auto schema = arrow::schema(fields);
     const uint32_t groups = static_cast<uint32_t>(offsets.size() - 1);
-    return ParallelFor(groups, 0, [&](int64_t g) -> Status {
+    return ParallelFor(groups, InnerThreads(), [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
       if (rows < 2) {
