@@ -183,12 +183,17 @@ void RegisterContext(nb::module_& m) {
       })
       .def("tables_shipped_by_name", &SessionContext::TablesShippedByName)
       // Physical plans: one stage of a distributed query travels this way.
-      .def("encode_physical_plan", [](ContextPtr self, const PlanHandle& plan) {
+      .def("encode_physical_plan", [](ContextPtr self, const PlanHandle& plan, bool all_tables_by_name,
+                                      std::vector<std::string> tables_by_name) {
         std::vector<std::string> warnings;
-        auto bytes = Unwrap(WithoutGil([&] { return self->EncodeExecutionPlan(*plan.plan, &warnings); }));
+        auto bytes = Unwrap(WithoutGil([&] {
+          return self->EncodeExecutionPlan(*plan.plan, &warnings,
+                                           TablesByName{all_tables_by_name, std::move(tables_by_name)});
+        }));
         WarnAll(warnings);
         return nb::bytes(bytes.data(), bytes.size());
-      })
+      }, nb::arg("plan"), nb::arg("all_tables_by_name") = false,
+         nb::arg("tables_by_name") = std::vector<std::string>{})
       .def("encode_physical_plan", [](ContextPtr self, const DataFrame& df) {
         std::vector<std::string> warnings;
         auto bytes = Unwrap(WithoutGil([&]() -> Result<std::string> {

@@ -123,7 +123,9 @@ void RegisterStages(nb::module_& m) {
     // Without the GIL: a concurrent first task of the same job waits on the
     // cache, not on the GIL the decoding task needs to unpickle.
     auto result = WithoutGil([&]() -> Result<TaskResult> {
-      FERRY_ASSIGN_OR_RAISE(auto plan, WorkerJobCache().Get(job_bytes.bytes(), [&] {
+      // Cached per worker session: the job decodes against its tables and functions.
+      std::shared_ptr<const void> worker = ctx ? *ctx : nullptr;
+      FERRY_ASSIGN_OR_RAISE(auto plan, WorkerJobCache().Get(job_bytes.bytes(), worker, [&] {
         EngineGil gil;
         if (!gil.ok()) return Result<StagePlan>(ExitingError("decoding a job"));
         return DecodeJob(job_bytes.bytes(), *session, session->config().decode_limits);

@@ -216,13 +216,19 @@ class ExecutionPlan:
         """The output schema."""
         return self._raw.schema()
 
-    def to_bytes(self, ctx: SessionContext | None = None) -> bytes:
+    def to_bytes(
+        self, ctx: SessionContext | None = None, *, tables_by_name: bool | Iterable[str] = False
+    ) -> bytes:
         """Wire format v1 bytes of this physical plan (docs/wire-format.md):
         every operator with its partitioning, so a receiver runs exactly the
         partitions this plan has. The encoding session is ``ctx``, else this
         thread's sender slot, else the process-wide default sender, else the
         global session; its codec writes the functions (Python UDFs inline,
-        or by name from a strict session).
+        or by name from a strict session). Tables travel as in
+        ``LogicalPlan.to_bytes``: those the session marks with
+        ``ship_table_by_name`` or ``tables_by_name`` chooses (True: every
+        registered table; or names) by name, which the receiver must have
+        registered with the same schema; the rest by path or inline.
 
         Examples:
             >>> import pyarrow as pa
@@ -240,7 +246,8 @@ class ExecutionPlan:
         if ctx is None:
             ctx = ipc._encoding_ctx() or SessionContext.global_ctx()
         ipc._check(ctx)
-        return ctx._raw.encode_physical_plan(self._raw)
+        all_tables, names = _tables_by_name(tables_by_name)
+        return ctx._raw.encode_physical_plan(self._raw, all_tables, names)
 
     @staticmethod
     def from_bytes(ctx: SessionContext | None, data: bytes) -> ExecutionPlan:

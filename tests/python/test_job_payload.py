@@ -209,3 +209,60 @@ def test_a_job_warns_once_for_a_table_read_by_several_stages():
         job = _core.plan_job(ctx._raw, df._raw, 2)
     assert len([w for w in caught if "travels inline" in str(w.message)]) == 1
     assert run_job(job).to_pydict() == {"n": [1000]}
+
+
+def test_physical_plans_send_tables_by_name():
+    sender = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(3))
+    sender.register_record_batches("t", [pa.table({"k": [1, 2, 3, 4], "v": [10, None, 30, 40]}).to_batches()])
+    plan = sender.table("t").filter(col("k") > lit(1)).execution_plan()
+    blob = plan.to_bytes(sender, tables_by_name=["t"])
+    assert len(blob) < len(plan.to_bytes(sender))
+    receiver = ferry.SessionContext()
+    receiver_rows = pa.table({"k": [5, 0, 7, None, 2], "v": [1, 2, 3, 4, None]})
+    receiver.register_record_batches("t", [receiver_rows.to_batches()])
+    back = ferry.ExecutionPlan.from_bytes(receiver, blob)
+    assert back.partition_count == plan.partition_count
+    got = pa.concat_tables([pa.table(receiver.execute(back, p), schema=receiver_rows.schema)
+                            for p in range(back.partition_count)])
+    expected = receiver_rows.filter(pc.greater(receiver_rows["k"], 1))
+    assert rows(got) == rows(expected)
+    with pytest.raises(KeyError, match="refers to table 't' by name.*no table named 't'"):
+        ferry.ExecutionPlan.from_bytes(ferry.SessionContext(), blob)
+    other = ferry.SessionContext()
+    other.from_pydict({"k": ["a"], "v": [1]}, name="t")
+    with pytest.raises(FerryError, match="table 't' in the receiving session has schema"):
+        ferry.ExecutionPlan.from_bytes(other, blob)
+    sender.register_record_batches("u", [receiver_rows.to_batches()])
+    with pytest.raises(FerryError, match="tables_by_name names 'u', which the physical plan does not scan"):
+        plan.to_bytes(sender, tables_by_name=["u"])
+    with pytest.raises(KeyError, match="nope"):
+        plan.to_bytes(sender, tables_by_name=["nope"])
+
+
+def test_a_parquet_scan_by_name_reads_the_receivers_table(files):
+    sender = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(2))
+    sender.register_parquet("a", files[0])
+    plan = sender.table("a").filter(col("v") > lit(2)).execution_plan()
+    blob = plan.to_bytes(sender, tables_by_name=True)
+    assert files[0].encode() not in blob
+    receiver = ferry.SessionContext()
+    receiver.register_parquet("a", files[0])
+    back = ferry.ExecutionPlan.from_bytes(receiver, blob)
+    got = pa.concat_tables([pa.table(receiver.execute(back, p)) for p in range(back.partition_count)])
+    assert rows(got) == rows(duck("select * from a where v > 2", files))
+
+
+def test_a_job_ships_marked_tables_by_name():
+    ctx = large_table_session()
+    ctx.ship_table_by_name("big")
+    df = ctx.table("big").aggregate([], [f.sum(col("x")).alias("s")])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing travels inline, so nothing to warn about
+        job = _core.plan_job(ctx._raw, df._raw, 2)
+    worker = ferry.SessionContext()
+    worker.register_record_batches("big", [pa.table({"x": [1, 2, None, 4]}).to_batches()])
+    assert run_job(job, worker_ctx=worker).to_pydict() == {"s": [7]}
+    with pytest.raises(KeyError, match="table 'big' by name"):
+        run_job(job, worker_ctx=ferry.SessionContext())

@@ -138,8 +138,11 @@ Result<StagePlan> DecodeJob(std::string_view bytes, const SessionContext& sessio
   // One reader for every stage: a function several stages call is resolved
   // (a Python UDF unpickled) once.
   const auto open_table = session.DecodedTableOpener();
+  const TableResolver resolve_table = [&session](const std::string& name) {
+    return session.GetTable(name);
+  };
   PhysicalTreeReader reader(message.functions(), *session.codec(), session.functions(), open_table,
-                            limits);
+                            limits, resolve_table);
   StagePlan plan;
   for (const auto& in : message.stages()) {
     Stage stage;

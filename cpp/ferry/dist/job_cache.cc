@@ -13,14 +13,22 @@ Result<std::string> Sha256(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-Result<std::shared_ptr<const StagePlan>> JobCache::Get(std::string_view bytes, const Decoder& decode) {
-  FERRY_ASSIGN_OR_RAISE(auto key, Sha256(bytes));
+Result<std::shared_ptr<const StagePlan>> JobCache::Get(std::string_view bytes,
+                                                       const std::shared_ptr<const void>& session,
+                                                       const Decoder& decode) {
+  FERRY_ASSIGN_OR_RAISE(auto digest, Sha256(bytes));
+  auto matches = [&](const Entry& entry) {
+    if (entry.digest != digest || entry.has_session != (session != nullptr)) return false;
+    if (session == nullptr) return true;
+    return !entry.session.expired() && !entry.session.owner_before(session) &&
+           !session.owner_before(entry.session);
+  };
   auto lookup = [&]() -> std::shared_ptr<const StagePlan> {
     std::lock_guard lock(mutex_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->first == key) {
+      if (matches(*it)) {
         entries_.splice(entries_.begin(), entries_, it);
-        return it->second;
+        return it->plan;
       }
     }
     return nullptr;
@@ -31,7 +39,7 @@ Result<std::shared_ptr<const StagePlan>> JobCache::Get(std::string_view bytes, c
   FERRY_ASSIGN_OR_RAISE(auto plan, decode());
   auto shared = std::make_shared<const StagePlan>(std::move(plan));
   std::lock_guard lock(mutex_);
-  entries_.emplace_front(std::move(key), shared);
+  entries_.push_front(Entry{std::move(digest), session != nullptr, session, shared});
   if (entries_.size() > capacity_) entries_.pop_back();
   return shared;
 }

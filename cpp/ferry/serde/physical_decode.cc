@@ -89,15 +89,18 @@ bool ReadsWhole(const ExecutionPlan& plan) {
 
 class PhysicalDecoder {
  public:
-  PhysicalDecoder(internal::ExprReader& exprs, const TableOpener& open_table,
+  PhysicalDecoder(internal::ExprReader& exprs, const internal::ScanTables& tables,
                   const DecodeLimits& limits, const StageInputBinder& bind_stage_input)
-      : exprs_(exprs), open_table_(open_table), limits_(limits), bind_stage_input_(bind_stage_input) {}
+      : exprs_(exprs), tables_(tables), limits_(limits), bind_stage_input_(bind_stage_input) {}
 
   // `depth` is the level of `node`'s parent (0 for the root).
   Result<ExecPtr> Decode(const pb::ExecNode& node, int depth) {
     if (depth >= limits_.max_depth) return PlanTooDeep(limits_.max_depth);
     FERRY_ASSIGN_OR_RAISE(auto plan, DecodeNode(node, depth + 1));
-    FERRY_RETURN_NOT_OK(CheckPartitions(plan->num_partitions(), plan->Describe().c_str()));
+    // Described only when refused: describing costs more than decoding.
+    if (plan->num_partitions() < 1 || plan->num_partitions() > limits_.max_partitions) {
+      return CheckPartitions(plan->num_partitions(), plan->Describe().c_str());
+    }
     return plan;
   }
 
@@ -145,14 +148,14 @@ class PhysicalDecoder {
       case pb::ExecNode::kUnion:
         return DecodeUnion(node.union_(), depth);
       case pb::ExecNode::kMemoryScan:
-        return internal::DecodeMemoryScan(node.memory_scan(), open_table_, limits_);
+        return internal::DecodeMemoryScan(node.memory_scan(), tables_, limits_);
       case pb::ExecNode::kFileScan: {
         std::vector<Expr> filters;
         for (const auto& filter : node.file_scan().filters()) {
           FERRY_ASSIGN_OR_RAISE(auto expr, exprs_.Read(filter, depth));
           filters.push_back(std::move(expr));
         }
-        return internal::DecodeFileScan(node.file_scan(), std::move(filters), open_table_, limits_);
+        return internal::DecodeFileScan(node.file_scan(), std::move(filters), tables_, limits_);
       }
       case pb::ExecNode::kStageInput:
         return internal::DecodeStageInput(node.stage_input(), bind_stage_input_, limits_);
@@ -225,7 +228,12 @@ class PhysicalDecoder {
   Result<ExecPtr> DecodeProjection(const pb::ProjectionExecNode& n, int depth) {
     FERRY_ASSIGN_OR_RAISE(auto input, Input(n.has_input(), n.input(), "projection", depth));
     FERRY_ASSIGN_OR_RAISE(auto exprs, Physicals(n.exprs(), *input->schema(), depth));
-    FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(n.has_schema(), n.schema(), "projection"));
+    if (!n.has_schema()) {  // named and typed as the expressions say
+      auto derived = internal::DerivedProjectionSchema(exprs, *input->schema());
+      if (!derived) return Status::Invalid("projection without a schema over a column by index");
+      return MakeProjectionExec(std::move(input), std::move(exprs), *std::move(derived));
+    }
+    FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(true, n.schema(), "projection"));
     FERRY_RETURN_NOT_OK(CheckTypes(*schema, TypesOf(exprs), "projection"));
     return MakeProjectionExec(std::move(input), std::move(exprs), std::move(schema));
   }
@@ -454,7 +462,7 @@ class PhysicalDecoder {
   }
 
   internal::ExprReader& exprs_;
-  const TableOpener& open_table_;
+  const internal::ScanTables& tables_;
   const DecodeLimits& limits_;
   const StageInputBinder& bind_stage_input_;
 };
@@ -464,25 +472,27 @@ class PhysicalDecoder {
 class PhysicalTreeReader::Impl {
  public:
   Impl(const internal::FunctionTable& functions, const ExtensionCodec& codec,
-       const FunctionRegistry& registry, const TableOpener& open_table, const DecodeLimits& limits)
+       const FunctionRegistry& registry, internal::ScanTables tables, const DecodeLimits& limits)
       : exprs(functions, codec, registry, UnknownFunctionPolicy::kError, limits),
-        open_table(open_table), limits(limits) {}
+        tables(std::move(tables)), limits(limits) {}
   internal::ExprReader exprs;
-  const TableOpener& open_table;
+  internal::ScanTables tables;
   const DecodeLimits& limits;
 };
 
 PhysicalTreeReader::PhysicalTreeReader(const internal::FunctionTable& functions,
                                        const ExtensionCodec& codec, const FunctionRegistry& registry,
-                                       const TableOpener& open_table, const DecodeLimits& limits)
-    : impl_(std::make_unique<Impl>(functions, codec, registry, open_table, limits)) {
+                                       const TableOpener& open_table, const DecodeLimits& limits,
+                                       const TableResolver& resolve_table)
+    : impl_(std::make_unique<Impl>(functions, codec, registry,
+                                   internal::ScanTables{open_table, resolve_table}, limits)) {
   EnsureArrowCompute();
 }
 PhysicalTreeReader::~PhysicalTreeReader() = default;
 
 Result<ExecPtr> PhysicalTreeReader::Read(const pb::ExecNode& root,
                                          const StageInputBinder& bind_stage_input) {
-  return PhysicalDecoder(impl_->exprs, impl_->open_table, impl_->limits, bind_stage_input)
+  return PhysicalDecoder(impl_->exprs, impl_->tables, impl_->limits, bind_stage_input)
       .Decode(root, 0);
 }
 

@@ -1,7 +1,10 @@
 // The leaves of a decoded physical plan: rows carried inline, files
 // reopened to read exactly the sender's splits, stage inputs bound.
 
+#include "ferry/exec/operators.h"
+#include "ferry/exec/tables.h"
 #include "ferry/function/bind.h"
+#include "ferry/serde/filtered_table_cache.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
 #include "ferry/serde/plan_serde_internal.h"
@@ -18,17 +21,42 @@ Result<std::optional<std::vector<int>>> Projection(bool present, const pb::Proje
   return DecodeIndices(projection.columns(), &schema, "projection");
 }
 
+// The receiver's table named by a memory scan, its rows spread over the
+// sender's partition count so the plan around the scan keeps its shape.
+Result<ExecPtr> MemoryScanByName(const pb::MemoryScanExecNode& n, const ScanTables& tables,
+                                 const DecodeLimits& limits) {
+  const int64_t partitions = n.num_partitions();
+  FERRY_RETURN_NOT_OK(CheckPartitions(partitions, limits, "memory scan"));
+  FERRY_ASSIGN_OR_RAISE(auto table, ResolveCatalogTable(n.source().catalog(), tables.resolve));
+  FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
+  FERRY_ASSIGN_OR_RAISE(auto scan, table->Scan(projection, static_cast<int>(partitions)));
+  if (scan->num_partitions() == partitions) return ExecPtr(std::move(scan));
+  auto source = table->Source();
+  const auto* rows = source ? std::get_if<InMemorySource>(&*source) : nullptr;
+  if (rows == nullptr) {
+    return Status::Invalid("table '", n.source().catalog().name(), "' scans as ",
+                           scan->num_partitions(), " partitions here; the plan reads it as ",
+                           partitions);
+  }
+  BatchVector batches;
+  for (const auto& partition : rows->partitions) batches.insert(batches.end(), partition.begin(), partition.end());
+  auto spread = SplitIntoPartitions(batches, static_cast<int>(partitions));
+  spread.resize(static_cast<size_t>(partitions));  // fewer rows than partitions: some stay empty
+  return MakeMemoryScanExec(rows->schema, std::move(spread), projection);
+}
+
 }  // namespace
 
-Result<ExecPtr> DecodeMemoryScan(const pb::MemoryScanExecNode& n, const TableOpener& open_table,
+Result<ExecPtr> DecodeMemoryScan(const pb::MemoryScanExecNode& n, const ScanTables& tables,
                                  const DecodeLimits& limits) {
+  if (n.has_source() && n.source().has_catalog()) return MemoryScanByName(n, tables, limits);
   if (!n.has_source() || !n.source().has_memory()) {
     return Status::Invalid("memory scan without an in-memory table source");
   }
   FERRY_ASSIGN_OR_RAISE(auto source, DecodeTableSource(n.source()));
   const size_t carried = std::get<InMemorySource>(source).partitions.size();
   FERRY_RETURN_NOT_OK(CheckPartitions(std::max<int64_t>(1, carried), limits, "memory scan"));
-  FERRY_ASSIGN_OR_RAISE(auto table, open_table(source));
+  FERRY_ASSIGN_OR_RAISE(auto table, tables.open(source));
   FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
   FERRY_ASSIGN_OR_RAISE(auto scan, table->Scan(projection, static_cast<int>(carried)));
   if (scan->num_partitions() != std::max<int>(1, static_cast<int>(carried))) {
@@ -39,23 +67,29 @@ Result<ExecPtr> DecodeMemoryScan(const pb::MemoryScanExecNode& n, const TableOpe
 }
 
 Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> filters,
-                               const TableOpener& open_table, const DecodeLimits& limits) {
-  if (!n.has_source() || !(n.source().has_parquet() || n.source().has_csv())) {
+                               const ScanTables& tables, const DecodeLimits& limits) {
+  const bool by_name = n.has_source() && n.source().has_catalog();
+  if (!n.has_source() || !(n.source().has_parquet() || n.source().has_csv() || by_name)) {
     return Status::Invalid("file scan without a Parquet or CSV table source");
   }
   FERRY_RETURN_NOT_OK(CheckPartitions(n.splits_size(), limits, "file scan"));
-  FERRY_ASSIGN_OR_RAISE(auto source, DecodeTableSource(n.source()));
   std::vector<std::vector<int>> splits;
   for (const auto& split : n.splits()) {
     FERRY_ASSIGN_OR_RAISE(auto row_groups, DecodeIndices(split.row_groups(), nullptr, "row group"));
     splits.push_back(std::move(row_groups));
   }
   FERRY_ASSIGN_OR_RAISE(auto declared, DecodeSchema(n.has_schema(), n.schema(), "file scan"));
-  FERRY_ASSIGN_OR_RAISE(auto table, open_table(source));
+  std::shared_ptr<const TableProvider> table;
+  if (by_name) {
+    FERRY_ASSIGN_OR_RAISE(table, ResolveCatalogTable(n.source().catalog(), tables.resolve));
+  } else {
+    FERRY_ASSIGN_OR_RAISE(auto source, DecodeTableSource(n.source()));
+    FERRY_ASSIGN_OR_RAISE(table, tables.open(source));
+  }
   FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
   if (!filters.empty()) {
     for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
-    FERRY_ASSIGN_OR_RAISE(table, table->WithFilters(filters));
+    FERRY_ASSIGN_OR_RAISE(table, ProcessFilteredTables().WithFilters(table, filters));
   }
   FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
   if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {

@@ -5,6 +5,7 @@
 #include "ferry/common/overloaded.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/operator_info.h"
+#include "ferry/function/bind.h"
 #include "ferry/serde/expr_serde_internal.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde.h"
@@ -20,6 +21,19 @@ Status EncodeSchema(const arrow::Schema& schema, ferry::v1::Schema* out) {
   FERRY_ASSIGN_OR_RAISE(auto ipc, WriteIpcStream(std::make_shared<arrow::Schema>(schema), {}));
   out->set_arrow_ipc(std::move(ipc));
   return Status::OK();
+}
+
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
+    const std::vector<PhysicalExprPtr>& exprs, const arrow::Schema& input) {
+  arrow::FieldVector fields;
+  for (const auto& expr : exprs) {
+    const auto* source = SourceOf(*expr);
+    if (source == nullptr) return std::nullopt;
+    auto field = OutputField(*source, input);
+    if (!field.ok()) return std::nullopt;
+    fields.push_back(*std::move(field));
+  }
+  return arrow::schema(std::move(fields));
 }
 
 }  // namespace internal
@@ -73,6 +87,12 @@ class PhysicalEncoder {
               FERRY_RETURN_NOT_OK(input(node->mutable_input()));
               for (const auto& expr : info.exprs) {
                 FERRY_RETURN_NOT_OK(Physical(*expr, plan, node->add_exprs(), depth));
+              }
+              // Most projections are named and typed as their expressions
+              // say: those travel without a schema the decoder can derive.
+              auto derived = internal::DerivedProjectionSchema(info.exprs, *children.at(0)->schema());
+              if (derived && (*derived)->Equals(*info.schema, /*check_metadata=*/true)) {
+                return Status::OK();
               }
               return internal::EncodeSchema(*info.schema, node->mutable_schema());
             },
@@ -148,9 +168,13 @@ class PhysicalEncoder {
             },
             [&](const MemoryScanInfo& info) -> Status {
               auto* node = out->mutable_memory_scan();
-              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(
-                  InMemorySource{info.schema, info.partitions}, node->mutable_source()));
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
+              InMemorySource source{info.schema, info.partitions};
+              if (auto named = ByName(source)) {
+                node->set_num_partitions(static_cast<uint32_t>(plan.num_partitions()));
+                return internal::EncodeCatalogTable(named->name, named->schema, node->mutable_source());
+              }
+              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(source, node->mutable_source()));
               if (options_.observe_inline_table) {
                 options_.observe_inline_table(info.partitions,
                                               static_cast<int64_t>(node->source().ByteSizeLong()));
@@ -159,7 +183,12 @@ class PhysicalEncoder {
             },
             [&](const FileScanInfo& info) -> Status {
               auto* node = out->mutable_file_scan();
-              FERRY_RETURN_NOT_OK(internal::EncodeTableSource(info.source, node->mutable_source()));
+              if (auto named = ByName(info.source)) {
+                FERRY_RETURN_NOT_OK(
+                    internal::EncodeCatalogTable(named->name, named->schema, node->mutable_source()));
+              } else {
+                FERRY_RETURN_NOT_OK(internal::EncodeTableSource(info.source, node->mutable_source()));
+              }
               if (info.projection) SetProjection(*info.projection, node->mutable_projection());
               for (const auto& filter : info.filters) {
                 FERRY_RETURN_NOT_OK(exprs_.Write(filter, node->add_filters(), depth));
@@ -175,6 +204,11 @@ class PhysicalEncoder {
   }
 
  private:
+  std::optional<TableByName> ByName(const TableSource& source) const {
+    if (!options_.table_by_name) return std::nullopt;
+    return options_.table_by_name(source);
+  }
+
   // `expr` of `plan`, over its input's columns: the logical expression it
   // was bound from, else the column it reads by index.
   Status Physical(const PhysicalExpr& expr, const ExecutionPlan& plan, pb::PhysicalExpr* out,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,8 +20,18 @@ namespace ferry {
 /// and partition count.
 using StageInputBinder = std::function<Result<ExecPtr>(const StageInputSpec& spec)>;
 
-/// What a caller of the physical encoder may watch.
+/// A scan a physical plan refers to by its table's name in the receiver's
+/// catalog, with the schema the table has on the sender.
+struct TableByName {
+  std::string name;
+  std::shared_ptr<arrow::Schema> schema;
+};
+
+/// What a caller of the physical encoder may choose or watch.
 struct PhysicalEncodeOptions {
+  /// For a scan's source (an in-memory table's rows, a file): the table to
+  /// name instead of carrying the source, or nullopt to carry it.
+  std::function<std::optional<TableByName>(const TableSource& source)> table_by_name;
   /// Called for each memory scan the plan carries inline, with its rows and
   /// the bytes its source takes on the wire (how a session warns about
   /// large inline tables, once per table).
@@ -52,9 +63,12 @@ Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const Extensio
 /// partition counts (equal for a join; one where an operator needs one;
 /// at most limits.max_partitions), hash-partitioned inputs where a join or
 /// a final aggregate is partitioned.
+/// Tables sent by name come from `resolve_table` (none given: a clear
+/// error) and must have the schema the sender's table had.
 Result<ExecPtr> DecodePhysicalPlan(std::string_view bytes, const ExtensionCodec& codec,
                                    const FunctionRegistry& registry, const TableOpener& open_table,
                                    const DecodeLimits& limits = {},
-                                   const StageInputBinder& bind_stage_input = nullptr);
+                                   const StageInputBinder& bind_stage_input = nullptr,
+                                   const TableResolver& resolve_table = nullptr);
 
 }  // namespace ferry

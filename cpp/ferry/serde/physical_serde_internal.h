@@ -3,6 +3,7 @@
 // What physical_encode.cc and the physical decoder's files share.
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <arrow/type.h>
@@ -34,15 +35,33 @@ Status CheckPartitions(int64_t n, const DecodeLimits& limits, const char* what);
 Result<std::vector<int>> DecodeIndices(const google::protobuf::RepeatedField<uint32_t>& in,
                                        const arrow::Schema* schema, const char* what);
 
-/// The leaves (physical_decode_leaves.cc): an in-memory table's rows, a
-/// file reopened to read exactly the sender's splits (`filters` already
-/// decoded from the node), a stage input bound by `bind` (or left unbound).
-Result<ExecPtr> DecodeMemoryScan(const ferry::v1::MemoryScanExecNode& node,
-                                 const TableOpener& open_table, const DecodeLimits& limits);
+/// Where a decoded scan's table comes from: its source opened, or (sent by
+/// name) the receiver's catalog.
+struct ScanTables {
+  TableOpener open;
+  TableResolver resolve;
+};
+
+/// The leaves (physical_decode_leaves.cc): an in-memory table's rows (or
+/// the receiver's table of that name, spread over the sender's partition
+/// count), a file reopened (or found by name) to read exactly the sender's
+/// splits (`filters` already decoded from the node), a stage input bound
+/// by `bind` (or left unbound).
+Result<ExecPtr> DecodeMemoryScan(const ferry::v1::MemoryScanExecNode& node, const ScanTables& tables,
+                                 const DecodeLimits& limits);
 Result<ExecPtr> DecodeFileScan(const ferry::v1::FileScanExecNode& node, std::vector<Expr> filters,
-                               const TableOpener& open_table, const DecodeLimits& limits);
+                               const ScanTables& tables, const DecodeLimits& limits);
 Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
                                  const StageInputBinder& bind, const DecodeLimits& limits);
+
+/// The schema a projection of `exprs` over `input` has when each column
+/// is named, typed and made nullable as the logical expression it was
+/// bound from says (function/bind.h OutputField): what the planner makes
+/// for a DataFrame select. nullopt when an expression has no logical
+/// source. A projection whose schema is this one travels without it
+/// (ProjectionExecNode.schema absent), the decoder deriving it the same way.
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
+    const std::vector<PhysicalExprPtr>& exprs, const arrow::Schema& input);
 
 /// Appends one line per operator of `root` to `out->tree` (and its tables
 /// to `out->tables`), `root` indented `depth` levels (exec_plan_inspection.cc).

@@ -21,12 +21,13 @@ Result<std::string> EncodePhysicalPlan(const ExecutionPlan& plan, const Extensio
 Result<ExecPtr> DecodePhysicalPlan(std::string_view bytes, const ExtensionCodec& codec,
                                    const FunctionRegistry& registry, const TableOpener& open_table,
                                    const DecodeLimits& limits,
-                                   const StageInputBinder& bind_stage_input) {
+                                   const StageInputBinder& bind_stage_input,
+                                   const TableResolver& resolve_table) {
   pb::PhysicalPlanMessage message;
   FERRY_RETURN_NOT_OK(internal::ReadPayload(bytes, internal::kPhysicalPlanKind, "physical plan",
                                             &message, limits));
   if (!message.has_root()) return Status::Invalid("not a ferry physical plan: no root operator");
-  return PhysicalTreeReader(message.functions(), codec, registry, open_table, limits)
+  return PhysicalTreeReader(message.functions(), codec, registry, open_table, limits, resolve_table)
       .Read(message.root(), bind_stage_input);
 }
 

@@ -43,7 +43,8 @@ class PhysicalTreeReader {
  public:
   PhysicalTreeReader(const google::protobuf::RepeatedPtrField<ferry::v1::FunctionDefinition>& functions,
                      const ExtensionCodec& codec, const FunctionRegistry& registry,
-                     const TableOpener& open_table, const DecodeLimits& limits);
+                     const TableOpener& open_table, const DecodeLimits& limits,
+                     const TableResolver& resolve_table = nullptr);
   ~PhysicalTreeReader();
   /// As DecodePhysicalPlan, from an already parsed (and counted) tree.
   Result<ExecPtr> Read(const ferry::v1::ExecNode& root, const StageInputBinder& bind_stage_input = nullptr);

@@ -2,6 +2,7 @@
 // indices out of range, schemas that disagree with the expressions,
 // partition counts and partitionings an operator does not allow.
 
+#include "ferry/serde/physical_serde_internal.h"
 #include "ferry/serde/physical_serde_test_fixture.h"
 
 namespace ferry {
@@ -35,12 +36,20 @@ TEST_F(PhysicalValidationTest, ColumnIndicesAndSchemas) {
     root->mutable_projection()->mutable_input()->mutable_filter()->mutable_keep()->set_columns(0, 9);
   });
   EXPECT_EQ(st.message(), "filter column index 9 out of range");
-  st = Edited(filtered, [](pb::ExecNode* root) { root->mutable_projection()->clear_schema(); });
-  EXPECT_EQ(st.message(), "projection without a schema");
+  // A projection named and typed as its expressions say travels without
+  // its schema; one over a column by index cannot.
+  auto message = Parsed(sender_->EncodeExecutionPlan(*filtered).ValueOrDie());
+  EXPECT_FALSE(message.root().projection().has_schema());
+  auto derived = Decode(Framed(message));
+  ASSERT_TRUE(derived.ok()) << derived.status().ToString();
+  EXPECT_TRUE((*derived)->schema()->Equals(*filtered->schema(), /*check_metadata=*/true));
+  st = Edited(filtered, [](pb::ExecNode* root) {
+    root->mutable_projection()->mutable_exprs(0)->set_column(0);
+  });
+  EXPECT_EQ(st.message(), "projection without a schema over a column by index");
   st = Edited(filtered, [&](pb::ExecNode* root) {
-    auto* node = root->mutable_projection();
-    auto other = Parsed(sender_->EncodeExecutionPlan(*Plan(small_->Select({Col("v")}))).ValueOrDie());
-    *node->mutable_schema() = other.root().projection().schema();
+    auto declared = arrow::schema({arrow::field("v", arrow::int64())});
+    ASSERT_TRUE(internal::EncodeSchema(*declared, root->mutable_projection()->mutable_schema()).ok());
   });
   EXPECT_TRUE(st.IsTypeError()) << st.ToString();
   EXPECT_EQ(st.message(), "projection column 0 ('v') is declared Int64 but is Utf8");

@@ -107,46 +107,11 @@ std::vector<std::string> SessionContext::TablesShippedByName() const {
   return {state_->tables_shipped_by_name.begin(), state_->tables_shipped_by_name.end()};
 }
 
-Result<std::string> SessionContext::EncodeExecutionPlan(const ExecutionPlan& plan,
-                                                       std::vector<std::string>* warnings) const {
-  FERRY_ASSIGN_OR_RAISE(auto bytes,
-                        ferry::EncodePhysicalPlan(plan, *codec_, PhysicalEncodeOptionsFor(warnings)));
-  FERRY_RETURN_NOT_OK(CheckEncodedPhysicalPlanSize(bytes, state_->config.max_encoded_plan_bytes));
-  return bytes;
-}
-
 Result<ExecPtr> SessionContext::DecodeExecutionPlan(std::string_view bytes,
                                                     const StageInputBinder& bind_stage_input) const {
   return ferry::DecodePhysicalPlan(bytes, *codec_, functions(), DecodedTableOpener(),
-                                   state_->config.decode_limits, bind_stage_input);
-}
-
-PhysicalEncodeOptions SessionContext::PhysicalEncodeOptionsFor(std::vector<std::string>* warnings) const {
-  PhysicalEncodeOptions options;
-  if (warnings == nullptr) return options;
-  options.observe_inline_table = [state = state_, warnings](const std::vector<BatchVector>& partitions,
-                                                             int64_t bytes) {
-    const int64_t threshold = state->config.inline_table_warn_bytes;
-    if (bytes <= threshold) return;
-    std::shared_ptr<const arrow::RecordBatch> first;
-    for (const auto& partition : partitions) {
-      if (first == nullptr && !partition.empty()) first = partition.front();
-    }
-    std::string name;
-    {
-      std::lock_guard lock(state->mutex);
-      if (first != nullptr && !state->warned_inline_batches.insert(first).second) return;
-      for (const auto& [table_name, table] : state->tables) {
-        auto source = table->Source();
-        const auto* memory = source ? std::get_if<InMemorySource>(&*source) : nullptr;
-        if (memory != nullptr && memory->partitions == partitions) name = " '" + table_name + "'";
-      }
-    }
-    warnings->push_back("in-memory table" + name + " travels inline in the physical plan: " +
-                        std::to_string(bytes) + " bytes (warning threshold " +
-                        std::to_string(threshold) + "); write it to Parquet to ship it by path");
-  };
-  return options;
+                                   state_->config.decode_limits, bind_stage_input,
+                                   [this](const std::string& name) { return GetTable(name); });
 }
 
 TableOpener SessionContext::DecodedTableOpener() const {

@@ -109,13 +109,20 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// Wire format v1 bytes of a physical plan (serde/physical_serde.h):
   /// functions defined by this session's codec, tables as their sources.
   /// Invalid, naming the largest parts, over max_encoded_plan_bytes. Adds
-  /// to `warnings` as EncodePlan does for its in-memory tables.
+  /// to `warnings` as EncodePlan does for its in-memory tables. Scans of
+  /// registered tables marked with ShipTableByName or chosen by `by_name`
+  /// refer to them by name (a scan of a table registered under no name
+  /// carries its source); Invalid for `by_name` naming a table the plan
+  /// does not scan (session_physical_encoding.cc).
   Result<std::string> EncodeExecutionPlan(const ExecutionPlan& plan,
-                                          std::vector<std::string>* warnings = nullptr) const;
+                                          std::vector<std::string>* warnings = nullptr,
+                                          const TablesByName& by_name = {}) const;
   /// How this session encodes physical plans (EncodeExecutionPlan, and a
-  /// job's stages): warning in `warnings` (when given), once per in-memory
-  /// table, about each inline table over inline_table_warn_bytes.
-  PhysicalEncodeOptions PhysicalEncodeOptionsFor(std::vector<std::string>* warnings) const;
+  /// job's stages): scans of the tables ShipTableByName marks or `by_name`
+  /// chooses by name, and a warning in `warnings` (when given), once per
+  /// in-memory table, about each inline table over inline_table_warn_bytes.
+  PhysicalEncodeOptions PhysicalEncodeOptionsFor(std::vector<std::string>* warnings,
+                                                 const TablesByName& by_name = {}) const;
   /// A physical plan from bytes, every operator rebuilt as the planner
   /// builds it: functions resolved as DecodeExpr resolves them, tables
   /// opened as DecodePlan opens them (unchanged files not read again),
