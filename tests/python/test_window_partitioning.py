@@ -118,7 +118,7 @@ def test_aggregates_over_every_frame_unit(units, start, end, sql):
     exprs = [f.sum(col("v")).over(w).alias("sm"), f.count(col("v")).over(w).alias("c"),
              f.min(col("v")).over(w).alias("lo"), f.max(col("o")).over(w).alias("hi"),
              f.avg(col("v")).over(w).alias("av")]
-    sqls = [f"sum(v) OVER w sm", "count(v) OVER w c", "min(v) OVER w lo", "max(o) OVER w hi",
+    sqls = ["sum(v) OVER w sm", "count(v) OVER w c", "min(v) OVER w lo", "max(o) OVER w hi",
             "avg(v) OVER w av"]
     if units != "range":
         exprs += [f.first_value(col("v")).over(w).alias("fv"), f.last_value(col("v")).over(w).alias("lv"),
