@@ -8,6 +8,7 @@
 #include <arrow/compute/api.h>
 
 #include "ferry/function/registry.h"
+#include "ferry/function/scalar_subquery_value.h"
 
 namespace ferry {
 namespace {
@@ -273,6 +274,7 @@ std::vector<std::shared_ptr<const ScalarFunction>> BuiltinScalarFunctions() {
       Make("nullif", 2, 2, LowerNullIf),
       Make("date_trunc", 2, 2, LowerDateTrunc),
       Make("date_part", 2, 2, LowerDatePart),
+      MakeScalarSubqueryValue(),
   };
 }
 

@@ -53,6 +53,9 @@ struct SelectResult {
   /// row, even where no inner row matches (what decorrelation by grouping
   /// on the correlation keys does not give EXISTS and IN).
   bool correlated_global_aggregate = false;
+  /// At most one row (per correlation key, when correlated), known from the
+  /// query's shape; a scalar subquery without it checks its row count.
+  bool at_most_one_row = false;
 };
 
 /// Where an expression is being bound and what it may contain.
@@ -65,6 +68,21 @@ struct ExprContext {
   const char* clause = "expression";  // for messages: "WHERE", "GROUP BY", ...
   /// The query's WINDOW clause, for OVER w.
   const google::protobuf::RepeatedPtrField<pg_query::Node>* windows = nullptr;
+};
+
+/// A select list item and its output name.
+struct SelectItem {
+  Expr expr;
+  std::string name;
+};
+
+/// An ORDER BY (or DISTINCT ON) key: select item `output`, or when -1 the
+/// `hidden` expression over the input, computed beside the select list.
+struct OrderKey {
+  int output = -1;
+  std::optional<Expr> hidden;
+  bool ascending = true;
+  bool nulls_first = false;
 };
 
 class QueryBinder {
@@ -93,6 +111,13 @@ class QueryBinder {
  private:
   Result<Relation> BindRangeVar(const pg_query::RangeVar& range);
   Result<Relation> BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer);
+ public:
+  /// A LATERAL subquery after `prior` (the FROM items before it): its
+  /// relation, and its correlation on `prior`'s columns (by their names in
+  /// `prior`) appended to `conditions` as join conditions.
+  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
+
+ private:
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);
@@ -138,6 +163,16 @@ class ExprBinder {
   Result<Expr> BindSubLink(const pg_query::SubLink& link);
   Result<SelectResult> BindSubquery(const pg_query::Node& subselect, std::string* prefix);
   Status AddSemiJoin(const pg_query::SubLink& link, bool negated);
+  /// A WHERE conjunct comparing with a scalar subquery, joined on instead
+  /// of filtered (true), when the join the subquery added allows it.
+  Result<bool> JoinOnComparison(const Expr& conjunct, size_t pending_before);
+  // scalar_subquery.cc
+  Result<Expr> BindScalarSubquery(const pg_query::SubLink& link);
+  /// scalar_subquery_value(<prefix>v, <prefix>n, where the subquery is).
+  Result<Expr> ScalarSubqueryValue(const std::string& prefix, const pg_query::SubLink& link);
+  /// The subquery's rows counted per distinct outer value its correlation
+  /// reads, joined back (pending); false when its conditions do not allow.
+  Result<bool> CountPerOuterRow(const SelectResult& sub, const std::string& prefix, const Expr& value);
   // quantified_subquery.cc
   Result<Expr> BindQuantified(const pg_query::SubLink& link);
 
@@ -145,6 +180,8 @@ class ExprBinder {
   ExprContext ctx_;
 };
 
+/// Whether a FROM item is a LATERAL subquery.
+bool IsLateral(const pg_query::Node& node);
 /// The text of a String node, or "" for any other node.
 std::string StringValue(const pg_query::Node& node);
 /// The protobuf name of a node's kind ("select_stmt", "a_expr"), for
@@ -174,6 +211,22 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
 /// types compare casts to a common type (Int64 or Float64), appended to
 /// the sides as columns, so they stay hash keys.
 Result<std::vector<Expr>> AlignKeyTypes(PlanPtr* left, PlanPtr* right, std::vector<Expr> on);
+/// A correlated subquery's conditions, each `inner = outer`, as grouping
+/// keys: its inner sides as columns "<prefix>g<i>", those columns, and the
+/// join conditions `outer = <prefix>g<i>`. NotImplemented naming `what` for
+/// any other condition. (scalar_subquery.cc)
+struct CorrelationKeys {
+  std::vector<Expr> inner_columns;
+  std::vector<Expr> keys;
+  std::vector<Expr> on;
+};
+Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
+                                             const std::string& what);
+/// Whether column `index` of `plan` (or `expr`, a plain column of it) can
+/// never be NULL: traced through projections, filters and joins to a
+/// non-nullable table column. False when unsure. (never_null.cc)
+bool NeverNull(const LogicalPlan& plan, int index);
+bool NeverNull(const LogicalPlan& plan, const Expr& expr);
 /// `relation` with its columns renamed to `names` (same count) in a projection.
 Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string>& names);
 
@@ -182,6 +235,18 @@ Result<PlanPtr> RenameColumns(const PlanPtr& plan, const std::vector<std::string
 Result<PlanPtr> JoinWithoutKeys(PlanPtr left, PlanPtr right, JoinType type);
 /// The input with every pending join attached, in order.
 Result<PlanPtr> AttachPending(PlanPtr plan, std::vector<PendingJoin>* pending);
+
+// order_keys.cc
+class ExprBinder;
+/// An ORDER BY / DISTINCT ON expression as a key (direction left default):
+/// a position or output name of `select`, an expression equal to an item,
+/// or else a hidden expression bound by `binder`.
+Result<OrderKey> BindOrderKey(ExprBinder& binder, const pg_query::Node& node,
+                              const std::vector<SelectItem>& select, const char* clause);
+/// The first row of `plan` (in `order`, SortNodes) of each group of equal
+/// `group` values (DISTINCT ON), with `plan`'s columns.
+Result<PlanPtr> KeepFirstPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
+                                  std::vector<Expr> order);
 
 /// (ascending, nulls_first) of an ORDER BY item.
 std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ferry/exec/tables.h"
+#include "ferry/plan/rewrite.h"
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -68,7 +69,6 @@ Result<Relation> QueryBinder::BindTableRef(const pg_query::Node& node, const Out
       return BindJoin(node.join_expr(), outer);
     case pg_query::Node::kRangeSubselect: {
       const auto& sub = node.range_subselect();
-      if (sub.lateral()) return Status::NotImplemented("LATERAL subqueries are not supported");
       FERRY_ASSIGN_OR_RAISE(auto relation, BindQuery(sub.subquery(), nullptr));
       return ApplyAlias(std::move(relation), sub.alias(), "");
     }
@@ -77,6 +77,38 @@ Result<Relation> QueryBinder::BindTableRef(const pg_query::Node& node, const Out
     default:
       return Status::NotImplemented("unsupported FROM item: ", NodeKind(node));
   }
+}
+
+bool IsLateral(const pg_query::Node& node) {
+  return node.has_range_subselect() && node.range_subselect().lateral();
+}
+
+Result<Relation> QueryBinder::BindLateral(const pg_query::Node& node, const Relation& prior,
+                                          std::vector<Expr>* conditions) {
+  // Correlated like a subquery in WHERE, with `prior` (the FROM items
+  // before it) as the enclosing query: its conditions on them come back as
+  // join conditions over its exposed columns, so it is a join, never run
+  // per row (what DuckDB and DataFusion do).
+  const auto& sub = node.range_subselect();
+  if (!sub.subquery().has_select_stmt()) return Status::NotImplemented("LATERAL over ", NodeKind(sub.subquery()));
+  OuterScope scope{&prior};
+  FERRY_ASSIGN_OR_RAISE(auto result, BindSelect(sub.subquery().select_stmt(), &scope, NextPrefix()));
+  if (result.correlated_global_aggregate) {
+    return Status::NotImplemented("unsupported: a LATERAL subquery aggregating without GROUP BY",
+                                  At(sub.subquery().select_stmt().target_list_size() > 0
+                                         ? sub.subquery().select_stmt().target_list(0).res_target().location()
+                                         : -1),
+                                  " (it has a row for every outer row)");
+  }
+  if (sub.alias().colnames_size() > result.visible) {
+    return Status::Invalid("alias ", sub.alias().aliasname(), " names ", sub.alias().colnames_size(),
+                           " columns but the subquery returns ", result.visible);
+  }
+  for (const auto& condition : result.correlation) conditions->push_back(StripOuter(condition));
+  FERRY_ASSIGN_OR_RAISE(auto relation, ApplyAlias(std::move(result.relation), sub.alias(), ""));
+  // Its exposed correlation columns stay out of reach by name (and of *).
+  std::erase_if(relation.scope.columns, [&](const auto& column) { return column.index >= result.visible; });
+  return relation;
 }
 
 Result<Relation> QueryBinder::BindRangeVar(const pg_query::RangeVar& range) {
@@ -101,12 +133,49 @@ Result<Relation> QueryBinder::BindRangeVar(const pg_query::RangeVar& range) {
   return ApplyAlias(Relation{*plan, Scope{}}, range.alias(), name);
 }
 
+namespace {
+
+// An outer join's ON conjuncts that read only the side it pads with NULLs
+// (B.x > 0 in A LEFT JOIN B ON ... AND B.x > 0) filter that side before the
+// join: the same rows match, and the filter reaches the scan instead of
+// running on every matching pair (TPC-H Q13). `on` is over `both`, the two
+// sides' columns as the join's condition sees them; the rest is returned.
+Result<std::vector<Expr>> PushIntoPaddedSide(JoinType type, const arrow::Schema& both, int num_left,
+                                             std::vector<Expr> on, PlanPtr* left, PlanPtr* right) {
+  if (type != JoinType::kLeft && type != JoinType::kRight) return on;
+  const bool into_right = type == JoinType::kLeft;
+  PlanPtr* side = into_right ? right : left;
+  const int offset = into_right ? num_left : 0;
+  std::vector<Expr> rest, pushed;
+  for (const auto& e : on) {
+    for (auto& conjunct : SplitConjunction(e)) {
+      auto columns = ReferencedColumns(conjunct, both);
+      bool only_side = columns && !columns->empty() && !IsVolatile(conjunct);
+      for (int index : columns ? *columns : std::set<int>{}) {
+        only_side = only_side && (index >= num_left) == into_right;
+      }
+      // Back to the side's own names (a right name the left has is suffixed).
+      std::optional<Expr> own;
+      if (only_side) {
+        own = ReplaceColumns(conjunct, both, [&](int index) -> std::optional<Expr> {
+          return Col((*side)->schema->field(index - offset)->name());
+        });
+      }
+      (own ? pushed : rest).push_back(own ? *own : conjunct);
+    }
+  }
+  if (auto predicate = Conjoin(pushed)) {
+    FERRY_ASSIGN_OR_RAISE(*side, plan::Filter(*side, *predicate));
+  }
+  return rest;
+}
+
+}  // namespace
+
 Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const OuterScope* outer) {
   if (join.has_alias() && !join.alias().aliasname().empty()) {
     return Status::NotImplemented("an alias on a JOIN is not supported; use a subquery");
   }
-  FERRY_ASSIGN_OR_RAISE(auto left, BindTableRef(join.larg(), outer));
-  FERRY_ASSIGN_OR_RAISE(auto right, BindTableRef(join.rarg(), outer));
   JoinType type;
   switch (join.jointype()) {
     case pg_query::JOIN_INNER: type = JoinType::kInner; break;
@@ -115,9 +184,19 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     case pg_query::JOIN_FULL: type = JoinType::kFull; break;
     default: return Status::NotImplemented("unsupported join type");
   }
+  FERRY_ASSIGN_OR_RAISE(auto left, BindTableRef(join.larg(), outer));
+  std::vector<Expr> on;  // over `both`, the two sides' columns
+  Relation right;
+  if (IsLateral(join.rarg())) {
+    if (type != JoinType::kInner && type != JoinType::kLeft) {
+      return Status::Invalid("a LATERAL subquery can only be joined by an INNER or LEFT JOIN");
+    }
+    FERRY_ASSIGN_OR_RAISE(right, BindLateral(join.rarg(), left, &on));
+  } else {
+    FERRY_ASSIGN_OR_RAISE(right, BindTableRef(join.rarg(), outer));
+  }
   FERRY_ASSIGN_OR_RAISE(Relation both, CrossJoin({left, right}));
   const int num_left = left.plan->schema->num_fields();
-  std::vector<Expr> on;
   // USING / NATURAL: the shared names, matched by equality, appear once.
   std::vector<std::pair<int, int>> shared;  // (left index, right index) in `both`
   std::vector<std::string> shared_names;
@@ -149,6 +228,8 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     on.push_back(condition);
   }
   PlanPtr left_plan = left.plan, right_plan = right.plan;
+  FERRY_ASSIGN_OR_RAISE(on, PushIntoPaddedSide(type, *both.plan->schema, num_left, std::move(on),
+                                               &left_plan, &right_plan));
   FERRY_ASSIGN_OR_RAISE(on, AlignKeyTypes(&left_plan, &right_plan, std::move(on)));
   FERRY_ASSIGN_OR_RAISE(auto plan, plan::JoinOn(left_plan, right_plan, type, on));
   Relation out{plan, both.scope};

@@ -1,5 +1,7 @@
-// x <op> ANY (subquery) and x <op> ALL (subquery), uncorrelated: answered
-// from one row of the subquery's count(*), count(v), min(v) and max(v),
+// x <op> ANY (subquery) and x <op> ALL (subquery): answered from one row
+// of the subquery's count(*), count(v), min(v) and max(v) (correlated: one
+// row per correlation key, grouped by the inner sides of its `inner =
+// outer` conditions and left-joined on them; no row is an empty subquery),
 // with SQL's three-valued rules (an empty subquery makes ALL true and ANY
 // false; a NULL x, or NULLs in the subquery where no value decides, give
 // NULL). `= ANY` is IN and `<> ALL` is NOT IN (subquery_binder.cc).
@@ -19,9 +21,6 @@ Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
   FERRY_ASSIGN_OR_RAISE(auto x, Bind(link.testexpr()));
   std::string prefix;
   FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
-  if (!sub.correlation.empty()) {
-    return Status::NotImplemented("correlated ", all ? "ALL" : "ANY", " subqueries are not supported");
-  }
   if (sub.visible != 1) {
     return Status::Invalid("an ", all ? "ALL" : "ANY", " subquery must return one column, this one returns ",
                            sub.visible);
@@ -31,14 +30,25 @@ Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
   FERRY_ASSIGN_OR_RAISE(auto min, registry.GetAggregate("min"));
   FERRY_ASSIGN_OR_RAISE(auto max, registry.GetAggregate("max"));
   const Expr v = Col(prefix + "v");
-  FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan,
-                                                   {Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")}));
-  FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, {},
+  if (sub.correlated_global_aggregate) {
+    // It has a row (of NULLs) even for keys with no inner rows; grouping
+    // by the keys has none, which would read as an empty subquery.
+    return Status::NotImplemented("unsupported: a correlated ", all ? "ALL" : "ANY",
+                                  " subquery over an aggregate without GROUP BY", query_.At(link.location()));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto correlation,
+                        GroupableCorrelation(sub, prefix, std::string("a correlated ") + (all ? "ALL" : "ANY") +
+                                                              " subquery" + query_.At(link.location())));
+  std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
+  for (auto& e : correlation.inner_columns) columns.push_back(e);
+  FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan, columns));
+  FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, correlation.keys,
       {Alias(AggregateCall(count, "count", {}), prefix + "n"),
        Alias(AggregateCall(count, "count", {v}), prefix + "nn"),
        Alias(AggregateCall(min, "min", {v}), prefix + "min"),
        Alias(AggregateCall(max, "max", {v}), prefix + "max")}));
-  ctx_.pending->push_back({stats, JoinType::kInner, {}, std::nullopt});
+  const bool correlated = !correlation.on.empty();
+  ctx_.pending->push_back({stats, correlated ? JoinType::kLeft : JoinType::kInner, correlation.on, std::nullopt});
   const Expr n = Col(prefix + "n"), nn = Col(prefix + "nn");
   const Expr lo = Col(prefix + "min"), hi = Col(prefix + "max");
   // `decided`: some non-NULL value settles the answer (a violation for
@@ -64,7 +74,7 @@ Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
   auto null_bool = Cast(Lit(std::make_shared<arrow::NullScalar>()), arrow::boolean());
   auto zero = Lit(std::make_shared<arrow::Int64Scalar>(0));
   return Case(std::nullopt,
-              {{Binary(n, Operator::kEq, zero), Boolean(all)},
+              {{Binary(IsNull(n), Operator::kOr, Binary(n, Operator::kEq, zero)), Boolean(all)},
                {IsNull(x), null_bool},
                {Binary(Binary(nn, Operator::kGt, zero), Operator::kAnd, *decided), Boolean(!all)},
                {Binary(nn, Operator::kLt, n), null_bool}},

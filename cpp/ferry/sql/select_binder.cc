@@ -6,6 +6,7 @@
 // output name or any expression over the input) and LIMIT/OFFSET.
 
 #include <algorithm>
+#include <set>
 
 #include <google/protobuf/reflection.h>
 
@@ -130,18 +131,6 @@ std::vector<Expr> FactorDisjunctions(std::vector<Expr> conjuncts) {
   return out;
 }
 
-struct Item {
-  Expr expr;
-  std::string name;
-};
-
-struct OrderKey {
-  int output;  // select item, or -1: `hidden`
-  std::optional<Expr> hidden;
-  bool ascending;
-  bool nulls_first;
-};
-
 }  // namespace
 
 Result<std::pair<int64_t, std::optional<int64_t>>> BindLimit(QueryBinder& query,
@@ -162,7 +151,14 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   // ---- FROM and WHERE
   std::vector<Relation> items;
+  std::vector<Expr> lateral;  // LATERAL items' conditions, joined on like WHERE's
   for (const auto& node : stmt.from_clause()) {
+    if (IsLateral(node) && !items.empty()) {
+      FERRY_ASSIGN_OR_RAISE(auto prior, CrossJoin(items));
+      FERRY_ASSIGN_OR_RAISE(auto item, BindLateral(node, prior, &lateral));
+      items.push_back(std::move(item));
+      continue;
+    }
     FERRY_ASSIGN_OR_RAISE(auto item, BindTableRef(node, outer));
     items.push_back(std::move(item));
   }
@@ -190,6 +186,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     classify(std::move(expr));
   }
   filters = FactorDisjunctions(std::move(filters));
+  for (auto& condition : lateral) filters.push_back(std::move(condition));
   if (items.size() > 1) {
     FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters));
   }
@@ -206,7 +203,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   // ---- select list
   std::vector<PendingJoin> late;  // scalar subqueries of SELECT, HAVING, ORDER BY
   ExprContext select_ctx{&rel, outer, &late, true, true, "SELECT", &stmt.window_clause()};
-  std::vector<Item> select;
+  std::vector<SelectItem> select;
   auto has_name = [&](const std::string& name) {
     for (const auto& item : select) {
       if (item.name == name) return true;
@@ -286,36 +283,28 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     having = std::move(expr);
   }
   std::vector<OrderKey> order;
+  ExprContext order_ctx = select_ctx;
+  order_ctx.clause = "ORDER BY";
   for (const auto& node : stmt.sort_clause()) {
     const auto& sort = node.sort_by();
-    ExprContext order_ctx = select_ctx;
-    order_ctx.clause = "ORDER BY";
+    if (sort.sortby_dir() == pg_query::SORTBY_USING) {
+      return Status::NotImplemented("ORDER BY ... USING is not supported");
+    }
     ExprBinder binder(*this, order_ctx);
-    int output = -1;
-    if (sort.node().has_a_const() && sort.node().a_const().has_ival()) {
-      const int64_t position = sort.node().a_const().ival().ival();
-      if (position < 1 || position > static_cast<int64_t>(select.size())) {
-        return Status::Invalid("ORDER BY position ", position, " is not in the select list (1 to ",
-                               select.size(), ")");
-      }
-      output = static_cast<int>(position - 1);
-    } else if (sort.node().has_column_ref() && sort.node().column_ref().fields_size() == 1) {
-      const std::string name = StringValue(sort.node().column_ref().fields(0));
-      for (size_t i = 0; i < select.size(); ++i) {
-        if (select[i].name == name) output = static_cast<int>(i);
-      }
-    }
-    auto [ascending, nulls_first] = SortDirection(sort);
-    OrderKey order_key{output, std::nullopt, ascending, nulls_first};
-    if (output < 0) {
-      FERRY_ASSIGN_OR_RAISE(auto key, binder.BindSortBy(sort));
-      const Expr& value = key.As<SortNode>()->expr;
-      for (size_t i = 0; i < select.size() && order_key.output < 0; ++i) {
-        if (select[i].expr.Equals(value)) order_key.output = static_cast<int>(i);
-      }
-      if (order_key.output < 0) order_key.hidden = value;
-    }
-    order.push_back(std::move(order_key));
+    FERRY_ASSIGN_OR_RAISE(auto key, BindOrderKey(binder, sort.node(), select, "ORDER BY"));
+    std::tie(key.ascending, key.nulls_first) = SortDirection(sort);
+    order.push_back(std::move(key));
+  }
+  // DISTINCT ON keys ride along after the sort keys (hidden ones computed
+  // and rewritten over an aggregate alike).
+  const size_t num_sort_keys = order.size();
+  const bool distinct_on = stmt.distinct_clause_size() > 0 &&
+                           stmt.distinct_clause(0).node_case() != pg_query::Node::NODE_NOT_SET;
+  order_ctx.clause = "DISTINCT ON";
+  for (int i = 0; distinct_on && i < stmt.distinct_clause_size(); ++i) {
+    ExprBinder binder(*this, order_ctx);
+    FERRY_ASSIGN_OR_RAISE(auto key, BindOrderKey(binder, stmt.distinct_clause(i), select, "DISTINCT ON"));
+    order.push_back(std::move(key));
   }
 
   // Outer columns are decorrelated from WHERE only; anywhere else they
@@ -342,6 +331,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   std::vector<Expr> correlation;
   std::optional<Expr> empty_value;
   bool exposed_marker = false;
+  bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
     std::vector<int> correlation_keys;  // per correlation condition: its key
     for (const auto& conjunct : correlated) {
@@ -361,8 +351,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       correlation.push_back(Binary(outer_left ? eq->left : eq->right, Operator::kEq,
                                    Col(prefix + "k" + std::to_string(correlation.size()))));
     }
-    if (!correlation.empty() && select.size() == 1) {
-      // The COUNT bug: no matching rows must give count() = 0, not NULL.
+    // Grouped by nothing but its correlation keys: one row per key.
+    single_row = grouping.plain &&
+                 keys.size() == std::set<int>(correlation_keys.begin(), correlation_keys.end()).size();
+    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0) {
+      // The COUNT bug: no matching rows must give count() = 0, not NULL
+      // (with a GROUP BY, no rows is no group: NULL).
       bool counts = false, others = false;
       Expr empty = Transform(select[0].expr, [&](const Expr& e) -> std::optional<Expr> {
         const auto* call = e.As<AggregateCallNode>();
@@ -443,21 +437,22 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   for (const auto& e : exposed) exprs.push_back(e);
   FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Project(rel.plan, exprs));
-  if (stmt.distinct_clause_size() > 0) {
-    if (stmt.distinct_clause(0).node_case() != pg_query::Node::NODE_NOT_SET) {
-      return Status::NotImplemented("SELECT DISTINCT ON is not supported");
-    }
+  auto key_column = [&](size_t i) { return Col(order[i].hidden ? "__order" + std::to_string(i) : names[order[i].output]); };
+  std::vector<Expr> sort_keys;
+  for (size_t i = 0; i < num_sort_keys; ++i) {
+    sort_keys.push_back(Sort(key_column(i), order[i].ascending, order[i].nulls_first));
+  }
+  if (distinct_on) {
+    std::vector<Expr> group;
+    for (size_t i = num_sort_keys; i < order.size(); ++i) group.push_back(key_column(i));
+    FERRY_ASSIGN_OR_RAISE(rel.plan, KeepFirstPerGroup(catalog_.functions(), rel.plan, group, sort_keys));
+  } else if (stmt.distinct_clause_size() > 0) {
     if (!hidden_names.empty()) {
       return Status::Invalid("for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
     }
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Distinct(rel.plan));
   }
-  if (!order.empty()) {
-    std::vector<Expr> sort_keys;
-    for (size_t i = 0; i < order.size(); ++i) {
-      const std::string name = order[i].hidden ? "__order" + std::to_string(i) : names[order[i].output];
-      sort_keys.push_back(Sort(Col(name), order[i].ascending, order[i].nulls_first));
-    }
+  if (!sort_keys.empty()) {
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Sort(rel.plan, sort_keys));
   }
   if (!hidden_names.empty()) {
@@ -478,6 +473,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
   result.empty_value = std::move(empty_value);
+  result.at_most_one_row =
+      single_row || (result.correlation.empty() && limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
       aggregating && !result.correlation.empty() && stmt.group_clause_size() == 0;
   return result;

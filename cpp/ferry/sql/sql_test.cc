@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ferry/exec/tables.h"
+#include "ferry/plan/plan_equality.h"
 #include "ferry/session/dataframe.h"
 #include "ferry/session/session_context.h"
 #include "ferry/sql/parser.h"
@@ -72,6 +73,27 @@ TEST_F(SqlTest, CorrelatedExistsIsASemiJoin) {
   ASSERT_TRUE(df.ok()) << df.status();
   EXPECT_NE(df->plan()->ToString().find("type=semi"), std::string::npos) << df->plan()->ToString();
   EXPECT_EQ(SortedRows(*df->Collect()), (std::vector<std::string>{"1"}));
+}
+
+TEST_F(SqlTest, ScalarSubqueryWithSeveralRowsFailsAfterARoundTrip) {
+  // k = 'a' has two rows (ids 1 and 3): a scalar subquery over them fails
+  // for the outer rows whose k is 'a', and only for those.
+  const std::string sql = "SELECT id, (SELECT b.id FROM t b WHERE b.k = a.k) AS other FROM t a";
+  auto df = ctx_->Sql(sql);
+  ASSERT_TRUE(df.ok()) << df.status();
+  EXPECT_NE(df->plan()->ToString().find("scalar_subquery_value"), std::string::npos) << df->plan()->ToString();
+  auto bytes = ctx_->EncodePlan(*df->plan());
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto decoded = ctx_->DecodePlan(*bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(PlanEquals(**decoded, *df->plan()));
+  auto failed = DataFrame(ctx_, *decoded).Collect();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("more than one row returned by a subquery used as an expression "
+                                           "(the scalar subquery at line 1, column 12)"),
+            std::string::npos)
+      << failed.status();
+  EXPECT_EQ(Rows(sql + " WHERE a.k <> 'a' OR a.k IS NULL"), (std::vector<std::string>{"2|null", "null|null"}));
 }
 
 TEST_F(SqlTest, UnknownNamesSuggestCloseOnes) {

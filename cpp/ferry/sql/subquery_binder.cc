@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "ferry/function/bind.h"
+#include "ferry/plan/rewrite.h"
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -94,20 +95,8 @@ Result<Expr> ExprBinder::BindSubLink(const pg_query::SubLink& link) {
   if (ctx_.pending == nullptr) return Status::NotImplemented("subqueries are not supported in ", ctx_.clause);
   std::string prefix;
   switch (link.sub_link_type()) {
-    case pg_query::EXPR_SUBLINK: {
-      FERRY_ASSIGN_OR_RAISE(auto sub, BindSubquery(link.subselect(), &prefix));
-      if (sub.visible != 1) {
-        return Status::Invalid("a scalar subquery must return one column, this one returns ", sub.visible);
-      }
-      std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
-      for (auto& e : ExposedColumns(sub)) columns.push_back(e);
-      FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
-      ctx_.pending->push_back({right, JoinType::kLeft, Stripped(sub.correlation), std::nullopt});
-      if (sub.empty_value) {
-        return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_value}}, Col(prefix + "v"));
-      }
-      return Col(prefix + "v");
-    }
+    case pg_query::EXPR_SUBLINK:
+      return BindScalarSubquery(link);
     case pg_query::ALL_SUBLINK:
       return BindQuantified(link);
     case pg_query::EXISTS_SUBLINK:
@@ -214,8 +203,46 @@ Result<std::optional<Expr>> ExprBinder::BindConjunct(const pg_query::Node& node)
       return std::optional<Expr>();
     }
   }
+  const size_t pending_before = ctx_.pending->size();
   FERRY_ASSIGN_OR_RAISE(auto expr, Bind(node));
+  FERRY_ASSIGN_OR_RAISE(bool joined, JoinOnComparison(expr, pending_before));
+  if (joined) return std::optional<Expr>();
   return std::optional<Expr>(expr);
+}
+
+Result<bool> ExprBinder::JoinOnComparison(const Expr& conjunct, size_t pending_before) {
+  // `x = (scalar subquery)` whose subquery has one row per key (its value
+  // a bare column of the one join it added): rows it rejects are the ones
+  // the left join pads, so an inner join on the correlation and the
+  // equality says the same, and gives the optimizer a hash key (as TPC-H
+  // Q2's DataFrame form writes it) instead of a filter above every join.
+  // Other comparisons stay filters over the join: as join filters they
+  // measured slower (TPC-H Q17, Q20), a filter above is what the optimizer
+  // and the DataFrame forms handle best.
+  if (ctx_.pending->size() != pending_before + 1) return false;
+  PendingJoin& join = ctx_.pending->back();
+  const auto* comparison = conjunct.As<BinaryNode>();
+  if (join.type != JoinType::kLeft || join.then_filter || comparison == nullptr) return false;
+  if (comparison->op != Operator::kEq) return false;
+  auto is_value = [&](const Expr& e) {
+    const auto* column = e.As<ColumnNode>();
+    return column != nullptr && !column->relation && join.right->schema->num_fields() > 0 &&
+           column->name == join.right->schema->field(0)->name();
+  };
+  const bool value_right = is_value(comparison->right);
+  if (!value_right && !is_value(comparison->left)) return false;
+  const Expr& other = value_right ? comparison->left : comparison->right;
+  auto reads = ReferencedColumns(other, *ctx_.input->plan->schema);
+  if (!reads) return false;  // it reads the subquery's side too
+  // Uncorrelated, only `column = value` hashes; the rest stays a filter
+  // over the one-row join.
+  if (join.on.empty() && other.As<ColumnNode>() == nullptr) return false;
+  std::vector<Expr> on = join.on;
+  on.push_back(conjunct);
+  Relation& input = *ctx_.input;
+  FERRY_ASSIGN_OR_RAISE(input.plan, plan::JoinOn(input.plan, join.right, JoinType::kInner, on));
+  ctx_.pending->pop_back();
+  return true;
 }
 
 Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
@@ -264,7 +291,9 @@ Status ExprBinder::AddSemiJoin(const pg_query::SubLink& link, bool negated) {
   for (auto& e : ExposedColumns(sub)) columns.push_back(e);
   FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
   const Expr v = Col(prefix + "v");
-  if (!negated) {
+  // Neither side can be NULL: NOT IN is a plain anti join on equality.
+  const bool never_null = NeverNull(*input.plan, tested) && NeverNull(*sub.relation.plan, 0);
+  if (!negated || never_null) {
     on.push_back(Binary(tested, Operator::kEq, v));
     FERRY_ASSIGN_OR_RAISE(input.plan, plan::JoinOn(input.plan, right, type, on));
     return Status::OK();
