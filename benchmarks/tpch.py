@@ -108,15 +108,17 @@ def worker(args: argparse.Namespace) -> int:
         result = run()  # the warm-up runs first; its result is the one checked
         for _ in range(args.warmup - 1):
             run()
-        times = []
+        times, cpu_times = [], []
         for _ in range(args.repeat):
             gc.collect()
             gc.disable()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             run()
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu_start)
             gc.enable()
         out["times"] = times
+        out["cpu_times"] = cpu_times
         table = to_arrow(result)
         with pa.OSFile(args.result, "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
             w.write_table(table)
@@ -198,6 +200,7 @@ def run_one(args: argparse.Namespace, engine: str, q: int, data: Path, tmp: Path
     out["wall_s"] = time.perf_counter() - start
     if "times" in out:
         out["median_s"] = statistics.median(out["times"])
+        out["median_cpu_s"] = statistics.median(out["cpu_times"])
         out["result_path"] = str(result)
     return out
 
@@ -250,12 +253,13 @@ def main(argv: list[str] | None = None) -> int:
                         problem = check(reference, r["result_path"])
                         if problem:
                             r["error"] = f"wrong result: {problem}"[:300]
-                            del r["median_s"]
+                            del r["median_s"], r["median_cpu_s"]
                 results[q][engine] = r
                 shown = f"{r['median_s']:.3f} s" if "median_s" in r else f"FAILED {r['error']}"
                 if engine in engines:
                     print(f"  q{q:<2} {engine:<10} {shown}", flush=True)
     report(args, engines, results, versions)
+    failures_of(engines, results)
     if args.json:
         Path(args.json).write_text(json.dumps({
             "sf": args.sf, "threads": args.threads, "repeat": args.repeat, "data": args.data,
@@ -269,6 +273,14 @@ def main(argv: list[str] | None = None) -> int:
 def report(args, engines, results, versions) -> None:
     print()
     print("versions: " + ", ".join(f"{e} {versions.get(e, '?')}" for e in engines))
+    table(engines, results, "median_s")
+    print("\nCPU seconds per run (user+sys over all threads, median): less sensitive to a "
+          "loaded machine than wall time, blind to idle cores")
+    table(engines, results, "median_cpu_s")
+
+
+def table(engines, results, metric: str) -> None:
+    """Per-query `metric`, ferry's ratios to the fastest peer and to datafusion, geomeans."""
     header = f"{'query':<6}" + "".join(f"{e:>12}" for e in engines)
     has_ferry = "ferry" in engines
     peers = [e for e in engines if e in PEERS]
@@ -283,17 +295,17 @@ def report(args, engines, results, versions) -> None:
         line = f"q{q:<5}"
         for e in engines:
             r = rs.get(e, {})
-            line += f"{r['median_s']:>11.3f}s" if "median_s" in r else f"{'FAIL':>12}"
-        ferry_s = rs.get("ferry", {}).get("median_s")
+            line += f"{r[metric]:>11.3f}s" if metric in r else f"{'FAIL':>12}"
+        ferry_s = rs.get("ferry", {}).get(metric)
         if has_ferry and peers:
-            done = [rs[e]["median_s"] for e in peers if "median_s" in rs.get(e, {})]
+            done = [rs[e][metric] for e in peers if metric in rs.get(e, {})]
             if ferry_s and done:
                 ratios_best.append(ferry_s / min(done))
                 line += f"{ratios_best[-1]:>11.2f}x"
             else:
                 line += f"{'-':>12}"
         if has_ferry and "datafusion" in engines:
-            df_s = rs.get("datafusion", {}).get("median_s")
+            df_s = rs.get("datafusion", {}).get(metric)
             if ferry_s and df_s:
                 ratios_df.append(ferry_s / df_s)
                 line += f"{ratios_df[-1]:>9.2f}x"
@@ -302,10 +314,10 @@ def report(args, engines, results, versions) -> None:
         print(line)
     # Geometric means: each engine over the queries it completed (count shown),
     # and over the queries every listed engine completed (comparable).
-    common = [q for q, rs in results.items() if all("median_s" in rs.get(e, {}) for e in engines)]
+    common = [q for q, rs in results.items() if all(metric in rs.get(e, {}) for e in engines)]
     line = f"{'geo':<6}"
     for e in engines:
-        done = [rs[e]["median_s"] for rs in results.values() if "median_s" in rs.get(e, {})]
+        done = [rs[e][metric] for rs in results.values() if metric in rs.get(e, {})]
         g = geomean(done)
         line += f"{g:>8.3f}s/{len(done):<2}" if g else f"{'-':>12}"
     if has_ferry and peers:
@@ -318,8 +330,11 @@ def report(args, engines, results, versions) -> None:
     if common and len(common) < len(results):
         line = f"{'geo=':<6}"
         for e in engines:
-            line += f"{geomean([results[q][e]['median_s'] for q in common]):>11.3f}s"
+            line += f"{geomean([results[q][e][metric] for q in common]):>11.3f}s"
         print(line + f"   (geo=: over the {len(common)} queries every engine completed)")
+
+
+def failures_of(engines, results) -> None:
     failures = [(q, e, r["error"]) for q, rs in results.items() for e, r in rs.items()
                 if e in engines and "error" in r]
     if failures:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Window functions: ferry vs datafusion-python, polars and duckdb, in one process.
+"""Window functions: ferry vs datafusion-python, polars and duckdb, each engine in its own process.
 
     python benchmarks/window_bench.py                          # 10M rows, best of 3
     python benchmarks/window_bench.py --rows 200_000 --repeat 1  # smoke run
@@ -14,20 +14,25 @@ each PARTITION BY k ORDER BY t, returning (t, w):
     rolling_sum  sum(v) ROWS BETWEEN 10 PRECEDING AND CURRENT ROW
 
 ferry / datafusion use the DataFrame API (Window / .over), duckdb SQL, polars
-``.over("k", order_by="t")`` with int_range / shift / rolling_sum. Each timed
-run materializes the full result (pyarrow Table or polars DataFrame); best of
+``.over("k", order_by="t")`` with int_range / shift / rolling_sum. Each engine
+runs in a child process of its own (same data, same seed); ``ferry@1`` is
+ferry again with target_partitions=1, so the table shows how ferry's
+partitioned windows scale from one partition to --threads. Each timed run
+materializes the full result (pyarrow Table or polars DataFrame); best of
 --repeat after --warmup untimed runs. Results are checked outside the timing
-by order-independent checksums (count, NULL count, sum(w), sum(w * (t % 1009)))
-against ferry's; exit status 1 on a mismatch or failure. Target (reported,
-not asserted): ferry <= 1.5x the fastest peer.
+by order-independent checksums (count, NULL count, sum(w), sum(w * (t %
+1009))) against ferry's; exit status 1 on a mismatch or failure. Target
+(reported, not asserted): ferry <= 1.5x the fastest peer.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from typing import Any, Callable
@@ -37,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 QUERIES = ("row_number", "lag", "rolling_sum")
-ENGINES = ("ferry", "datafusion", "polars", "duckdb")
+ENGINES = ("ferry", "ferry@1", "datafusion", "polars", "duckdb")
 SQL = {
     "row_number": "row_number() OVER (PARTITION BY k ORDER BY t)",
     "lag": "lag(v) OVER (PARTITION BY k ORDER BY t)",
@@ -129,8 +134,8 @@ def setup_duckdb(table: pa.Table, threads: int) -> tuple[str, dict[str, Callable
     }
 
 
-SETUP = {"ferry": setup_ferry, "datafusion": setup_datafusion, "polars": setup_polars,
-         "duckdb": setup_duckdb}
+SETUP = {"ferry": setup_ferry, "ferry@1": lambda table, threads: setup_ferry(table, 1),
+         "datafusion": setup_datafusion, "polars": setup_polars, "duckdb": setup_duckdb}
 
 
 # ---- timing and checking ------------------------------------------------------
@@ -173,6 +178,37 @@ def time_it(fn: Callable[[], Any], warmup: int, repeat: int) -> tuple[list[float
     return times, result
 
 
+def run_engine(engine: str, args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
+    """In this process: {"version": ..., "queries": {q: {"times": [...], "checksum": [...]} or
+    {"error": ...}}}, or {"skipped": reason} when the engine is not installed."""
+    table = make_table(args.rows, args.keys, args.chunk_rows)
+    try:
+        version, fns = SETUP[engine](table, args.threads)
+    except ImportError as exc:
+        return {"skipped": str(exc)}
+    out: dict[str, Any] = {"version": version, "queries": {}}
+    for q in queries:
+        try:
+            times, result = time_it(fns[q], args.warmup, args.repeat)
+            out["queries"][q] = {"times": times, "checksum": checksum(result)}
+            del result
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            out["queries"][q] = {"error": f"{type(exc).__name__}: {exc}"}
+    return out
+
+
+def run_child(engine: str, args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
+    """run_engine in a child process of its own (its own threads, memory and allocator)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", engine, "--rows", str(args.rows),
+           "--keys", str(args.keys), "--repeat", str(args.repeat), "--warmup", str(args.warmup),
+           "--threads", str(args.threads), "--chunk-rows", str(args.chunk_rows),
+           "--queries", ",".join(queries)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return {"failed": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
@@ -183,58 +219,59 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk-rows", type=int, default=65_536)
     p.add_argument("--engines", default=",".join(ENGINES))
     p.add_argument("--queries", default=",".join(QUERIES))
+    p.add_argument("--child", help=argparse.SUPPRESS)  # internal: run one engine, print JSON
     args = p.parse_args(argv)
     os.environ.setdefault("POLARS_MAX_THREADS", str(args.threads))  # before polars is imported
+    queries = [q for q in args.queries.split(",") if q]
+    if args.child:
+        print(json.dumps(run_engine(args.child, args, queries)))
+        return 0
 
     engines = [e for e in args.engines.split(",") if e]
-    queries = [q for q in args.queries.split(",") if q]
-    table = make_table(args.rows, args.keys, args.chunk_rows)
     print(f"{args.rows:,} rows, {args.keys:,} partitions, threads={args.threads}, "
-          f"warmup={args.warmup}, best of {args.repeat}")
-
-    runners: dict[str, dict[str, Callable[[], Any]]] = {}
-    for engine in engines:
-        try:
-            version, runners[engine] = SETUP[engine](table, args.threads)
-            print(f"  {engine} {version}")
-        except ImportError as exc:
-            print(f"  {engine}: skipped ({exc})")
-
+          f"warmup={args.warmup}, best of {args.repeat}, each engine in its own process")
     best: dict[str, dict[str, float | None]] = {q: {} for q in queries}
-    ok = True
-    for q in queries:
-        sums: dict[str, tuple[float, ...]] = {}
-        for engine, fns in runners.items():
-            try:
-                times, result = time_it(fns[q], args.warmup, args.repeat)
-                best[q][engine] = min(times)
-                sums[engine] = checksum(result)
-                del result
-                print(f"  {q:<12} {engine:<10} best {min(times) * 1e3:9.1f} ms  "
-                      f"median {statistics.median(times) * 1e3:9.1f} ms")
-            except Exception as exc:  # noqa: BLE001 - report and go on
+    sums: dict[str, dict[str, tuple[float, ...]]] = {q: {} for q in queries}
+    names, ok = [], True
+    for engine in engines:
+        result = run_child(engine, args, queries)
+        if "skipped" in result or "failed" in result:
+            ok = ok and "skipped" in result
+            print(f"  {engine}: {'skipped' if 'skipped' in result else 'FAILED'} "
+                  f"({result.get('skipped') or result.get('failed')})")
+            continue
+        names.append(engine)
+        print(f"  {engine} {result['version']}")
+        for q, r in result["queries"].items():
+            if "error" in r:
                 ok = False
                 best[q][engine] = None
-                print(f"  {q:<12} {engine:<10} FAILED: {type(exc).__name__}: {exc}")
-        base = sums.get("ferry") or next(iter(sums.values()), None)
-        for engine, s in sums.items():
+                print(f"  {q:<12} {engine:<10} FAILED: {r['error']}")
+                continue
+            best[q][engine] = min(r["times"])
+            sums[q][engine] = tuple(r["checksum"])
+            print(f"  {q:<12} {engine:<10} best {min(r['times']) * 1e3:9.1f} ms  "
+                  f"median {statistics.median(r['times']) * 1e3:9.1f} ms")
+    for q in queries:
+        base = sums[q].get("ferry") or next(iter(sums[q].values()), None)
+        for engine, s in sums[q].items():
             if base is not None and not same(s, base):
                 ok = False
                 best[q][engine] = None
                 print(f"  {q:<12} {engine:<10} MISMATCH: checksum {s} vs {base}")
 
-    names = list(runners)
     rows_out = []
     for q in queries:
         cells = [q]
         for engine in names:
             t = best[q].get(engine)
             cells.append(f"{t * 1e3:.0f} ms" if t is not None else "-")
-        peers = [t for e, t in best[q].items() if e != "ferry" and t is not None]
-        mine = best[q].get("ferry")
+        peers = [t for e, t in best[q].items() if not e.startswith("ferry") and t is not None]
+        mine, single = best[q].get("ferry"), best[q].get("ferry@1")
         cells.append(f"{mine / min(peers):.2f}x" if peers and mine else "-")
+        cells.append(f"{single / mine:.2f}x" if single and mine else "-")
         rows_out.append(cells)
-    head = ["query"] + names + ["ferry / fastest peer"]
+    head = ["query"] + names + ["ferry / fastest peer", f"ferry speed-up 1 -> {args.threads} partitions"]
     widths = [max(len(r[i]) for r in rows_out + [head]) for i in range(len(head))]
     print()
     print("| " + " | ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths))) + " |")

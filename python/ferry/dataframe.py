@@ -101,8 +101,8 @@ class DataFrame:
             >>> from ferry import SessionContext, Window, col, functions as f
             >>> df = SessionContext().from_pydict({"k": ["a", "a", "b"], "t": [2, 1, 1]})
             >>> w = Window(partition_by=[col("k")], order_by=[col("t")])
-            >>> df.window(f.row_number().over(w).alias("rn")).to_pydict()
-            {'k': ['a', 'a', 'b'], 't': [2, 1, 1], 'rn': [2, 1, 1]}
+            >>> df.window(f.row_number().over(w).alias("rn")).sort(col("k"), col("t")).to_pydict()
+            {'k': ['a', 'a', 'b'], 't': [1, 2, 1], 'rn': [1, 2, 1]}
         """
         names = [field.name for field in self.schema()]
         return self.select(*names, *exprs)

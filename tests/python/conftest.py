@@ -98,8 +98,10 @@ def ray_cluster():
     """A local Ray with two CPUs, started once and shut down at the end."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             configure_logging=False)
+    # address="local": always a cluster of its own, never one that happens to
+    # be running on the machine (or named by RAY_ADDRESS).
+    ray.init(address="local", num_cpus=2, include_dashboard=False,
+             log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
 

@@ -298,3 +298,30 @@ def test_aggregates_joined_on_their_group_key_see_only_keys_the_other_side_has(t
     plan = explain(df, capsys).splitlines()
     agg = next(i for i, line in enumerate(plan) if "Aggregate:" in line)
     assert "Join: type=semi on=[l_order = o_key]" in plan[agg + 1]
+
+
+def test_selective_semi_join_goes_below_a_join_its_input_would_shrink(ctx, tmp_path, capsys):
+    # TPC-H Q2's shape: partsupp joined to suppliers, then kept by a semi
+    # join with the few parts of one size. The parts' keys cover 1/10 of
+    # partsupp's (Parquet min/max bounds), so partsupp is filtered first.
+    ps = pa.table({"ps_part": [i % 2000 for i in range(20000)],
+                   "ps_supp": [(i * 7) % 100 for i in range(20000)],
+                   "ps_cost": [float(i % 997) for i in range(20000)]})
+    supp = pa.table({"s_supp": list(range(100)), "s_nation": [i % 5 for i in range(100)]})
+    part = pa.table({"p_part": list(range(2000)), "p_size": [i % 10 for i in range(2000)]})
+    for name, table in {"ps": ps, "supp": supp, "part": part}.items():
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        ctx.register_parquet(name, str(tmp_path / f"{name}.parquet"))
+    small = ctx.table("part").filter(col("p_size") == lit(3))
+    df = (ctx.table("ps").join(ctx.table("supp"), left_on="ps_supp", right_on="s_supp")
+          .join(small, left_on="ps_part", right_on="p_part", how="semi"))
+    keep = {p for p, size in zip(part["p_part"].to_pylist(), part["p_size"].to_pylist()) if size == 3}
+    want = sorted((p, s, c) for p, s, c in zip(*(ps[k].to_pylist() for k in ("ps_part", "ps_supp",
+                                                                             "ps_cost")))
+                  if p in keep)
+    got = sorted((r["ps_part"], r["ps_supp"], r["ps_cost"]) for r in df.to_pylist())
+    assert got == want and len(got) == 2000
+    plan = explain(df, capsys).splitlines()
+    semi = next(i for i, line in enumerate(plan) if "type=semi" in line)
+    inner = next(i for i, line in enumerate(plan) if "type=inner" in line)
+    assert inner < semi and depth(plan[inner]) < depth(plan[semi])  # the semi join went below

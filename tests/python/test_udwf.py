@@ -57,9 +57,16 @@ def df(ctx):
     return ctx.from_pydict(DATA)
 
 
-def test_evaluate_all_gets_each_sorted_partition(df):
+def in_input_order(ctx, expr):
+    """``expr`` over DATA, one value per row in DATA's row order (a window's
+    output rows come in no particular order)."""
+    df = ctx.from_pydict({**DATA, "row": list(range(len(DATA["k"])))})
+    return df.select(col("row"), expr.alias("x")).sort(col("row")).to_pydict()["x"]
+
+
+def test_evaluate_all_gets_each_sorted_partition(ctx):
     scaled = udwf(Scaled, [pa.float64()], pa.float64(), "immutable")
-    out = df.select(scaled(col("v")).over(WINDOW).alias("s")).to_pydict()["s"]
+    out = in_input_order(ctx, scaled(col("v")).over(WINDOW))
     expected = [None] * len(DATA["k"])
     for rows in by_partition(DATA).values():
         total = 0.0
@@ -70,10 +77,10 @@ def test_evaluate_all_gets_each_sorted_partition(df):
     assert [x for x in out if x is not None] == pytest.approx([x for x in expected if x is not None])
 
 
-def test_evaluate_per_row_sees_its_frame(df):
+def test_evaluate_per_row_sees_its_frame(ctx):
     nulls = udwf(FrameCount, [pa.float64()], pa.int64(), "immutable", name="nulls_in_frame")
     frame = Window(partition_by=[col("k")], order_by=[col("t")], window_frame=WindowFrame("rows", 1, 0))
-    out = df.select(nulls(col("v")).over(frame).alias("n")).to_pydict()["n"]
+    out = in_input_order(ctx, nulls(col("v")).over(frame))
     expected = [None] * len(DATA["k"])
     for rows in by_partition(DATA).values():
         for j, (_, i, _) in enumerate(rows):
@@ -143,8 +150,9 @@ def test_ships_inline_with_its_closure(ctx):
     assert decoded.equals(expr) is False  # a different function object ...
     assert decoded.canonical_name() == expr.canonical_name()  # ... with the same meaning
     fresh = ferry.SessionContext()
-    out = fresh.from_pydict({"k": ["a", "a"], "t": [2, 1], "v": [1.0, 2.0]}).select(decoded.alias("x"))
-    assert out.to_pydict() == {"x": [3.0, 6.0]}
+    out = fresh.from_pydict({"k": ["a", "a"], "t": [2, 1], "v": [1.0, 2.0]}).select(
+        col("t"), decoded.alias("x")).sort(col("t"))
+    assert out.to_pydict() == {"t": [1, 2], "x": [6.0, 3.0]}
 
 
 def test_strict_sessions_send_by_name_and_refuse_frames(ctx):
@@ -165,7 +173,7 @@ def _evaluate_in_worker(blob):
     expr = pickle.loads(blob)
     df = worker_ferry.SessionContext().from_pydict({"k": ["a", "a", "a"], "t": [3, 1, 2],
                                                      "v": [1.0, 2.0, 4.0]})
-    return df.select(expr.alias("x")).to_pydict()["x"]
+    return df.select(col("t"), expr.alias("x")).sort(col("t")).to_pydict()["x"]
 
 
 @pytest.mark.timeout(120)
@@ -174,8 +182,8 @@ def test_decodes_in_a_spawned_worker():
     blob = pickle.dumps(scaled(col("v")).over(WINDOW))
     with mp.get_context("spawn").Pool(1) as pool:
         result = pool.apply_async(_evaluate_in_worker, (blob,)).get(timeout=90)
-    # Sorted by t: 2.0, 4.0, 1.0 -> running sums 2, 6, 7 (times 10), back in input order.
-    assert result == [70.0, 20.0, 60.0]
+    # Sorted by t: 2.0, 4.0, 1.0 -> running sums 2, 6, 7 (times 10).
+    assert result == [20.0, 60.0, 70.0]
 
 
 def test_frame_using_udwf_round_trips_into_a_fresh_session():

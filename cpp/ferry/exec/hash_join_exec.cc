@@ -287,16 +287,35 @@ class HashJoinStream final : public RecordBatchStream {
     }
   }
 
+  // The first probe row when the pending probe rows are consecutive
+  // (every probe row matched once, as a foreign key meets its primary
+  // key): their columns are then sliced, not taken.
+  std::optional<int64_t> ConsecutiveProbeRows() const {
+    if (probe_rows_.empty() || probe_rows_.front() < 0) return std::nullopt;
+    const int64_t first = probe_rows_.front();
+    for (size_t i = 1; i < probe_rows_.size(); ++i) {
+      if (probe_rows_[i] != first + static_cast<int64_t>(i)) return std::nullopt;
+    }
+    return first;
+  }
+
   // Turns the pending row index lists into an output batch; clears them.
   Result<BatchPtr> Emit(const BatchPtr& probe_batch) {
     const int64_t n = static_cast<int64_t>(probe_rows_.size());
-    FERRY_ASSIGN_OR_RAISE(auto probe_index, IndexArray(probe_rows_));
+    const auto probe_slice = ConsecutiveProbeRows();
+    std::shared_ptr<arrow::Int64Array> probe_index;
+    if (!probe_slice) {
+      FERRY_ASSIGN_OR_RAISE(probe_index, IndexArray(probe_rows_));
+    }
     FERRY_ASSIGN_OR_RAISE(auto build_index, IndexArray(build_rows_));
     probe_rows_.clear();
     build_rows_.clear();
     auto take = [&](bool from_build, int column) -> Result<std::shared_ptr<arrow::Array>> {
       const auto& index = from_build ? build_index : probe_index;
       const auto& source = from_build ? table_->rows() : probe_batch;
+      if (!from_build && source != nullptr && probe_slice) {
+        return source->column(column)->Slice(*probe_slice, n);
+      }
       if (source == nullptr || index->null_count() == n) {
         const auto& schema = from_build ? build_schema_ : probe_schema_;
         return arrow::MakeArrayOfNull(schema->field(column)->type(), n);

@@ -10,6 +10,12 @@ namespace ferry {
 namespace {
 
 constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
+// Rows ahead whose slot is prefetched: a table larger than the caches
+// costs a memory round trip per probe, which this many in flight hide.
+// A table that fits in L2 needs none, and hashing twice would only cost
+// (10M rows into 1,000 groups: 30% slower with prefetching).
+constexpr int64_t kPrefetchDistance = 16;
+constexpr size_t kPrefetchSlots = size_t{1} << 16;
 
 inline uint64_t Hash(int64_t v) {
   uint64_t x = static_cast<uint64_t>(v);
@@ -77,7 +83,11 @@ void IntKeyGrouper::ConsumeTyped(const arrow::Array& keys, uint32_t* ids) {
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
+  const int64_t prefetch_end = slots_.size() > kPrefetchSlots ? n - kPrefetchDistance : 0;
   for (int64_t i = 0; i < n; ++i) {
+    if (i < prefetch_end) {
+      __builtin_prefetch(&slots_[Hash(static_cast<int64_t>(values[i + kPrefetchDistance])) & mask_]);
+    }
     if (nullable && keys.IsNull(i)) {
       if (null_group_ < 0) {
         null_group_ = static_cast<int64_t>(values_.size());
@@ -118,7 +128,11 @@ void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool nul
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
+  const int64_t prefetch_end = slots_.size() > kPrefetchSlots ? n - kPrefetchDistance : 0;
   for (int64_t i = 0; i < n; ++i) {
+    if (i < prefetch_end) {
+      __builtin_prefetch(&slots_[Hash(static_cast<int64_t>(values[i + kPrefetchDistance])) & mask_]);
+    }
     if (nullable && keys.IsNull(i)) {
       ids[i] = null_matches && null_group_ >= 0 ? static_cast<int32_t>(null_group_) : -1;
       continue;

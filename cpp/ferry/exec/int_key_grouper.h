@@ -15,11 +15,13 @@ namespace ferry {
 ///
 /// The same contract as Arrow's Grouper for such keys (ids in order of first
 /// appearance), but an open-addressing table of the raw values: one hash
-/// and usually one probe per row, where the general grouper encodes rows
-/// and compares them column by column. Used for join build sides, where it
-/// measurably wins (6M probes into 1.5M unique int64 keys: 230 ms against
-/// 390 ms with Arrow's grouper); grouping keeps Arrow's vectorized grouper,
-/// which is faster for few groups (10M rows into 1,000: 30 ms against 37).
+/// and usually one probe per row, prefetched ahead, where the general
+/// grouper encodes rows and compares them column by column. Used for join
+/// build sides (6M probes into 1.5M unique int64 keys: 230 ms against 390
+/// ms with Arrow's grouper, before prefetching) and for grouping by one such
+/// key (TPC-H Q18, 1.5M groups: the query's CPU 0.75 -> 0.58 s); Arrow's
+/// grouper was faster only for few groups (10M rows into 1,000: 30 ms
+/// against 37), both in cache.
 class IntKeyGrouper {
  public:
   /// nullptr when `type` is not such a key.

@@ -60,6 +60,7 @@ struct HashJoinInfo {  // MakeHashJoinExec
 struct WindowInfo {  // MakeWindowExec
   std::vector<WindowExprSpec> specs;
   std::shared_ptr<arrow::Schema> schema;
+  bool per_partition = false;
 };
 struct UnionInfo {  // MakeUnionExec
   std::shared_ptr<arrow::Schema> schema;

@@ -118,10 +118,13 @@ struct WindowExprSpec {
   WindowFrame frame;
   std::shared_ptr<arrow::DataType> type;
 };
-/// Appends one column per window expression to the input's rows (one
-/// partition out; input order kept).
+/// Appends one column per window expression to the input's rows, keeping
+/// their order. Gathers every input partition into one unless
+/// `per_partition`: then each input partition is computed on its own, which
+/// is right only when no window partition spans two input partitions (the
+/// input hash-partitioned on PARTITION BY keys; window_planner.h).
 ExecPtr MakeWindowExec(ExecPtr input, std::vector<WindowExprSpec> specs,
-                       std::shared_ptr<arrow::Schema> schema);
+                       std::shared_ptr<arrow::Schema> schema, bool per_partition = false);
 
 /// Concatenates the inputs' partitions.
 ExecPtr MakeUnionExec(std::vector<ExecPtr> inputs, std::shared_ptr<arrow::Schema> schema);

@@ -6,6 +6,7 @@
 #include "ferry/exec/operator_binders.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
+#include "ferry/exec/window_planner.h"
 #include "ferry/plan/statistics.h"
 #include "ferry/function/bind.h"
 #include "ferry/function/registry.h"
@@ -294,7 +295,7 @@ class Planner {
                 FERRY_ASSIGN_OR_RAISE(auto spec, BindWindow(expr, *input->schema()));
                 specs.push_back(std::move(spec));
               }
-              return MakeWindowExec(std::move(input), std::move(specs), plan.schema);
+              return PlanWindows(std::move(input), std::move(specs), plan.schema, partitions());
             },
             [&](const UnionNode& n) -> Result<ExecPtr> {
               std::vector<ExecPtr> inputs;

@@ -1,8 +1,12 @@
 // Window functions: rows are bucketed by PARTITION BY (hash grouping and a
 // counting sort), each partition sorted by ORDER BY on its own (partitions
 // spread over threads), evaluated, and the results put back in input order.
+// Per partition, the operator runs on each input partition alone (the
+// planner hash-partitions the input on the PARTITION BY keys first, so no
+// window partition spans two); otherwise it gathers its whole input.
 
 #include <algorithm>
+#include <thread>
 
 #include <arrow/array/builder_primitive.h>
 #include <arrow/array/util.h>
@@ -85,55 +89,97 @@ Result<std::vector<uint8_t>> PeerBreaks(const arrow::ArrayVector& sorted_keys, i
   return breaks;
 }
 
+// `expr` over every row of `batches`, as one array.
+Result<std::shared_ptr<arrow::Array>> EvaluateColumn(const PhysicalExpr& expr, const BatchVector& batches) {
+  arrow::ArrayVector pieces;
+  for (const auto& batch : batches) {
+    FERRY_ASSIGN_OR_RAISE(auto piece, EvaluateToArray(expr, *batch));
+    pieces.push_back(std::move(piece));
+  }
+  if (pieces.empty()) return arrow::MakeEmptyArray(expr.type());
+  if (pieces.size() == 1) return pieces[0];
+  return arrow::Concatenate(pieces);
+}
+
 class WindowExec final : public ExecutionPlan {
  public:
-  WindowExec(ExecPtr input, std::vector<WindowExprSpec> specs, std::shared_ptr<arrow::Schema> schema)
-      : input_(std::move(input)), specs_(std::move(specs)), schema_(std::move(schema)) {}
+  WindowExec(ExecPtr input, std::vector<WindowExprSpec> specs, std::shared_ptr<arrow::Schema> schema,
+             bool per_partition)
+      : input_(std::move(input)),
+        specs_(std::move(specs)),
+        schema_(std::move(schema)),
+        per_partition_(per_partition) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
-  int num_partitions() const override { return 1; }
+  int num_partitions() const override { return per_partition_ ? input_->num_partitions() : 1; }
   std::vector<ExecPtr> children() const override { return {input_}; }
+  // Input columns keep their positions, so the input's partitioning holds.
+  Partitioning output_partitioning() const override {
+    return per_partition_ ? input_->output_partitioning() : std::nullopt;
+  }
   Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
     FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, static_cast<size_t>(1)));
-    return MakeWindowExec(std::move(children[0]), specs_, schema_);
+    return MakeWindowExec(std::move(children[0]), specs_, schema_, per_partition_);
   }
   std::string Describe() const override {
-    std::string out = "WindowAggExec: wdw=[";
+    std::string out = per_partition_ ? "WindowAggExec(per partition): wdw=[" : "WindowAggExec: wdw=[";
     for (size_t i = 0; i < specs_.size(); ++i) out += (i ? ", " : "") + specs_[i].name;
     return out + "]";
   }
   std::shared_ptr<const OperatorInfo> operator_info() const override {
-    return MakeOperatorInfo(WindowInfo{specs_, schema_});
+    return MakeOperatorInfo(WindowInfo{specs_, schema_, per_partition_});
   }
 
+  // The input's batches come out as they went in (their columns borrowed),
+  // each with its slice of every window column appended.
   Result<StreamPtr> Execute(int partition) const override {
-    FERRY_ASSIGN_OR_RAISE(auto batches, Collect(*input_));
-    FERRY_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(input_->schema(), batches));
-    FERRY_ASSIGN_OR_RAISE(auto combined, table->CombineChunksToBatch());
-    auto columns = combined->columns();
+    if (partition < 0 || partition >= num_partitions()) {
+      return Status::IndexError("partition ", partition, " out of range");
+    }
+    BatchVector batches;
+    if (per_partition_) {
+      FERRY_ASSIGN_OR_RAISE(auto stream, input_->Execute(partition));
+      while (true) {
+        FERRY_ASSIGN_OR_RAISE(auto batch, stream->Next());
+        if (batch == nullptr) break;
+        if (batch->num_rows() > 0) batches.push_back(std::move(batch));
+      }
+    } else {
+      FERRY_ASSIGN_OR_RAISE(batches, Collect(*input_));
+    }
+    int64_t rows = 0;
+    for (const auto& batch : batches) rows += batch->num_rows();
+    std::vector<std::shared_ptr<arrow::Array>> results;
     for (const auto& spec : specs_) {
-      FERRY_ASSIGN_OR_RAISE(auto result, EvaluateSpec(spec, *combined));
+      FERRY_ASSIGN_OR_RAISE(auto result, EvaluateSpec(spec, batches, rows));
       if (!result->type()->Equals(*spec.type)) {
         return Status::TypeError("window expression ", spec.name, " produced ",
                                  DisplayTypeName(*result->type()), ", declared ",
                                  DisplayTypeName(*spec.type));
       }
-      columns.push_back(std::move(result));
+      results.push_back(std::move(result));
     }
-    return MakeVectorStream({arrow::RecordBatch::Make(schema_, combined->num_rows(), columns)});
+    BatchVector out;
+    int64_t offset = 0;
+    for (const auto& batch : batches) {
+      auto columns = batch->columns();
+      for (const auto& result : results) columns.push_back(result->Slice(offset, batch->num_rows()));
+      out.push_back(arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(columns)));
+      offset += batch->num_rows();
+    }
+    return MakeVectorStream(std::move(out));
   }
 
  private:
   Result<std::shared_ptr<arrow::Array>> EvaluateSpec(const WindowExprSpec& spec,
-                                                     const arrow::RecordBatch& batch) const {
-    const int64_t n = batch.num_rows();
+                                                     const BatchVector& batches, int64_t n) const {
     arrow::ArrayVector keys, order, args;
     for (const auto& key : spec.partition_by) {
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*key, batches));
       keys.push_back(std::move(array));
     }
     for (const auto& key : spec.order_by) {
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key.expr, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*key.expr, batches));
       order.push_back(std::move(array));
     }
     // Constant arguments (lag's offset, ntile's count) are not sorted row by
@@ -143,7 +189,7 @@ class WindowExec final : public ExecutionPlan {
         args.push_back(nullptr);
         continue;
       }
-      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, batch));
+      FERRY_ASSIGN_OR_RAISE(auto array, EvaluateColumn(*arg, batches));
       args.push_back(std::move(array));
     }
     FERRY_ASSIGN_OR_RAISE(auto grouping, PartitionIds(keys, n));
@@ -151,14 +197,29 @@ class WindowExec final : public ExecutionPlan {
     CountingSort(grouping.first, grouping.second, &perm, &offsets);
     const uint32_t groups = grouping.second;
 
-    // Sort each partition by ORDER BY, partitions spread over threads.
-    if (!order.empty()) FERRY_RETURN_NOT_OK(SortPartitions(spec, order, offsets, &perm));
-    auto perm_array = AsArray(perm);
+    // Sort each partition by ORDER BY, partitions spread over threads. The
+    // keys are gathered into partition order once; each partition then
+    // sorts a slice of them, and reordering within partitions stays local.
     arrow::ArrayVector sorted_order, sorted_args;
-    for (const auto& key : order) {
-      FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, perm_array));
-      sorted_order.push_back(std::move(taken));
+    if (!order.empty()) {
+      auto grouped_array = AsArray(perm);
+      arrow::ArrayVector grouped_order;
+      for (const auto& key : order) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, grouped_array));
+        grouped_order.push_back(std::move(taken));
+      }
+      std::vector<int64_t> within(n);
+      FERRY_RETURN_NOT_OK(SortPartitions(spec, grouped_order, offsets, &within));
+      auto within_array = AsArray(within);
+      for (const auto& key : grouped_order) {
+        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, within_array));
+        sorted_order.push_back(std::move(taken));
+      }
+      std::vector<int64_t> grouped = std::move(perm);
+      perm.resize(n);
+      for (int64_t j = 0; j < n; ++j) perm[j] = grouped[within[j]];
     }
+    auto perm_array = AsArray(perm);
     int64_t largest = 0;
     for (uint32_t g = 0; g < groups; ++g) largest = std::max(largest, offsets[g + 1] - offsets[g]);
     arrow::ArrayVector constant_args(args.size());
@@ -175,7 +236,7 @@ class WindowExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto breaks, PeerBreaks(sorted_order, n));
 
     std::vector<std::shared_ptr<arrow::Array>> pieces(groups);
-    FERRY_RETURN_NOT_OK(ParallelFor(groups, 0, [&](int64_t g) -> Status {
+    FERRY_RETURN_NOT_OK(ParallelFor(groups, InnerThreads(), [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
       std::vector<uint8_t> local_breaks(breaks.begin() + begin, breaks.begin() + begin + rows);
@@ -226,36 +287,47 @@ class WindowExec final : public ExecutionPlan {
     return TakeBy(sorted_result, AsArray(inverse));
   }
 
-  Status SortPartitions(const WindowExprSpec& spec, const arrow::ArrayVector& order,
-                        const std::vector<int64_t>& offsets, std::vector<int64_t>* perm) const {
+  // Threads for the window partitions of one operator partition: the
+  // operator's partitions already run side by side, so together they use
+  // about one thread per core.
+  int InnerThreads() const {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, cores / num_partitions());
+  }
+
+  // `within[j]`: the row of `grouped` (rows in partition order, each
+  // partition contiguous) that goes to position j once every partition is
+  // sorted by ORDER BY; positions never leave their partition.
+  Status SortPartitions(const WindowExprSpec& spec, const arrow::ArrayVector& grouped,
+                        const std::vector<int64_t>& offsets, std::vector<int64_t>* within) const {
     std::vector<cp::SortKey> sort_keys;
     arrow::FieldVector fields;
-    for (size_t k = 0; k < order.size(); ++k) {
-      fields.push_back(arrow::field("k" + std::to_string(k), order[k]->type()));
-      sort_keys.emplace_back("k" + std::to_string(k),
+    for (size_t k = 0; k < grouped.size(); ++k) {
+      std::string name = "k";  // appended, not "k" + ...: GCC 12 warns falsely on that
+      name += std::to_string(k);
+      fields.push_back(arrow::field(name, grouped[k]->type()));
+      sort_keys.emplace_back(name,
                              spec.order_by[k].ascending ? cp::SortOrder::Ascending : cp::SortOrder::Descending,
                              spec.order_by[k].nulls_first ? cp::NullPlacement::AtStart
                                                           : cp::NullPlacement::AtEnd);
     }
     auto schema = arrow::schema(fields);
     const uint32_t groups = static_cast<uint32_t>(offsets.size() - 1);
-    return ParallelFor(groups, 0, [&](int64_t g) -> Status {
+    return ParallelFor(groups, InnerThreads(), [&](int64_t g) -> Status {
       const int64_t begin = offsets[g];
       const int64_t rows = offsets[g + 1] - begin;
-      if (rows < 2) return Status::OK();
-      std::vector<int64_t> slice(perm->begin() + begin, perm->begin() + begin + rows);
-      auto indices = AsArray(slice);
-      arrow::ArrayVector keys;
-      for (const auto& key : order) {
-        FERRY_ASSIGN_OR_RAISE(auto taken, TakeBy(key, indices));
-        keys.push_back(std::move(taken));
+      if (rows < 2) {
+        if (rows == 1) (*within)[begin] = begin;
+        return Status::OK();
       }
+      arrow::ArrayVector keys;
+      for (const auto& key : grouped) keys.push_back(key->Slice(begin, rows));
       auto key_batch = arrow::RecordBatch::Make(schema, rows, std::move(keys));
       // Stable: rows with equal keys keep their input order.
       FERRY_ASSIGN_OR_RAISE(auto order_indices,
                             cp::SortIndices(arrow::Datum(key_batch), cp::SortOptions(sort_keys)));
       const auto* sorted = order_indices->data()->GetValues<uint64_t>(1);
-      for (int64_t i = 0; i < rows; ++i) (*perm)[begin + i] = slice[sorted[i]];
+      for (int64_t i = 0; i < rows; ++i) (*within)[begin + i] = begin + static_cast<int64_t>(sorted[i]);
       return Status::OK();
     });
   }
@@ -263,13 +335,15 @@ class WindowExec final : public ExecutionPlan {
   ExecPtr input_;
   std::vector<WindowExprSpec> specs_;
   std::shared_ptr<arrow::Schema> schema_;
+  bool per_partition_;
 };
 
 }  // namespace
 
 ExecPtr MakeWindowExec(ExecPtr input, std::vector<WindowExprSpec> specs,
-                       std::shared_ptr<arrow::Schema> schema) {
-  return std::make_shared<WindowExec>(std::move(input), std::move(specs), std::move(schema));
+                       std::shared_ptr<arrow::Schema> schema, bool per_partition) {
+  return std::make_shared<WindowExec>(std::move(input), std::move(specs), std::move(schema),
+                                      per_partition);
 }
 
 }  // namespace ferry

@@ -11,8 +11,9 @@ Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options) {
   if (options.reorder_joins) {
     FERRY_ASSIGN_OR_RAISE(optimized, ReorderJoins(optimized));
   }
-  FERRY_ASSIGN_OR_RAISE(optimized, PushDownSemiJoins(optimized));
+  // Input reduction adds semi joins, which pushdown then moves down too.
   FERRY_ASSIGN_OR_RAISE(optimized, ReduceAggregateInputs(optimized));
+  FERRY_ASSIGN_OR_RAISE(optimized, PushDownSemiJoins(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, EliminateCommonSubexpressions(optimized));
   return PushDownProjections(optimized);
 }

@@ -25,9 +25,10 @@ struct OptimizerOptions {
 ///   3. PushFiltersIntoScans after (2), which brought filters to the scans
 ///   4. ReorderJoins         (unless options.reorder_joins is off) after (2) and (3):
 ///                           filtered inputs estimate smaller
-///   5. PushDownSemiJoins    after (4), which treats a semi join as the end
-///                           of an inner-join chain
-///   6. ReduceAggregateInputs after (2)-(5) settled which inputs are small
+///   5. ReduceAggregateInputs after (2)-(4) settled which inputs are small
+///   6. PushDownSemiJoins    after (4), which treats a semi join as the end
+///                           of an inner-join chain, and (5), whose semi
+///                           joins it moves down too (TPC-H Q2)
 ///   7. EliminateCommonSubexpressions  after filters settled: a repeated
 ///                           expression becomes one column of a projection below
 ///   8. PushDownProjections  last: it prunes the columns the rest left
@@ -73,9 +74,10 @@ Result<PlanPtr> ReorderJoins(const PlanPtr& plan);
 
 /// Moves a semi or anti join (without a join filter) whose keys all come
 /// from one input of an inner join below it (through projections of plain
-/// columns) onto that input, as deep as each input is estimated smaller
-/// than the join it feeds: it then filters fewer rows, and the joins above
-/// see only the rows it keeps.
+/// columns) onto that input, as deep as each input, once filtered, is
+/// estimated smaller than the join it feeds: the joins above then see only
+/// the rows it keeps. A semi join is estimated to keep the share of left
+/// rows its right side's distinct keys cover (statistics.h).
 Result<PlanPtr> PushDownSemiJoins(const PlanPtr& plan);
 
 /// Under an inner join of X with an aggregate grouped by the join key (or

@@ -99,7 +99,16 @@ std::optional<double> EstimateRows(const LogicalPlan& plan) {
             auto left = input(n.left), right = input(n.right);
             if (n.type == JoinType::kLeftSemi || n.type == JoinType::kLeftAnti) {
               if (!left) return std::nullopt;
-              return *left * kSemiJoinSelectivity;
+              // A left row finds a match about as often as the right side's
+              // distinct keys cover the left's (TPC-H Q2: the parts of one
+              // size and type keep 1 partsupp row in 100).
+              double matched = kSemiJoinSelectivity;
+              if (n.left_keys.size() == 1 && !n.filter) {
+                auto l = EstimateDistinct(*n.left, n.left_keys[0]);
+                auto r = EstimateDistinct(*n.right, n.right_keys[0]);
+                if (l && r && *l > 0) matched = std::min(1.0, *r / *l);
+              }
+              return *left * (n.type == JoinType::kLeftSemi ? matched : 1.0 - matched);
             }
             if (!left || !right) return std::nullopt;
             if (n.left_keys.empty()) {  // cross join, thinned by its filter

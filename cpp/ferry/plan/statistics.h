@@ -10,7 +10,8 @@ namespace ferry {
 /// Estimated number of rows `plan` yields, or nullopt when a source's size
 /// is unknown. Scans ask their TableProvider; every other node applies a
 /// fixed rule of thumb (filters keep 10-50% by predicate shape, GROUP BY
-/// keeps 10%, an equi-join yields |L| |R| / max(distinct keys) when the
+/// keeps 10%, a semi join the share of left keys the right side's distinct
+/// keys cover, an equi-join yields |L| |R| / max(distinct keys) when the
 /// keys' distinct values are bounded (EstimateDistinct), else as many rows
 /// as its larger side, ...).
 /// Good enough to order joins and pick a build side; never exact.

@@ -111,7 +111,8 @@ class ExecWalker {
         break;
       }
       case pb::ExecNode::kWindow:
-        line += "WindowExec: " + Count(node.window().window_exprs_size(), "window expression");
+        line += "WindowExec: " + Count(node.window().window_exprs_size(), "window expression") +
+                (node.window().per_partition() ? ", per partition" : "");
         input(node.window().has_input(), node.window().input());
         break;
       case pb::ExecNode::kUnion:

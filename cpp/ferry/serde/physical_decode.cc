@@ -443,7 +443,7 @@ class PhysicalDecoder {
     }
     FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(n.has_schema(), n.schema(), "window"));
     FERRY_RETURN_NOT_OK(CheckTypes(*schema, expected, "window"));
-    return MakeWindowExec(std::move(input), std::move(specs), std::move(schema));
+    return MakeWindowExec(std::move(input), std::move(specs), std::move(schema), n.per_partition());
   }
 
   Result<ExecPtr> DecodeUnion(const pb::UnionExecNode& n, int depth) {

@@ -156,6 +156,7 @@ class PhysicalEncoder {
                 FERRY_ASSIGN_OR_RAISE(auto expr, WindowSource(spec, input_schema, plan));
                 FERRY_RETURN_NOT_OK(exprs_.Write(expr, node->add_window_exprs(), depth));
               }
+              node->set_per_partition(info.per_partition);
               return internal::EncodeSchema(*info.schema, node->mutable_schema());
             },
             [&](const UnionInfo& info) -> Status {

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "ferry/exec/operator_binders.h"
 #include "ferry/serde/physical_serde_test_fixture.h"
 
 namespace ferry {
@@ -97,8 +98,23 @@ TEST_F(PhysicalSerdeTest, WindowsAndUnions) {
   auto running = Window(Agg("sum", {Col("v")}), {}, {Sort(Col("v"), true, false)}, WindowFrame::Default(true));
   auto first = Window(Agg("first_value", {Col("v")}), {Col("k")}, {Sort(Col("v"), false, true)},
                       WindowFrame::Default(true));
-  ExpectRoundTrip(small_->Select({Col("k"), Col("v"), Alias(window, "rn"), Alias(running, "total"),
-                                  Alias(first, "top")}));
+  // A chain: the whole-input window over a gather, the others per partition
+  // of a hash exchange; the mode travels with each operator.
+  auto decoded = ExpectRoundTrip(small_->Select({Col("k"), Col("v"), Alias(window, "rn"),
+                                                 Alias(running, "total"), Alias(first, "top")}));
+  ASSERT_NE(decoded, nullptr);
+  const auto explained = ExplainPhysical(*decoded);
+  EXPECT_NE(explained.find("WindowAggExec(per partition)"), std::string::npos) << explained;
+  // The gathering mode (one partition out of several in) travels too.
+  auto scan = big_->CreatePhysicalPlan().ValueOrDie();
+  ASSERT_GT(scan->num_partitions(), 1);
+  auto spec = BindWindow(window, *scan->schema()).ValueOrDie();
+  auto fields = scan->schema()->fields();
+  fields.push_back(arrow::field("rn", spec.type));
+  decoded = ExpectRoundTrip(MakeWindowExec(scan, {spec}, arrow::schema(fields)));
+  ASSERT_NE(decoded, nullptr);
+  EXPECT_EQ(decoded->num_partitions(), 1);
+  EXPECT_EQ(decoded->Describe().rfind("WindowAggExec: ", 0), 0u) << decoded->Describe();
   ExpectRoundTrip(small_->Union(Parquet()));
   ExpectRoundTrip(small_->Union(*big_)->Aggregate({Col("k")}, {Agg("count", {})}));
 }
