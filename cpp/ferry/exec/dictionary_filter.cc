@@ -63,7 +63,9 @@ Result<std::vector<uint8_t>> PassingEntries(const DictionaryFilter& filter,
     std::fill(pass.begin(), pass.end(), scalar.is_valid && scalar.value);
     return pass;
   }
-  const auto& mask = static_cast<const arrow::BooleanArray&>(*result.make_array());
+  // Hold the array: a reference into make_array()'s temporary dangles.
+  const auto mask_array = result.make_array();
+  const auto& mask = static_cast<const arrow::BooleanArray&>(*mask_array);
   for (int64_t i = 0; i < mask.length(); ++i) pass[i] = mask.IsValid(i) && mask.Value(i);
   return pass;
 }
