@@ -185,6 +185,8 @@ fuzz: build-fuzz
 # a fresh 2-core machine with a cold ccache has; the ASan smoke half does
 # not, so it runs only with CI_ASAN=1 (figures: docs/ci.md).
 CI_FUZZ_SECONDS ?= 15
+# A fixed seed, so a finding can be reproduced from the CI log's commit.
+CI_FUZZ_SEED    ?= 1
 CI_TEST_BUDGET  ?= 960
 CI_FUZZ_BUDGET  ?= 480
 CI_ASAN         ?= 0
@@ -200,7 +202,7 @@ endef
 
 ci:
 	$(call ci_part,make test,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test)
-	$(call ci_part,fuzz $(CI_FUZZ_SECONDS) s per target,$(CI_FUZZ_BUDGET),$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS))
+	$(call ci_part,fuzz $(CI_FUZZ_SECONDS) s per target,$(CI_FUZZ_BUDGET),$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_ARGS=-seed=$(CI_FUZZ_SEED))
 ifeq ($(CI_ASAN),1)
 	$(call ci_part,ASan smoke,$(CI_ASAN_BUDGET),$(MAKE) --no-print-directory test-asan-smoke)
 endif

@@ -162,6 +162,18 @@ class DecimalArithmetic final : public PhysicalExpr {
 Result<PhysicalExprPtr> BindDecimal128Arithmetic(Operator op, PhysicalExprPtr left,
                                                  PhysicalExprPtr right, int out_precision,
                                                  int out_scale, const std::string& display) {
+  // Decoded plans can carry any precision and scale (Arrow allows negative
+  // scales): the power-of-ten table covers 10^0..10^38 only.
+  const auto in_range = [](int v) { return v >= 0 && v <= 38; };
+  const int l_scale = static_cast<const arrow::Decimal128Type&>(*left->type()).scale();
+  const int r_scale = static_cast<const arrow::Decimal128Type&>(*right->type()).scale();
+  if (out_precision < 1 || out_precision > 38 || !in_range(l_scale) || !in_range(r_scale) ||
+      !in_range(out_scale) ||
+      (op != Operator::kMultiply && (!in_range(out_scale - l_scale) || !in_range(out_scale - r_scale)))) {
+    return Status::TypeError("cannot evaluate ", display, ": decimal scales ", l_scale, " and ",
+                             r_scale, " give a result of precision ", out_precision, " and scale ",
+                             out_scale, ", outside decimal128's 0..38");
+  }
   return std::make_shared<DecimalArithmetic>(op, std::move(left), std::move(right), out_precision,
                                              out_scale, display);
 }
