@@ -12,6 +12,7 @@
 #include "ferry/exec/dictionary_filter.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/parquet_pruning.h"
+#include "ferry/exec/scan_memory_pool.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
 
@@ -76,10 +77,14 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
   try {
     auto properties = parquet::default_arrow_reader_properties();
     for (int leaf : dictionary_leaves) properties.set_read_dictionary(leaf, true);
+    // Pages and decoded columns come from a pool that reuses its blocks.
+    parquet::ReaderProperties file_properties(ScanMemoryPool());
     parquet::arrow::FileReaderBuilder builder;
-    auto opened = builder.Open(*file);
+    auto opened = builder.Open(*file, file_properties);
     std::unique_ptr<parquet::arrow::FileReader> reader;
-    if (opened.ok()) opened = builder.properties(properties)->Build(&reader);
+    if (opened.ok()) {
+      opened = builder.memory_pool(ScanMemoryPool())->properties(properties)->Build(&reader);
+    }
     if (!opened.ok()) {
       return Status::IOError("cannot read Parquet file ", path, ": ", opened.message());
     }
