@@ -72,7 +72,7 @@ class ReaderStream final : public RecordBatchStream {
 // dictionary arrays (their pages' dictionary indices, strings undecoded).
 Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     const std::string& path, const std::vector<int>& dictionary_leaves = {}) {
-  auto file = arrow::io::ReadableFile::Open(path);
+  auto file = arrow::io::ReadableFile::Open(path, ScanMemoryPool());
   if (!file.ok()) return Status::IOError("cannot open Parquet file ", path, ": ", file.status().message());
   try {
     auto properties = parquet::default_arrow_reader_properties();
