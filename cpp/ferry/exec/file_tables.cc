@@ -78,13 +78,10 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     auto properties = parquet::default_arrow_reader_properties();
     for (int leaf : dictionary_leaves) properties.set_read_dictionary(leaf, true);
     // Pages and decoded columns come from a pool that reuses its blocks.
-    parquet::ReaderProperties file_properties(ScanMemoryPool());
     parquet::arrow::FileReaderBuilder builder;
-    auto opened = builder.Open(*file, file_properties);
+    auto opened = builder.Open(*file, parquet::ReaderProperties(ScanMemoryPool()));
     std::unique_ptr<parquet::arrow::FileReader> reader;
-    if (opened.ok()) {
-      opened = builder.memory_pool(ScanMemoryPool())->properties(properties)->Build(&reader);
-    }
+    if (opened.ok()) opened = builder.memory_pool(ScanMemoryPool())->properties(properties)->Build(&reader);
     if (!opened.ok()) {
       return Status::IOError("cannot read Parquet file ", path, ": ", opened.message());
     }
