@@ -10,7 +10,22 @@
 namespace ferry {
 namespace {
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FERRY_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FERRY_ADDRESS_SANITIZER 1
+#endif
+
+#ifdef FERRY_ADDRESS_SANITIZER
+// A reused block hides a use after free from ASan: sanitized builds cache
+// nothing.
+constexpr int64_t kScanPoolCachedBytes = 0;
+#else
 constexpr int64_t kScanPoolCachedBytes = 64 << 20;
+#endif
 
 bool Cacheable(int64_t size, int64_t alignment) {
   return size >= RecyclingMemoryPool::kMinCachedBytes &&
