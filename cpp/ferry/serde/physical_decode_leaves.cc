@@ -92,7 +92,7 @@ Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> 
     FERRY_ASSIGN_OR_RAISE(table, ProcessFilteredTables().WithFilters(table, filters));
   }
   FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
-  if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {
+  if (!SameSchema(*scan->schema(), *declared, /*check_metadata=*/false)) {
     return Status::Invalid(table->Describe(), " reads as ", scan->schema()->ToString(),
                            " here but read as ", declared->ToString(),
                            " where the plan was made; the file differs");
@@ -143,7 +143,7 @@ Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n, const StageInp
       (partitioning && partitioning->columns == spec.partitioning->columns &&
        partitioning->num_partitions == spec.partitioning->num_partitions);
   if (plan->num_partitions() != spec.num_partitions || !same_partitioning ||
-      !plan->schema()->Equals(*spec.schema, /*check_metadata=*/false)) {
+      !SameSchema(*plan->schema(), *spec.schema, /*check_metadata=*/false)) {
     return Status::Invalid("stage input of stage ", spec.stage_id, " (", spec.num_partitions,
                            " partitions of ", spec.schema->ToString(),
                            spec.partitioning ? ", hash-partitioned" : "", ") bound to ",

@@ -36,6 +36,30 @@ std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
   return arrow::schema(std::move(fields));
 }
 
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchemaOfBound(
+    const std::vector<PhysicalExprPtr>& exprs) {
+  arrow::FieldVector fields;
+  fields.reserve(exprs.size());
+  for (const auto& expr : exprs) {
+    const auto* source = SourceOf(*expr);
+    if (source == nullptr) return std::nullopt;
+    fields.push_back(arrow::field(source->SchemaName(), expr->type()));
+  }
+  return arrow::schema(std::move(fields));
+}
+
+bool SameSchema(const arrow::Schema& a, const arrow::Schema& b, bool check_metadata) {
+  if (&a == &b) return true;
+  if (a.num_fields() != b.num_fields() || a.endianness() != b.endianness()) return false;
+  for (int i = 0; i < a.num_fields(); ++i) {
+    if (!a.field(i)->Equals(*b.field(i), check_metadata)) return false;
+  }
+  if (!check_metadata) return true;
+  const bool a_has = a.HasMetadata(), b_has = b.HasMetadata();
+  if (a_has && b_has) return a.metadata()->Equals(*b.metadata());
+  return a_has == b_has;
+}
+
 }  // namespace internal
 
 namespace {
@@ -91,7 +115,7 @@ class PhysicalEncoder {
               // Most projections are named and typed as their expressions
               // say: those travel without a schema the decoder can derive.
               auto derived = internal::DerivedProjectionSchema(info.exprs, *children.at(0)->schema());
-              if (derived && (*derived)->Equals(*info.schema, /*check_metadata=*/true)) {
+              if (derived && internal::SameSchema(**derived, *info.schema, /*check_metadata=*/true)) {
                 return Status::OK();
               }
               return internal::EncodeSchema(*info.schema, node->mutable_schema());
