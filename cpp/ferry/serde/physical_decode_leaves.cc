@@ -4,6 +4,7 @@
 #include "ferry/exec/operators.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/bind.h"
+#include "ferry/serde/decoded_schema_cache_internal.h"
 #include "ferry/serde/filtered_table_cache.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
@@ -157,9 +158,12 @@ Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n, const StageInp
 Result<std::shared_ptr<arrow::Schema>> DecodeSchema(bool present, const ferry::v1::Schema& schema,
                                                     const char* what) {
   if (!present) return Status::Invalid(what, " without a schema");
+  auto& cache = DecodedSchemaCache::Instance();
+  if (auto known = cache.Find(schema.arrow_ipc())) return known;
   const std::string label = std::string(what) + " schema";
   FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(schema.arrow_ipc(), label.c_str()));
   if (!ipc.second.empty()) return Status::Invalid("malformed ", label, ": it holds record batches");
+  cache.Insert(schema.arrow_ipc(), ipc.first);
   return ipc.first;
 }
 
