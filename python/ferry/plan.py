@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import pyarrow as pa
 
-from ferry import _core
+from ferry import _core, ipc
 
 if TYPE_CHECKING:
     from ferry.context import SessionContext
@@ -15,13 +15,26 @@ __all__ = ["ExecutionPlan", "LogicalPlan"]
 
 
 def _decoding_ctx(ctx: SessionContext | None) -> SessionContext:
-    from ferry import ipc
-    from ferry.context import SessionContext
-
     if ctx is None:
-        return ipc.get_worker_ctx() or SessionContext.global_ctx()
+        return ipc.get_worker_ctx() or _global_ctx()
     ipc._check(ctx)
     return ctx
+
+
+def _encoding_ctx(ctx: SessionContext | None) -> SessionContext:
+    """``ctx``, else this thread's sender slot, else the process-wide default
+    sender, else the global session; checked to be a SessionContext."""
+    if ctx is None:
+        ctx = ipc._encoding_ctx() or _global_ctx()
+    ipc._check(ctx)
+    return ctx
+
+
+def _global_ctx() -> SessionContext:
+    # Imported here: ferry.context imports this module.
+    from ferry.context import SessionContext
+
+    return SessionContext.global_ctx()
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
@@ -130,12 +143,9 @@ class LogicalPlan:
             >>> receiver.create_dataframe_from_logical_plan(plan).to_pydict()
             {'a': [5]}
         """
-        from ferry import ipc
-        from ferry.context import SessionContext
-
         if ctx is None:
-            ctx = ipc._encoding_ctx() or self._ctx or SessionContext.global_ctx()
-        ipc._check(ctx)
+            ctx = ipc._encoding_ctx() or self._ctx
+        ctx = _encoding_ctx(ctx)
         all_tables, names = _tables_by_name(tables_by_name)
         return ctx._raw.encode_plan(self._raw, all_tables, names)
 
@@ -240,12 +250,7 @@ class ExecutionPlan:
             >>> pa.table(worker.execute(back, 0)).to_pydict()
             {'a': [2, 3]}
         """
-        from ferry import ipc
-        from ferry.context import SessionContext
-
-        if ctx is None:
-            ctx = ipc._encoding_ctx() or SessionContext.global_ctx()
-        ipc._check(ctx)
+        ctx = _encoding_ctx(ctx)
         all_tables, names = _tables_by_name(tables_by_name)
         return ctx._raw.encode_physical_plan(self._raw, all_tables, names)
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
 #include "ferry/v1/physical.pb.h"
 
@@ -41,6 +42,24 @@ TEST(DecodedSchemaCache, MalformedBytesAreNeverKept) {
   garbage.set_arrow_ipc("not arrow ipc at all");
   for (int i = 0; i < 2; ++i) EXPECT_FALSE(DecodeSchema(true, garbage, "test").ok());
   EXPECT_EQ(DecodedSchemaCache::Instance().Find(garbage.arrow_ipc()), nullptr);
+}
+
+TEST(EncodeSchema, WritesWhatAnIpcStreamOfNoBatchesHolds) {
+  auto dictionary = arrow::dictionary(arrow::int32(), arrow::utf8());
+  for (const auto& schema :
+       {arrow::schema({}), arrow::schema({arrow::field("x", arrow::int64(), false)}),
+        arrow::schema({arrow::field("d", dictionary), arrow::field("e", dictionary),
+                       arrow::field("l", arrow::list(arrow::field("item", dictionary))),
+                       arrow::field("s", arrow::struct_({arrow::field("t", arrow::timestamp(
+                                                              arrow::TimeUnit::MICRO, "UTC"))}))},
+                      arrow::key_value_metadata({"k"}, {"v"}))}) {
+    auto stream = WriteIpcStream(schema, {});
+    ASSERT_TRUE(stream.ok());
+    EXPECT_EQ(Encoded(*schema).arrow_ipc(), *stream) << schema->ToString();
+    auto back = DecodeSchema(true, Encoded(*schema), "test");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_TRUE((*back)->Equals(*schema, /*check_metadata=*/true));
+  }
 }
 
 TEST(SameSchema, AgreesWithArrowEquals) {

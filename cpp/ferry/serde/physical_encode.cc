@@ -2,6 +2,8 @@
 // plans"): each operator as its kind, parameters and the logical
 // expressions it was bound from.
 
+#include <arrow/ipc/writer.h>
+
 #include "ferry/common/overloaded.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/operator_info.h"
@@ -18,8 +20,15 @@ namespace ferry {
 namespace internal {
 
 Status EncodeSchema(const arrow::Schema& schema, ferry::v1::Schema* out) {
-  FERRY_ASSIGN_OR_RAISE(auto ipc, WriteIpcStream(std::make_shared<arrow::Schema>(schema), {}));
-  out->set_arrow_ipc(std::move(ipc));
+  // The bytes WriteIpcStream writes for a stream of no batches (the schema
+  // message, then the end-of-stream marker) without copying the schema and
+  // opening and closing a stream writer, which cost three times as much.
+  FERRY_ASSIGN_OR_RAISE(auto message, arrow::ipc::SerializeSchema(schema));
+  static constexpr char kEndOfStream[8] = {'\xff', '\xff', '\xff', '\xff', 0, 0, 0, 0};
+  auto* ipc = out->mutable_arrow_ipc();
+  ipc->reserve(static_cast<size_t>(message->size()) + sizeof(kEndOfStream));
+  ipc->assign(reinterpret_cast<const char*>(message->data()), static_cast<size_t>(message->size()));
+  ipc->append(kEndOfStream, sizeof(kEndOfStream));
   return Status::OK();
 }
 
