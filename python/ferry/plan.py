@@ -17,7 +17,8 @@ __all__ = ["ExecutionPlan", "LogicalPlan"]
 def _decoding_ctx(ctx: SessionContext | None) -> SessionContext:
     if ctx is None:
         return ipc.get_worker_ctx() or _global_ctx()
-    ipc._check(ctx)
+    if not isinstance(ctx, _session_class()):
+        ipc._check(ctx)  # raises the TypeError
     return ctx
 
 
@@ -26,15 +27,28 @@ def _encoding_ctx(ctx: SessionContext | None) -> SessionContext:
     sender, else the global session; checked to be a SessionContext."""
     if ctx is None:
         ctx = ipc._encoding_ctx() or _global_ctx()
-    ipc._check(ctx)
+    if not isinstance(ctx, _session_class()):
+        ipc._check(ctx)  # raises the TypeError
     return ctx
 
 
-def _global_ctx() -> SessionContext:
-    # Imported here: ferry.context imports this module.
-    from ferry.context import SessionContext
+_SessionContext: type | None = None
 
-    return SessionContext.global_ctx()
+
+def _session_class() -> type:
+    # Imported on first use (ferry.context imports this module), then kept:
+    # an import statement per encode or decode costs more than the rest of
+    # the Python side of it.
+    global _SessionContext
+    if _SessionContext is None:
+        from ferry.context import SessionContext
+
+        _SessionContext = SessionContext
+    return _SessionContext
+
+
+def _global_ctx() -> SessionContext:
+    return _session_class().global_ctx()
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
