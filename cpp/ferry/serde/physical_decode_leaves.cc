@@ -89,8 +89,15 @@ Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> 
   }
   FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
   if (!filters.empty()) {
-    for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
-    FERRY_ASSIGN_OR_RAISE(table, ProcessFilteredTables().WithFilters(table, filters));
+    auto& filtered_tables = ProcessFilteredTables();
+    if (auto filtered = filtered_tables.Find(table, filters)) {
+      table = std::move(filtered);  // these filters bound over this table before
+    } else {
+      for (const auto& filter : filters) {
+        FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
+      }
+      FERRY_ASSIGN_OR_RAISE(table, filtered_tables.WithFilters(table, filters));
+    }
   }
   FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
   if (!SameSchema(*scan->schema(), *declared, /*check_metadata=*/false)) {
