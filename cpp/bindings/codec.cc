@@ -99,7 +99,8 @@ class PythonCodec final : public ExtensionCodec {
   Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
     const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
     if (udf == nullptr || !inlining_) return ByNameCodec()->EncodeScalar(func);
-    return EncodeInline(FrameFamily::kScalar, udf->name(), udf->payload_cache(), [&] { return udf->func(); }, [&] {
+    return EncodeInline(FrameFamily::kScalar, udf->name(), udf->payload_cache(),
+                        [&] { return udf->func(); }, [&] {
       return InlineModule().attr("dump_udf")(nb::str(udf->name().c_str()), udf->func(),
                                              ExportTypes(udf->input_types()),
                                              ExportType(udf->return_type()),

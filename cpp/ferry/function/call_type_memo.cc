@@ -1,6 +1,7 @@
 #include "ferry/function/call_type_memo_internal.h"
 
 #include <functional>
+#include <string_view>
 #include <mutex>
 #include <unordered_map>
 
@@ -26,6 +27,27 @@ size_t HashCall(const std::string& function, const std::vector<PhysicalExprPtr>&
     hash ^= part + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
   }
   return hash;
+}
+
+// Only calls whose key is small are kept: a constant or options object
+// can hold a large array (is_in's value set), which the memo would keep
+// alive however few entries it has.
+constexpr int64_t kMaxConstantBytes = 256;
+
+bool SmallKey(const std::vector<PhysicalExprPtr>& args,
+              const arrow::compute::FunctionOptions* options) {
+  if (options != nullptr && options->type_name() != std::string_view("CastOptions")) return false;
+  for (const auto& arg : args) {
+    auto constant = arg->constant();
+    if (constant == nullptr) continue;
+    const auto& type = *constant->type;
+    if (!constant->is_valid || arrow::is_fixed_width(type.id())) continue;
+    if (!arrow::is_base_binary_like(type.id())) return false;
+    if (static_cast<const arrow::BaseBinaryScalar&>(*constant).value->size() > kMaxConstantBytes) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool SameOptions(const arrow::compute::FunctionOptions* a, const arrow::compute::FunctionOptions* b) {
@@ -63,6 +85,7 @@ ArrowCallTypeMemo& ArrowCallTypeMemo::Instance() {
 std::shared_ptr<arrow::DataType> ArrowCallTypeMemo::Find(
     const std::string& function, const std::vector<PhysicalExprPtr>& args,
     const arrow::compute::FunctionOptions* options) {
+  if (!SmallKey(args, options)) return nullptr;
   const size_t hash = HashCall(function, args);
   std::lock_guard lock(mutex_);
   auto [begin, end] = entries_.equal_range(hash);
@@ -75,6 +98,7 @@ std::shared_ptr<arrow::DataType> ArrowCallTypeMemo::Find(
 void ArrowCallTypeMemo::Insert(const std::string& function, const std::vector<PhysicalExprPtr>& args,
                                std::shared_ptr<arrow::compute::FunctionOptions> options,
                                std::shared_ptr<arrow::DataType> type) {
+  if (!SmallKey(args, options.get())) return;
   Entry entry{function, std::move(options), {}, std::move(type)};
   for (const auto& arg : args) entry.args.push_back({arg->type(), arg->constant()});
   const size_t hash = HashCall(function, args);

@@ -22,7 +22,9 @@ namespace ferry::internal {
 /// probe runs on exactly these, so an entry answers what the probe would.
 /// Only successful probes are kept; a call that failed probes (and fails)
 /// again. Calls whose arguments are all constant are folded by the probe
-/// and never kept. Thread-safe; bounded (cleared when full).
+/// and never kept, nor calls with options other than CastOptions or with
+/// a constant over 256 bytes (either could hold a large array).
+/// Thread-safe; bounded (cleared when full).
 class ArrowCallTypeMemo {
  public:
   static ArrowCallTypeMemo& Instance();

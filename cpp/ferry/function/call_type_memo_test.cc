@@ -60,5 +60,23 @@ TEST(ArrowCallTypeMemo, KeepsNeitherFailuresNorFoldedConstants) {
   EXPECT_EQ(memo.Find("multiply_checked", constants, nullptr), nullptr);
 }
 
+TEST(ArrowCallTypeMemo, KeepsNoLargeConstantsOrOptions) {
+  EnsureArrowCompute();
+  auto& memo = ArrowCallTypeMemo::Instance();
+  auto column = MakeColumnRef(0, "s", arrow::utf8());
+  std::vector<PhysicalExprPtr> small{column, MakeLiteral(std::make_shared<arrow::StringScalar>("x"))};
+  std::vector<PhysicalExprPtr> large{
+      column, MakeLiteral(std::make_shared<arrow::StringScalar>(std::string(1000, 'x')))};
+  ASSERT_TRUE(MakeArrowCall("not_equal", small, nullptr, "s != x").ok());
+  ASSERT_TRUE(MakeArrowCall("not_equal", large, nullptr, "s != xxx...").ok());
+  EXPECT_NE(memo.Find("not_equal", small, nullptr), nullptr);
+  EXPECT_EQ(memo.Find("not_equal", large, nullptr), nullptr);
+
+  auto values = testing::ArrayFromJson(arrow::utf8(), R"(["a", "b"])");
+  auto options = std::make_shared<arrow::compute::SetLookupOptions>(values);
+  ASSERT_TRUE(MakeArrowCall("is_in", {column}, options, "s IN (a, b)").ok());
+  EXPECT_EQ(memo.Find("is_in", {column}, options.get()), nullptr);
+}
+
 }  // namespace
 }  // namespace ferry::internal

@@ -6,7 +6,7 @@ namespace {
 constexpr size_t kCapacity = 1024;
 // Larger schemas are read each time: keeping their bytes would cost more
 // memory than reading them costs time.
-constexpr size_t kMaxKeyBytes = 64 << 10;
+constexpr size_t kMaxKeyBytes = 8 << 10;  // at most 8 MiB kept in all
 
 }  // namespace
 
