@@ -23,11 +23,12 @@ the decoded plan run partition by partition with ctx.execute.
 Every decoded plan is run once and compared with the original's result
 (outside the timings). Each engine runs in a child process of its own over
 the same files, so neither's caches or allocator state touch the other's;
-times are CPU time of the timing thread's process (time.process_time), as
-on a shared machine wall time also counts other processes' work. A plan a library cannot round-trip is reported with
-its error, never faked. Targets (reported, not asserted): encode + decode
->= 3x faster than datafusion-python with a blob no larger; each UDF's
-payload appears once in ferry's blob.
+times are CPU time of the timing process (time.process_time), as on a
+shared machine wall time also counts other processes' work. A plan a
+library cannot round-trip is reported with its error, never faked.
+Targets (reported, not asserted): encode + decode >= 3x faster than
+datafusion-python with a blob no larger; each UDF's payload appears once
+in ferry's blob.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
         lines.append(title)
         f, d = fr.get(case, {}), dr.get(case, {})
         for label, field in (("encode + decode", "roundtrip_s"), ("  encode", "encode_s"),
-                             ("  decode", "decode_s"), ("  (encode + decode, wall)", "roundtrip_wall_s")):
+                             ("  decode", "decode_s"),
+                             ("  (encode + decode, wall)", "roundtrip_wall_s")):
             fv = ms(f[field]) if field in f else f"{'error':>12}"
             dv = ms(d[field]) if field in d else f"{'error':>12}"
             rv = ratio(d[field], f[field]) if field in f and field in d else "   n/a"
@@ -240,7 +242,8 @@ def child(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(3)
     memtable = pa.table({"a": np.arange(1_000_000), "b": rng.integers(0, 100, 1_000_000),
                          "x": rng.uniform(0, 1, 1_000_000)})
-    paths = {name: os.path.join(args.root, f"{name}.parquet") for name in ("customer", "orders", "lineitem")}
+    paths = {name: os.path.join(args.root, f"{name}.parquet")
+             for name in ("customer", "orders", "lineitem")}
     try:
         result = measure(args.child, paths, memtable, args)
     except ImportError as e:
@@ -264,9 +267,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as root:
         write_tables(root)
         for engine in args.engines.split(","):
-            run = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", engine, "--root", root,
-                                  "--repeat", str(args.repeat), "--loops", str(args.loops)],
-                                 capture_output=True, text=True, check=False)
+            command = [sys.executable, os.path.abspath(__file__), "--child", engine, "--root", root,
+                       "--repeat", str(args.repeat), "--loops", str(args.loops)]
+            run = subprocess.run(command, capture_output=True, text=True, check=False)
             if run.returncode != 0:
                 print(f"{engine} failed:\n{run.stderr}")
                 return 1

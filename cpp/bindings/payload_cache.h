@@ -31,7 +31,7 @@ class PickledPayloadCache {
   /// The payload `func` pickled to, if pickling it again must give it.
   /// `token` receives func's current token (None: never reusable).
   std::optional<std::string_view> Find(nb::handle func, nb::object* token) const {
-    *token = nb::module_::import_("ferry.udf_frame_cache").attr("payload_token")(func);
+    *token = nb::borrow(TokenFunction())(func);
     if (token->is_none() || token_ == nullptr) return std::nullopt;
     if (!SameObjects(token->ptr(), token_)) return std::nullopt;
     return std::string_view(payload_);
@@ -46,6 +46,15 @@ class PickledPayloadCache {
   }
 
  private:
+  // ferry.udf_frame_cache.payload_token, looked up once: importing it on
+  // every encode cost more than computing the token. Kept for the life of
+  // the process (never released after the interpreter is gone).
+  static PyObject* TokenFunction() {
+    static PyObject* function =
+        nb::object(nb::module_::import_("ferry.udf_frame_cache").attr("payload_token")).release().ptr();
+    return function;
+  }
+
   // Two tokens (tuples) holding the very same objects, position by position.
   static bool SameObjects(PyObject* a, PyObject* b) {
     if (!PyTuple_Check(a) || !PyTuple_Check(b) || PyTuple_GET_SIZE(a) != PyTuple_GET_SIZE(b)) {

@@ -27,7 +27,7 @@ from typing import Any
 
 from cloudpickle import cloudpickle as _cp
 
-_FROZEN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_FROZEN_SCALARS = frozenset((type(None), bool, int, float, complex, str, bytes))
 # Private helpers of cloudpickle (present in 2.x and 3.x); without them no
 # payload is reused.
 _by_reference = getattr(_cp, "_should_pickle_by_reference", None)
@@ -78,7 +78,7 @@ def payload_token(func: Any) -> tuple | None:
         for cell in func.__closure__ or ():
             token.append(_frozen(cell.cell_contents))
         func_globals = func.__globals__
-        for name in sorted(_code_globals(code)):
+        for name in _code_globals(code):  # the same order for the same code object
             token.append(name)
             token.append(_frozen(func_globals[name]) if name in func_globals else _NotFrozen)
         for name in _BASE_GLOBALS:

@@ -30,13 +30,15 @@ def rewrite(path: str, table: pa.Table) -> None:
 
 def scan_plan(path: str) -> bytes:
     ctx = ferry.SessionContext(ferry.SessionConfig().with_target_partitions(1))
-    df = ctx.read_parquet(path).filter(col("k") > lit(2)).select(col("k"), (col("v") * lit(10)).alias("w"))
+    df = ctx.read_parquet(path).filter(col("k") > lit(2))
+    df = df.select(col("k"), (col("v") * lit(10)).alias("w"))
     return df.execution_plan().to_bytes(ctx)
 
 
 def test_repeated_decode_gives_the_same_rows(tmp_path):
     path = str(tmp_path / "t.parquet")
-    table = pa.table({"k": pa.array([1, 2, 3, 4, None], pa.int64()), "v": pa.array([5, 6, None, 8, 9], pa.int64())})
+    table = pa.table({"k": pa.array([1, 2, 3, 4, None], pa.int64()),
+                      "v": pa.array([5, 6, None, 8, 9], pa.int64())})
     pq.write_table(table, path)
     blob = scan_plan(path)
     want = table.filter(pc.greater(table["k"], 2))
@@ -49,10 +51,12 @@ def test_repeated_decode_gives_the_same_rows(tmp_path):
 
 def test_rewritten_file_is_checked_again(tmp_path):
     path = str(tmp_path / "t.parquet")
-    pq.write_table(pa.table({"k": pa.array([1, 3, 5], pa.int64()), "v": pa.array([1, 2, 3], pa.int64())}), path)
+    pq.write_table(pa.table({"k": pa.array([1, 3, 5], pa.int64()),
+                             "v": pa.array([1, 2, 3], pa.int64())}), path)
     blob = scan_plan(path)
     receiver = ferry.SessionContext()
-    assert run(receiver, ExecutionPlan.from_bytes(receiver, blob)).to_pydict() == {"k": [3, 5], "w": [20, 30]}
+    decoded = ExecutionPlan.from_bytes(receiver, blob)
+    assert run(receiver, decoded).to_pydict() == {"k": [3, 5], "w": [20, 30]}
     # Same columns, other types: the pushed filter k > 2 no longer binds the
     # same way and the scan no longer reads what the plan declares.
     rewrite(path, pa.table({"k": pa.array(["x", "y"]), "v": pa.array([1.5, 2.5])}))
@@ -60,4 +64,5 @@ def test_rewritten_file_is_checked_again(tmp_path):
         ExecutionPlan.from_bytes(receiver, blob)
     # Back to the plan's schema with other rows: decoded anew, the new rows.
     rewrite(path, pa.table({"k": pa.array([7, 0], pa.int64()), "v": pa.array([4, 4], pa.int64())}))
-    assert run(receiver, ExecutionPlan.from_bytes(receiver, blob)).to_pydict() == {"k": [7], "w": [40]}
+    decoded = ExecutionPlan.from_bytes(receiver, blob)
+    assert run(receiver, decoded).to_pydict() == {"k": [7], "w": [40]}

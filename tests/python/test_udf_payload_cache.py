@@ -70,7 +70,8 @@ def test_physical_plan_reuses_payload(dumps):
 
     f = udf(shift, [pa.int64()], pa.int64(), "immutable", name="shift")
     ctx = ferry.SessionContext()
-    plan = ctx.from_arrow(TABLE).select(f(col("a")).alias("r"), f(col("a")).alias("s")).execution_plan()
+    df = ctx.from_arrow(TABLE).select(f(col("a")).alias("r"), f(col("a")).alias("s"))
+    plan = df.execution_plan()
     blobs = {plan.to_bytes(ctx) for _ in range(3)}
     assert len(blobs) == 1 and dumps == ["shift"]
     receiver = ferry.SessionContext()
