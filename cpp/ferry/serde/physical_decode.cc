@@ -229,7 +229,7 @@ class PhysicalDecoder {
     FERRY_ASSIGN_OR_RAISE(auto input, Input(n.has_input(), n.input(), "projection", depth));
     FERRY_ASSIGN_OR_RAISE(auto exprs, Physicals(n.exprs(), *input->schema(), depth));
     if (!n.has_schema()) {  // named and typed as the expressions say
-      auto derived = internal::DerivedProjectionSchema(exprs, *input->schema());
+      auto derived = internal::DerivedProjectionSchemaOfBound(exprs);
       if (!derived) return Status::Invalid("projection without a schema over a column by index");
       return MakeProjectionExec(std::move(input), std::move(exprs), *std::move(derived));
     }
