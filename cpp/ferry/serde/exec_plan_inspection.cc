@@ -139,6 +139,13 @@ class ExecWalker {
                 ", " + Count(static_cast<int>(n.num_partitions()), "partition");
         break;
       }
+      case pb::ExecNode::kSharedSubplan: {
+        const auto& n = node.shared_subplan();
+        line += "SharedSubplanExec: subplan " + std::to_string(n.id()) +
+                (n.has_input() ? " (computed once)" : " (read again)");
+        input(n.has_input(), n.input());
+        break;
+      }
       case pb::ExecNode::NODE_NOT_SET:
         return Status::Invalid("physical plan node of unknown or missing kind");
     }

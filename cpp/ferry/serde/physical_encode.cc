@@ -95,6 +95,9 @@ class PhysicalEncoder {
         max_depth_(limits.max_depth),
         max_partitions_(limits.max_partitions) {}
 
+  // Shared subplans are numbered per tree: a tree carries each one it reads.
+  void StartTree() { shared_ids_.clear(); }
+
   // `depth` is the level of `plan`'s parent (0 for the root).
   Status Encode(const ExecutionPlan& plan, pb::ExecNode* out, int depth) {
     if (depth >= max_depth_) return PlanTooDeep(max_depth_);
@@ -213,6 +216,13 @@ class PhysicalEncoder {
                                               static_cast<int64_t>(node->source().ByteSizeLong()));
               }
               return Status::OK();
+            },
+            [&](const SharedSubplanInfo& info) -> Status {
+              auto* node = out->mutable_shared_subplan();
+              auto [entry, first] =
+                  shared_ids_.emplace(info.shared.get(), static_cast<uint32_t>(shared_ids_.size()));
+              node->set_id(entry->second);
+              return first ? input(node->mutable_input()) : Status::OK();
             },
             [&](const FileScanInfo& info) -> Status {
               auto* node = out->mutable_file_scan();
@@ -404,6 +414,8 @@ class PhysicalEncoder {
   }
 
   internal::ExprWriter exprs_;
+  // The number each shared subplan written so far in this tree got.
+  std::unordered_map<const SharedSubplan*, uint32_t> shared_ids_;
   PhysicalEncodeOptions options_;
   int max_depth_;
   int64_t max_partitions_;
@@ -424,6 +436,7 @@ PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::Fu
 PhysicalTreeWriter::~PhysicalTreeWriter() = default;
 
 Status PhysicalTreeWriter::Write(const ExecutionPlan& plan, pb::ExecNode* out) {
+  impl_->encoder.StartTree();
   return impl_->encoder.Encode(plan, out, 0);
 }
 
