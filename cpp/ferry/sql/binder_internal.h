@@ -222,6 +222,22 @@ struct CorrelationKeys {
 };
 Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
                                              const std::string& what);
+/// Whether `expr` is NULL whenever a column it reads is: columns,
+/// literals, arithmetic, casts and negation only. (scalar_subquery.cc)
+bool NullPropagating(const Expr& expr);
+/// Appends the columns of the enclosing query `expr` reads, each once.
+void OuterColumns(const Expr& expr, std::vector<std::string>* out);
+/// Whether every condition is `inner = outer` (either way round).
+/// (outer_values.cc)
+bool OnlyInnerOuterEqualities(const std::vector<Expr>& correlated);
+/// An aggregating subquery correlated by other conditions (`u.x < t.a`):
+/// `input` joined on them with the distinct values of the outer columns
+/// they read (columns "<prefix>d<i>", appended), and `correlated` replaced
+/// by `<prefix>d<i> = outer column` equalities that group it like equality
+/// keys. NotImplemented, naming it, for a condition that could hold for a
+/// NULL outer value.
+Status CorrelateByOuterValues(const Relation& outer, PlanPtr* input, std::vector<Expr>* correlated,
+                              const std::string& prefix);
 /// Whether column `index` of `plan` (or `expr`, a plain column of it) can
 /// never be NULL: traced through projections, filters and joins to a
 /// non-nullable table column. False when unsure. (never_null.cc)

@@ -330,9 +330,11 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
   std::optional<Expr> empty_value;
-  bool exposed_marker = false;
   bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
+    if (!OnlyInnerOuterEqualities(correlated)) {
+      FERRY_RETURN_NOT_OK(CorrelateByOuterValues(*outer->relation, &rel.plan, &correlated, prefix));
+    }
     std::vector<int> correlation_keys;  // per correlation condition: its key
     for (const auto& conjunct : correlated) {
       // Only `inner = outer`: the inner side becomes a grouping key the
@@ -354,21 +356,6 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     // Grouped by nothing but its correlation keys: one row per key.
     single_row = grouping.plain &&
                  keys.size() == std::set<int>(correlation_keys.begin(), correlation_keys.end()).size();
-    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0) {
-      // The COUNT bug: no matching rows must give count() = 0, not NULL
-      // (with a GROUP BY, no rows is no group: NULL).
-      bool counts = false, others = false;
-      Expr empty = Transform(select[0].expr, [&](const Expr& e) -> std::optional<Expr> {
-        const auto* call = e.As<AggregateCallNode>();
-        if (call == nullptr) return std::nullopt;
-        (call->name == "count" ? counts : others) = true;
-        return Lit(std::make_shared<arrow::Int64Scalar>(0));
-      });
-      if (counts && !others) {
-        empty_value = empty;
-        exposed_marker = true;
-      }
-    }
     std::vector<Expr> aggregates;
     for (const auto& item : select) CollectAggregates(item.expr, &aggregates);
     if (having) CollectAggregates(*having, &aggregates);
@@ -384,11 +371,15 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
                               prefix + "k" + std::to_string(i)));
     }
-    if (exposed_marker) {
-      exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
-    }
     for (auto& item : select) {
       FERRY_ASSIGN_OR_RAISE(item.expr, RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT"));
+    }
+    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0 && !having) {
+      // The COUNT bug: no matching rows must give count() = 0, not NULL (and
+      // coalesce(sum(x), 0) 0); with a GROUP BY or HAVING, no rows is no
+      // group: NULL.
+      empty_value = EmptyAggregateValue(select[0].expr, *aggregate, keys.size(), aggregates);
+      if (empty_value) exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
     }
     for (auto& key : order) {
       if (!key.hidden) continue;
