@@ -118,6 +118,10 @@ class QueryBinder {
   Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
 
  private:
+  // recursive_cte.cc
+  /// A WITH RECURSIVE item that refers to itself, as a scan of its fixpoint;
+  /// nullopt when it does not (bound as a plain CTE then).
+  Result<std::optional<Relation>> BindRecursiveCte(const pg_query::CommonTableExpr& cte);
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);
