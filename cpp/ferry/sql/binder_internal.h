@@ -159,6 +159,11 @@ class ExprBinder {
   Result<Expr> BindAExpr(const pg_query::A_Expr& expr);
   Result<Expr> BindBoolExpr(const pg_query::BoolExpr& expr);
   Result<Expr> BindCase(const pg_query::CaseExpr& expr);
+  /// `expr` when its types work over the input; else a TypeError naming
+  /// the operator and its operand types at `location` (PostgreSQL's
+  /// "operator does not exist"), rather than one without a position when
+  /// the plan is built.
+  Result<Expr> CheckTypes(Expr expr, int location);
   Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
   // function_binder.cc
   Result<Expr> BindFuncCall(const pg_query::FuncCall& call);
