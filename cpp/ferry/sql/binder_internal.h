@@ -272,6 +272,14 @@ Result<OrderKey> BindOrderKey(ExprBinder& binder, const pg_query::Node& node,
 /// `group` values (DISTINCT ON), with `plan`'s columns.
 Result<PlanPtr> KeepFirstPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
                                   std::vector<Expr> order);
+/// Rows skip + 1 to skip + fetch of each group of equal `group` values, in
+/// `order`: a correlated subquery's LIMIT/OFFSET, per outer row.
+Result<PlanPtr> LimitPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
+                              std::vector<Expr> order, int64_t skip, std::optional<int64_t> fetch);
+/// The inner sides of a correlated subquery's `inner = outer` conditions
+/// (what its rows are grouped by per outer row); NotImplemented naming any
+/// other condition.
+Result<std::vector<Expr>> CorrelationPartition(const std::vector<Expr>& correlation);
 
 /// (ascending, nulls_first) of an ORDER BY item.
 std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);

@@ -406,8 +406,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       }));
     }
   }
-  if (!correlation.empty() && (stmt.has_limit_count() || stmt.has_limit_offset())) {
-    return Status::NotImplemented("LIMIT/OFFSET in a correlated subquery is not supported");
+  // A correlated subquery's LIMIT/OFFSET holds per outer row: per key.
+  FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
+  const bool limited = limit.first > 0 || limit.second;
+  std::optional<std::vector<Expr>> limit_per_key;
+  if (!correlation.empty() && limited) {
+    FERRY_ASSIGN_OR_RAISE(limit_per_key, CorrelationPartition(correlation));
   }
 
   // ---- projection, DISTINCT, ORDER BY, LIMIT
@@ -443,7 +447,10 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     }
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Distinct(rel.plan));
   }
-  if (!sort_keys.empty()) {
+  if (limit_per_key) {
+    FERRY_ASSIGN_OR_RAISE(rel.plan, LimitPerGroup(catalog_.functions(), rel.plan, *limit_per_key, sort_keys,
+                                                  limit.first, limit.second));
+  } else if (!sort_keys.empty()) {
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Sort(rel.plan, sort_keys));
   }
   if (!hidden_names.empty()) {
@@ -452,8 +459,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (const auto& e : exposed) keep.push_back(Col(e.As<AliasNode>()->name));
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Project(rel.plan, keep));
   }
-  FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
-  if (limit.first > 0 || limit.second) {
+  if (limited && !limit_per_key) {
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Limit(rel.plan, limit.first, limit.second));
   }
   SelectResult result;
@@ -465,7 +471,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.correlation = std::move(correlation);
   result.empty_value = std::move(empty_value);
   result.at_most_one_row =
-      single_row || (result.correlation.empty() && limit.second && *limit.second <= 1);
+      single_row || (limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
       aggregating && !result.correlation.empty() && stmt.group_clause_size() == 0;
   return result;
