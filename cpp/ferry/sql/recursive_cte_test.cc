@@ -91,7 +91,8 @@ TEST_F(RecursiveCteTest, DecoderRefusesLimitsAboveItsOwn) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   auto decoded = ctx_->DecodePlan(*bytes);
   ASSERT_TRUE(decoded.ok());
-  const auto* scan = (*decoded)->inputs().empty() ? (*decoded)->As<ScanNode>() : (*decoded)->inputs()[0]->As<ScanNode>();
+  const LogicalPlan& top = **decoded;
+  const auto* scan = top.inputs().empty() ? top.As<ScanNode>() : top.inputs()[0]->As<ScanNode>();
   ASSERT_NE(scan, nullptr);
   const auto* query = dynamic_cast<const RecursiveQueryTable*>(scan->source.get());
   ASSERT_NE(query, nullptr);
