@@ -91,8 +91,10 @@ ASAN_ENV      := ARROW_DEFAULT_MEMORY_POOL=system UBSAN_OPTIONS=print_stacktrace
 ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decode_limits.py \
                  tests/python/test_udf.py tests/python/test_udf_validation.py \
                  tests/python/test_udaf.py tests/python/test_udwf.py tests/python/test_window.py \
+                 tests/python/test_window_frames.py tests/python/test_window_serde.py \
                  tests/python/test_join.py tests/python/test_errors.py \
-                 tests/python/test_partitioning.py tests/python/test_join_on.py \
+                 tests/python/test_partitioning.py tests/python/test_partitioning_aggregates.py \
+                 tests/python/test_join_on.py \
                  tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
                  tests/python/test_plan_shipping.py tests/python/test_payload_signing.py \
                  tests/python/test_physical_plan_shipping.py tests/python/test_stages.py \
