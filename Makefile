@@ -232,10 +232,10 @@ test-python-sanitized:
 CI_FUZZ_SECONDS ?= 15
 # A fixed seed, so a finding can be reproduced from the CI log's commit.
 CI_FUZZ_SEED    ?= 1
-CI_TEST_BUDGET  ?= 900
-CI_FUZZ_BUDGET  ?= 480
-CI_SANITIZED_CPP_BUDGET ?= 300
-CI_SANITIZED_PYTHON_BUDGET ?= 420
+CI_TEST_BUDGET  ?= 660
+CI_FUZZ_BUDGET  ?= 420
+CI_SANITIZED_CPP_BUDGET ?= 240
+CI_SANITIZED_PYTHON_BUDGET ?= 180
 CI_ASAN         ?= 0
 CI_ASAN_BUDGET  ?= 1500
 
