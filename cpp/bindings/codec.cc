@@ -99,7 +99,8 @@ class PythonCodec final : public ExtensionCodec {
   Result<std::optional<std::string>> EncodeScalar(const ScalarFunction& func) const override {
     const auto* udf = dynamic_cast<const PyScalarUdf*>(&func);
     if (udf == nullptr || !inlining_) return ByNameCodec()->EncodeScalar(func);
-    return EncodeInline(FrameFamily::kScalar, udf->name(), [&] {
+    return EncodeInline(FrameFamily::kScalar, udf->name(), udf->payload_cache(),
+                        [&] { return udf->func(); }, [&] {
       return InlineModule().attr("dump_udf")(nb::str(udf->name().c_str()), udf->func(),
                                              ExportTypes(udf->input_types()),
                                              ExportType(udf->return_type()),
@@ -110,7 +111,8 @@ class PythonCodec final : public ExtensionCodec {
   Result<std::optional<std::string>> EncodeAggregate(const AggregateFunction& func) const override {
     const auto* udaf = dynamic_cast<const PyAggregateUdf*>(&func);
     if (udaf == nullptr || !inlining_) return ByNameCodec()->EncodeAggregate(func);
-    return EncodeInline(FrameFamily::kAggregate, udaf->name(), [&] {
+    return EncodeInline(FrameFamily::kAggregate, udaf->name(), udaf->payload_cache(),
+                        [&] { return udaf->factory(); }, [&] {
       return InlineModule().attr("dump_udaf")(
           nb::str(udaf->name().c_str()), udaf->factory(), ExportTypes(udaf->input_types()),
           ExportType(udaf->return_type()), ExportSchema(arrow::schema(udaf->state_fields())),
@@ -121,7 +123,8 @@ class PythonCodec final : public ExtensionCodec {
   Result<std::optional<std::string>> EncodeWindow(const WindowFunction& func) const override {
     const auto* udwf = dynamic_cast<const PyWindowUdf*>(&func);
     if (udwf == nullptr || !inlining_) return ByNameCodec()->EncodeWindow(func);
-    return EncodeInline(FrameFamily::kWindow, udwf->name(), [&] {
+    return EncodeInline(FrameFamily::kWindow, udwf->name(), udwf->payload_cache(),
+                        [&] { return udwf->factory(); }, [&] {
       return InlineModule().attr("dump_udwf")(nb::str(udwf->name().c_str()), udwf->factory(),
                                               ExportTypes(udwf->input_types()),
                                               ExportType(udwf->return_type()),
@@ -181,15 +184,26 @@ class PythonCodec final : public ExtensionCodec {
     return out;
   }
 
-  // Frames the payload `make` pickles (GIL held) as `family`.
-  template <typename MakePayload>
+  // Frames the payload `make` pickles (GIL held) as `family`; the payload
+  // `func` last pickled to when pickling it again must give the same bytes.
+  template <typename GetFunc, typename MakePayload>
   Result<std::optional<std::string>> EncodeInline(FrameFamily family, const std::string& name,
+                                                  const PickledPayloadCache& cache, GetFunc func,
                                                   MakePayload make) const {
     EngineGil gil;
     if (!gil.ok()) return ExitingError("encoding function '" + name + "'");
     try {
-      nb::bytes bytes = nb::cast<nb::bytes>(make());
-      std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
+      nb::object token;
+      auto cached = cache.Find(func(), &token);
+      nb::bytes bytes;
+      std::string_view view;
+      if (cached) {
+        view = *cached;
+      } else {
+        bytes = nb::cast<nb::bytes>(make());
+        view = std::string_view(static_cast<const char*>(bytes.data()), bytes.size());
+        cache.Store(token, view);
+      }
       FERRY_RETURN_NOT_OK(WarnIfLarge(name, view.size()));
       if (keys_) {
         FERRY_ASSIGN_OR_RAISE(auto frame,

@@ -6,6 +6,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "payload_cache.h"
 #include "python_gil.h"
 
 #include "ferry/function/aggregate_function.h"
@@ -55,11 +56,15 @@ class PyAggregateUdf final : public AggregateFunction,
   const arrow::FieldVector& state_fields() const { return state_fields_; }
   Volatility volatility() const { return volatility_; }
 
+  /// The inline payload last pickled for this UDF (codec.cc).
+  const PickledPayloadCache& payload_cache() const { return payload_cache_; }
+
  private:
   Status CheckArgs(const TypeVector& arg_types, bool distinct) const;
 
   std::string name_;
   PyObject* factory_;
+  PickledPayloadCache payload_cache_;
   TypeVector input_types_;
   std::shared_ptr<arrow::DataType> return_type_;
   arrow::FieldVector state_fields_;

@@ -6,6 +6,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "payload_cache.h"
 #include "python_gil.h"
 
 #include "ferry/function/scalar_function.h"
@@ -35,8 +36,12 @@ class PyScalarUdf final : public ScalarUdf {
   Result<std::shared_ptr<arrow::Array>> Invoke(const std::vector<std::shared_ptr<arrow::Array>>& args,
                                                int64_t num_rows) const override;
 
+  /// The inline payload last pickled for this UDF (codec.cc).
+  const PickledPayloadCache& payload_cache() const { return payload_cache_; }
+
  private:
   PyObject* func_;
+  PickledPayloadCache payload_cache_;
 };
 
 }  // namespace ferry::bindings

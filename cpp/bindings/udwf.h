@@ -6,6 +6,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "payload_cache.h"
 #include "python_gil.h"
 
 #include "ferry/function/scalar_function.h"
@@ -46,9 +47,13 @@ class PyWindowUdf final : public WindowFunction {
   const std::shared_ptr<arrow::DataType>& return_type() const { return return_type_; }
   Volatility volatility() const { return volatility_; }
 
+  /// The inline payload last pickled for this UDF (codec.cc).
+  const PickledPayloadCache& payload_cache() const { return payload_cache_; }
+
  private:
   std::string name_;
   PyObject* factory_;
+  PickledPayloadCache payload_cache_;
   TypeVector input_types_;
   std::shared_ptr<arrow::DataType> return_type_;
   Volatility volatility_;

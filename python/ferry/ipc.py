@@ -50,7 +50,14 @@ __all__ = [
     "ship_module_by_value",
 ]
 
-_slots = threading.local()
+class _Slots(threading.local):
+    # Class-level defaults: reading an unset slot then finds None instead of
+    # raising (and catching) an AttributeError on every encode and decode.
+    sender: Optional[SessionContext] = None
+    worker: Optional[SessionContext] = None
+
+
+_slots = _Slots()
 _default_sender: Optional[SessionContext] = None
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import pyarrow as pa
 
-from ferry import _core
+from ferry import _core, ipc
 
 if TYPE_CHECKING:
     from ferry.context import SessionContext
@@ -15,13 +15,40 @@ __all__ = ["ExecutionPlan", "LogicalPlan"]
 
 
 def _decoding_ctx(ctx: SessionContext | None) -> SessionContext:
-    from ferry import ipc
-    from ferry.context import SessionContext
-
     if ctx is None:
-        return ipc.get_worker_ctx() or SessionContext.global_ctx()
-    ipc._check(ctx)
+        return ipc.get_worker_ctx() or _global_ctx()
+    if not isinstance(ctx, _session_class()):
+        ipc._check(ctx)  # raises the TypeError
     return ctx
+
+
+def _encoding_ctx(ctx: SessionContext | None) -> SessionContext:
+    """``ctx``, else this thread's sender slot, else the process-wide default
+    sender, else the global session; checked to be a SessionContext."""
+    if ctx is None:
+        ctx = ipc._encoding_ctx() or _global_ctx()
+    if not isinstance(ctx, _session_class()):
+        ipc._check(ctx)  # raises the TypeError
+    return ctx
+
+
+_SessionContext: type | None = None
+
+
+def _session_class() -> type:
+    # Imported on first use (ferry.context imports this module), then kept:
+    # an import statement per encode or decode costs more than the rest of
+    # the Python side of it.
+    global _SessionContext
+    if _SessionContext is None:
+        from ferry.context import SessionContext
+
+        _SessionContext = SessionContext
+    return _SessionContext
+
+
+def _global_ctx() -> SessionContext:
+    return _session_class().global_ctx()
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
@@ -130,12 +157,9 @@ class LogicalPlan:
             >>> receiver.create_dataframe_from_logical_plan(plan).to_pydict()
             {'a': [5]}
         """
-        from ferry import ipc
-        from ferry.context import SessionContext
-
         if ctx is None:
-            ctx = ipc._encoding_ctx() or self._ctx or SessionContext.global_ctx()
-        ipc._check(ctx)
+            ctx = ipc._encoding_ctx() or self._ctx
+        ctx = _encoding_ctx(ctx)
         all_tables, names = _tables_by_name(tables_by_name)
         return ctx._raw.encode_plan(self._raw, all_tables, names)
 
@@ -240,12 +264,7 @@ class ExecutionPlan:
             >>> pa.table(worker.execute(back, 0)).to_pydict()
             {'a': [2, 3]}
         """
-        from ferry import ipc
-        from ferry.context import SessionContext
-
-        if ctx is None:
-            ctx = ipc._encoding_ctx() or SessionContext.global_ctx()
-        ipc._check(ctx)
+        ctx = _encoding_ctx(ctx)
         all_tables, names = _tables_by_name(tables_by_name)
         return ctx._raw.encode_physical_plan(self._raw, all_tables, names)
 

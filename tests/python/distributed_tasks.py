@@ -53,8 +53,12 @@ def _runs(settings: dict, stage: int, task: int) -> list[str]:
     return glob.glob(os.path.join(settings["marker_dir"], f"run-{stage}-{task}-*"))
 
 
-def _wait_until(condition, timeout: float = 60.0) -> None:
-    """Polls ``condition`` (a fault test's rendezvous); fails after ``timeout`` s."""
+def _wait_until(condition, timeout: float = 240.0) -> None:
+    """Polls ``condition`` (a fault test's rendezvous); fails after ``timeout`` s.
+
+    Generous because a rendezvous can wait for fresh worker processes
+    (Dask's nannies restarting killed workers), which took over 60 s to
+    import ferry, pyarrow and distributed on a 2-core machine at load 30."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -100,6 +100,8 @@ Result<Job> PlanJob(const DataFrame& df, int target_partitions) {
   FERRY_ASSIGN_OR_RAISE(auto optimized, Optimize(df.plan()));
   PlannerOptions options;
   options.target_partitions = target_partitions;
+  // Stages run apart: an operator two stages read cannot be shared.
+  options.share_subplans = false;
   FERRY_ASSIGN_OR_RAISE(auto physical, CreatePhysicalPlan(*optimized, options));
   Job job;
   job.job_id = RandomJobId();

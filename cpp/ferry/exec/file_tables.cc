@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <cmath>
 #include <limits>
 
 #include <arrow/csv/api.h>
@@ -12,6 +13,7 @@
 #include "ferry/exec/dictionary_filter.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/parquet_pruning.h"
+#include "ferry/exec/scan_memory_pool.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
 
@@ -71,15 +73,16 @@ class ReaderStream final : public RecordBatchStream {
 // dictionary arrays (their pages' dictionary indices, strings undecoded).
 Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     const std::string& path, const std::vector<int>& dictionary_leaves = {}) {
-  auto file = arrow::io::ReadableFile::Open(path);
+  auto file = arrow::io::ReadableFile::Open(path, ScanMemoryPool());
   if (!file.ok()) return Status::IOError("cannot open Parquet file ", path, ": ", file.status().message());
   try {
     auto properties = parquet::default_arrow_reader_properties();
     for (int leaf : dictionary_leaves) properties.set_read_dictionary(leaf, true);
+    // Pages and decoded columns come from a pool that reuses its blocks.
     parquet::arrow::FileReaderBuilder builder;
-    auto opened = builder.Open(*file);
+    auto opened = builder.Open(*file, parquet::ReaderProperties(ScanMemoryPool()));
     std::unique_ptr<parquet::arrow::FileReader> reader;
-    if (opened.ok()) opened = builder.properties(properties)->Build(&reader);
+    if (opened.ok()) opened = builder.memory_pool(ScanMemoryPool())->properties(properties)->Build(&reader);
     if (!opened.ok()) {
       return Status::IOError("cannot read Parquet file ", path, ": ", opened.message());
     }
@@ -253,44 +256,51 @@ class ParquetScanExec final : public ExecutionPlan {
   std::vector<int> dictionary_leaves_;                // their leaf columns, read as dictionaries
 };
 
-// Per column, max - min + 1 over the file's row groups for integer-like
-// columns whose every row group has statistics: an upper bound on their
-// distinct values (TPC-H: c_nationkey 25, l_suppkey 10,000).
-using DistinctBounds = std::vector<std::optional<double>>;
+// Per column and row group, min and max for integer, date32 and
+// integer-stored decimal columns whose every row group has statistics (as
+// numbers: days, a decimal's value; empty for other columns). Over the row
+// groups a scan reads, max - min + 1 bounds an integer column's distinct
+// values (TPC-H: c_nationkey 25, l_suppkey 10,000), and the range tells
+// how many rows a range filter keeps.
+using ValueRange = std::pair<double, double>;
+using ColumnRanges = std::vector<std::vector<ValueRange>>;
 
 template <typename Stats>
-bool WidenRange(const parquet::Statistics& stats, double* low, double* high) {
+std::optional<ValueRange> RangeOf(const parquet::Statistics& stats) {
   const auto& typed = static_cast<const Stats&>(stats);
-  if (!typed.HasMinMax()) return false;
-  *low = std::min(*low, static_cast<double>(typed.min()));
-  *high = std::max(*high, static_cast<double>(typed.max()));
-  return true;
+  if (!typed.HasMinMax()) return std::nullopt;
+  return ValueRange{static_cast<double>(typed.min()), static_cast<double>(typed.max())};
 }
 
-DistinctBounds IntegerRanges(parquet::arrow::FileReader& reader, const arrow::Schema& schema) {
+ColumnRanges NumericRanges(parquet::arrow::FileReader& reader, const arrow::Schema& schema) {
   const auto& metadata = *reader.parquet_reader()->metadata();
   const auto& fields = reader.manifest().schema_fields;
-  DistinctBounds bounds(schema.num_fields());
+  ColumnRanges ranges(schema.num_fields());
   for (int i = 0; i < schema.num_fields() && i < static_cast<int>(fields.size()); ++i) {
-    if (!fields[i].is_leaf() || !arrow::is_integer(schema.field(i)->type()->id())) continue;
-    const int leaf = fields[i].column_index;
-    double low = std::numeric_limits<double>::infinity(), high = -low;
-    bool known = metadata.num_row_groups() > 0;
-    for (int g = 0; g < metadata.num_row_groups() && known; ++g) {
-      auto stats = metadata.RowGroup(g)->ColumnChunk(leaf)->statistics();
-      if (!stats) {
-        known = false;
-      } else if (stats->physical_type() == parquet::Type::INT64) {
-        known = WidenRange<parquet::Int64Statistics>(*stats, &low, &high);
-      } else if (stats->physical_type() == parquet::Type::INT32) {
-        known = WidenRange<parquet::Int32Statistics>(*stats, &low, &high);
-      } else {
-        known = false;
-      }
+    const auto& type = *schema.field(i)->type();
+    double scale = 1;  // a decimal's statistics hold its unscaled integers
+    if (type.id() == arrow::Type::DECIMAL128) {
+      scale = std::pow(10.0, static_cast<const arrow::Decimal128Type&>(type).scale());
+    } else if (!arrow::is_integer(type.id()) && type.id() != arrow::Type::DATE32) {
+      continue;
     }
-    if (known && high >= low) bounds[i] = high - low + 1;
+    if (!fields[i].is_leaf()) continue;
+    const int leaf = fields[i].column_index;
+    std::vector<ValueRange> per_group;
+    for (int g = 0; g < metadata.num_row_groups(); ++g) {
+      auto stats = metadata.RowGroup(g)->ColumnChunk(leaf)->statistics();
+      std::optional<ValueRange> range;
+      if (stats && stats->physical_type() == parquet::Type::INT64) {
+        range = RangeOf<parquet::Int64Statistics>(*stats);
+      } else if (stats && stats->physical_type() == parquet::Type::INT32) {
+        range = RangeOf<parquet::Int32Statistics>(*stats);
+      }
+      if (!range || range->first > range->second) break;
+      per_group.push_back({range->first / scale, range->second / scale});
+    }
+    if (per_group.size() == static_cast<size_t>(metadata.num_row_groups())) ranges[i] = std::move(per_group);
   }
-  return bounds;
+  return ranges;
 }
 
 class ParquetTable final : public TableProvider {
@@ -299,19 +309,31 @@ class ParquetTable final : public TableProvider {
   // `filters` pruned some), which hold `num_rows` rows.
   ParquetTable(std::string path, std::shared_ptr<arrow::Schema> schema, std::vector<int> row_groups,
                int file_row_groups, int64_t num_rows, std::vector<Expr> filters,
-               std::shared_ptr<const DistinctBounds> distinct,
+               std::shared_ptr<const ColumnRanges> ranges,
                std::shared_ptr<const DictionaryColumns> dictionary)
       : path_(std::move(path)), schema_(std::move(schema)), row_groups_(std::move(row_groups)),
         file_row_groups_(file_row_groups), num_rows_(num_rows), filters_(std::move(filters)),
-        distinct_(std::move(distinct)), dictionary_(std::move(dictionary)) {}
+        ranges_(std::move(ranges)), dictionary_(std::move(dictionary)) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   std::string Describe() const override { return "ParquetTable: " + path_; }
   std::optional<TableSource> Source() const override { return ParquetFileSource{path_}; }
   std::optional<double> EstimatedRows() const override { return static_cast<double>(num_rows_); }
   std::optional<double> EstimatedDistinct(int index) const override {
-    if (index < 0 || index >= static_cast<int>(distinct_->size())) return std::nullopt;
-    return (*distinct_)[index];
+    auto range = EstimatedRange(index);
+    if (!range || !arrow::is_integer(schema_->field(index)->type()->id())) return std::nullopt;
+    return range->second - range->first + 1;
+  }
+  std::optional<std::pair<double, double>> EstimatedRange(int index) const override {
+    if (index < 0 || index >= static_cast<int>(ranges_->size()) || row_groups_.empty()) return std::nullopt;
+    const auto& per_group = (*ranges_)[index];
+    if (per_group.empty()) return std::nullopt;
+    ValueRange range{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+    for (int g : row_groups_) {
+      range.first = std::min(range.first, per_group[g].first);
+      range.second = std::max(range.second, per_group[g].second);
+    }
+    return range;
   }
   // Row groups are pruned by what has an Arrow form; rows are dropped
   // early by what a dictionary decides.
@@ -334,7 +356,7 @@ class ParquetTable final : public TableProvider {
     auto all_filters = filters_;
     all_filters.insert(all_filters.end(), filters.begin(), filters.end());
     return std::make_shared<ParquetTable>(path_, schema_, std::move(kept), file_row_groups_, rows,
-                                          std::move(all_filters), distinct_, dictionary_);
+                                          std::move(all_filters), ranges_, dictionary_);
   }
   Result<std::shared_ptr<ExecutionPlan>> Scan(const std::optional<std::vector<int>>& projection,
                                               int target_partitions) const override {
@@ -368,7 +390,7 @@ class ParquetTable final : public TableProvider {
   int file_row_groups_;
   int64_t num_rows_;
   std::vector<Expr> filters_;
-  std::shared_ptr<const DistinctBounds> distinct_;
+  std::shared_ptr<const ColumnRanges> ranges_;
   std::shared_ptr<const DictionaryColumns> dictionary_;
 };
 
@@ -475,12 +497,12 @@ Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string&
   FERRY_RETURN_NOT_OK(reader->GetSchema(&schema));
   std::vector<int> row_groups(reader->num_row_groups());
   for (int i = 0; i < reader->num_row_groups(); ++i) row_groups[i] = i;
-  auto distinct = std::make_shared<const DistinctBounds>(IntegerRanges(*reader, *schema));
+  auto ranges = std::make_shared<const ColumnRanges>(NumericRanges(*reader, *schema));
   auto dictionary = std::make_shared<const DictionaryColumns>(DictionaryEncodedStrings(*reader, *schema));
   return std::make_shared<ParquetTable>(path, WithoutViews(schema), std::move(row_groups),
                                         reader->num_row_groups(),
                                         reader->parquet_reader()->metadata()->num_rows(),
-                                        std::vector<Expr>{}, std::move(distinct),
+                                        std::vector<Expr>{}, std::move(ranges),
                                         std::move(dictionary));
 }
 

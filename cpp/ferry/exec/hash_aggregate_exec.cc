@@ -1,105 +1,14 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/exec.h>
-#include <arrow/compute/row/grouper.h>
 
-#include "ferry/exec/int_key_grouper.h"
+#include "ferry/exec/hash_aggregate_group_ids.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
-#include "ferry/function/grouping_key.h"
 
 namespace ferry {
 namespace {
 
 namespace cp = arrow::compute;
-
-// Assigns dense group ids to rows by their key columns. Without keys every
-// row falls into the single group 0, which exists even for empty input.
-// Arrow's vectorized grouper is the faster one for few groups (10M rows
-// into 1,000: 115 ms against 147 with IntKeyGrouper); past
-// kIntKeyGroups groups of one integer-like key, the groups so far move to
-// an IntKeyGrouper (same ids, in the same order), whose prefetched probes
-// win there (TPC-H Q18's 6M rows into 1.5M order keys, where Arrow's hash
-// table was 35% of the query's CPU: 0.75 -> 0.58 s).
-class GroupIds {
- public:
-  static constexpr uint32_t kIntKeyGroups = 1 << 16;
-
-  static Result<GroupIds> Make(const TypeVector& key_types) {
-    GroupIds ids;
-    if (!key_types.empty()) {
-      if (key_types.size() == 1) ids.int_key_type_ = key_types.front();
-      std::vector<arrow::TypeHolder> holders(key_types.begin(), key_types.end());
-      FERRY_ASSIGN_OR_RAISE(ids.grouper_, cp::Grouper::Make(holders));
-    }
-    return ids;
-  }
-
-  /// Ids for `keys` (num_rows long); valid until the next call.
-  Result<const uint32_t*> Consume(const arrow::ArrayVector& keys, int64_t num_rows) {
-    if (int_key_type_ && grouper_ && grouper_->num_groups() > kIntKeyGroups) {
-      FERRY_RETURN_NOT_OK(MoveToIntKeyGrouper());
-    }
-    if (int_grouper_) {
-      if (static_cast<int64_t>(ids_.size()) < num_rows) ids_.resize(num_rows);
-      int_grouper_->Consume(*keys.front(), ids_.data());
-      return ids_.data();
-    }
-    if (!grouper_) {
-      if (static_cast<int64_t>(zeros_.size()) < num_rows) zeros_.resize(num_rows, 0);
-      return zeros_.data();
-    }
-    std::vector<arrow::Datum> values;
-    for (const auto& key : keys) {
-      FERRY_ASSIGN_OR_RAISE(auto normalized, NormalizeGroupingKey(key));
-      values.emplace_back(std::move(normalized));
-    }
-    cp::ExecBatch batch(std::move(values), num_rows);
-    FERRY_ASSIGN_OR_RAISE(current_, grouper_->Consume(cp::ExecSpan(batch)));
-    return current_.array()->GetValues<uint32_t>(1);
-  }
-
-  uint32_t num_groups() const {
-    if (int_grouper_) return int_grouper_->num_groups();
-    return grouper_ ? grouper_->num_groups() : 1;
-  }
-
-  Result<arrow::ArrayVector> Keys() {
-    if (int_grouper_) {
-      FERRY_ASSIGN_OR_RAISE(auto uniques, int_grouper_->Uniques());
-      return arrow::ArrayVector{std::move(uniques)};
-    }
-    if (!grouper_) return arrow::ArrayVector{};
-    FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());
-    arrow::ArrayVector keys;
-    for (const auto& value : uniques.values) keys.push_back(value.make_array());
-    return keys;
-  }
-
- private:
-  // Arrow's uniques are in id order: consumed afresh, each gets its id.
-  Status MoveToIntKeyGrouper() {
-    auto int_grouper = IntKeyGrouper::Make(int_key_type_);
-    int_key_type_ = nullptr;  // decided once
-    if (!int_grouper) return Status::OK();
-    FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());
-    const auto keys = uniques.values[0].make_array();
-    std::vector<uint32_t> ids(keys->length());
-    int_grouper->Consume(*keys, ids.data());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] != i) return Status::Invalid("group ids changed moving to an integer key grouper");
-    }
-    int_grouper_ = std::move(int_grouper);
-    grouper_.reset();
-    return Status::OK();
-  }
-
-  std::unique_ptr<cp::Grouper> grouper_;
-  std::shared_ptr<arrow::DataType> int_key_type_;  // the one key's, until moved or not
-  std::unique_ptr<IntKeyGrouper> int_grouper_;
-  std::vector<uint32_t> ids_;  // int_grouper_'s, reused across batches
-  std::vector<uint32_t> zeros_;
-  arrow::Datum current_;
-};
 
 Result<std::vector<std::unique_ptr<GroupsAccumulator>>> MakeAccumulators(
     const std::vector<AggregateSpec>& aggregates) {

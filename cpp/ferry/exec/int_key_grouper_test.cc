@@ -37,6 +37,30 @@ TEST(IntKeyGrouperTest, LookupFindsOnlyConsumedKeysAndNullOnlyWhenAsked) {
   EXPECT_EQ(grouper->num_groups(), 3u);  // lookups add nothing
 }
 
+TEST(IntKeyGrouperTest, RunsOfEqualKeysKeepTheirIdsAcrossNullsAndSlices) {
+  // Consecutive equal keys share the previous row's id without a probe; a
+  // NULL between two equal keys must not leak its group into the run, and
+  // a zero key at the start is not mistaken for a run.
+  auto grouper = IntKeyGrouper::Make(arrow::int64());
+  auto keys = ArrayFromJson(arrow::int64(), "[0, 0, 4, 4, null, null, 4, 0, 0, 7, 7, 7]");
+  std::vector<uint32_t> ids(keys->length());
+  grouper->Consume(*keys, ids.data());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{0, 0, 1, 1, 2, 2, 1, 0, 0, 3, 3, 3}));
+  // A slice that starts inside a run.
+  auto slice = keys->Slice(3, 5);  // 4, null, null, 4, 0
+  std::vector<uint32_t> sliced(5);
+  grouper->Consume(*slice, sliced.data());
+  EXPECT_EQ(sliced, (std::vector<uint32_t>{1, 2, 2, 1, 0}));
+
+  auto probe = ArrayFromJson(arrow::int64(), "[9, 9, 4, 4, null, null, 4, 9, 0, 0]");
+  std::vector<int32_t> found(probe->length());
+  grouper->Lookup(*probe, found.data(), /*null_matches=*/false);
+  EXPECT_EQ(found, (std::vector<int32_t>{-1, -1, 1, 1, -1, -1, 1, -1, 0, 0}));
+  grouper->Lookup(*probe, found.data(), /*null_matches=*/true);
+  EXPECT_EQ(found, (std::vector<int32_t>{-1, -1, 1, 1, 2, 2, 1, -1, 0, 0}));
+  EXPECT_EQ(grouper->num_groups(), 4u);
+}
+
 TEST(IntKeyGrouperTest, GrowsPastItsFirstTableAndKeepsEveryId) {
   auto grouper = IntKeyGrouper::Make(arrow::uint32());
   arrow::UInt32Builder builder;

@@ -82,10 +82,16 @@ struct FileScanInfo {
   std::vector<std::vector<int>> splits;
 };
 
+struct SharedSubplanInfo {  // MakeSharedSubplanExec
+  /// Readers of one subplan share this object (the wire format writes the
+  /// subplan once per plan, at its first reader).
+  std::shared_ptr<SharedSubplan> shared;
+};
+
 struct OperatorInfo {
   std::variant<ProjectionInfo, FilterInfo, PartialAggregateInfo, FinalAggregateInfo, SortInfo,
                SortMergeInfo, LimitInfo, HashJoinInfo, WindowInfo, UnionInfo, MemoryScanInfo,
-               FileScanInfo>
+               FileScanInfo, SharedSubplanInfo>
       value;
 };
 

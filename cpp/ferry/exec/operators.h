@@ -104,6 +104,16 @@ ExecPtr MakeCoalescePartitionsExec(ExecPtr input);
 ExecPtr MakeOrderedCoalesceExec(ExecPtr input);
 /// Every output partition reads all of `input`, gathered once.
 ExecPtr MakeBroadcastExec(ExecPtr input, int num_outputs);
+/// A subplan computed once for several readers (plan/shared_subplans.h).
+class SharedSubplan;
+/// The shared computation of `input`; add its readers before executing any.
+std::shared_ptr<SharedSubplan> MakeSharedSubplan(ExecPtr input);
+/// A new reader of `shared`: its partition p is input partition p, which
+/// the first reader to ask computes (draining it into memory) and the
+/// others replay; the last reader of a partition releases it.
+ExecPtr MakeSharedSubplanExec(const std::shared_ptr<SharedSubplan>& shared);
+const ExecPtr& SharedSubplanInput(const SharedSubplan& shared);
+
 /// One window expression bound to the window operator's input.
 struct WindowExprSpec {
   std::string name;

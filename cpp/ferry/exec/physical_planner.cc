@@ -7,6 +7,7 @@
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
 #include "ferry/exec/window_planner.h"
+#include "ferry/plan/shared_subplans.h"
 #include "ferry/plan/statistics.h"
 #include "ferry/function/bind.h"
 #include "ferry/function/registry.h"
@@ -228,9 +229,28 @@ constexpr double kBroadcastRows = 128 * 1024;
 
 class Planner {
  public:
-  explicit Planner(const PlannerOptions& options) : options_(options) {}
+  Planner(const LogicalPlan& root, const PlannerOptions& options) : options_(options) {
+    if (options.share_subplans) shared_ = FindSharedSubplans(root);
+    shared_plans_.resize(shared_.num_groups);
+  }
 
+  // A subplan that occurs more than once is planned at its first
+  // occurrence; every occurrence reads that one computation.
   Result<ExecPtr> Plan(const LogicalPlan& plan) {
+    auto group = shared_.group_of.find(&plan);
+    if (group == shared_.group_of.end()) return PlanNode(plan);
+    auto& shared = shared_plans_[group->second];
+    if (shared == nullptr) {
+      FERRY_ASSIGN_OR_RAISE(auto input, PlanNode(plan));
+      shared = MakeSharedSubplan(std::move(input));
+    }
+    return MakeSharedSubplanExec(shared);
+  }
+
+ private:
+  bool IsShared(const LogicalPlan& plan) const { return shared_.group_of.count(&plan) > 0; }
+
+  Result<ExecPtr> PlanNode(const LogicalPlan& plan) {
     return std::visit(
         Overloaded{
             [&](const ScanNode& n) -> Result<ExecPtr> {
@@ -238,7 +258,7 @@ class Planner {
               return ExecPtr(std::move(scan));
             },
             [&](const ProjectionNode& n) -> Result<ExecPtr> {
-              if (const auto* filter = n.input->As<FilterNode>()) {
+              if (const auto* filter = n.input->As<FilterNode>(); filter && !IsShared(*n.input)) {
                 return PlanProjectedFilter(n, *filter, plan.schema);
               }
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
@@ -266,7 +286,8 @@ class Planner {
             },
             [&](const LimitNode& n) -> Result<ExecPtr> {
               // A limit straight over a sort only needs the sort's top rows.
-              if (const auto* sort = n.input->As<SortPlanNode>(); sort && n.fetch) {
+              if (const auto* sort = n.input->As<SortPlanNode>();
+                  sort && n.fetch && !IsShared(*n.input)) {
                 FERRY_ASSIGN_OR_RAISE(auto input, Plan(*sort->input));
                 FERRY_ASSIGN_OR_RAISE(auto keys, BindSortKeys(sort->sort_exprs, *input->schema()));
                 auto sorted = PlanSort(std::move(input), std::move(keys), n.skip + *n.fetch);
@@ -309,7 +330,6 @@ class Planner {
         plan.node);
   }
 
- private:
   // A projection over a filter: the filter emits only the columns the
   // projection reads, so the rest are never copied by the filter.
   Result<ExecPtr> PlanProjectedFilter(const ProjectionNode& projection, const FilterNode& filter,
@@ -420,13 +440,15 @@ class Planner {
   }
 
   const PlannerOptions& options_;
+  SharedSubplans shared_;
+  std::vector<std::shared_ptr<SharedSubplan>> shared_plans_;
 };
 
 }  // namespace
 
 Result<ExecPtr> CreatePhysicalPlan(const LogicalPlan& plan, const PlannerOptions& options) {
   EnsureArrowCompute();
-  return Planner(options).Plan(plan);
+  return Planner(plan, options).Plan(plan);
 }
 
 }  // namespace ferry

@@ -9,6 +9,10 @@ namespace ferry {
 struct PlannerOptions {
   /// Partitions a scan aims for (file scans; in-memory data keeps its own).
   int target_partitions = 2;
+  /// Compute a subplan that occurs more than once (plan/shared_subplans.h)
+  /// once, for all its readers. A distributed job turns it off: its stages
+  /// cannot share operators.
+  bool share_subplans = true;
 };
 
 /// Turns a logical plan into operators: binds every expression to its

@@ -1,8 +1,11 @@
 #include "ferry/expr/expr.h"
 #include "ferry/common/overloaded.h"
 
+#include <optional>
 #include <sstream>
+#include <string>
 
+#include <arrow/scalar.h>
 #include <arrow/type.h>
 
 namespace ferry {
@@ -51,6 +54,32 @@ std::string EscapeBytes(std::string_view bytes) {
   return out;
 }
 
+// A valid integer's decimal digits, as Scalar::ToString writes them; it
+// gets there through a cast to a string scalar, which made naming
+// literals a tenth of binding a decoded plan.
+std::optional<std::string> IntegerDigits(const arrow::Scalar& scalar) {
+  switch (scalar.type->id()) {
+    case arrow::Type::INT8:
+      return std::to_string(static_cast<const arrow::Int8Scalar&>(scalar).value);
+    case arrow::Type::INT16:
+      return std::to_string(static_cast<const arrow::Int16Scalar&>(scalar).value);
+    case arrow::Type::INT32:
+      return std::to_string(static_cast<const arrow::Int32Scalar&>(scalar).value);
+    case arrow::Type::INT64:
+      return std::to_string(static_cast<const arrow::Int64Scalar&>(scalar).value);
+    case arrow::Type::UINT8:
+      return std::to_string(static_cast<const arrow::UInt8Scalar&>(scalar).value);
+    case arrow::Type::UINT16:
+      return std::to_string(static_cast<const arrow::UInt16Scalar&>(scalar).value);
+    case arrow::Type::UINT32:
+      return std::to_string(static_cast<const arrow::UInt32Scalar&>(scalar).value);
+    case arrow::Type::UINT64:
+      return std::to_string(static_cast<const arrow::UInt64Scalar&>(scalar).value);
+    default:
+      return std::nullopt;
+  }
+}
+
 std::string LiteralToString(const arrow::Scalar& scalar) {
   if (!scalar.is_valid) return "NULL";
   if (arrow::is_binary_like(scalar.type->id()) || arrow::is_large_binary_like(scalar.type->id()) ||
@@ -60,7 +89,8 @@ std::string LiteralToString(const arrow::Scalar& scalar) {
       return DisplayTypeName(*scalar.type) + "(\"" + EscapeBytes(binary.view()) + "\")";
     }
   }
-  std::string value = scalar.ToString();
+  std::string value = IntegerDigits(scalar).value_or(std::string());
+  if (value.empty()) value = scalar.ToString();
   if (scalar.type->id() == arrow::Type::STRING || scalar.type->id() == arrow::Type::LARGE_STRING ||
       scalar.type->id() == arrow::Type::STRING_VIEW) {
     value = "\"" + value + "\"";

@@ -18,6 +18,21 @@ TEST(ExprTest, DisplaysLikeDataFusion) {
   EXPECT_EQ(Sort(Col("a"), false, true).ToString(), "a DESC NULLS FIRST");
 }
 
+TEST(ExprTest, IntegerLiteralsDisplayAsArrowFormatsThem) {
+  std::vector<std::shared_ptr<arrow::Scalar>> scalars{
+      std::make_shared<arrow::Int8Scalar>(-128),        std::make_shared<arrow::Int16Scalar>(32767),
+      std::make_shared<arrow::Int32Scalar>(-1),         std::make_shared<arrow::Int64Scalar>(INT64_MIN),
+      std::make_shared<arrow::Int64Scalar>(0),          std::make_shared<arrow::UInt8Scalar>(255),
+      std::make_shared<arrow::UInt16Scalar>(7),         std::make_shared<arrow::UInt32Scalar>(4294967295U),
+      std::make_shared<arrow::UInt64Scalar>(UINT64_MAX)};
+  for (const auto& scalar : scalars) {
+    auto text = Lit(scalar).ToString();
+    EXPECT_NE(text.find("(" + scalar->ToString() + ")"), std::string::npos) << text;
+  }
+  EXPECT_EQ(Lit(std::make_shared<arrow::Int64Scalar>(-42)).ToString(), "Int64(-42)");
+  EXPECT_EQ(Lit(arrow::MakeNullScalar(arrow::int32())).ToString(), "NULL");
+}
+
 TEST(ExprTest, ParenthesizesLooserChildren) {
   auto sum = Binary(Col("a"), Operator::kAdd, Col("b"));
   EXPECT_EQ(Binary(sum, Operator::kMultiply, Col("c")).ToString(), "(a + b) * c");

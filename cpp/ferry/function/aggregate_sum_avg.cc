@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include <arrow/util/decimal.h>
 
@@ -54,6 +55,92 @@ bool AddOverflows(Sum* sum, Sum value, Sum limit) {
   }
 }
 
+constexpr uint32_t kMaxLaneGroups = 1024;
+
+// With few groups, consecutive rows mostly add to the same sum, and each
+// add waits for the previous one's store: four lanes of int64 partial sums
+// (row i in lane i % 4) keep four chains in flight, and are folded into the
+// 128-bit sums once per batch. The caller has checked that no partial sum
+// can leave int64.
+void AddInLanes(const arrow::ArrayData& data, const uint8_t* values, const uint32_t* group_ids,
+                uint32_t num_groups, Int128* sums, uint8_t* seen, int64_t* counts) {
+  constexpr int kLanes = 4;
+  std::vector<int64_t> lane_sums(kLanes * num_groups), lane_counts(kLanes * num_groups);
+  ForEachValid(data, [&](int64_t i) {
+    const uint32_t slot = static_cast<uint32_t>(i & (kLanes - 1)) * num_groups + group_ids[i];
+    int64_t low;
+    std::memcpy(&low, values + i * 16, 8);
+    lane_sums[slot] += low;
+    ++lane_counts[slot];
+  });
+  for (uint32_t g = 0; g < num_groups; ++g) {
+    int64_t rows = 0;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      sums[g] += lane_sums[lane * num_groups + g];
+      rows += lane_counts[lane * num_groups + g];
+    }
+    if (rows > 0) seen[g] = 1;
+    if (counts) counts[g] += rows;
+  }
+}
+
+// Adds the non-null decimal values of `data` into their groups' sums (and
+// counts, when given); true when a sum reaches `limit` in magnitude.
+//
+// Checked 128-bit adds and two limit compares per row cost more than the
+// adds (TPC-H Q1's four sums and three averages: 16% of its CPU). When
+// every value of the batch fits 64 bits -- checked first, in a loop without
+// branches -- no 128-bit sum can wrap within the batch, and `bound` (the
+// largest magnitude any sum can have reached, grown by each batch's
+// largest value times its rows) says whether the limit needs checking.
+bool AddDecimals(const arrow::ArrayData& data, const uint32_t* group_ids, uint32_t num_groups,
+                 Int128* sums, uint8_t* seen, int64_t* counts, Int128 limit, Int128* bound) {
+  if (data.length == 0) return false;
+  const uint8_t* values = data.buffers[1]->data() + data.offset * 16;
+  // ORs without branches: `wide` collects high words that are not the low
+  // word's sign, `magnitude` the bits of every |value| (minus one when
+  // negative), so each |value| <= magnitude + 1.
+  uint64_t wide = 0, magnitude = 0;
+  for (int64_t i = 0; i < data.length; ++i) {
+    int64_t words[2];  // low, high
+    std::memcpy(words, values + i * 16, 16);
+    const int64_t sign = words[0] >> 63;
+    wide |= static_cast<uint64_t>(words[1] ^ sign);
+    magnitude |= static_cast<uint64_t>(words[0] ^ sign);
+  }
+  bool overflow = false;
+  if (wide != 0) {
+    ForEachValid(data, [&](int64_t i) {
+      const uint32_t g = group_ids[i];
+      overflow |= AddOverflows<Int128>(&sums[g], LoadDecimal(values, i), limit);
+      seen[g] = 1;
+      if (counts) ++counts[g];
+    });
+    return overflow;
+  }
+  const auto max_batch_sum = (static_cast<Int128>(magnitude) + 1) * data.length;
+  if (num_groups <= kMaxLaneGroups && num_groups * 16 <= static_cast<uint64_t>(data.length) &&
+      max_batch_sum <= std::numeric_limits<int64_t>::max()) {
+    AddInLanes(data, values, group_ids, num_groups, sums, seen, counts);
+  } else {
+    ForEachValid(data, [&](int64_t i) {
+      const uint32_t g = group_ids[i];
+      int64_t low;
+      std::memcpy(&low, values + i * 16, 8);
+      sums[g] += low;
+      seen[g] = 1;
+      if (counts) ++counts[g];
+    });
+  }
+  *bound = std::min(limit, *bound + (static_cast<Int128>(magnitude) + 1) * data.length);
+  if (*bound < limit) return false;
+  ForEachValid(data, [&](int64_t i) {
+    const Int128 sum = sums[group_ids[i]];
+    overflow |= sum >= limit || sum <= -limit;
+  });
+  return overflow;
+}
+
 /// sum's accumulator: `Sum` is the c type of the result (int64_t,
 /// uint64_t, double or Int128 for decimal128); `seen_` tells an empty group
 /// (null) from a zero sum.
@@ -73,7 +160,12 @@ class SumAccumulator final : public GroupsAccumulator {
   Status Update(const ArrayVector& args, const uint32_t* group_ids, int64_t,
                 uint32_t total_num_groups) override {
     GrowAll(total_num_groups);
-    if (update_(*args[0]->data(), group_ids, sums_.data(), seen_.data(), limit_)) {
+    if constexpr (std::is_same_v<Sum, Int128>) {
+      if (AddDecimals(*args[0]->data(), group_ids, total_num_groups, sums_.data(), seen_.data(), nullptr, limit_,
+                      &bound_)) {
+        return Overflow();
+      }
+    } else if (update_(*args[0]->data(), group_ids, sums_.data(), seen_.data(), limit_)) {
       return Overflow();
     }
     return Status::OK();
@@ -82,7 +174,13 @@ class SumAccumulator final : public GroupsAccumulator {
   Status Merge(const ArrayVector& states, const uint32_t* group_ids, int64_t,
                uint32_t total_num_groups) override {
     GrowAll(total_num_groups);
-    if (Accumulate<Sum>(*states[0]->data(), group_ids, sums_.data(), seen_.data(), limit_)) {
+    if constexpr (std::is_same_v<Sum, Int128>) {
+      if (AddDecimals(*states[0]->data(), group_ids, total_num_groups, sums_.data(), seen_.data(), nullptr, limit_,
+                      &bound_)) {
+        return Overflow();
+      }
+    } else if (Accumulate<Sum>(*states[0]->data(), group_ids, sums_.data(), seen_.data(),
+                               limit_)) {
       return Overflow();
     }
     return Status::OK();
@@ -138,6 +236,7 @@ class SumAccumulator final : public GroupsAccumulator {
   TypePtr out_type_;
   UpdateFn update_;
   Sum limit_{};
+  Sum bound_{};  // decimal sums only: AddDecimals' bound on every |sum|
   std::vector<Sum> sums_;
   std::vector<uint8_t> seen_;
 };
@@ -216,18 +315,18 @@ class DecimalAvgAccumulator final : public GroupsAccumulator {
   Status Update(const ArrayVector& args, const uint32_t* group_ids, int64_t,
                 uint32_t total_num_groups) override {
     GrowAll(total_num_groups);
-    if (Sum::Accumulate<Int128>(*args[0]->data(), group_ids, sums_.data(), seen_.data(), limit_)) {
+    if (AddDecimals(*args[0]->data(), group_ids, total_num_groups, sums_.data(), seen_.data(), counts_.data(),
+                    limit_, &bound_)) {
       return Overflow();
     }
-    CountValid(*args[0]->data(), group_ids);
     return Status::OK();
   }
 
   Status Merge(const ArrayVector& states, const uint32_t* group_ids, int64_t num_rows,
                uint32_t total_num_groups) override {
     GrowAll(total_num_groups);
-    if (Sum::Accumulate<Int128>(*states[0]->data(), group_ids, sums_.data(), seen_.data(),
-                                limit_)) {
+    if (AddDecimals(*states[0]->data(), group_ids, total_num_groups, sums_.data(), seen_.data(), nullptr, limit_,
+                    &bound_)) {
       return Overflow();
     }
     const arrow::ArrayData& count_data = *states[1]->data();
@@ -270,16 +369,10 @@ class DecimalAvgAccumulator final : public GroupsAccumulator {
   }
 
  private:
-  using Sum = SumAccumulator<Int128>;
-
   void GrowAll(uint32_t num_groups) {
     Grow(&sums_, num_groups, Int128{0});
     Grow(&seen_, num_groups);
     Grow(&counts_, num_groups);
-  }
-
-  void CountValid(const arrow::ArrayData& data, const uint32_t* group_ids) {
-    ForEachValid(data, [&](int64_t i) { ++counts_[group_ids[i]]; });
   }
 
   Status Overflow() const {
@@ -289,6 +382,7 @@ class DecimalAvgAccumulator final : public GroupsAccumulator {
   TypePtr sum_type_;
   TypePtr out_type_;
   Int128 limit_;
+  Int128 bound_ = 0;  // AddDecimals' bound on every |sum|
   std::vector<Int128> sums_;
   std::vector<uint8_t> seen_;
   std::vector<int64_t> counts_;

@@ -151,6 +151,89 @@ TEST_F(AggregatesTest, AvgDecimal) {
   ExpectAggregate("avg", {widest}, {0, 0, 0}, 1, Json(arrow::decimal128(38, 4), R"(["2.3333"])"));
 }
 
+// Decimal sums add batches whose values fit 64 bits without per-row checks
+// (aggregate_sum_avg.cc); mixed and wide batches, NULLs, empty input and
+// a sum crossing its limit must still come out exact or as an error.
+TEST_F(AggregatesTest, DecimalSumsPastSixtyFourBits) {
+  // 2^63 = 9223372036854775808 is one past int64: in a batch with small
+  // values, beside a NULL, and in the average's count.
+  auto mixed = Json(arrow::decimal128(38, 0), R"(["9223372036854775808", "1", null, "-5",
+                                                  "9223372036854775807", "2"])");
+  const Groups groups = {0, 1, 1, 1, 0, 2};
+  ExpectAggregate("sum", {mixed}, groups, 4,
+                  Json(arrow::decimal128(38, 0),
+                       R"(["18446744073709551615", "-4", "2", null])"));
+  ExpectAggregate("avg", {mixed}, groups, 4,
+                  Json(arrow::decimal128(38, 4),
+                       R"(["9223372036854775807.5000", "-2.0000", "2.0000", null])"));
+  auto empty = Json(arrow::decimal128(15, 2), "[]");
+  ExpectAggregate("sum", {empty}, {}, 1, Json(arrow::decimal128(25, 2), "[null]"));
+  ExpectAggregate("avg", {empty}, {}, 1, Json(arrow::decimal128(19, 6), "[null]"));
+}
+
+TEST_F(AggregatesTest, DecimalSumsOfManyRowsInFewGroups) {
+  // 1,000 rows into 3 groups (row i -> i % 3), value (i - 500) / 100,
+  // every 7th NULL: enough rows per group for the lane-wise partial sums.
+  std::string json = "[";
+  Groups groups;
+  int64_t cents[3] = {0, 0, 0}, rows[3] = {0, 0, 0};
+  for (int i = 0; i < 1000; ++i) {
+    groups.push_back(i % 3);
+    if (i % 7 == 0) {
+      json += "null,";
+      continue;
+    }
+    json += "\"" + std::to_string(i - 500) + "e-2\",";
+    cents[i % 3] += i - 500;
+    ++rows[i % 3];
+  }
+  json.back() = ']';
+  auto values = Json(arrow::decimal128(15, 2), json);
+  // Expected: cents as decimal strings, means truncated toward zero.
+  auto as_decimal = [](int64_t units, int scale) {
+    std::string digits = std::to_string(units < 0 ? -units : units);
+    digits.insert(0, std::max<int>(0, scale + 1 - static_cast<int>(digits.size())), '0');
+    digits.insert(digits.size() - scale, ".");
+    return "\"" + std::string(units < 0 ? "-" : "") + digits + "\"";
+  };
+  std::string sums = "[", means = "[";
+  for (int g = 0; g < 3; ++g) {
+    sums += as_decimal(cents[g], 2) + (g < 2 ? "," : "]");
+    means += as_decimal(cents[g] * 10000 / rows[g], 6) + (g < 2 ? "," : "]");
+  }
+  ExpectAggregate("sum", {values}, groups, 3, Json(arrow::decimal128(25, 2), sums));
+  ExpectAggregate("avg", {values}, groups, 3, Json(arrow::decimal128(19, 6), means));
+  // A slice starts at its offset: rows 10..909 only.
+  ExpectEqual(RunSingle("sum", {values->Slice(10, 900)}, Groups(groups.begin() + 10, groups.begin() + 910), 3),
+              [&] {
+                int64_t part[3] = {0, 0, 0};
+                for (int i = 10; i < 910; ++i) {
+                  if (i % 7 != 0) part[i % 3] += i - 500;
+                }
+                std::string out = "[";
+                for (int g = 0; g < 3; ++g) out += as_decimal(part[g], 2) + (g < 2 ? "," : "]");
+                return Json(arrow::decimal128(25, 2), out);
+              }());
+}
+
+TEST_F(AggregatesTest, DecimalSumCrossingItsLimitIsAnError) {
+  // sum(decimal(8, 0)) is decimal(18, 0): two 64-bit states of 6 * 10^17
+  // add up past 18 digits although each fits.
+  for (const char* name : {"sum", "avg"}) {
+    SCOPED_TRACE(name);
+    auto func = Function(name);
+    auto acc = func->MakeAccumulator({arrow::decimal128(8, 0)}, false).ValueOrDie();
+    const Groups one = {0};
+    ArrayVector state = {Json(arrow::decimal128(18, 0), R"(["600000000000000000"])")};
+    if (std::string(name) == "avg") state.push_back(Json(arrow::int64(), "[1]"));
+    ASSERT_TRUE(acc->Merge(state, one.data(), 1, 1).ok());
+    auto status = acc->Merge(state, one.data(), 1, 1);
+    ASSERT_TRUE(status.IsInvalid()) << status.ToString();
+    EXPECT_NE(status.message().find("overflowed decimal128(18, 0)"), std::string::npos)
+        << status.message();
+  }
+}
+
 TEST_F(AggregatesTest, AvgAndMean) {
   auto expected = Json(arrow::float64(), "[3.3333333333333335, 5.5, null, null]");
   ExpectAggregate("avg", {Ints()}, kGroups, kNumGroups, expected);

@@ -52,6 +52,13 @@ Result<PhysicalExprPtr> BindDecimal128Arithmetic(Operator op, PhysicalExprPtr le
 Result<std::pair<PhysicalExprPtr, PhysicalExprPtr>> WidenDecimalComparison(
     PhysicalExprPtr left, PhysicalExprPtr right, const std::string& display);
 
+/// `function` ("equal", "less", ... as ComparisonFunction names them) of a
+/// decimal128 and a decimal128 or integer whose common type fits 38 digits,
+/// compared on the 128-bit integers (decimal_comparison.cc); nullptr for
+/// any other operands, which Arrow's kernels compare.
+Result<PhysicalExprPtr> BindDecimalComparison(const std::string& function, PhysicalExprPtr left,
+                                              PhysicalExprPtr right, const std::string& display);
+
 /// date32/timestamp ± a month_day_nano_interval literal (temporal_arithmetic.cc),
 /// and interval + date. Months move the calendar month and clamp the day
 /// to the month's last day (Jan 31 + 1 month = Feb 28/29), as PostgreSQL

@@ -179,6 +179,83 @@ TEST_F(DecimalArithmeticTest, ValueBeyondThirtyEightDigitsIsAnError) {
   EXPECT_NE(out.status().message().find("w + w"), std::string::npos) << out.status().ToString();
 }
 
+// The kernel computes a batch in int64 when its values allow and redoes it
+// in 128 bits when they do not; both must give the same exact answers.
+class DecimalKernelPathsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { EnsureArrowCompute(); }
+
+  static std::shared_ptr<arrow::RecordBatch> Batch(const std::string& a, const std::string& b) {
+    auto schema = arrow::schema({arrow::field("a", arrow::decimal128(38, 2)),
+                                 arrow::field("b", arrow::decimal128(38, 2))});
+    auto left = ArrayFromJson(arrow::decimal128(38, 2), a);
+    return arrow::RecordBatch::Make(schema, left->length(),
+                                    {left, ArrayFromJson(arrow::decimal128(38, 2), b)});
+  }
+};
+
+TEST_F(DecimalKernelPathsTest, SixtyFourBitValuesNullsSlicesAndConstants) {
+  auto batch = Batch(R"(["1.50", "-2.25", null, "100.00", "0.01"])",
+                     R"(["2.00", "3.00", "1.00", null, "-0.01"])");
+  ExpectEval(Binary(Col("a"), Operator::kAdd, Col("b")), batch, arrow::decimal128(38, 2),
+             R"(["3.50", "0.75", null, null, "0.00"])");
+  ExpectEval(Binary(Col("a"), Operator::kSubtract, Col("b")), batch, arrow::decimal128(38, 2),
+             R"(["-0.50", "-5.25", null, null, "0.02"])");
+  ExpectEval(Binary(Col("a"), Operator::kMultiply, Col("b")), batch, arrow::decimal128(38, 4),
+             R"(["3.0000", "-6.7500", null, null, "-0.0001"])");
+  // 1 - b: an integer constant on the left, rescaled to scale 2.
+  ExpectEval(Binary(I(1), Operator::kSubtract, Col("b")), batch, arrow::decimal128(38, 2),
+             R"(["-1.00", "-2.00", "0.00", null, "1.01"])");
+  ExpectEval(Binary(Col("a"), Operator::kMultiply, I(-3)), batch, arrow::decimal128(38, 2),
+             R"(["-4.50", "6.75", null, "-300.00", "-0.03"])");
+  // A slice starts at its offset, in the values and in the validity.
+  ExpectEval(Binary(Col("a"), Operator::kAdd, Col("b")), batch->Slice(1, 3),
+             arrow::decimal128(38, 2), R"(["0.75", null, null])");
+  ExpectEval(Binary(Col("a"), Operator::kMultiply, Col("b")), batch->Slice(0, 0),
+             arrow::decimal128(38, 4), "[]");
+}
+
+TEST_F(DecimalKernelPathsTest, ValuesBeyondSixtyFourBitsAreExact) {
+  // 2^63 = 9223372036854775808: as an operand, as a sum and as a product.
+  auto batch = Batch(R"(["92233720368547758.08", "92233720368547758.07", "3037000499.98"])",
+                     R"(["1.00", "0.01", "3037000499.98"])");
+  ExpectEval(Binary(Col("a"), Operator::kAdd, Col("b")), batch, arrow::decimal128(38, 2),
+             R"(["92233720368547759.08", "92233720368547758.08", "6074000999.96"])");
+  ExpectEval(Binary(Col("a"), Operator::kMultiply, Col("b")), batch, arrow::decimal128(38, 4),
+             R"(["92233720368547758.0800", "922337203685477.5807", "9223372036878769980.0004"])");
+}
+
+TEST_F(DecimalKernelPathsTest, NullRowsLeftoverBytesAreIgnored) {
+  // Row 1 is NULL but its slot holds 10^37: multiplying it would overflow,
+  // yet a NULL row never makes the batch fail.
+  auto a = ArrayFromJson(arrow::decimal128(38, 2), R"(["2.00", "99999999999999999999999999999999999.99"])");
+  auto bitmap = arrow::AllocateBitmap(2).ValueOrDie();
+  arrow::bit_util::SetBit(bitmap->mutable_data(), 0);
+  arrow::bit_util::ClearBit(bitmap->mutable_data(), 1);
+  auto with_null = arrow::MakeArray(arrow::ArrayData::Make(
+      a->type(), 2, {bitmap, a->data()->buffers[1]}, /*null_count=*/1));
+  auto schema = arrow::schema({arrow::field("a", a->type())});
+  auto batch = arrow::RecordBatch::Make(schema, 2, {with_null});
+  ExpectEval(Binary(Col("a"), Operator::kMultiply, Col("a")), batch, arrow::decimal128(38, 4),
+             R"(["4.0000", null])");
+}
+
+TEST_F(DecimalKernelPathsTest, OverflowOfTheResultTypeIsAnError) {
+  // 38 nines plus 0.01 leaves decimal(38, 2); a product of two 20-digit
+  // values leaves 128 bits entirely.
+  auto batch = Batch(R"(["999999999999999999999999999999999999.99", "1.00"])",
+                     R"(["0.01", "1.00"])");
+  auto big = Batch(R"(["100000000000000000000.00"])", R"(["100000000000000000000.00"])");
+  for (const auto& [expr, input] : {std::pair{Binary(Col("a"), Operator::kAdd, Col("b")), batch},
+                                    std::pair{Binary(Col("a"), Operator::kMultiply, Col("b")), big}}) {
+    auto out = Eval(expr, input);
+    ASSERT_FALSE(out.ok()) << expr.ToString() << " gave " << (*out)->ToString();
+    EXPECT_TRUE(out.status().IsInvalid()) << out.status().ToString();
+    EXPECT_NE(out.status().message().find("does not fit in decimal128(38, "), std::string::npos)
+        << out.status().ToString();
+  }
+}
+
 class IntervalArithmeticTest : public ::testing::Test {
  protected:
   void SetUp() override {

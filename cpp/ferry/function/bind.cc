@@ -160,6 +160,9 @@ class Binder {
     FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
     FERRY_ASSIGN_OR_RAISE(std::tie(left, right), arithmetic_internal::WidenDecimalComparison(
                                                      std::move(left), std::move(right), display));
+    FERRY_ASSIGN_OR_RAISE(auto decimal,
+                          arithmetic_internal::BindDecimalComparison(function, left, right, display));
+    if (decimal) return decimal;
     return MakeArrowCall(function, {left, right}, nullptr, display);
   }
 

@@ -6,8 +6,18 @@
 // was a third of the query. Like DataFusion, ferry caps the declared
 // precision at 38 and checks the values instead, so the arithmetic stays in
 // 128 bits; a value that does not fit is an error, never a wrapped number.
+//
+// Most decimals in practice hold values that fit 64 bits (TPC-H's prices
+// are below 10^9), and 64-bit overflow checks are single flags where
+// 128-bit ones are branches: a batch whose operands all fit is computed in
+// int64 first, and only a batch where some row overflowed 64 bits (or the
+// result's digits) is recomputed exactly in 128 bits, which also decides
+// whether that is an error (a NULL row's leftover bytes may overflow
+// harmlessly). TPC-H Q1's three products: 12% of the query's CPU before.
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include <arrow/util/bitmap_ops.h>
 
@@ -36,6 +46,8 @@ class DecimalArithmetic final : public PhysicalExpr {
       : PhysicalExpr(arrow::decimal128(out_precision, out_scale)),
         op_(op), left_(std::move(left)), right_(std::move(right)),
         limit_(kPowers.value[out_precision]), display_(std::move(display)) {
+    constexpr int128 kInt64Max = std::numeric_limits<int64_t>::max();
+    narrow_limit_ = static_cast<int64_t>(std::min(limit_, kInt64Max));
     const int l_scale = static_cast<const arrow::Decimal128Type&>(*left_->type()).scale();
     const int r_scale = static_cast<const arrow::Decimal128Type&>(*right_->type()).scale();
     // + and - line both operands up on the result's scale; * adds scales.
@@ -43,6 +55,7 @@ class DecimalArithmetic final : public PhysicalExpr {
       left_factor_ = kPowers.value[out_scale - l_scale];
       right_factor_ = kPowers.value[out_scale - r_scale];
     }
+    narrow_ok_ = left_factor_ <= kInt64Max && right_factor_ <= kInt64Max;
   }
 
   Result<arrow::Datum> Evaluate(const arrow::RecordBatch& batch) const override {
@@ -123,6 +136,62 @@ class DecimalArithmetic final : public PhysicalExpr {
                                                                   a->offset(), n));
     }
     const uint8_t* valid = validity ? validity->data() : nullptr;
+    if (!(narrow_ok_ && ComputeNarrow(l, r, n, out))) {
+      FERRY_RETURN_NOT_OK(ComputeWide(l, r, n, valid, out));
+    }
+    const int64_t nulls = validity ? n - arrow::internal::CountSetBits(valid, 0, n) : 0;
+    return std::make_shared<arrow::Decimal128Array>(type(), n, std::move(values),
+                                                     std::move(validity), nulls);
+  }
+
+  // The batch in int64, every row (NULL or not); false when any operand or
+  // result does not fit, leaving `out` for ComputeWide to overwrite.
+  bool ComputeNarrow(const Side& l, const Side& r, int64_t n, uint8_t* out) const {
+    // A constant is read with stride 0 from a copy of its bytes.
+    int128 l_constant = l.value, r_constant = r.value;
+    const uint8_t* lp = l.constant ? reinterpret_cast<const uint8_t*>(&l_constant) : l.values;
+    const uint8_t* rp = r.constant ? reinterpret_cast<const uint8_t*>(&r_constant) : r.values;
+    const int64_t ls = l.constant ? 0 : 16, rs = r.constant ? 0 : 16;
+    switch (op_) {
+      case Operator::kAdd:
+        return NarrowLoop<Operator::kAdd>(lp, ls, rp, rs, n, out);
+      case Operator::kSubtract:
+        return NarrowLoop<Operator::kSubtract>(lp, ls, rp, rs, n, out);
+      default:
+        return NarrowLoop<Operator::kMultiply>(lp, ls, rp, rs, n, out);
+    }
+  }
+
+  template <Operator kOp>
+  bool NarrowLoop(const uint8_t* lp, int64_t ls, const uint8_t* rp, int64_t rs, int64_t n,
+                  uint8_t* out) const {
+    const auto lf = static_cast<int64_t>(left_factor_), rf = static_cast<int64_t>(right_factor_);
+    const int64_t limit = narrow_limit_;
+    bool bad = false;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t a[2], b[2];  // low and high words
+      std::memcpy(a, lp + ls * i, 16);
+      std::memcpy(b, rp + rs * i, 16);
+      bad |= (a[1] != (a[0] >> 63)) | (b[1] != (b[0] >> 63));
+      int64_t result;
+      if constexpr (kOp == Operator::kMultiply) {
+        bad |= __builtin_mul_overflow(a[0], b[0], &result);
+      } else {
+        int64_t x, y;
+        bad |= __builtin_mul_overflow(a[0], lf, &x) | __builtin_mul_overflow(b[0], rf, &y);
+        bad |= kOp == Operator::kAdd ? __builtin_add_overflow(x, y, &result)
+                                     : __builtin_sub_overflow(x, y, &result);
+      }
+      bad |= (result >= limit) | (result <= -limit);
+      const int64_t words[2] = {result, result >> 63};
+      std::memcpy(out + 16 * i, words, 16);
+    }
+    return !bad;
+  }
+
+  // The batch exactly in 128 bits; an error when a valid row overflows.
+  Status ComputeWide(const Side& l, const Side& r, int64_t n, const uint8_t* valid,
+                     uint8_t* out) const {
     for (int64_t i = 0; i < n; ++i) {
       int128 result = 0;
       if (!valid || arrow::bit_util::GetBit(valid, i)) {
@@ -143,9 +212,7 @@ class DecimalArithmetic final : public PhysicalExpr {
       }
       std::memcpy(out + 16 * i, &result, 16);
     }
-    const int64_t nulls = validity ? n - arrow::internal::CountSetBits(valid, 0, n) : 0;
-    return std::make_shared<arrow::Decimal128Array>(type(), n, std::move(values),
-                                                     std::move(validity), nulls);
+    return Status::OK();
   }
 
   Operator op_;
@@ -154,6 +221,8 @@ class DecimalArithmetic final : public PhysicalExpr {
   int128 limit_;
   int128 left_factor_ = 1;
   int128 right_factor_ = 1;
+  int64_t narrow_limit_;    // limit_, or INT64_MAX when that is smaller
+  bool narrow_ok_ = false;  // both factors fit int64
   std::string display_;
 };
 

@@ -1,8 +1,11 @@
 #include "ferry/function/physical_expr.h"
 
+#include <algorithm>
+
 #include <arrow/array/util.h>
 
 #include "ferry/expr/expr.h"
+#include "ferry/function/call_type_memo_internal.h"
 
 namespace ferry {
 namespace {
@@ -139,6 +142,16 @@ PhysicalExprPtr MakeLiteral(std::shared_ptr<arrow::Scalar> value) {
 Result<PhysicalExprPtr> MakeArrowCall(std::string function, std::vector<PhysicalExprPtr> args,
                                       std::shared_ptr<arrow::compute::FunctionOptions> options,
                                       std::string display) {
+  // Probing runs the kernel on empty arrays: binding the same call again
+  // (every decode of a plan rebinds its expressions) asks the memo instead.
+  auto& memo = internal::ArrowCallTypeMemo::Instance();
+  if (!args.empty() && std::any_of(args.begin(), args.end(),
+                                   [](const auto& arg) { return arg->constant() == nullptr; })) {
+    if (auto type = memo.Find(function, args, options.get())) {
+      return std::make_shared<ArrowCall>(std::move(type), std::move(function), std::move(args),
+                                         std::move(options), std::move(display));
+    }
+  }
   std::vector<arrow::Datum> probes;
   std::string arg_types;
   bool all_constant = !args.empty();
@@ -164,6 +177,7 @@ Result<PhysicalExprPtr> MakeArrowCall(std::string function, std::vector<Physical
   }
   // Every argument constant: the probe already computed the answer.
   if (all_constant && probed->is_scalar()) return MakeLiteral(probed->scalar());
+  if (!all_constant && !args.empty()) memo.Insert(function, args, options, probed->type());
   return std::make_shared<ArrowCall>(probed->type(), std::move(function), std::move(args),
                                      std::move(options), std::move(display));
 }

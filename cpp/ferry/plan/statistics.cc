@@ -1,9 +1,12 @@
 // Cardinality estimates: textbook selectivity guesses (as in System R and
-// DataFusion's defaults) with no column statistics behind them.
+// DataFusion's defaults), refined where tables know a column's distinct
+// values or range of values (Parquet min/max statistics).
 
 #include "ferry/plan/statistics.h"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 
 #include "ferry/common/overloaded.h"
 #include "ferry/function/bind.h"
@@ -63,6 +66,10 @@ double EstimateSelectivity(const Expr& predicate) {
   return kDefaultSelectivity;
 }
 
+namespace {
+double FilterSelectivity(const Expr& predicate, const LogicalPlan& input);
+}  // namespace
+
 std::optional<double> EstimateRows(const LogicalPlan& plan) {
   auto input = [](const PlanPtr& p) { return EstimateRows(*p); };
   return std::visit(
@@ -71,7 +78,7 @@ std::optional<double> EstimateRows(const LogicalPlan& plan) {
           [&](const FilterNode& n) -> std::optional<double> {
             auto rows = input(n.input);
             if (!rows) return std::nullopt;
-            return *rows * EstimateSelectivity(n.predicate);
+            return *rows * FilterSelectivity(n.predicate, *n.input);
           },
           [&](const AggregateNode& n) -> std::optional<double> {
             if (n.group_by.empty()) return 1.0;
@@ -205,5 +212,163 @@ std::optional<double> EstimateDistinct(const LogicalPlan& plan, int column) {
 std::optional<double> EstimateDomain(const LogicalPlan& plan, int column) {
   return Distinct(plan, column, /*cap_by_rows=*/false);
 }
+
+namespace {
+
+// The range of values output column `column` of `plan` holds, as the
+// table it comes from states it (TableProvider::EstimatedRange), traced
+// through nodes that pass the column on unchanged.
+std::optional<std::pair<double, double>> Range(const LogicalPlan& plan, int column) {
+  if (column < 0) return std::nullopt;
+  auto column_index = [](const Expr& expr, const arrow::Schema& schema) -> int {
+    const auto* ref = Unaliased(expr).As<ColumnNode>();
+    if (ref == nullptr) return -1;
+    auto index = ResolveColumn(*ref, schema);
+    return index.ok() ? *index : -1;
+  };
+  using MaybeRange = std::optional<std::pair<double, double>>;
+  return std::visit(
+      Overloaded{
+          [&](const ScanNode& n) -> MaybeRange {
+            return n.source->EstimatedRange(n.projection ? (*n.projection)[column] : column);
+          },
+          [&](const ProjectionNode& n) -> MaybeRange {
+            return Range(*n.input, column_index(n.exprs[column], *n.input->schema));
+          },
+          [&](const AggregateNode& n) -> MaybeRange {
+            if (column >= static_cast<int>(n.group_by.size())) return std::nullopt;
+            return Range(*n.input, column_index(n.group_by[column], *n.input->schema));
+          },
+          [&](const JoinNode& n) -> MaybeRange {
+            const auto& out = n.output_columns[column];
+            if (out.left >= 0 && out.right >= 0) return std::nullopt;
+            return out.left >= 0 ? Range(*n.left, out.left) : Range(*n.right, out.right);
+          },
+          [&](const UnionNode&) -> MaybeRange { return std::nullopt; },
+          [&](const WindowPlanNode& n) -> MaybeRange {
+            if (column >= n.input->schema->num_fields()) return std::nullopt;
+            return Range(*n.input, column);
+          },
+          // Filters, sorts, limits, distincts: the same columns, fewer rows.
+          [&](const auto& n) -> MaybeRange { return Range(*n.input, column); },
+      },
+      plan.node);
+}
+
+// A literal's value as EstimatedRange measures it.
+std::optional<double> NumericValue(const Expr& expr) {
+  const auto* literal = Unaliased(expr).As<LiteralNode>();
+  if (literal == nullptr || !literal->value || !literal->value->is_valid) return std::nullopt;
+  const auto& scalar = *literal->value;
+  switch (scalar.type->id()) {
+    case arrow::Type::DATE32:
+      return static_cast<const arrow::Date32Scalar&>(scalar).value;
+    case arrow::Type::DECIMAL128: {
+      const auto& decimal = static_cast<const arrow::Decimal128Scalar&>(scalar);
+      return decimal.value.ToDouble(static_cast<const arrow::Decimal128Type&>(*scalar.type).scale());
+    }
+    default:
+      break;
+  }
+  if (!arrow::is_integer(scalar.type->id()) && !arrow::is_floating(scalar.type->id())) return std::nullopt;
+  auto cast = scalar.CastTo(arrow::float64());
+  if (!cast.ok()) return std::nullopt;
+  return static_cast<const arrow::DoubleScalar&>(**cast).value;
+}
+
+// What a conjunct allows of one column: low <= column <= high.
+struct Bound {
+  int column;
+  double low = -std::numeric_limits<double>::infinity();
+  double high = std::numeric_limits<double>::infinity();
+};
+
+// Integers and dates count values; the one-past of a strict bound is the
+// next value. Decimals and floats are treated as continuous.
+bool Discrete(const arrow::DataType& type) {
+  return arrow::is_integer(type.id()) || type.id() == arrow::Type::DATE32;
+}
+
+std::optional<Bound> BoundOf(const Expr& conjunct, const LogicalPlan& input) {
+  auto column_of = [&](const Expr& expr) -> int {
+    const auto* ref = Unaliased(expr).As<ColumnNode>();
+    if (ref == nullptr) return -1;
+    auto index = ResolveColumn(*ref, *input.schema);
+    return index.ok() ? *index : -1;
+  };
+  if (const auto* between = conjunct.As<BetweenNode>(); between && !between->negated) {
+    const int column = column_of(between->expr);
+    auto low = NumericValue(between->low), high = NumericValue(between->high);
+    if (column < 0 || !low || !high) return std::nullopt;
+    return Bound{column, *low, *high};
+  }
+  const auto* binary = conjunct.As<BinaryNode>();
+  if (binary == nullptr) return std::nullopt;
+  auto op = binary->op;
+  int column = column_of(binary->left);
+  auto value = NumericValue(binary->right);
+  if (column < 0) {  // literal op column: flip it
+    column = column_of(binary->right);
+    value = NumericValue(binary->left);
+    if (op == Operator::kLt) op = Operator::kGt;
+    else if (op == Operator::kGt) op = Operator::kLt;
+    else if (op == Operator::kLtEq) op = Operator::kGtEq;
+    else if (op == Operator::kGtEq) op = Operator::kLtEq;
+  }
+  if (column < 0 || !value) return std::nullopt;
+  const double step = Discrete(*input.schema->field(column)->type()) ? 1 : 0;
+  switch (op) {
+    case Operator::kEq:
+      if (step == 0) return std::nullopt;  // a point of a continuous range: no estimate
+      return Bound{column, *value, *value};
+    case Operator::kLt:
+      return Bound{column, -std::numeric_limits<double>::infinity(), *value - step};
+    case Operator::kLtEq:
+      return Bound{column, -std::numeric_limits<double>::infinity(), *value};
+    case Operator::kGt:
+      return Bound{column, *value + step, std::numeric_limits<double>::infinity()};
+    case Operator::kGtEq:
+      return Bound{column, *value, std::numeric_limits<double>::infinity()};
+    default:
+      return std::nullopt;
+  }
+}
+
+// Never quite zero: an estimate is a guess, and a join of zero rows looks
+// free whatever it reads.
+constexpr double kMinRangeSelectivity = 1e-4;
+
+// The conjuncts bounding one column with a known range of values keep the
+// share of that range their bounds leave (values spread evenly: TPC-H's
+// three months of seven years of orders keep 4%, where a guess per
+// comparison gave 11%); the other conjuncts keep their guesses.
+double FilterSelectivity(const Expr& predicate, const LogicalPlan& input) {
+  double selectivity = 1.0;
+  std::map<int, Bound> bounds;
+  for (const auto& conjunct : SplitConjunction(predicate)) {
+    auto bound = BoundOf(conjunct, input);
+    auto range = bound ? Range(input, bound->column) : std::nullopt;
+    if (!range) {
+      selectivity *= EstimateSelectivity(conjunct);
+      continue;
+    }
+    auto [it, fresh] = bounds.emplace(bound->column, *bound);
+    if (!fresh) {
+      it->second.low = std::max(it->second.low, bound->low);
+      it->second.high = std::min(it->second.high, bound->high);
+    }
+  }
+  for (const auto& [column, bound] : bounds) {
+    const auto [low, high] = *Range(input, column);
+    const double step = Discrete(*input.schema->field(column)->type()) ? 1 : 0;
+    const double width = high - low + step;
+    const double kept = std::min(high, bound.high) - std::max(low, bound.low) + step;
+    const double share = width > 0 ? kept / width : (bound.low <= low && low <= bound.high ? 1.0 : 0.0);
+    selectivity *= std::clamp(share, kMinRangeSelectivity, 1.0);
+  }
+  return selectivity;
+}
+
+}  // namespace
 
 }  // namespace ferry

@@ -9,7 +9,10 @@ namespace ferry {
 
 /// Estimated number of rows `plan` yields, or nullopt when a source's size
 /// is unknown. Scans ask their TableProvider; every other node applies a
-/// fixed rule of thumb (filters keep 10-50% by predicate shape, GROUP BY
+/// fixed rule of thumb (filters keep 10-50% by predicate shape, except that
+/// comparisons of a column with a literal keep the share of the column's
+/// range of values (TableProvider::EstimatedRange) their bounds leave, and
+/// equality on an integer or date column 1 / (max - min + 1); GROUP BY
 /// keeps 10%, a semi join the share of left keys the right side's distinct
 /// keys cover, an equi-join yields |L| |R| / max(distinct keys) when the
 /// keys' distinct values are bounded (EstimateDistinct), else as many rows

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -56,6 +57,13 @@ class TableProvider {
   /// an integer column's max - min + 1 from Parquet statistics); nullopt
   /// when unknown. For join size estimates only, never for correctness.
   virtual std::optional<double> EstimatedDistinct(int index) const { return std::nullopt; }
+  /// The smallest and largest value column `index` holds, as numbers
+  /// (integers; dates as days since 1970-01-01; decimals as their value),
+  /// e.g. from Parquet statistics; nullopt when unknown. For estimating
+  /// how many rows a range filter keeps, never for correctness.
+  virtual std::optional<std::pair<double, double>> EstimatedRange(int index) const {
+    return std::nullopt;
+  }
   /// Whether scans can use `filter` (a predicate over this table's columns).
   virtual FilterPushdown SupportsFilter(const Expr& filter) const {
     return FilterPushdown::kUnsupported;

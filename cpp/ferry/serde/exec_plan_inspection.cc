@@ -139,6 +139,13 @@ class ExecWalker {
                 ", " + Count(static_cast<int>(n.num_partitions()), "partition");
         break;
       }
+      case pb::ExecNode::kSharedSubplan: {
+        const auto& n = node.shared_subplan();
+        line += "SharedSubplanExec: subplan " + std::to_string(n.id()) +
+                (n.has_input() ? " (computed once)" : " (read again)");
+        input(n.has_input(), n.input());
+        break;
+      }
       case pb::ExecNode::NODE_NOT_SET:
         return Status::Invalid("physical plan node of unknown or missing kind");
     }
@@ -159,6 +166,11 @@ class ExecWalker {
         table.detail = Count(source.memory().partitions_size(), "partition");
         break;
       case pb::TableSource::kCatalog: table.kind = "by name"; table.detail = source.catalog().name(); break;
+      case pb::TableSource::kRecursiveQuery:
+        table.kind = "recursive query";
+        table.detail = source.recursive_query().name();
+        break;
+      case pb::TableSource::kWorkTable: table.kind = "work table"; table.detail = source.work_table().name(); break;
       case pb::TableSource::SOURCE_NOT_SET: table.kind = "missing"; break;
     }
     std::string kind = table.kind;

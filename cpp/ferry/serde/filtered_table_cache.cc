@@ -18,17 +18,21 @@ bool SameTable(const std::weak_ptr<const TableProvider>& kept,
 
 }  // namespace
 
-Result<std::shared_ptr<const TableProvider>> FilteredTableCache::WithFilters(
+std::shared_ptr<const TableProvider> FilteredTableCache::Find(
     const std::shared_ptr<const TableProvider>& table, const std::vector<Expr>& filters) {
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (SameTable(it->table, table) && SameFilters(it->filters, filters)) {
-        entries_.splice(entries_.begin(), entries_, it);
-        return it->filtered;
-      }
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (SameTable(it->table, table) && SameFilters(it->filters, filters)) {
+      entries_.splice(entries_.begin(), entries_, it);
+      return it->filtered;
     }
   }
+  return nullptr;
+}
+
+Result<std::shared_ptr<const TableProvider>> FilteredTableCache::WithFilters(
+    const std::shared_ptr<const TableProvider>& table, const std::vector<Expr>& filters) {
+  if (auto kept = Find(table, filters)) return kept;
   // Outside the lock: pruning reads the file.
   FERRY_ASSIGN_OR_RAISE(auto filtered, table->WithFilters(filters));
   std::lock_guard lock(mutex_);

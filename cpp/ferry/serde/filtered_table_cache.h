@@ -29,6 +29,12 @@ class FilteredTableCache {
   /// equal list of filters (Expr::Equals). An error is returned, never kept.
   Result<std::shared_ptr<const TableProvider>> WithFilters(
       const std::shared_ptr<const TableProvider>& table, const std::vector<Expr>& filters);
+  /// The table WithFilters gave for this table and an equal list of
+  /// filters, or nullptr. A hit means these filters already bound over this
+  /// very table's schema (the decoder checks them before WithFilters), so
+  /// a decoder need not bind them again.
+  std::shared_ptr<const TableProvider> Find(const std::shared_ptr<const TableProvider>& table,
+                                            const std::vector<Expr>& filters);
 
  private:
   struct Entry {

@@ -159,6 +159,8 @@ class PhysicalDecoder {
       }
       case pb::ExecNode::kStageInput:
         return internal::DecodeStageInput(node.stage_input(), bind_stage_input_, limits_);
+      case pb::ExecNode::kSharedSubplan:
+        return DecodeSharedSubplan(node.shared_subplan(), depth);
       case pb::ExecNode::NODE_NOT_SET:
         break;
     }
@@ -229,7 +231,7 @@ class PhysicalDecoder {
     FERRY_ASSIGN_OR_RAISE(auto input, Input(n.has_input(), n.input(), "projection", depth));
     FERRY_ASSIGN_OR_RAISE(auto exprs, Physicals(n.exprs(), *input->schema(), depth));
     if (!n.has_schema()) {  // named and typed as the expressions say
-      auto derived = internal::DerivedProjectionSchema(exprs, *input->schema());
+      auto derived = internal::DerivedProjectionSchemaOfBound(exprs);
       if (!derived) return Status::Invalid("projection without a schema over a column by index");
       return MakeProjectionExec(std::move(input), std::move(exprs), *std::move(derived));
     }
@@ -446,6 +448,23 @@ class PhysicalDecoder {
     return MakeWindowExec(std::move(input), std::move(specs), std::move(schema), n.per_partition());
   }
 
+  // The first reader of an id carries its subplan; later ones refer to it.
+  Result<ExecPtr> DecodeSharedSubplan(const pb::SharedSubplanExecNode& n, int depth) {
+    auto known = shared_.find(n.id());
+    if (!n.has_input()) {
+      if (known == shared_.end()) {
+        return Status::Invalid("shared subplan ", n.id(), " is read before the reader that carries it");
+      }
+      return MakeSharedSubplanExec(known->second);
+    }
+    if (known != shared_.end()) return Status::Invalid("shared subplan ", n.id(), " is carried twice");
+    FERRY_ASSIGN_OR_RAISE(auto input, Decode(n.input(), depth));
+    if (shared_.count(n.id())) return Status::Invalid("shared subplan ", n.id(), " is carried twice");
+    auto shared = MakeSharedSubplan(std::move(input));
+    shared_.emplace(n.id(), shared);
+    return MakeSharedSubplanExec(shared);
+  }
+
   Result<ExecPtr> DecodeUnion(const pb::UnionExecNode& n, int depth) {
     if (n.inputs_size() == 0) return Status::Invalid("union needs at least one input");
     FERRY_ASSIGN_OR_RAISE(auto schema, internal::DecodeSchema(n.has_schema(), n.schema(), "union"));
@@ -465,6 +484,7 @@ class PhysicalDecoder {
   const internal::ScanTables& tables_;
   const DecodeLimits& limits_;
   const StageInputBinder& bind_stage_input_;
+  std::unordered_map<uint32_t, std::shared_ptr<SharedSubplan>> shared_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "ferry/exec/operators.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/bind.h"
+#include "ferry/serde/decoded_schema_cache_internal.h"
 #include "ferry/serde/filtered_table_cache.h"
 #include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/physical_serde_internal.h"
@@ -88,11 +89,18 @@ Result<ExecPtr> DecodeFileScan(const pb::FileScanExecNode& n, std::vector<Expr> 
   }
   FERRY_ASSIGN_OR_RAISE(auto projection, Projection(n.has_projection(), n.projection(), *table->schema()));
   if (!filters.empty()) {
-    for (const auto& filter : filters) FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
-    FERRY_ASSIGN_OR_RAISE(table, ProcessFilteredTables().WithFilters(table, filters));
+    auto& filtered_tables = ProcessFilteredTables();
+    if (auto filtered = filtered_tables.Find(table, filters)) {
+      table = std::move(filtered);  // these filters bound over this table before
+    } else {
+      for (const auto& filter : filters) {
+        FERRY_RETURN_NOT_OK(BindScalar(filter, *table->schema()).status());
+      }
+      FERRY_ASSIGN_OR_RAISE(table, filtered_tables.WithFilters(table, filters));
+    }
   }
   FERRY_ASSIGN_OR_RAISE(auto scan, table->ScanSplits(projection, splits));
-  if (!scan->schema()->Equals(*declared, /*check_metadata=*/false)) {
+  if (!SameSchema(*scan->schema(), *declared, /*check_metadata=*/false)) {
     return Status::Invalid(table->Describe(), " reads as ", scan->schema()->ToString(),
                            " here but read as ", declared->ToString(),
                            " where the plan was made; the file differs");
@@ -143,7 +151,7 @@ Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n, const StageInp
       (partitioning && partitioning->columns == spec.partitioning->columns &&
        partitioning->num_partitions == spec.partitioning->num_partitions);
   if (plan->num_partitions() != spec.num_partitions || !same_partitioning ||
-      !plan->schema()->Equals(*spec.schema, /*check_metadata=*/false)) {
+      !SameSchema(*plan->schema(), *spec.schema, /*check_metadata=*/false)) {
     return Status::Invalid("stage input of stage ", spec.stage_id, " (", spec.num_partitions,
                            " partitions of ", spec.schema->ToString(),
                            spec.partitioning ? ", hash-partitioned" : "", ") bound to ",
@@ -157,9 +165,12 @@ Result<ExecPtr> DecodeStageInput(const pb::StageInputExecNode& n, const StageInp
 Result<std::shared_ptr<arrow::Schema>> DecodeSchema(bool present, const ferry::v1::Schema& schema,
                                                     const char* what) {
   if (!present) return Status::Invalid(what, " without a schema");
+  auto& cache = DecodedSchemaCache::Instance();
+  if (auto known = cache.Find(schema.arrow_ipc())) return known;
   const std::string label = std::string(what) + " schema";
   FERRY_ASSIGN_OR_RAISE(auto ipc, ReadIpcStream(schema.arrow_ipc(), label.c_str()));
   if (!ipc.second.empty()) return Status::Invalid("malformed ", label, ": it holds record batches");
+  cache.Insert(schema.arrow_ipc(), ipc.first);
   return ipc.first;
 }
 

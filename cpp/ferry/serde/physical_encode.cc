@@ -2,6 +2,8 @@
 // plans"): each operator as its kind, parameters and the logical
 // expressions it was bound from.
 
+#include <arrow/ipc/writer.h>
+
 #include "ferry/common/overloaded.h"
 #include "ferry/exec/exchange_info.h"
 #include "ferry/exec/operator_info.h"
@@ -18,8 +20,15 @@ namespace ferry {
 namespace internal {
 
 Status EncodeSchema(const arrow::Schema& schema, ferry::v1::Schema* out) {
-  FERRY_ASSIGN_OR_RAISE(auto ipc, WriteIpcStream(std::make_shared<arrow::Schema>(schema), {}));
-  out->set_arrow_ipc(std::move(ipc));
+  // The bytes WriteIpcStream writes for a stream of no batches (the schema
+  // message, then the end-of-stream marker) without copying the schema and
+  // opening and closing a stream writer, which cost three times as much.
+  FERRY_ASSIGN_OR_RAISE(auto message, arrow::ipc::SerializeSchema(schema));
+  static constexpr char kEndOfStream[8] = {'\xff', '\xff', '\xff', '\xff', 0, 0, 0, 0};
+  auto* ipc = out->mutable_arrow_ipc();
+  ipc->reserve(static_cast<size_t>(message->size()) + sizeof(kEndOfStream));
+  ipc->assign(reinterpret_cast<const char*>(message->data()), static_cast<size_t>(message->size()));
+  ipc->append(kEndOfStream, sizeof(kEndOfStream));
   return Status::OK();
 }
 
@@ -34,6 +43,30 @@ std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
     fields.push_back(*std::move(field));
   }
   return arrow::schema(std::move(fields));
+}
+
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchemaOfBound(
+    const std::vector<PhysicalExprPtr>& exprs) {
+  arrow::FieldVector fields;
+  fields.reserve(exprs.size());
+  for (const auto& expr : exprs) {
+    const auto* source = SourceOf(*expr);
+    if (source == nullptr) return std::nullopt;
+    fields.push_back(arrow::field(source->SchemaName(), expr->type()));
+  }
+  return arrow::schema(std::move(fields));
+}
+
+bool SameSchema(const arrow::Schema& a, const arrow::Schema& b, bool check_metadata) {
+  if (&a == &b) return true;
+  if (a.num_fields() != b.num_fields() || a.endianness() != b.endianness()) return false;
+  for (int i = 0; i < a.num_fields(); ++i) {
+    if (!a.field(i)->Equals(*b.field(i), check_metadata)) return false;
+  }
+  if (!check_metadata) return true;
+  const bool a_has = a.HasMetadata(), b_has = b.HasMetadata();
+  if (a_has && b_has) return a.metadata()->Equals(*b.metadata());
+  return a_has == b_has;
 }
 
 }  // namespace internal
@@ -61,6 +94,9 @@ class PhysicalEncoder {
         options_(std::move(options)),
         max_depth_(limits.max_depth),
         max_partitions_(limits.max_partitions) {}
+
+  // Shared subplans are numbered per tree: a tree carries each one it reads.
+  void StartTree() { shared_ids_.clear(); }
 
   // `depth` is the level of `plan`'s parent (0 for the root).
   Status Encode(const ExecutionPlan& plan, pb::ExecNode* out, int depth) {
@@ -91,7 +127,7 @@ class PhysicalEncoder {
               // Most projections are named and typed as their expressions
               // say: those travel without a schema the decoder can derive.
               auto derived = internal::DerivedProjectionSchema(info.exprs, *children.at(0)->schema());
-              if (derived && (*derived)->Equals(*info.schema, /*check_metadata=*/true)) {
+              if (derived && internal::SameSchema(**derived, *info.schema, /*check_metadata=*/true)) {
                 return Status::OK();
               }
               return internal::EncodeSchema(*info.schema, node->mutable_schema());
@@ -180,6 +216,13 @@ class PhysicalEncoder {
                                               static_cast<int64_t>(node->source().ByteSizeLong()));
               }
               return Status::OK();
+            },
+            [&](const SharedSubplanInfo& info) -> Status {
+              auto* node = out->mutable_shared_subplan();
+              auto [entry, first] =
+                  shared_ids_.emplace(info.shared.get(), static_cast<uint32_t>(shared_ids_.size()));
+              node->set_id(entry->second);
+              return first ? input(node->mutable_input()) : Status::OK();
             },
             [&](const FileScanInfo& info) -> Status {
               auto* node = out->mutable_file_scan();
@@ -371,6 +414,8 @@ class PhysicalEncoder {
   }
 
   internal::ExprWriter exprs_;
+  // The number each shared subplan written so far in this tree got.
+  std::unordered_map<const SharedSubplan*, uint32_t> shared_ids_;
   PhysicalEncodeOptions options_;
   int max_depth_;
   int64_t max_partitions_;
@@ -391,6 +436,7 @@ PhysicalTreeWriter::PhysicalTreeWriter(const ExtensionCodec& codec, internal::Fu
 PhysicalTreeWriter::~PhysicalTreeWriter() = default;
 
 Status PhysicalTreeWriter::Write(const ExecutionPlan& plan, pb::ExecNode* out) {
+  impl_->encoder.StartTree();
   return impl_->encoder.Encode(plan, out, 0);
 }
 

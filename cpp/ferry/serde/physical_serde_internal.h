@@ -62,6 +62,16 @@ Result<ExecPtr> DecodeStageInput(const ferry::v1::StageInputExecNode& node,
 /// (ProjectionExecNode.schema absent), the decoder deriving it the same way.
 std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchema(
     const std::vector<PhysicalExprPtr>& exprs, const arrow::Schema& input);
+/// DerivedProjectionSchema for `exprs` the decoder has just bound over
+/// their input (BindScalar): their own types are what binding their
+/// sources again would give, so nothing is bound twice.
+std::optional<std::shared_ptr<arrow::Schema>> DerivedProjectionSchemaOfBound(
+    const std::vector<PhysicalExprPtr>& exprs);
+
+/// arrow::Schema::Equals without its fingerprints: computing one formats
+/// every field through a stringstream, which costs more than comparing two
+/// schemas that are each compared once.
+bool SameSchema(const arrow::Schema& a, const arrow::Schema& b, bool check_metadata);
 
 /// Appends one line per operator of `root` to `out->tree` (and its tables
 /// to `out->tables`), `root` indented `depth` levels (exec_plan_inspection.cc).

@@ -1,8 +1,10 @@
 // Wire format v1 bytes -> LogicalPlan, for any input: a plan built (and so
 // validated) through plan/builder.h, or an error value.
 
+#include "ferry/exec/recursive_query_exec.h"
 #include "ferry/plan/builder.h"
 #include "ferry/serde/expr_serde_internal.h"
+#include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/plan_serde.h"
 #include "ferry/serde/plan_serde_internal.h"
 
@@ -122,7 +124,7 @@ class PlanDecoder {
 
   Result<PlanPtr> DecodeScan(const pb::ScanPlan& n, int depth) {
     if (!n.has_source()) return Status::Invalid("scan of '", n.table_name(), "' without a table source");
-    FERRY_ASSIGN_OR_RAISE(auto table, OpenTable(n.source()));
+    FERRY_ASSIGN_OR_RAISE(auto table, OpenTable(n.source(), depth));
     std::optional<std::vector<int>> projection;
     if (n.has_projection()) {
       FERRY_ASSIGN_OR_RAISE(projection, Indices(n.projection().columns()));
@@ -136,10 +138,31 @@ class PlanDecoder {
     return plan::Scan(n.table_name(), std::move(table), std::move(projection), std::move(filters));
   }
 
-  Result<std::shared_ptr<const TableProvider>> OpenTable(const pb::TableSource& source) {
+  Result<std::shared_ptr<const TableProvider>> OpenTable(const pb::TableSource& source, int depth) {
     if (source.has_catalog()) return internal::ResolveCatalogTable(source.catalog(), resolve_table_);
+    if (source.has_recursive_query()) return DecodeRecursiveQuery(source.recursive_query(), depth);
+    if (source.has_work_table()) {
+      const auto& work = source.work_table();
+      FERRY_ASSIGN_OR_RAISE(auto schema, ReadIpcStream(work.schema(), "work table schema"));
+      if (!schema.second.empty()) return Status::Invalid("malformed work table schema: it holds record batches");
+      return std::make_shared<const WorkTable>(work.name(), schema.first, work.all_rows());
+    }
     FERRY_ASSIGN_OR_RAISE(auto decoded, internal::DecodeTableSource(source));
     return open_table_(decoded);
+  }
+
+  Result<std::shared_ptr<const TableProvider>> DecodeRecursiveQuery(const pb::RecursiveQuerySource& n, int depth) {
+    FERRY_ASSIGN_OR_RAISE(auto anchor, Input(n.has_anchor(), n.anchor(), "recursive query", depth));
+    FERRY_ASSIGN_OR_RAISE(auto recursive, Input(n.has_recursive(), n.recursive(), "recursive query", depth));
+    // Never more than this receiver would allow itself.
+    const RecursiveQueryLimits most;
+    if (n.max_iterations() < 0 || n.max_iterations() > most.max_iterations || n.max_rows() < 0 ||
+        n.max_rows() > most.max_rows) {
+      return Status::Invalid("recursive query '", n.name(), "' limits (", n.max_iterations(), " iterations, ",
+                             n.max_rows(), " rows) outside 0..", most.max_iterations, " and 0..", most.max_rows);
+    }
+    return RecursiveQueryTable::Make(n.name(), std::move(anchor), std::move(recursive), n.distinct(),
+                                     RecursiveQueryLimits{n.max_iterations(), n.max_rows()});
   }
 
   Result<PlanPtr> DecodeJoin(const pb::JoinPlan& n, int depth) {

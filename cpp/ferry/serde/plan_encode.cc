@@ -1,7 +1,9 @@
 // LogicalPlan -> wire format v1 bytes (docs/wire-format.md, "Plans").
 
 #include "ferry/common/overloaded.h"
+#include "ferry/exec/recursive_query_exec.h"
 #include "ferry/serde/expr_serde_internal.h"
+#include "ferry/serde/literal_serde_internal.h"
 #include "ferry/serde/plan_serde.h"
 #include "ferry/serde/plan_serde_internal.h"
 
@@ -32,7 +34,7 @@ class PlanEncoder {
             [&](const ScanNode& n) -> Status {
               auto* scan = out->mutable_scan();
               scan->set_table_name(n.table_name);
-              FERRY_RETURN_NOT_OK(EncodeSource(n, scan->mutable_source()));
+              FERRY_RETURN_NOT_OK(EncodeSource(n, scan->mutable_source(), depth));
               if (n.projection) {
                 auto* projection = scan->mutable_projection();
                 for (int column : *n.projection) projection->add_columns(static_cast<uint32_t>(column));
@@ -103,7 +105,24 @@ class PlanEncoder {
   }
 
  private:
-  Status EncodeSource(const ScanNode& n, pb::TableSource* out) {
+  Status EncodeSource(const ScanNode& n, pb::TableSource* out, int depth) {
+    if (const auto* query = dynamic_cast<const RecursiveQueryTable*>(n.source.get())) {
+      auto* message = out->mutable_recursive_query();
+      message->set_name(query->name());
+      message->set_distinct(query->distinct());
+      message->set_max_iterations(query->limits().max_iterations);
+      message->set_max_rows(query->limits().max_rows);
+      FERRY_RETURN_NOT_OK(Encode(*query->anchor(), message->mutable_anchor(), depth));
+      return Encode(*query->recursive(), message->mutable_recursive(), depth);
+    }
+    if (const auto* work = dynamic_cast<const WorkTable*>(n.source.get())) {
+      auto* message = out->mutable_work_table();
+      message->set_name(work->name());
+      message->set_all_rows(work->all_rows());
+      FERRY_ASSIGN_OR_RAISE(auto schema, WriteIpcStream(work->schema(), {}));
+      message->set_schema(std::move(schema));
+      return Status::OK();
+    }
     if (options_.table_by_name && options_.table_by_name(n)) {
       return internal::EncodeCatalogTable(n.table_name, n.source->schema(), out);
     }

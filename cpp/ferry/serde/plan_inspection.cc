@@ -102,6 +102,14 @@ class PlanWalker {
         table.kind = "by name";
         table.detail = source.catalog().name();
         break;
+      case pb::TableSource::kRecursiveQuery:
+        table.kind = "recursive query";
+        table.detail = source.recursive_query().name();
+        break;
+      case pb::TableSource::kWorkTable:
+        table.kind = "work table";
+        table.detail = source.work_table().name();
+        break;
       case pb::TableSource::SOURCE_NOT_SET:
         table.kind = "missing";
         break;

@@ -71,6 +71,10 @@ Result<TableSource> DecodeTableSource(const pb::TableSource& source) {
       // Resolved by the plan decoder, in the receiver's catalog.
       return Status::Invalid("table '", source.catalog().name(),
                              "' is sent by name: only a receiving session's catalog can open it");
+    case pb::TableSource::kRecursiveQuery:
+    case pb::TableSource::kWorkTable:
+      // Plans inside: decoded by the plan decoder, never a file or rows.
+      return Status::Invalid("a recursive query's tables travel only inside a logical plan");
     case pb::TableSource::SOURCE_NOT_SET:
       break;
   }

@@ -144,6 +144,13 @@ class BudgetScan {
 Status CheckWireBudget(std::string_view bytes, const Descriptor* type, const DecodeLimits& limits,
                        const char* noun) {
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::OK();  // refused by size first
+  // Each node or list item the scan counts takes at least one byte of the
+  // input, so fewer bytes than the smallest count limit pass them all: the
+  // scan could only find what the parser reports itself (malformed bytes).
+  if (static_cast<int64_t>(bytes.size()) <=
+      std::min({limits.max_nodes, limits.max_functions, limits.max_list_items})) {
+    return Status::OK();
+  }
   CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   in.SetRecursionLimit(3 * limits.max_depth + 8);
   BudgetScan scan(limits, noun);

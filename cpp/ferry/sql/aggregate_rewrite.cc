@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "ferry/sql/binder_internal.h"
+
 namespace ferry::sql {
 namespace {
 
@@ -71,6 +73,29 @@ Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& key
     return WithNewChildren(e, std::move(children));
   };
   return rewrite(expr, false);
+}
+
+std::optional<Expr> EmptyAggregateValue(const Expr& rewritten, const LogicalPlan& aggregate, size_t num_keys,
+                                        const std::vector<Expr>& aggregates) {
+  const auto& schema = *aggregate.schema;
+  bool other_columns = false, counts = false;
+  Expr empty = Transform(rewritten, [&](const Expr& e) -> std::optional<Expr> {
+    const auto* column = e.As<ColumnNode>();
+    if (column == nullptr) return std::nullopt;
+    for (size_t j = 0; j < aggregates.size(); ++j) {
+      const auto& field = schema.field(static_cast<int>(num_keys + j));
+      if (field->name() != column->name) continue;
+      if (aggregates[j].As<AggregateCallNode>()->name == "count") {
+        counts = true;
+        return Cast(Lit(std::make_shared<arrow::Int64Scalar>(0)), field->type());
+      }
+      return Cast(Lit(std::make_shared<arrow::NullScalar>()), field->type());
+    }
+    other_columns = true;
+    return std::nullopt;
+  });
+  if (other_columns || (!counts && rewritten.As<ColumnNode>())) return std::nullopt;
+  return empty;
 }
 
 }  // namespace ferry::sql

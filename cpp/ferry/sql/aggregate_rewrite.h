@@ -3,6 +3,7 @@
 // After GROUP BY: which aggregates a query computes, and its expressions
 // rewritten to read the aggregate's output columns.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,11 @@ void CollectAggregates(const Expr& expr, std::vector<Expr>* out);
 Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& keys,
                                   const std::vector<Expr>& aggregates, const LogicalPlan& plan,
                                   const char* clause);
+/// What `rewritten` (an expression over `aggregate`'s output, as
+/// RewriteOverAggregate gives) is over no input rows at all: count() 0,
+/// every other aggregate NULL. nullopt when that is plainly NULL (one
+/// aggregate other than count) or `rewritten` reads other columns.
+std::optional<Expr> EmptyAggregateValue(const Expr& rewritten, const LogicalPlan& aggregate, size_t num_keys,
+                                        const std::vector<Expr>& aggregates);
 
 }  // namespace ferry::sql

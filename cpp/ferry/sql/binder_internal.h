@@ -118,6 +118,10 @@ class QueryBinder {
   Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
 
  private:
+  // recursive_cte.cc
+  /// A WITH RECURSIVE item that refers to itself, as a scan of its fixpoint;
+  /// nullopt when it does not (bound as a plain CTE then).
+  Result<std::optional<Relation>> BindRecursiveCte(const pg_query::CommonTableExpr& cte);
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);
@@ -155,6 +159,11 @@ class ExprBinder {
   Result<Expr> BindAExpr(const pg_query::A_Expr& expr);
   Result<Expr> BindBoolExpr(const pg_query::BoolExpr& expr);
   Result<Expr> BindCase(const pg_query::CaseExpr& expr);
+  /// `expr` when its types work over the input; else a TypeError naming
+  /// the operator and its operand types at `location` (PostgreSQL's
+  /// "operator does not exist"), rather than one without a position when
+  /// the plan is built.
+  Result<Expr> CheckTypes(Expr expr, int location);
   Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
   // function_binder.cc
   Result<Expr> BindFuncCall(const pg_query::FuncCall& call);
@@ -222,6 +231,22 @@ struct CorrelationKeys {
 };
 Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
                                              const std::string& what);
+/// Whether `expr` is NULL whenever a column it reads is: columns,
+/// literals, arithmetic, casts and negation only. (scalar_subquery.cc)
+bool NullPropagating(const Expr& expr);
+/// Appends the columns of the enclosing query `expr` reads, each once.
+void OuterColumns(const Expr& expr, std::vector<std::string>* out);
+/// Whether every condition is `inner = outer` (either way round).
+/// (outer_values.cc)
+bool OnlyInnerOuterEqualities(const std::vector<Expr>& correlated);
+/// An aggregating subquery correlated by other conditions (`u.x < t.a`):
+/// `input` joined on them with the distinct values of the outer columns
+/// they read (columns "<prefix>d<i>", appended), and `correlated` replaced
+/// by `<prefix>d<i> = outer column` equalities that group it like equality
+/// keys. NotImplemented, naming it, for a condition that could hold for a
+/// NULL outer value.
+Status CorrelateByOuterValues(const Relation& outer, PlanPtr* input, std::vector<Expr>* correlated,
+                              const std::string& prefix);
 /// Whether column `index` of `plan` (or `expr`, a plain column of it) can
 /// never be NULL: traced through projections, filters and joins to a
 /// non-nullable table column. False when unsure. (never_null.cc)
@@ -247,6 +272,14 @@ Result<OrderKey> BindOrderKey(ExprBinder& binder, const pg_query::Node& node,
 /// `group` values (DISTINCT ON), with `plan`'s columns.
 Result<PlanPtr> KeepFirstPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
                                   std::vector<Expr> order);
+/// Rows skip + 1 to skip + fetch of each group of equal `group` values, in
+/// `order`: a correlated subquery's LIMIT/OFFSET, per outer row.
+Result<PlanPtr> LimitPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
+                              std::vector<Expr> order, int64_t skip, std::optional<int64_t> fetch);
+/// The inner sides of a correlated subquery's `inner = outer` conditions
+/// (what its rows are grouped by per outer row); NotImplemented naming any
+/// other condition.
+Result<std::vector<Expr>> CorrelationPartition(const std::vector<Expr>& correlation);
 
 /// (ascending, nulls_first) of an ORDER BY item.
 std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);

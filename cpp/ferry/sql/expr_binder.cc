@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "ferry/function/bind.h"
 #include "ferry/sql/binder_internal.h"
 
 namespace ferry::sql {
@@ -158,7 +159,9 @@ Result<Expr> ExprBinder::BindColumnRef(const pg_query::ColumnRef& ref) {
   const std::string& name = parts.back();
   std::optional<std::string> qualifier;
   if (parts.size() >= 2) qualifier = parts[parts.size() - 2];
-  FERRY_ASSIGN_OR_RAISE(auto index, ctx_.input->scope.Find(qualifier, name));
+  auto found = ctx_.input->scope.Find(qualifier, name);
+  if (!found.ok()) return Status::Invalid(found.status().message(), query_.At(ref.location()));
+  const auto& index = *found;
   if (index) return Col(ctx_.input->plan->schema->field(*index)->name());
   if (ctx_.outer != nullptr) {
     const Relation& outer = *ctx_.outer->relation;
@@ -174,6 +177,23 @@ Result<Expr> ExprBinder::BindColumnRef(const pg_query::ColumnRef& ref) {
   auto candidates = ctx_.input->scope.Candidates();
   return Status::KeyError("column '", shown, "' not found", query_.At(ref.location()),
                           SuggestNames(shown, candidates));
+}
+
+Result<Expr> ExprBinder::CheckTypes(Expr expr, int location) {
+  if (ctx_.input == nullptr || ctx_.input->plan == nullptr || HasOuterReference(expr)) return expr;
+  const auto& schema = *ctx_.input->plan->schema;
+  auto field = OutputField(expr, schema);
+  if (field.ok() || !field.status().IsTypeError()) return expr;  // others surface where they belong
+  const auto* binary = expr.As<BinaryNode>();
+  if (binary != nullptr) {
+    auto left = OutputField(binary->left, schema), right = OutputField(binary->right, schema);
+    if (left.ok() && right.ok()) {
+      return Status::TypeError("operator does not exist: ", (*left)->type()->ToString(), " ",
+                               OperatorSymbol(binary->op), " ", (*right)->type()->ToString(), " in ",
+                               expr.ToString(), query_.At(location), "; cast one side to the other's type");
+    }
+  }
+  return Status::TypeError(field.status().message(), query_.At(location));
 }
 
 Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
@@ -213,7 +233,7 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
       if (!binary) {
         return Status::NotImplemented("unsupported operator '", op, "'", query_.At(expr.location()));
       }
-      return Binary(pair.first, *binary, pair.second);
+      return CheckTypes(Binary(pair.first, *binary, pair.second), expr.location());
     }
     case pg_query::AEXPR_LIKE:
       return like(op == "!~~", false);
@@ -234,7 +254,7 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
       FERRY_ASSIGN_OR_RAISE(auto value, Bind(expr.lexpr()));
       if (!expr.rexpr().has_list()) return Status::NotImplemented("IN needs a list of values");
       FERRY_ASSIGN_OR_RAISE(auto list, BindList(expr.rexpr().list().items()));
-      return InList(value, std::move(list), op == "<>");
+      return CheckTypes(InList(value, std::move(list), op == "<>"), expr.location());
     }
     case pg_query::AEXPR_BETWEEN:
     case pg_query::AEXPR_NOT_BETWEEN: {

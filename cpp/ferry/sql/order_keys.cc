@@ -35,19 +35,46 @@ Result<OrderKey> BindOrderKey(ExprBinder& binder, const pg_query::Node& node,
 
 Result<PlanPtr> KeepFirstPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
                                   std::vector<Expr> order) {
-  // row_number() over each group in that order, kept where it is 1: a
-  // window the engine computes per partition, as DuckDB and DataFusion
-  // plan DISTINCT ON.
+  return LimitPerGroup(functions, std::move(plan), std::move(group), std::move(order), 0, 1);
+}
+
+Result<PlanPtr> LimitPerGroup(const FunctionRegistry& functions, PlanPtr plan, std::vector<Expr> group,
+                              std::vector<Expr> order, int64_t skip, std::optional<int64_t> fetch) {
+  // row_number() over each group in that order, kept from skip + 1 to
+  // skip + fetch: a window the engine computes per partition, as DuckDB and
+  // DataFusion plan DISTINCT ON.
   FERRY_ASSIGN_OR_RAISE(auto row_number, functions.GetWindow("row_number"));
-  const std::string rank = "__distinct_on_rank";
+  const std::string rank = "__per_group_rank";
   std::vector<Expr> columns;
   for (const auto& field : plan->schema->fields()) columns.push_back(Col(field->name()));
   auto all = columns;
   columns.push_back(Alias(Window(WindowCall(row_number, "row_number", {}), std::move(group), std::move(order)), rank));
   FERRY_ASSIGN_OR_RAISE(plan, plan::Project(plan, columns));
-  FERRY_ASSIGN_OR_RAISE(plan, plan::Filter(plan, Binary(Col(rank), Operator::kEq,
-                                                        Lit(std::make_shared<arrow::UInt64Scalar>(1)))));
+  auto bound = [](int64_t n) { return Lit(std::make_shared<arrow::UInt64Scalar>(static_cast<uint64_t>(n))); };
+  std::optional<Expr> keep;
+  if (skip > 0) keep = Binary(Col(rank), Operator::kGt, bound(skip));
+  if (fetch) {
+    Expr upper = Binary(Col(rank), Operator::kLtEq, bound(skip + *fetch));
+    keep = keep ? Binary(*keep, Operator::kAnd, upper) : upper;
+  }
+  if (keep) {
+    FERRY_ASSIGN_OR_RAISE(plan, plan::Filter(plan, *keep));
+  }
   return plan::Project(plan, all);
+}
+
+Result<std::vector<Expr>> CorrelationPartition(const std::vector<Expr>& correlation) {
+  std::vector<Expr> out;
+  for (const auto& condition : correlation) {
+    const auto* eq = condition.As<BinaryNode>();
+    if (eq == nullptr || eq->op != Operator::kEq || HasOuterReference(eq->left) == HasOuterReference(eq->right)) {
+      const std::string op = eq ? std::string(" (`") + OperatorSymbol(eq->op) + "`)" : "";
+      return Status::NotImplemented("LIMIT/OFFSET in a subquery correlated by a condition other than ",
+                                    "`inner = outer`", op, " is not supported");
+    }
+    out.push_back(HasOuterReference(eq->left) ? eq->right : eq->left);
+  }
+  return out;
 }
 
 }  // namespace ferry::sql

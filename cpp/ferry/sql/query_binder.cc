@@ -44,10 +44,16 @@ Result<SelectResult> QueryBinder::BindSelect(const pg_query::SelectStmt& stmt, c
     }
   } leave{this, ctes_.size()};
   if (stmt.has_with_clause()) {
-    if (stmt.with_clause().recursive()) return Status::NotImplemented("WITH RECURSIVE is not supported");
     ctes_.emplace_back();
     for (const auto& node : stmt.with_clause().ctes()) {
       const auto& cte = node.common_table_expr();
+      if (stmt.with_clause().recursive()) {
+        FERRY_ASSIGN_OR_RAISE(auto recursive, BindRecursiveCte(cte));
+        if (recursive) {
+          ctes_.back()[cte.ctename()] = std::move(*recursive);
+          continue;
+        }
+      }
       FERRY_ASSIGN_OR_RAISE(auto relation, BindQuery(cte.ctequery(), nullptr));
       if (cte.aliascolnames_size() > 0) {
         if (cte.aliascolnames_size() != relation.plan->schema->num_fields()) {

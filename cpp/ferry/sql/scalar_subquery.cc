@@ -26,6 +26,8 @@ std::optional<std::pair<Expr, Expr>> SplitCorrelation(const Expr& condition) {
   return std::make_pair(StripOuter(eq->right), eq->left);
 }
 
+}  // namespace
+
 // Whether `expr` is NULL whenever a column it reads is: columns,
 // literals, arithmetic, casts and negation only.
 bool NullPropagating(const Expr& expr) {
@@ -48,8 +50,6 @@ void OuterColumns(const Expr& expr, std::vector<std::string>* out) {
   }
   for (const auto& child : Children(expr)) OuterColumns(child, out);
 }
-
-}  // namespace
 
 Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
                                              const std::string& what) {

@@ -5,14 +5,18 @@ namespace ferry::sql {
 Result<std::optional<int>> Scope::Find(const std::optional<std::string>& qualifier,
                                        const std::string& name) const {
   std::optional<int> found;
+  std::string sources;  // where the name is found, for the ambiguity error
+  bool ambiguous = false;
   for (const auto& column : columns) {
     if (column.name != name) continue;
     if (qualifier ? column.qualifier != *qualifier : column.qualified_only) continue;
-    if (found && *found != column.index) {
-      return Status::Invalid("column reference '", name, "' is ambiguous: qualify it with ",
-                             "a table name");
-    }
+    ambiguous = ambiguous || (found && *found != column.index);
+    sources += (sources.empty() ? "" : " or ") + (column.qualifier.empty() ? "" : column.qualifier + ".") + name;
     found = column.index;
+  }
+  if (ambiguous) {
+    return Status::Invalid("column reference '", name, "' is ambiguous (", sources,
+                           "): qualify it with a table name");
   }
   return found;
 }

@@ -330,9 +330,11 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
   std::optional<Expr> empty_value;
-  bool exposed_marker = false;
   bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
+    if (!OnlyInnerOuterEqualities(correlated)) {
+      FERRY_RETURN_NOT_OK(CorrelateByOuterValues(*outer->relation, &rel.plan, &correlated, prefix));
+    }
     std::vector<int> correlation_keys;  // per correlation condition: its key
     for (const auto& conjunct : correlated) {
       // Only `inner = outer`: the inner side becomes a grouping key the
@@ -354,21 +356,6 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     // Grouped by nothing but its correlation keys: one row per key.
     single_row = grouping.plain &&
                  keys.size() == std::set<int>(correlation_keys.begin(), correlation_keys.end()).size();
-    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0) {
-      // The COUNT bug: no matching rows must give count() = 0, not NULL
-      // (with a GROUP BY, no rows is no group: NULL).
-      bool counts = false, others = false;
-      Expr empty = Transform(select[0].expr, [&](const Expr& e) -> std::optional<Expr> {
-        const auto* call = e.As<AggregateCallNode>();
-        if (call == nullptr) return std::nullopt;
-        (call->name == "count" ? counts : others) = true;
-        return Lit(std::make_shared<arrow::Int64Scalar>(0));
-      });
-      if (counts && !others) {
-        empty_value = empty;
-        exposed_marker = true;
-      }
-    }
     std::vector<Expr> aggregates;
     for (const auto& item : select) CollectAggregates(item.expr, &aggregates);
     if (having) CollectAggregates(*having, &aggregates);
@@ -384,11 +371,15 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
                               prefix + "k" + std::to_string(i)));
     }
-    if (exposed_marker) {
-      exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
-    }
     for (auto& item : select) {
       FERRY_ASSIGN_OR_RAISE(item.expr, RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT"));
+    }
+    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0 && !having) {
+      // The COUNT bug: no matching rows must give count() = 0, not NULL (and
+      // coalesce(sum(x), 0) 0); with a GROUP BY or HAVING, no rows is no
+      // group: NULL.
+      empty_value = EmptyAggregateValue(select[0].expr, *aggregate, keys.size(), aggregates);
+      if (empty_value) exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
     }
     for (auto& key : order) {
       if (!key.hidden) continue;
@@ -415,8 +406,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       }));
     }
   }
-  if (!correlation.empty() && (stmt.has_limit_count() || stmt.has_limit_offset())) {
-    return Status::NotImplemented("LIMIT/OFFSET in a correlated subquery is not supported");
+  // A correlated subquery's LIMIT/OFFSET holds per outer row: per key.
+  FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
+  const bool limited = limit.first > 0 || limit.second;
+  std::optional<std::vector<Expr>> limit_per_key;
+  if (!correlation.empty() && limited) {
+    FERRY_ASSIGN_OR_RAISE(limit_per_key, CorrelationPartition(correlation));
   }
 
   // ---- projection, DISTINCT, ORDER BY, LIMIT
@@ -452,7 +447,10 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     }
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Distinct(rel.plan));
   }
-  if (!sort_keys.empty()) {
+  if (limit_per_key) {
+    FERRY_ASSIGN_OR_RAISE(rel.plan, LimitPerGroup(catalog_.functions(), rel.plan, *limit_per_key, sort_keys,
+                                                  limit.first, limit.second));
+  } else if (!sort_keys.empty()) {
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Sort(rel.plan, sort_keys));
   }
   if (!hidden_names.empty()) {
@@ -461,8 +459,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (const auto& e : exposed) keep.push_back(Col(e.As<AliasNode>()->name));
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Project(rel.plan, keep));
   }
-  FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
-  if (limit.first > 0 || limit.second) {
+  if (limited && !limit_per_key) {
     FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Limit(rel.plan, limit.first, limit.second));
   }
   SelectResult result;
@@ -474,7 +471,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.correlation = std::move(correlation);
   result.empty_value = std::move(empty_value);
   result.at_most_one_row =
-      single_row || (result.correlation.empty() && limit.second && *limit.second <= 1);
+      single_row || (limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
       aggregating && !result.correlation.empty() && stmt.group_clause_size() == 0;
   return result;

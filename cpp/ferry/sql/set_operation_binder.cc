@@ -38,6 +38,17 @@ Result<Relation> QueryBinder::BindSetOperation(const pg_query::SelectStmt& stmt,
     return Status::Invalid("each side of a set operation must have the same number of columns: ",
                            ls.num_fields(), " and ", right->schema->num_fields());
   }
+  for (int i = 0; i < ls.num_fields(); ++i) {
+    // Text never silently becomes a number, date or boolean (nor the other
+    // way round): PostgreSQL refuses to match such types.
+    const auto& l = ls.field(i)->type();
+    const auto& r = right->schema->field(i)->type();
+    const bool l_text = arrow::is_string(l->id()), r_text = arrow::is_string(r->id());
+    if (l_text != r_text && l->id() != arrow::Type::NA && r->id() != arrow::Type::NA) {
+      return Status::TypeError("set operation column ", i + 1, " (", ls.field(i)->name(), ") has types ",
+                               l->ToString(), " and ", r->ToString(), " that cannot be matched; cast one side");
+    }
+  }
   std::vector<std::string> left_names;
   for (const auto& field : ls.fields()) left_names.push_back(field->name());
   PlanPtr plan;
