@@ -123,6 +123,9 @@ def executor(request, local_executor):
     if request.param == "local":
         return local_executor
     if request.param == "dask":
-        return DaskExecutor(request.getfixturevalue("dask_client"), progress=False)
+        client = request.getfixturevalue("dask_client")
+        # A fault test may have killed workers that are still restarting.
+        client.wait_for_workers(2, timeout=240)
+        return DaskExecutor(client, progress=False)
     request.getfixturevalue("ray_cluster")
     return RayExecutor(progress=False)

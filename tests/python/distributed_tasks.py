@@ -53,7 +53,10 @@ def _runs(settings: dict, stage: int, task: int) -> list[str]:
     return glob.glob(os.path.join(settings["marker_dir"], f"run-{stage}-{task}-*"))
 
 
-def _wait_until(condition, timeout: float = 240.0) -> None:
+RENDEZVOUS_TIMEOUT = 240.0
+
+
+def _wait_until(condition, timeout: float = RENDEZVOUS_TIMEOUT) -> None:
     """Polls ``condition`` (a fault test's rendezvous); fails after ``timeout`` s.
 
     Generous because a rendezvous can wait for fresh worker processes
@@ -153,6 +156,12 @@ def lose_before_first_reader(executor, lose) -> None:
         return submit(job, payload, stage, task, attempt, inputs)
 
     executor.submit = submit_after_loss
+
+
+def wait_for_dask_workers(client, count: int = 2) -> None:
+    """Waits until ``client``'s cluster has ``count`` workers again (an
+    earlier test may have killed some; their nannies are restarting them)."""
+    client.wait_for_workers(count, timeout=RENDEZVOUS_TIMEOUT)
 
 
 def kill_dask_workers(client, workers: list[str] | None = None) -> None:

@@ -114,6 +114,7 @@ def test_strict_job_resolves_udfs_by_name_on_workers():
 
 
 def test_strict_job_on_dask_workers(dask_client):
+    dask_client.wait_for_workers(2, timeout=240)  # every worker gets the registration
     dask_client.run(register_triple)
     strict = make_ctx().with_python_udf_inlining(enabled=False)
     df = tripled_sums(strict, triple_udf())

@@ -34,7 +34,10 @@ import distributed_tasks as dt  # noqa: E402
 
 cloudpickle.register_pickle_by_value(dt)  # workers never import the tests
 
-pytestmark = pytest.mark.timeout(120)
+# A hang catcher, not a speed check: replacing killed Dask workers took over
+# 120 s on a 2-core machine at load 30 (a worker process imports ferry,
+# pyarrow and distributed).
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture
@@ -53,7 +56,9 @@ def make_executor(request, local_pool):
                 return local_pool
             return LocalExecutor(workers=2, **settings)
         if request.param == "dask":
-            return DaskExecutor(request.getfixturevalue("dask_client"), **settings)
+            client = request.getfixturevalue("dask_client")
+            dt.wait_for_dask_workers(client)
+            return DaskExecutor(client, **settings)
         request.getfixturevalue("ray_cluster")
         return RayExecutor(**settings)
 
@@ -141,7 +146,7 @@ def test_dead_local_worker_costs_only_its_own_task(tmp_path):
 def dask_tree_job(dask_client, tmp_path) -> tuple[DaskExecutor, JobSpec]:
     # Both workers up (one killed by an earlier test may be restarting), so
     # the payload is scattered to both.
-    dask_client.wait_for_workers(2, timeout=60)
+    dt.wait_for_dask_workers(dask_client)
     job = dt.tree_job({"record": True, "marker_dir": str(tmp_path), "pad": 200_000},
                       widths=(2, 1))
     return DaskExecutor(dask_client, progress=False), job
@@ -273,6 +278,7 @@ def test_missing_engine_names_the_extra(monkeypatch):
 
 
 def test_dask_keys_name_the_task(dask_client):
+    dt.wait_for_dask_workers(dask_client)
     ex = DaskExecutor(dask_client, progress=False)
     job = dt.tree_job(widths=(2,))
     payload = ex.broadcast(job)
