@@ -45,8 +45,9 @@ class RecursiveQueryStream final : public RecordBatchStream {
       if (++iterations_ > query_->limits().max_iterations) {
         return Status::Invalid("recursive query '", query_->name(), "' did not reach a fixpoint within ",
                                query_->limits().max_iterations,
-                               " iterations (the limit): its recursive term still adds rows; bound it with "
-                               "a WHERE condition, or use UNION to drop repeated rows");
+                               " iterations (the limit, session setting max_recursive_iterations): its recursive "
+                               "term still adds rows; bound it with a WHERE condition, use UNION to drop "
+                               "repeated rows, or raise the setting");
       }
       FERRY_ASSIGN_OR_RAISE(plan, Substitute(plan = query_->recursive()));
     }
@@ -65,8 +66,9 @@ class RecursiveQueryStream final : public RecordBatchStream {
     }
     if (rows_ > query_->limits().max_rows) {
       return Status::Invalid("recursive query '", query_->name(), "' produced more than ",
-                             query_->limits().max_rows, " rows (the limit) after ", iterations_,
-                             " iterations; bound its recursive term with a WHERE condition");
+                             query_->limits().max_rows, " rows (the limit, session setting max_recursive_rows) after ", iterations_,
+                             " iterations; bound its recursive term with a WHERE condition, or raise the "
+                             "setting");
     }
     done_ = added.empty();
     if (query_->distinct()) all_.insert(all_.end(), added.begin(), added.end());
@@ -188,7 +190,8 @@ Result<std::shared_ptr<const RecursiveQueryTable>> RecursiveQueryTable::Make(std
     }
   }
   if (limits.max_iterations < 0 || limits.max_rows < 0) {
-    return Status::Invalid("recursive query '", name, "': limits must not be negative");
+    return Status::Invalid("recursive query '", name, "': max_recursive_iterations (", limits.max_iterations,
+                           ") and max_recursive_rows (", limits.max_rows, ") must not be negative");
   }
   auto schema = NullableSchema(a);
   return std::make_shared<const RecursiveQueryTable>(std::move(name), std::move(anchor), std::move(recursive),

@@ -9,6 +9,7 @@
 
 #include "ferry/common/status.h"
 #include "ferry/exec/execution_plan.h"
+#include "ferry/exec/recursive_query_exec.h"
 #include "ferry/exec/tables.h"
 #include "ferry/function/registry.h"
 #include "ferry/plan/logical_plan.h"
@@ -42,6 +43,11 @@ struct SessionConfig {
   /// Bounds DecodeExpr and DecodePlan enforce on every input this session
   /// decodes (check user-given values with ValidateDecodeLimits).
   DecodeLimits decode_limits;
+  /// A WITH RECURSIVE query fails, naming the setting, once its recursive
+  /// term has run this many times without reaching a fixpoint...
+  int64_t max_recursive_iterations = RecursiveQueryLimits{}.max_iterations;
+  /// ...or once it has produced more rows than this in all.
+  int64_t max_recursive_rows = RecursiveQueryLimits{}.max_rows;
 };
 
 /// Which scans of an encoded plan refer to their table by name (resolved in

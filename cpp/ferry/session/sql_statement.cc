@@ -26,6 +26,10 @@ class SessionCatalog final : public sql::Catalog {
   std::vector<std::string> TableNames() const override { return session_.TableNames(); }
   const FunctionRegistry& functions() const override { return session_.functions(); }
   int target_partitions() const override { return session_.target_partitions(); }
+  RecursiveQueryLimits recursive_query_limits() const override {
+    const SessionConfig& config = session_.config();
+    return {config.max_recursive_iterations, config.max_recursive_rows};
+  }
 
  private:
   const SessionContext& session_;

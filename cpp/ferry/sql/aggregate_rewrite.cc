@@ -45,7 +45,7 @@ void CollectAggregates(const Expr& expr, std::vector<Expr>* out) {
 
 Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& keys,
                                   const std::vector<Expr>& aggregates, const LogicalPlan& plan,
-                                  const char* clause) {
+                                  const char* clause, const DescribeColumn& describe) {
   const auto& schema = *plan.schema;
   const int num_keys = static_cast<int>(keys.size());
   std::function<Result<Expr>(const Expr&, bool)> rewrite = [&](const Expr& e,
@@ -61,7 +61,7 @@ Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& key
     if (const auto* column = e.As<ColumnNode>()) {
       // Columns added after the aggregate (scalar subqueries) pass.
       if (column->name.rfind("__sq", 0) == 0) return e;
-      return Status::Invalid("column '", column->name, "' in ", clause,
+      return Status::Invalid("column ", describe(column->name, clause), " in ", clause,
                              " must appear in the GROUP BY clause or be used in an aggregate function");
     }
     auto children = Children(e);

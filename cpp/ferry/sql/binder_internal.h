@@ -68,6 +68,10 @@ struct ExprContext {
   const char* clause = "expression";  // for messages: "WHERE", "GROUP BY", ...
   /// The query's WINDOW clause, for OVER w.
   const google::protobuf::RepeatedPtrField<pg_query::Node>* windows = nullptr;
+  /// The clause column references here count in for errors found after
+  /// binding ("SELECT" inside a scalar function's arguments, "aggregate
+  /// arguments" inside an aggregate's); nullptr: `clause`.
+  const char* reference_clause = nullptr;
 };
 
 /// A select list item and its output name.
@@ -101,6 +105,16 @@ class QueryBinder {
   std::string NextPrefix() { return "__sq" + std::to_string(next_id_++) + "_"; }
   /// " at line L, column C" for a parse-tree location, or "".
   std::string At(int location) const;
+  /// Remembers that `shown` (as the user wrote it) at `location` in `clause`
+  /// bound to input column `column`, so errors found after binding (a
+  /// column neither grouped nor aggregated) can point at it.
+  void NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown, int location);
+  /// "'shown' at line L, column C" for the first reference to `column` in
+  /// `clause`, or "'column'" when none was noted.
+  std::string DescribeColumnRef(const std::string& column, const std::string& clause) const;
+  /// `expr` as the user wrote its columns (not as internal names such as
+  /// "__sq1_c0"), for messages.
+  std::string ShowAsWritten(const Expr& expr) const;
 
   // from_binder.cc
   /// One relation per FROM item (a table, a subquery, a JOIN tree).
@@ -139,6 +153,10 @@ class QueryBinder {
   std::vector<std::map<std::string, Relation>> ctes_;
   int next_id_ = 0;
   int depth_ = 0;
+  /// (column, clause) -> (shown, location) of its first reference there.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> column_refs_;
+  /// column -> how the user first wrote a reference to it.
+  std::map<std::string, std::string> column_shown_;
 };
 
 class ExprBinder {
@@ -229,8 +247,8 @@ struct CorrelationKeys {
   std::vector<Expr> keys;
   std::vector<Expr> on;
 };
-Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
-                                             const std::string& what);
+Result<CorrelationKeys> GroupableCorrelation(const QueryBinder& query, const SelectResult& sub,
+                                             const std::string& prefix, const std::string& what);
 /// Whether `expr` is NULL whenever a column it reads is: columns,
 /// literals, arithmetic, casts and negation only. (scalar_subquery.cc)
 bool NullPropagating(const Expr& expr);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ferry/common/status.h"
+#include "ferry/exec/recursive_query_exec.h"
 #include "ferry/function/registry.h"
 #include "ferry/plan/logical_plan.h"
 
@@ -23,6 +24,8 @@ class Catalog {
   virtual const FunctionRegistry& functions() const = 0;
   /// Partitions an in-memory VALUES list is split into.
   virtual int target_partitions() const { return 1; }
+  /// Bounds every WITH RECURSIVE query bound against this catalog runs within.
+  virtual RecursiveQueryLimits recursive_query_limits() const { return {}; }
 };
 
 /// "; did you mean: a, b?" naming the candidates closest to `name` (by

@@ -161,22 +161,31 @@ Result<Expr> ExprBinder::BindColumnRef(const pg_query::ColumnRef& ref) {
   if (parts.size() >= 2) qualifier = parts[parts.size() - 2];
   auto found = ctx_.input->scope.Find(qualifier, name);
   if (!found.ok()) return Status::Invalid(found.status().message(), query_.At(ref.location()));
+  const std::string written = qualifier ? *qualifier + "." + name : name;
+  const char* noted_in = ctx_.reference_clause != nullptr ? ctx_.reference_clause : ctx_.clause;
   const auto& index = *found;
-  if (index) return Col(ctx_.input->plan->schema->field(*index)->name());
+  if (index) {
+    const std::string& column = ctx_.input->plan->schema->field(*index)->name();
+    query_.NoteColumnRef(column, noted_in, written, ref.location());
+    return Col(column);
+  }
   if (ctx_.outer != nullptr) {
     const Relation& outer = *ctx_.outer->relation;
     FERRY_ASSIGN_OR_RAISE(auto outer_index, outer.scope.Find(qualifier, name));
-    if (outer_index) return Col(outer.plan->schema->field(*outer_index)->name(), kOuterRelation);
+    if (outer_index) {
+      const std::string& column = outer.plan->schema->field(*outer_index)->name();
+      query_.NoteColumnRef(column, noted_in, written, ref.location());
+      return Col(column, kOuterRelation);
+    }
   }
-  const std::string shown = qualifier ? *qualifier + "." + name : name;
   if (qualifier && !ctx_.input->scope.HasQualifier(*qualifier) &&
       !(ctx_.outer && ctx_.outer->relation->scope.HasQualifier(*qualifier))) {
-    return Status::KeyError("column '", shown, "' not found: no table or alias named '", *qualifier,
+    return Status::KeyError("column '", written, "' not found: no table or alias named '", *qualifier,
                             "' in FROM", query_.At(ref.location()));
   }
   auto candidates = ctx_.input->scope.Candidates();
-  return Status::KeyError("column '", shown, "' not found", query_.At(ref.location()),
-                          SuggestNames(shown, candidates));
+  return Status::KeyError("column '", written, "' not found", query_.At(ref.location()),
+                          SuggestNames(written, candidates));
 }
 
 Result<Expr> ExprBinder::CheckTypes(Expr expr, int location) {

@@ -55,6 +55,9 @@ Result<Expr> ExprBinder::BindFuncCall(const pg_query::FuncCall& call) {
   inner.allow_aggregates = false;
   inner.allow_windows = false;
   inner.clause = "function arguments";
+  inner.reference_clause = registry.GetAggregate(name).ok() && !call.has_over() ? "aggregate arguments"
+                           : ctx_.reference_clause != nullptr                  ? ctx_.reference_clause
+                                                                                : ctx_.clause;
   ExprBinder args_binder(query_, inner);
   FERRY_ASSIGN_OR_RAISE(auto args, args_binder.BindList(call.args()));
   if (name == "date_part" && !args.empty()) {

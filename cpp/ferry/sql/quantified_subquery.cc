@@ -37,7 +37,7 @@ Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
                                   " subquery over an aggregate without GROUP BY", query_.At(link.location()));
   }
   FERRY_ASSIGN_OR_RAISE(auto correlation,
-                        GroupableCorrelation(sub, prefix, std::string("a correlated ") + (all ? "ALL" : "ANY") +
+                        GroupableCorrelation(query_, sub, prefix, std::string("a correlated ") + (all ? "ALL" : "ANY") +
                                                               " subquery" + query_.At(link.location())));
   std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
   for (auto& e : correlation.inner_columns) columns.push_back(e);

@@ -18,6 +18,29 @@ std::string QueryBinder::At(int location) const {
   return " at " + where.substr(0, where.find('\n'));
 }
 
+void QueryBinder::NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown,
+                                int location) {
+  column_refs_.emplace(std::make_pair(column, clause), std::make_pair(shown, location));
+  column_shown_.emplace(column, shown);
+}
+
+std::string QueryBinder::ShowAsWritten(const Expr& expr) const {
+  return Transform(expr, [&](const Expr& e) -> std::optional<Expr> {
+           const auto* column = e.As<ColumnNode>();
+           if (column == nullptr) return std::nullopt;
+           auto shown = column_shown_.find(column->name);
+           if (shown == column_shown_.end()) return std::nullopt;
+           return Col(shown->second);
+         })
+      .ToString();
+}
+
+std::string QueryBinder::DescribeColumnRef(const std::string& column, const std::string& clause) const {
+  auto found = column_refs_.find({column, clause});
+  if (found == column_refs_.end()) return "'" + column + "'";
+  return "'" + found->second.first + "'" + At(found->second.second);
+}
+
 Result<Relation> QueryBinder::BindQuery(const pg_query::Node& node, const OuterScope* outer) {
   if (!node.has_select_stmt()) {
     return Status::NotImplemented("expected a query, got ", NodeKind(node));

@@ -148,7 +148,8 @@ Result<std::optional<Relation>> QueryBinder::BindRecursiveCte(const pg_query::Co
                                                                   Lit(std::make_shared<arrow::Int64Scalar>(1)))));
     FERRY_ASSIGN_OR_RAISE(recursive, plan::Project(kept, columns));
   }
-  FERRY_ASSIGN_OR_RAISE(auto table, RecursiveQueryTable::Make(name, anchor, recursive, distinct));
+  FERRY_ASSIGN_OR_RAISE(auto table, RecursiveQueryTable::Make(name, anchor, recursive, distinct,
+                                                              catalog_.recursive_query_limits()));
   FERRY_ASSIGN_OR_RAISE(auto plan, plan::Scan(name, table));
   return Relation{plan, Scope{}};
 }

@@ -70,6 +70,43 @@ TEST_F(RecursiveCteTest, EndlessRecursionHitsTheIterationLimit) {
       << result.status();
 }
 
+// The limits come from the session's settings, and each error names its setting.
+TEST_F(RecursiveCteTest, SessionSettingsBoundIterationsAndRows) {
+  const std::string counting = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 6) ";
+  SessionConfig config;
+  config.max_recursive_iterations = 5;  // n = 1..6 takes exactly 5 iterations adding rows, a 6th adding none
+  auto tight = SessionContext::Make(config);
+  auto fails = tight->Sql(counting + "SELECT count(*) FROM r");
+  ASSERT_TRUE(fails.ok()) << fails.status().ToString();
+  auto refused = fails->Collect();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("within 5 iterations (the limit, session setting max_recursive_iterations)"),
+            std::string::npos)
+      << refused.status();
+
+  config.max_recursive_iterations = 6;
+  auto enough = SessionContext::Make(config)->Sql(counting + "SELECT count(*), sum(n) FROM r");
+  ASSERT_TRUE(enough.ok()) << enough.status().ToString();
+  auto batches = enough->Collect();
+  ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+  EXPECT_EQ(SortedRows(*batches), (std::vector<std::string>{"6|21"}));
+
+  config = SessionConfig{};
+  config.max_recursive_rows = 4;
+  auto rows = SessionContext::Make(config)->Sql(counting + "SELECT * FROM r");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  auto too_many = rows->Collect();
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.status().message().find("more than 4 rows (the limit, session setting max_recursive_rows)"),
+            std::string::npos)
+      << too_many.status();
+
+  config.max_recursive_rows = -1;
+  auto negative = SessionContext::Make(config)->Sql(counting + "SELECT * FROM r");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("max_recursive_rows (-1)"), std::string::npos) << negative.status();
+}
+
 TEST_F(RecursiveCteTest, PlanTravelsAndRunsTheSameOnTheReceiver) {
   auto plan = Bind(kDescendants);
   ASSERT_NE(plan, nullptr);

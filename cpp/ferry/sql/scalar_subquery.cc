@@ -51,13 +51,13 @@ void OuterColumns(const Expr& expr, std::vector<std::string>* out) {
   for (const auto& child : Children(expr)) OuterColumns(child, out);
 }
 
-Result<CorrelationKeys> GroupableCorrelation(const SelectResult& sub, const std::string& prefix,
-                                             const std::string& what) {
+Result<CorrelationKeys> GroupableCorrelation(const QueryBinder& query, const SelectResult& sub,
+                                             const std::string& prefix, const std::string& what) {
   CorrelationKeys out;
   for (const auto& condition : sub.correlation) {
     auto sides = SplitCorrelation(condition);
     if (!sides) {
-      return Status::NotImplemented("unsupported: ", what, " correlated by ", StripOuter(condition).ToString(),
+      return Status::NotImplemented("unsupported: ", what, " correlated by ", query.ShowAsWritten(StripOuter(condition)),
                                     "; only `inner = outer` conditions are supported there");
     }
     const std::string key = prefix + "g" + std::to_string(out.keys.size());
@@ -92,7 +92,7 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
   // Its rows counted per correlation key (inner side of each `outer =
   // inner`), one value kept beside the count.
   const std::string what = "a scalar subquery that may return several rows" + query_.At(link.location()) + ",";
-  auto correlation = GroupableCorrelation(sub, prefix, what);
+  auto correlation = GroupableCorrelation(query_, sub, prefix, what);
   if (!correlation.ok()) {
     FERRY_ASSIGN_OR_RAISE(auto counted, CountPerOuterRow(sub, prefix, value));
     if (!counted) return correlation.status();

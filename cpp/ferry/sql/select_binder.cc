@@ -312,7 +312,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   auto outer_free = [&](const Expr& e, const char* clause) -> Status {
     if (HasOuterReference(e)) {
       return Status::NotImplemented("a correlated subquery may refer to the enclosing query only in ",
-                                    "its WHERE clause, not in ", clause, ": ", StripOuter(e).ToString());
+                                    "its WHERE clause, not in ", clause, ": ", ShowAsWritten(StripOuter(e)));
     }
     return Status::OK();
   };
@@ -343,7 +343,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       if (eq == nullptr || eq->op != Operator::kEq ||
           HasOuterReference(eq->left) == HasOuterReference(eq->right)) {
         return Status::NotImplemented("correlated subquery with aggregates: only `inner = outer` ",
-                                      "conditions are supported, got ", conjunct.ToString());
+                                      "conditions are supported, got ", ShowAsWritten(conjunct));
       }
       const bool outer_left = HasOuterReference(eq->left);
       const Expr& inner_key = outer_left ? eq->right : eq->left;
@@ -371,8 +371,12 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
                               prefix + "k" + std::to_string(i)));
     }
+    auto describe_column = [this](const std::string& column, const std::string& clause) {
+      return DescribeColumnRef(column, clause);
+    };
     for (auto& item : select) {
-      FERRY_ASSIGN_OR_RAISE(item.expr, RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT"));
+      FERRY_ASSIGN_OR_RAISE(item.expr,
+                            RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT", describe_column));
     }
     if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0 && !having) {
       // The COUNT bug: no matching rows must give count() = 0, not NULL (and
@@ -383,11 +387,13 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     }
     for (auto& key : order) {
       if (!key.hidden) continue;
-      FERRY_ASSIGN_OR_RAISE(key.hidden, RewriteOverAggregate(*key.hidden, keys, aggregates, *aggregate, "ORDER BY"));
+      FERRY_ASSIGN_OR_RAISE(key.hidden, RewriteOverAggregate(*key.hidden, keys, aggregates, *aggregate, "ORDER BY",
+                                                             describe_column));
     }
     rel.plan = aggregate;
     if (having) {
-      FERRY_ASSIGN_OR_RAISE(auto predicate, RewriteOverAggregate(*having, keys, aggregates, *aggregate, "HAVING"));
+      FERRY_ASSIGN_OR_RAISE(auto predicate,
+                            RewriteOverAggregate(*having, keys, aggregates, *aggregate, "HAVING", describe_column));
       FERRY_ASSIGN_OR_RAISE(rel.plan, AttachPending(rel.plan, &late));
       FERRY_ASSIGN_OR_RAISE(rel.plan, plan::Filter(rel.plan, predicate));
     }
