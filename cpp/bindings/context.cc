@@ -107,17 +107,22 @@ void RegisterContext(nb::module_& m) {
   nb::class_<SessionContext>(m, "SessionContext")
       .def_static("make", [](int target_partitions, int64_t inline_warn_bytes,
                              int64_t inline_table_warn_bytes, int64_t max_encoded_plan_bytes,
-                             nb::dict decode_limits) {
+                             nb::dict decode_limits, int64_t max_recursive_iterations,
+                             int64_t max_recursive_rows) {
         SessionConfig config;
         config.target_partitions = target_partitions;
         config.inline_table_warn_bytes = inline_table_warn_bytes;
         config.max_encoded_plan_bytes = max_encoded_plan_bytes;
         config.decode_limits = DecodeLimitsFrom(decode_limits);
+        config.max_recursive_iterations = max_recursive_iterations;
+        config.max_recursive_rows = max_recursive_rows;
         return SessionContext::Make(config, MakePythonCodec(true, inline_warn_bytes));
       }, nb::arg("target_partitions") = 0, nb::arg("inline_warn_bytes") = kDefaultInlineWarnBytes,
          nb::arg("inline_table_warn_bytes") = SessionConfig{}.inline_table_warn_bytes,
          nb::arg("max_encoded_plan_bytes") = SessionConfig{}.max_encoded_plan_bytes,
-         nb::arg("decode_limits") = nb::dict())
+         nb::arg("decode_limits") = nb::dict(),
+         nb::arg("max_recursive_iterations") = SessionConfig{}.max_recursive_iterations,
+         nb::arg("max_recursive_rows") = SessionConfig{}.max_recursive_rows)
       .def_prop_ro("decode_limits", [](ContextPtr self) {
         return DecodeLimitsDict(self->config().decode_limits);
       })

@@ -48,6 +48,8 @@ class SessionContext:
             config.inline_table_warn_bytes,
             config.max_encoded_plan_bytes,
             config._decode_limit_overrides,
+            config.max_recursive_iterations,
+            config.max_recursive_rows,
         )
 
     @classmethod

@@ -25,12 +25,16 @@ class SessionConfig:
         inline_table_warn_bytes: int = 64 << 20,
         max_encoded_plan_bytes: int = 16 << 20,
         decode_limits: dict[str, int] | None = None,
+        max_recursive_iterations: int = 10_000,
+        max_recursive_rows: int = 10_000_000,
     ) -> None:
         self.target_partitions = target_partitions
         self.inline_udf_warn_bytes = inline_udf_warn_bytes
         self.inline_table_warn_bytes = inline_table_warn_bytes
         self.max_encoded_plan_bytes = max_encoded_plan_bytes
         self._decode_limit_overrides = dict(decode_limits or {})
+        self.max_recursive_iterations = max_recursive_iterations
+        self.max_recursive_rows = max_recursive_rows
 
     def _replace(self, **changes: Any) -> SessionConfig:
         settings = {
@@ -39,6 +43,8 @@ class SessionConfig:
             "inline_table_warn_bytes": self.inline_table_warn_bytes,
             "max_encoded_plan_bytes": self.max_encoded_plan_bytes,
             "decode_limits": self._decode_limit_overrides,
+            "max_recursive_iterations": self.max_recursive_iterations,
+            "max_recursive_rows": self.max_recursive_rows,
         }
         return SessionConfig(**dict(settings, **changes))
 
@@ -137,6 +143,32 @@ class SessionConfig:
         if not 0 < size <= 256 << 20:
             raise ValueError(f"max_encoded_plan_bytes must be in 1..{256 << 20}, got {size}")
         return self._replace(max_encoded_plan_bytes=size)
+
+    def with_max_recursive_iterations(self, count: int) -> SessionConfig:
+        """A copy whose sessions stop a ``WITH RECURSIVE`` query with an
+        error naming this setting when it has not reached a fixpoint after
+        ``count`` iterations (default 10,000).
+
+        Examples:
+            >>> SessionConfig().with_max_recursive_iterations(50).max_recursive_iterations
+            50
+        """
+        if count < 0:
+            raise ValueError(f"max_recursive_iterations must be >= 0, got {count}")
+        return self._replace(max_recursive_iterations=count)
+
+    def with_max_recursive_rows(self, count: int) -> SessionConfig:
+        """A copy whose sessions stop a ``WITH RECURSIVE`` query with an
+        error naming this setting once it has produced more than ``count``
+        rows in all (default 10,000,000).
+
+        Examples:
+            >>> SessionConfig().with_max_recursive_rows(1000).max_recursive_rows
+            1000
+        """
+        if count < 0:
+            raise ValueError(f"max_recursive_rows must be >= 0, got {count}")
+        return self._replace(max_recursive_rows=count)
 
 
 class SQLOptions:

@@ -72,3 +72,27 @@ def test_endless_recursion_is_an_error_not_a_hang(rctx):
     # The same query under a LIMIT stops early, as in PostgreSQL.
     limited = rctx.sql("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r LIMIT 3")
     assert _rows(limited) == [(1,), (2,), (3,)]
+
+
+COUNT_TO = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < {}) SELECT n FROM r"
+
+
+def test_recursion_limits_are_session_settings():
+    config = ferry.SessionConfig().with_max_recursive_iterations(5).with_max_recursive_rows(100)
+    ctx = ferry.SessionContext(config)
+    # 1..5 takes 4 iterations after the anchor, plus one that finds no rows.
+    assert _rows(ctx.sql(COUNT_TO.format(5))) == [(n,) for n in range(1, 6)]
+    with pytest.raises(ferry.FerryError, match="within 5 iterations.*max_recursive_iterations"):
+        ctx.sql(COUNT_TO.format(50)).collect()
+    rows = ferry.SessionContext(ferry.SessionConfig().with_max_recursive_rows(10))
+    with pytest.raises(ferry.FerryError, match="max_recursive_rows"):
+        rows.sql(COUNT_TO.format(50)).collect()
+    # The defaults are unchanged for every other session.
+    assert len(_rows(ferry.SessionContext().sql(COUNT_TO.format(50)))) == 50
+
+
+def test_recursion_limit_settings_refuse_negative_values():
+    with pytest.raises(ValueError, match="max_recursive_iterations must be >= 0"):
+        ferry.SessionConfig().with_max_recursive_iterations(-1)
+    with pytest.raises(ValueError, match="max_recursive_rows must be >= 0"):
+        ferry.SessionConfig().with_max_recursive_rows(-1)
