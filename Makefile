@@ -18,7 +18,8 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all bootstrap apt venv build test test-cpp test-python demo bench tpch lint clean build-asan test-asan \
-        test-asan-smoke asan-python-smoke fuzz-apt build-fuzz fuzz ci
+        test-asan-smoke asan-python-smoke fuzz-apt build-fuzz fuzz ci test-sanitized test-cpp-sanitized \
+        test-python-sanitized
 
 all: build
 
@@ -56,8 +57,11 @@ $(BUILD)/build.ninja: $(VENV)/.deps-stamp
 	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
 	  -DFERRY_INPLACE=ON -DFERRY_BUILD_TESTS=ON
 
+# BUILD_TARGETS empty: every target. CI builds only what pytest needs here;
+# its C++ tests run once, sanitized, in build-fuzz/ (`make test-cpp-sanitized`).
+BUILD_TARGETS ?=
 build: bootstrap $(BUILD)/build.ninja
-	$(VENV)/bin/cmake --build $(BUILD) -j $(JOBS)
+	$(VENV)/bin/cmake --build $(BUILD) -j $(JOBS) $(if $(BUILD_TARGETS),--target $(BUILD_TARGETS))
 	@echo "$(abspath python)" > $(SITE)/ferry-dev.pth
 
 test-cpp: build
@@ -87,8 +91,10 @@ ASAN_ENV      := ARROW_DEFAULT_MEMORY_POOL=system UBSAN_OPTIONS=print_stacktrace
 ASAN_PY_TESTS := tests/python/test_shipping_roundtrip.py tests/python/test_decode_limits.py \
                  tests/python/test_udf.py tests/python/test_udf_validation.py \
                  tests/python/test_udaf.py tests/python/test_udwf.py tests/python/test_window.py \
+                 tests/python/test_window_frames.py tests/python/test_window_serde.py \
                  tests/python/test_join.py tests/python/test_errors.py \
-                 tests/python/test_partitioning.py tests/python/test_join_on.py \
+                 tests/python/test_partitioning.py tests/python/test_partitioning_aggregates.py \
+                 tests/python/test_join_on.py \
                  tests/python/test_parallel_sort.py tests/python/test_distinct_aggregates.py \
                  tests/python/test_plan_shipping.py tests/python/test_payload_signing.py \
                  tests/python/test_physical_plan_shipping.py tests/python/test_stages.py \
@@ -135,10 +141,11 @@ asan-python-smoke:
 
 # `make fuzz`: a libFuzzer binary per decoder that takes untrusted bytes
 # (cpp/fuzz/), built by clang in build-fuzz/ with ASan and UBSan, each run
-# for FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/<target>/)
-# plus what earlier runs found (build-fuzz/corpus/<target>/), with the
-# target's dictionary (tests/fuzz/<target>.dict, else ferry.dict). A crash, leak,
-# timeout or broken invariant stops the run and leaves the input in
+# for FUZZ_SECONDS from its seeds (tests/fuzz/corpus/<target>/, plus those
+# generated into build-fuzz/fuzz-seeds/<target>/) and what earlier runs
+# found (build-fuzz/corpus/<target>/), with the target's dictionary
+# (tests/fuzz/<target>.dict, else ferry.dict). A crash, leak, timeout or
+# broken invariant stops the run and leaves the input in
 # build-fuzz/artifacts/. Arrow comes from pyarrow's libraries as in every
 # build; its buffers use the system allocator so ASan sees them.
 FUZZ_BUILD    := build-fuzz
@@ -153,7 +160,11 @@ FUZZ_ARGS     ?=
 fuzz-apt:
 	$(call apt_install,$(FUZZ_APT_PKGS))
 
-$(FUZZ_BUILD)/build.ninja: $(VENV)/.deps-stamp
+# The same directory also holds, on demand, the C++ tests and the extension
+# linked against this sanitized core (`make test-sanitized`): only their own
+# sources are compiled on top of what the fuzz targets need. Re-configured
+# when this Makefile changes, so an older build-fuzz/ gains the options.
+$(FUZZ_BUILD)/build.ninja: $(VENV)/.deps-stamp Makefile
 	$(VENV)/bin/cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
 	  -DCMAKE_CXX_COMPILER=clang++ \
@@ -161,50 +172,95 @@ $(FUZZ_BUILD)/build.ninja: $(VENV)/.deps-stamp
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) $(LAUNCHER) \
-	  -DFERRY_BUILD_FUZZERS=ON -DFERRY_BUILD_BINDINGS=OFF -DFERRY_BUILD_TESTS=OFF
+	  -DFERRY_BUILD_FUZZERS=ON -DFERRY_BUILD_BINDINGS=ON -DFERRY_BUILD_TESTS=ON -DFERRY_INPLACE=OFF
 
+FUZZ_BUILD_TARGETS ?= $(addprefix fuzz_,$(FUZZ_TARGETS))
 build-fuzz: bootstrap fuzz-apt $(FUZZ_BUILD)/build.ninja
-	$(VENV)/bin/cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	$(VENV)/bin/cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_BUILD_TARGETS)
 
 fuzz: build-fuzz
 	@mkdir -p $(FUZZ_BUILD)/artifacts
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
 	  dict=tests/fuzz/$$t.dict; [ -f $$dict ] || dict=tests/fuzz/ferry.dict; \
+	  generated=$(FUZZ_BUILD)/fuzz-seeds/$$t; [ -d $$generated ] || generated=; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_ENV) $(FUZZ_BUILD)/cpp/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	  $(FUZZ_ENV) $(FUZZ_BUILD)/cpp/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$generated \
 	    -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_ARGS) \
 	    || exit 1; \
 	done
 
-# `make ci` (what .ci/run runs on a clean clone): `make test`, then a short
-# libFuzzer run of every fuzz target (its build is an ASan/UBSan build of the
-# core). Each part runs under its own time budget, in seconds, and says what
-# it took; a part over its budget fails CI. Together they fit the 25 minutes
-# a fresh 2-core machine with a cold ccache has; the ASan smoke half does
-# not, so it runs only with CI_ASAN=1 (figures: docs/ci.md).
+# `make test-sanitized`: ctest (ferry_tests and the fuzz_replay_* corpus
+# replays) and the Python smoke suite, against the clang ASan+UBSan core of
+# build-fuzz/. The extension is staged with a copy of the package in
+# build-fuzz/python so importing ferry there never picks up build/'s.
+# Python is not instrumented, so clang's ASan runtime (which carries UBSan's
+# too) is preloaded, with libstdc++ and libcrypto as for test-asan.
+FUZZ_CTEST_TARGETS := ferry_tests $(addprefix fuzz_replay_,$(FUZZ_TARGETS))
+SANITIZED_PRELOAD   = $(shell clang++ -print-file-name=libclang_rt.asan-x86_64.so) \
+                      $(shell $(CXX) -print-file-name=libstdc++.so) $(shell $(CXX) -print-file-name=libcrypto.so.3)
+
+test-sanitized: test-cpp-sanitized test-python-sanitized
+
+test-cpp-sanitized:
+	$(MAKE) --no-print-directory build-fuzz FUZZ_BUILD_TARGETS="$(FUZZ_CTEST_TARGETS)"
+	cd $(FUZZ_BUILD) && $(FUZZ_ENV) ../$(VENV)/bin/ctest --output-on-failure -j $(JOBS)
+
+test-python-sanitized:
+	$(MAKE) --no-print-directory build-fuzz FUZZ_BUILD_TARGETS=_core
+	rm -rf $(FUZZ_BUILD)/python && mkdir -p $(FUZZ_BUILD)/python
+	cp -r python/ferry $(FUZZ_BUILD)/python/ferry
+	rm -f $(FUZZ_BUILD)/python/ferry/_core*.so
+	cp $(FUZZ_BUILD)/cpp/bindings/_core*.so $(FUZZ_BUILD)/python/ferry/
+	$(FUZZ_ENV) ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$(SANITIZED_PRELOAD)" \
+	  PYTHONPATH=$(abspath $(FUZZ_BUILD))/python \
+	  $(PY) -m pytest -q -x -p no:cacheprovider $(ASAN_PY_TESTS)
+
+# `make ci` (what .ci/run runs on a clean clone), each part under its own
+# time budget in seconds, saying what it took; a part over its budget fails
+# CI. Figures: docs/ci.md.
+#  1. pytest with doctests against build/ (only the extension and
+#     ferry-inspect built there: no C++ tests in the release build);
+#  2. a short libFuzzer run of every fuzz target (ASan+UBSan core, build-fuzz/);
+#  3. the C++ tests and corpus replays, linked against that same sanitized
+#     core: the C++ tests run once, sanitized (`make test-cpp-sanitized`);
+#  4. the Python smoke suite against the sanitized extension built there too
+#     (`make test-python-sanitized`).
+# `make test` for developers is unchanged (ctest and pytest against build/).
+# The older g++ ASan smoke build (build-asan/) is off, CI_ASAN=1 turns it on.
 CI_FUZZ_SECONDS ?= 15
 # A fixed seed, so a finding can be reproduced from the CI log's commit.
 CI_FUZZ_SEED    ?= 1
-CI_TEST_BUDGET  ?= 960
-CI_FUZZ_BUDGET  ?= 480
+# The rule is the total: .ci/run stops `make ci` at CI_TOTAL_BUDGET (1500 s,
+# 25 minutes). The parts' budgets catch a part that runs away; they add up
+# to more than the total because a cold build's cost moves between parts
+# (whichever part first builds a shared object pays for it) and with load.
+CI_TEST_BUDGET  ?= 900
+CI_FUZZ_BUDGET  ?= 600
+CI_SANITIZED_CPP_BUDGET ?= 480
+CI_SANITIZED_PYTHON_BUDGET ?= 300
 CI_ASAN         ?= 0
 CI_ASAN_BUDGET  ?= 1500
 
-# $(1) the part's name, $(2) its budget, $(3) the command.
+# $(1) the part's name, $(2) its budget, $(3) the command. The CPU time
+# (user, system) of everything the part ran is printed too: wall time
+# depends on the machine's load, CPU time hardly.
 define ci_part
 	@echo "== ci: $(1) (budget $(2) s)"; start=$$(date +%s); \
 	timeout $(2) $(3); rc=$$?; took=$$(( $$(date +%s) - start )); \
+	times_file=$$(mktemp); times > $$times_file; cpu=$$(tail -n 1 $$times_file); rm -f $$times_file; \
 	if [ $$rc = 124 ]; then echo "== ci: $(1) FAILED: over its budget of $(2) s"; exit 1; fi; \
-	echo "== ci: $(1) took $$took s (budget $(2) s), exit status $$rc"; exit $$rc
+	echo "== ci: $(1) took $$took s (budget $(2) s; CPU user, system: $$cpu), exit status $$rc"; exit $$rc
 endef
 
 ci:
-	$(call ci_part,make test,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test)
+	$(call ci_part,pytest against build/,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test-python BUILD_TARGETS="_core ferry-inspect")
 	$(call ci_part,fuzz $(CI_FUZZ_SECONDS) s per target,$(CI_FUZZ_BUDGET),$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_ARGS=-seed=$(CI_FUZZ_SEED))
+	$(call ci_part,sanitized C++ tests,$(CI_SANITIZED_CPP_BUDGET),$(MAKE) --no-print-directory test-cpp-sanitized)
+	$(call ci_part,sanitized Python smoke,$(CI_SANITIZED_PYTHON_BUDGET),$(MAKE) --no-print-directory test-python-sanitized)
 ifeq ($(CI_ASAN),1)
-	$(call ci_part,ASan smoke,$(CI_ASAN_BUDGET),$(MAKE) --no-print-directory test-asan-smoke)
+	$(call ci_part,g++ ASan smoke,$(CI_ASAN_BUDGET),$(MAKE) --no-print-directory test-asan-smoke)
 endif
 
 demo: build

@@ -8,7 +8,9 @@
 // and is overwritten in place: truncating and closing it for every input
 // makes ext4 flush it to disk each time (auto_da_alloc), 3 ms an input.
 //
-// Usage: fuzz_replay_<target> CORPUS_DIR [MUTATIONS] [SEED]
+// Usage: fuzz_replay_<target> CORPUS_DIR... [-mutations=N] [-seed=N]
+// (several directories, as libFuzzer takes them: the committed seeds and
+// those generated into the build directory).
 
 #include <algorithm>
 #include <cstdint>
@@ -98,19 +100,34 @@ std::string ReadFile(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 4) {
-    std::cerr << "usage: " << argv[0] << " CORPUS_DIR [MUTATIONS] [SEED]\n";
-    return 2;
-  }
-  const long mutations = argc > 2 ? std::stol(argv[2]) : 2000;
-  const uint64_t seed = argc > 3 ? std::stoull(argv[3]) : 20261129;
+  long mutations = 2000;
+  uint64_t seed = 20261129;
   std::vector<std::filesystem::path> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(argv[1], error)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
+  int directories = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("-mutations=", 0) == 0) {
+      mutations = std::stol(arg.substr(11));
+      continue;
+    }
+    if (arg.rfind("-seed=", 0) == 0) {
+      seed = std::stoull(arg.substr(6));
+      continue;
+    }
+    std::error_code error;
+    const size_t before = files.size();
+    for (const auto& entry : std::filesystem::directory_iterator(arg, error)) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
+    // A missing or empty directory is a broken set-up, not an empty corpus.
+    if (error || files.size() == before) {
+      std::cerr << argv[0] << ": no corpus files in " << arg << "\n";
+      return 2;
+    }
+    ++directories;
   }
-  if (error || files.empty()) {
-    std::cerr << argv[0] << ": no corpus files in " << argv[1] << "\n";
+  if (directories == 0) {
+    std::cerr << "usage: " << argv[0] << " CORPUS_DIR... [-mutations=N] [-seed=N]\n";
     return 2;
   }
   std::sort(files.begin(), files.end());  // directory order varies; runs must not
@@ -145,6 +162,7 @@ int main(int argc, char** argv) {
     run(input);
   }
   ::close(failure_fd);
+  std::error_code error;
   std::filesystem::remove(failure_path, error);
   std::cout << argv[0] << ": " << seeds.size() << " corpus inputs and " << mutations
             << " mutations, no failure\n";

@@ -129,3 +129,20 @@ def test_random_token_soup_and_bytes(ctx) -> None:
 ])
 def test_edge_statements(ctx, sql) -> None:
     _bind(ctx, sql)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT INTERVAL '9999999999999 years'",  # months (int32)
+    "SELECT INTERVAL '2000000000 months 200000000 months'",  # the sum of two parts
+    "SELECT INTERVAL '9999999999 hours'",  # nanoseconds (int64)
+])
+def test_interval_beyond_its_fields_range_is_an_error(ctx, sql) -> None:
+    # Converting such a value was undefined behaviour (UBSan, CI's sanitized
+    # smoke suite); it must be a clear error instead.
+    with pytest.raises(ferry.errors.FerryValueError, match=r"interval '.*' is out of range"):
+        ctx.sql(sql).collect()
+
+
+def test_interval_within_range_keeps_its_value(ctx) -> None:
+    got = ctx.sql("SELECT INTERVAL '2 years 3 days 4 hours' AS i").to_pydict()["i"][0]
+    assert (got.months, got.days, got.nanoseconds) == (24, 3, 4 * 3600 * 10**9)

@@ -6,6 +6,7 @@
 
 #include "ferry/common/overloaded.h"
 #include "ferry/function/arithmetic_internal.h"
+#include "ferry/function/physical_expr_display.h"
 #include "ferry/function/scalar_function.h"
 
 namespace ferry {
@@ -67,7 +68,7 @@ class Binder {
             [&](const BinaryNode& n) { return BindBinary(expr, n); },
             [&](const NotNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
-              return MakeArrowCall("invert", {arg}, nullptr, expr.ToString());
+              return MakeArrowCall("invert", {arg}, nullptr, ExprDisplay(expr));
             },
             [&](const NegativeNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
@@ -76,11 +77,11 @@ class Binder {
             [&](const IsNullNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
               return MakeArrowCall(n.negated ? "is_valid" : "is_null", {arg}, nullptr,
-                                   expr.ToString());
+                                   ExprDisplay(expr));
             },
             [&](const CastNode& n) -> Result<PhysicalExprPtr> {
               FERRY_ASSIGN_OR_RAISE(auto arg, Bind(n.expr));
-              return MakeCast(arg, n.type, expr.ToString());
+              return MakeCast(arg, n.type, ExprDisplay(expr));
             },
             [&](const CaseNode& n) { return BindCase(expr, n); },
             [&](const InListNode& n) { return BindInList(expr, n); },
@@ -88,7 +89,7 @@ class Binder {
               FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
               FERRY_ASSIGN_OR_RAISE(auto low, Bind(n.low));
               FERRY_ASSIGN_OR_RAISE(auto high, Bind(n.high));
-              auto display = expr.ToString();
+              const ExprDisplay display(expr);
               FERRY_ASSIGN_OR_RAISE(auto ge, Compare("greater_equal", value, low, display));
               FERRY_ASSIGN_OR_RAISE(auto le, Compare("less_equal", value, high, display));
               FERRY_ASSIGN_OR_RAISE(auto both, MakeArrowCall("and_kleene", {ge, le}, nullptr, display));
@@ -141,7 +142,7 @@ class Binder {
   // take the other side's type, as SQL users expect.
   Result<PhysicalExprPtr> CoerceLiteralTo(const PhysicalExprPtr& literal,
                                           const PhysicalExprPtr& other,
-                                          const std::string& display) {
+                                          const ExprDisplay& display) {
     auto constant = literal->constant();
     if (!constant) return literal;
     const auto& from = *constant->type;
@@ -155,32 +156,39 @@ class Binder {
   }
 
   Result<PhysicalExprPtr> Compare(const char* function, PhysicalExprPtr left,
-                                  PhysicalExprPtr right, const std::string& display) {
+                                  PhysicalExprPtr right, const ExprDisplay& display) {
     FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
     FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
-    FERRY_ASSIGN_OR_RAISE(std::tie(left, right), arithmetic_internal::WidenDecimalComparison(
-                                                     std::move(left), std::move(right), display));
-    FERRY_ASSIGN_OR_RAISE(auto decimal,
-                          arithmetic_internal::BindDecimalComparison(function, left, right, display));
-    if (decimal) return decimal;
+    // Both decimal helpers hand any pair without a decimal128 back untouched;
+    // only a decimal comparison needs the text they take.
+    if (left->type()->id() == arrow::Type::DECIMAL128 ||
+        right->type()->id() == arrow::Type::DECIMAL128) {
+      const std::string text = display.str();
+      FERRY_ASSIGN_OR_RAISE(std::tie(left, right), arithmetic_internal::WidenDecimalComparison(
+                                                       std::move(left), std::move(right), text));
+      FERRY_ASSIGN_OR_RAISE(auto decimal,
+                            arithmetic_internal::BindDecimalComparison(function, left, right, text));
+      if (decimal) return decimal;
+    }
     return MakeArrowCall(function, {left, right}, nullptr, display);
   }
 
   Result<PhysicalExprPtr> BindBinary(const Expr& expr, const BinaryNode& n) {
     FERRY_ASSIGN_OR_RAISE(auto left, Bind(n.left));
     FERRY_ASSIGN_OR_RAISE(auto right, Bind(n.right));
-    auto display = expr.ToString();
+    const ExprDisplay display(expr);
     if (arithmetic_internal::IsArithmetic(n.op)) {
       FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
       FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
-      return arithmetic_internal::BindArithmetic(n.op, std::move(left), std::move(right), display);
+      return arithmetic_internal::BindArithmetic(n.op, std::move(left), std::move(right),
+                                                 display.str());
     }
     return Compare(ArrowFunctionFor(n.op), left, right, display);
   }
 
   // Arrow's case_when takes a struct of conditions, then the values.
   Result<PhysicalExprPtr> BindCase(const Expr& expr, const CaseNode& n) {
-    auto display = expr.ToString();
+    const ExprDisplay display(expr);
     if (n.when_then.empty()) return Status::Invalid(display, " has no WHEN branch");
     std::optional<PhysicalExprPtr> base;
     if (n.base) {
@@ -223,7 +231,7 @@ class Binder {
   }
 
   Result<PhysicalExprPtr> BindInList(const Expr& expr, const InListNode& n) {
-    auto display = expr.ToString();
+    const ExprDisplay display(expr);
     FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
     std::vector<PhysicalExprPtr> items;
     // The hash lookup needs items of exactly the value's type; anything
@@ -261,7 +269,7 @@ class Binder {
   }
 
   Result<PhysicalExprPtr> BindLike(const Expr& expr, const LikeNode& n) {
-    auto display = expr.ToString();
+    const ExprDisplay display(expr);
     FERRY_ASSIGN_OR_RAISE(auto value, Bind(n.expr));
     FERRY_ASSIGN_OR_RAISE(auto pattern, Bind(n.pattern));
     auto constant = pattern->constant();

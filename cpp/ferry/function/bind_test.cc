@@ -74,6 +74,56 @@ TEST_F(BindTest, TypeErrorNamesExpressionAndTypes) {
   EXPECT_NE(bound.status().message().find("(Utf8, Int64)"), std::string::npos);
 }
 
+// Calls name their expression only when an error asks (ExprDisplay): the
+// text must still be the expression's own, in every kind of call.
+TEST_F(BindTest, ErrorsNameTheExpressionAsWritten) {
+  const auto schema = TestSchema();
+  auto compare = BindScalar(Binary(Col("i"), Operator::kLt, Col("s")), *schema);
+  ASSERT_TRUE(compare.status().IsTypeError()) << compare.status().ToString();
+  EXPECT_NE(compare.status().message().find("cannot evaluate i < s on argument types (Int64, Utf8)"),
+            std::string::npos)
+      << compare.status().message();
+  auto negated = BindScalar(Not(Col("s")), *schema);
+  ASSERT_TRUE(negated.status().IsTypeError()) << negated.status().ToString();
+  EXPECT_NE(negated.status().message().find("cannot evaluate NOT s on argument types (Utf8)"),
+            std::string::npos)
+      << negated.status().message();
+  auto between = BindScalar(Between(Col("i"), Col("s"), I(2)), *schema);
+  ASSERT_FALSE(between.ok());
+  EXPECT_NE(between.status().message().find("i BETWEEN s AND Int64(2)"), std::string::npos)
+      << between.status().message();
+  auto like = BindScalar(Like(Col("s"), Col("s")), *schema);
+  ASSERT_TRUE(like.status().IsTypeError()) << like.status().ToString();
+  EXPECT_EQ(like.status().message(), "the pattern of s LIKE s must be a string literal");
+  auto in_list = BindScalar(InList(Col("i"), {}), *schema);
+  ASSERT_FALSE(in_list.ok());
+  EXPECT_EQ(in_list.status().message(), "i IN ([]) has an empty list");
+}
+
+// Output field names come from the expression text, built apart from
+// binding: each kind of expression keeps the name it always had.
+TEST_F(BindTest, OutputFieldNamesAreTheExpressionText) {
+  const auto schema = TestSchema();
+  const std::vector<std::pair<Expr, std::string>> cases = {
+      {Binary(Col("i"), Operator::kGt, I(1)), "i > Int64(1)"},
+      {Binary(Binary(Col("i"), Operator::kAdd, I(1)), Operator::kMultiply, Col("f")),
+       "(i + Int64(1)) * f"},
+      {IsNull(Col("s"), true), "s IS NOT NULL"},
+      {Not(Binary(Col("i"), Operator::kEq, I(0))), "NOT i = Int64(0)"},
+      {Between(Col("i"), I(1), I(2), true), "i NOT BETWEEN Int64(1) AND Int64(2)"},
+      {InList(Col("i"), {I(1), I(5)}), "i IN ([Int64(1), Int64(5)])"},
+      {Like(Col("s"), S("a%"), false, true), "s ILIKE Utf8(\"a%\")"},
+      {Case(std::nullopt, {{Binary(Col("i"), Operator::kGt, I(0)), S("pos")}}, S("neg")),
+       "CASE WHEN i > Int64(0) THEN Utf8(\"pos\") ELSE Utf8(\"neg\") END"},
+      {Alias(Binary(Col("i"), Operator::kLt, I(3)), "small"), "small"},
+  };
+  for (const auto& [expr, name] : cases) {
+    auto field = OutputField(expr, *schema);
+    ASSERT_TRUE(field.ok()) << name << ": " << field.status().ToString();
+    EXPECT_EQ((*field)->name(), name);
+  }
+}
+
 TEST_F(BindTest, ImpossibleCastIsTypeError) {
   auto bound = BindScalar(Cast(Col("d"), arrow::list(arrow::int8())), *TestSchema());
   ASSERT_TRUE(bound.status().IsTypeError()) << bound.status().ToString();

@@ -6,6 +6,7 @@
 
 #include "ferry/expr/expr.h"
 #include "ferry/function/call_type_memo_internal.h"
+#include "ferry/function/physical_expr_display.h"
 
 namespace ferry {
 namespace {
@@ -45,7 +46,7 @@ class ArrowCall final : public PhysicalExpr {
  public:
   ArrowCall(std::shared_ptr<arrow::DataType> type, std::string function,
             std::vector<PhysicalExprPtr> args,
-            std::shared_ptr<arrow::compute::FunctionOptions> options, std::string display)
+            std::shared_ptr<arrow::compute::FunctionOptions> options, ExprDisplay display)
       : PhysicalExpr(std::move(type)),
         function_(std::move(function)),
         args_(std::move(args)),
@@ -80,7 +81,7 @@ class ArrowCall final : public PhysicalExpr {
   std::string function_;
   std::vector<PhysicalExprPtr> args_;
   std::shared_ptr<arrow::compute::FunctionOptions> options_;
-  std::string display_;
+  ExprDisplay display_;
 };
 
 // A bound expression and the logical one it came from; everything but
@@ -141,7 +142,7 @@ PhysicalExprPtr MakeLiteral(std::shared_ptr<arrow::Scalar> value) {
 
 Result<PhysicalExprPtr> MakeArrowCall(std::string function, std::vector<PhysicalExprPtr> args,
                                       std::shared_ptr<arrow::compute::FunctionOptions> options,
-                                      std::string display) {
+                                      ExprDisplay display) {
   // Probing runs the kernel on empty arrays: binding the same call again
   // (every decode of a plan rebinds its expressions) asks the memo instead.
   auto& memo = internal::ArrowCallTypeMemo::Instance();
@@ -183,7 +184,7 @@ Result<PhysicalExprPtr> MakeArrowCall(std::string function, std::vector<Physical
 }
 
 Result<PhysicalExprPtr> MakeCast(PhysicalExprPtr arg, std::shared_ptr<arrow::DataType> to,
-                                 std::string display) {
+                                 ExprDisplay display) {
   if (arg->type()->Equals(*to)) return arg;
   auto options = std::make_shared<arrow::compute::CastOptions>(arrow::compute::CastOptions::Safe(to));
   auto from = arg->type();
@@ -193,6 +194,18 @@ Result<PhysicalExprPtr> MakeCast(PhysicalExprPtr arg, std::shared_ptr<arrow::Dat
                              DisplayTypeName(*to), " in ", display);
   }
   return cast;
+}
+
+Result<PhysicalExprPtr> MakeArrowCall(std::string function, std::vector<PhysicalExprPtr> args,
+                                      std::shared_ptr<arrow::compute::FunctionOptions> options,
+                                      std::string display) {
+  return MakeArrowCall(std::move(function), std::move(args), std::move(options),
+                       ExprDisplay(std::move(display)));
+}
+
+Result<PhysicalExprPtr> MakeCast(PhysicalExprPtr arg, std::shared_ptr<arrow::DataType> to,
+                                 std::string display) {
+  return MakeCast(std::move(arg), std::move(to), ExprDisplay(std::move(display)));
 }
 
 Result<std::shared_ptr<arrow::Array>> EvaluateToArray(const PhysicalExpr& expr,

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 
 #include "ferry/sql/binder_internal.h"
 
@@ -47,31 +48,33 @@ Result<Expr> NumberLiteral(const std::string& text) {
 constexpr int kMonthBit = 1 << 1, kYearBit = 1 << 2, kDayBit = 1 << 3, kHourBit = 1 << 10,
               kMinuteBit = 1 << 11, kSecondBit = 1 << 12;
 
+// Adds `amount` (truncated) to an interval field, refusing what the field
+// cannot hold: converting an out-of-range double, or overflowing the sum, is
+// undefined behaviour (CI's sanitized smoke suite: interval '9999999999999 years').
+template <typename Field>
+Status AddToField(double amount, Field* field, const std::string& text) {
+  constexpr double kLimit = -static_cast<double>(std::numeric_limits<Field>::min());
+  if (!(amount > -kLimit && amount < kLimit) ||
+      __builtin_add_overflow(*field, static_cast<Field>(amount), field)) {
+    return Status::Invalid("interval '", text, "' is out of range");
+  }
+  return Status::OK();
+}
+
 Status AddIntervalPart(double amount, std::string unit, arrow::MonthDayNanoIntervalType::MonthDayNanos* out,
                        const std::string& text) {
   unit = Lower(unit);
   if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
-  constexpr int64_t kSecond = 1000000000LL;
-  if (unit == "year" || unit == "yr" || unit == "y") {
-    out->months += static_cast<int32_t>(amount * 12);
-  } else if (unit == "month" || unit == "mon") {
-    out->months += static_cast<int32_t>(amount);
-  } else if (unit == "week" || unit == "w") {
-    out->days += static_cast<int32_t>(amount * 7);
-  } else if (unit == "day" || unit == "d") {
-    out->days += static_cast<int32_t>(amount);
-  } else if (unit == "hour" || unit == "hr" || unit == "h") {
-    out->nanoseconds += static_cast<int64_t>(amount * 3600 * kSecond);
-  } else if (unit == "minute" || unit == "min" || unit == "m") {
-    out->nanoseconds += static_cast<int64_t>(amount * 60 * kSecond);
-  } else if (unit == "second" || unit == "sec" || unit == "s") {
-    out->nanoseconds += static_cast<int64_t>(amount * kSecond);
-  } else if (unit == "millisecond" || unit == "ms") {
-    out->nanoseconds += static_cast<int64_t>(amount * 1000000);
-  } else {
-    return Status::Invalid("unknown interval unit '", unit, "' in interval '", text, "'");
-  }
-  return Status::OK();
+  constexpr double kSecond = 1000000000.0;
+  if (unit == "year" || unit == "yr" || unit == "y") return AddToField(amount * 12, &out->months, text);
+  if (unit == "month" || unit == "mon") return AddToField(amount, &out->months, text);
+  if (unit == "week" || unit == "w") return AddToField(amount * 7, &out->days, text);
+  if (unit == "day" || unit == "d") return AddToField(amount, &out->days, text);
+  if (unit == "hour" || unit == "hr" || unit == "h") return AddToField(amount * 3600 * kSecond, &out->nanoseconds, text);
+  if (unit == "minute" || unit == "min" || unit == "m") return AddToField(amount * 60 * kSecond, &out->nanoseconds, text);
+  if (unit == "second" || unit == "sec" || unit == "s") return AddToField(amount * kSecond, &out->nanoseconds, text);
+  if (unit == "millisecond" || unit == "ms") return AddToField(amount * 1000000, &out->nanoseconds, text);
+  return Status::Invalid("unknown interval unit '", unit, "' in interval '", text, "'");
 }
 
 Result<Expr> IntervalLiteral(const std::string& text, int field_bits) {
