@@ -83,3 +83,43 @@ def test_an_empty_view_is_shared_empty():
     assert expected(lines) == []
     assert rows(top_suppliers(ctx)) == []
     assert rows(ctx.sql(TOP_SQL)) == []
+
+
+# TPC-H Q11's shape: one join read per supplier and in total; only the
+# per-supplier copy needs `supp`, so pushdown must widen both to share it.
+SHARE_SQL = """
+    WITH joined AS (SELECT * FROM lines JOIN suppliers ON supp = s_key WHERE day < 60),
+         per_supp AS (SELECT supp, sum(price) AS value FROM joined GROUP BY supp),
+         total AS (SELECT sum(price) * 0.03 AS threshold FROM joined)
+    SELECT supp, value FROM per_supp, total WHERE value > threshold
+"""
+
+
+def share_of_total(ctx: ferry.SessionContext) -> ferry.DataFrame:
+    def joined():
+        return (ctx.table("lines").filter(col("day") < 60)
+                .join(ctx.table("suppliers"), left_on="supp", right_on="s_key"))
+
+    total = (joined().aggregate([], [f.sum(col("price")).alias("total")])
+             .select((col("total") * ferry.lit(0.03)).alias("threshold"))
+             .with_column("one", ferry.lit(1)))
+    return (joined().aggregate([col("supp")], [f.sum(col("price")).alias("value")])
+            .with_column("one", ferry.lit(1))
+            .join(total, on="one")
+            .filter(col("value") > col("threshold"))
+            .select(col("supp"), col("value")))
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_copies_needing_other_columns_are_shared_with_duckdbs_result(partitions):
+    ctx = session(partitions)
+    con = duckdb.connect()
+    con.register("lines", LINES)
+    con.register("suppliers", SUPPLIERS)
+    want = sorted(con.execute(SHARE_SQL).fetchall())
+    assert want
+    df = share_of_total(ctx)
+    plan = df.execution_plan().display_indent()
+    assert "SharedSubplanExec: reader 2 of 2" in plan, plan
+    assert rows(df) == want
+    assert rows(ctx.sql(SHARE_SQL)) == want

@@ -2,6 +2,13 @@
 // something above it reads, so scans decode, and joins and aggregates
 // move, nothing else. Columns are tracked by name (plans give them unique
 // names); joins, which address their inputs by position, are re-indexed.
+//
+// A subplan the plan computes twice (shared_subplans.h) would leave
+// pushdown as two copies that differ only in the columns each reader
+// needs (TPC-H Q11 reads ps_partkey from one of its two partsupp joins),
+// and unequal copies are not shared. So a first pass records what every
+// copy needs, and the second gives each copy the union of them and
+// projects each reader down to its own columns.
 
 #include <algorithm>
 #include <set>
@@ -10,6 +17,7 @@
 #include "ferry/plan/builder.h"
 #include "ferry/plan/optimizer.h"
 #include "ferry/plan/rewrite.h"
+#include "ferry/plan/shared_subplans.h"
 
 namespace ferry {
 namespace {
@@ -20,6 +28,22 @@ Columns Needed(const std::vector<Expr>& exprs, Columns also = std::set<std::stri
   if (!also) return std::nullopt;
   for (const auto& expr : exprs) CollectColumnNames(expr, &*also);
   return also;
+}
+
+// The columns every copy of a repeated subplan needs, by group.
+struct SharedColumns {
+  explicit SharedColumns(const LogicalPlan& root)
+      : shared(FindSharedSubplans(root)), wanted(shared.num_groups, std::set<std::string>{}) {}
+  SharedSubplans shared;
+  std::vector<Columns> wanted;
+  bool recording = true;  // the first pass records, the second widens
+};
+
+Columns Union(const Columns& a, const Columns& b) {
+  if (!a || !b) return std::nullopt;
+  auto both = *a;
+  both.insert(b->begin(), b->end());
+  return both;
 }
 
 bool Required(const Columns& required, const std::string& name) {
@@ -34,7 +58,7 @@ bool Unique(const arrow::Schema& schema, const std::set<std::string>& names) {
   });
 }
 
-Result<PlanPtr> Push(const PlanPtr& plan, Columns required);
+Result<PlanPtr> Push(const PlanPtr& plan, Columns required, SharedColumns& sharing);
 
 Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
   if (!required) return plan::Scan(n.table_name, n.source, n.projection, n.filters);
@@ -54,15 +78,16 @@ Result<PlanPtr> PushScan(const ScanNode& n, const Columns& required) {
 
 // A join keeps the output columns required above; its inputs keep those
 // and the key columns. Indices are then mapped into the pruned inputs.
-Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& required) {
+Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& required,
+                         SharedColumns& sharing) {
   const auto filter_schema = JoinFilterSchema(*n.left->schema, *n.right->schema);
   std::set<std::string> filter_names;
   if (n.filter) CollectColumnNames(*n.filter, &filter_names);
   if (n.left_keys.empty() && !n.filter) {
     // A cross join: nothing to find a key column by; inputs stay whole.
     JoinNode copy = n;
-    FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, std::nullopt));
-    FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, std::nullopt));
+    FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, std::nullopt, sharing));
+    FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, std::nullopt, sharing));
     return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
   }
   if (!Unique(*filter_schema, filter_names)) {
@@ -106,8 +131,8 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& 
   if (!Unique(*n.right->schema, right_names)) right_required = std::nullopt;
 
   JoinNode copy = n;
-  FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, left_required));
-  FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, right_required));
+  FERRY_ASSIGN_OR_RAISE(copy.left, Push(n.left, left_required, sharing));
+  FERRY_ASSIGN_OR_RAISE(copy.right, Push(n.right, right_required, sharing));
   auto remap = [](const PlanPtr& before, const PlanPtr& after, int index) {
     if (index < 0) return index;
     return after->schema->GetFieldIndex(before->schema->field(index)->name());
@@ -146,7 +171,7 @@ Result<PlanPtr> PushJoin(const PlanPtr& plan, const JoinNode& n, const Columns& 
 
 // An aggregate drops the aggregate outputs nobody reads (it keeps every
 // group key: they define the groups).
-Result<PlanPtr> PushAggregate(const AggregateNode& n, const Columns& required) {
+Result<PlanPtr> PushAggregate(const AggregateNode& n, const Columns& required, SharedColumns& sharing) {
   std::vector<Expr> aggregates;
   for (const auto& expr : n.aggregates) {
     if (Required(required, expr.SchemaName())) aggregates.push_back(expr);
@@ -154,13 +179,14 @@ Result<PlanPtr> PushAggregate(const AggregateNode& n, const Columns& required) {
   if (aggregates.empty() && !n.aggregates.empty()) aggregates.push_back(n.aggregates.front());
   std::vector<Expr> all = n.group_by;
   all.insert(all.end(), aggregates.begin(), aggregates.end());
-  FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(all)));
+  FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(all), sharing));
   return plan::Aggregate(input, n.group_by, std::move(aggregates));
 }
 
 // Each union input keeps the required positions; an input that still
 // carries more gets a projection so every input has the same columns.
-Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, const Columns& required) {
+Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, const Columns& required,
+                          SharedColumns& sharing) {
   std::vector<int> keep;
   for (int i = 0; i < plan->schema->num_fields(); ++i) {
     if (Required(required, plan->schema->field(i)->name())) keep.push_back(i);
@@ -175,12 +201,12 @@ Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, const Columns
   std::vector<PlanPtr> inputs;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (!prune) {
-      FERRY_ASSIGN_OR_RAISE(auto pushed, Push(n.inputs[i], std::nullopt));
+      FERRY_ASSIGN_OR_RAISE(auto pushed, Push(n.inputs[i], std::nullopt, sharing));
       inputs.push_back(std::move(pushed));
       continue;
     }
     FERRY_ASSIGN_OR_RAISE(auto pushed,
-                          Push(n.inputs[i], std::set<std::string>(names[i].begin(), names[i].end())));
+                          Push(n.inputs[i], std::set<std::string>(names[i].begin(), names[i].end()), sharing));
     if (pushed->schema->field_names() != names[i]) {
       std::vector<Expr> exprs;
       for (const auto& name : names[i]) exprs.push_back(Col(name));
@@ -191,7 +217,7 @@ Result<PlanPtr> PushUnion(const PlanPtr& plan, const UnionNode& n, const Columns
   return plan::Union(std::move(inputs));
 }
 
-Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
+Result<PlanPtr> PushNode(const PlanPtr& plan, Columns required, SharedColumns& sharing) {
   return std::visit(
       Overloaded{
           [&](const ScanNode& n) { return PushScan(n, required); },
@@ -202,28 +228,28 @@ Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
               if (Required(required, expr.SchemaName())) exprs.push_back(expr);
             }
             if (exprs.empty() && !n.exprs.empty()) exprs.push_back(n.exprs.front());
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(exprs)));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(exprs), sharing));
             return plan::Project(input, std::move(exprs));
           },
           [&](const FilterNode& n) -> Result<PlanPtr> {
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed({n.predicate}, required)));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed({n.predicate}, required), sharing));
             return plan::Filter(input, n.predicate);
           },
-          [&](const AggregateNode& n) { return PushAggregate(n, required); },
+          [&](const AggregateNode& n) { return PushAggregate(n, required, sharing); },
           [&](const SortPlanNode& n) -> Result<PlanPtr> {
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(n.sort_exprs, required)));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, Needed(n.sort_exprs, required), sharing));
             return plan::Sort(input, n.sort_exprs);
           },
           [&](const LimitNode& n) -> Result<PlanPtr> {
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, required));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, required, sharing));
             return plan::Limit(input, n.skip, n.fetch);
           },
           [&](const DistinctNode& n) -> Result<PlanPtr> {
             // Every column is part of what makes a row distinct.
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, std::nullopt));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, std::nullopt, sharing));
             return plan::Distinct(input);
           },
-          [&](const JoinNode& n) { return PushJoin(plan, n, required); },
+          [&](const JoinNode& n) { return PushJoin(plan, n, required, sharing); },
           [&](const WindowPlanNode& n) -> Result<PlanPtr> {
             // Window columns are computed here; above needs only input columns.
             Columns needed = std::nullopt;
@@ -234,16 +260,51 @@ Result<PlanPtr> Push(const PlanPtr& plan, Columns required) {
               }
               needed = Needed(n.window_exprs, needed);
             }
-            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, needed));
+            FERRY_ASSIGN_OR_RAISE(auto input, Push(n.input, needed, sharing));
             return plan::Window(input, n.window_exprs);
           },
-          [&](const UnionNode& n) { return PushUnion(plan, n, required); },
+          [&](const UnionNode& n) { return PushUnion(plan, n, required, sharing); },
       },
       plan->node);
 }
 
+// Keeps the columns of `plan` a reader of a widened shared copy needs.
+Result<PlanPtr> Narrow(PlanPtr plan, const std::set<std::string>& required) {
+  std::vector<Expr> exprs;
+  for (const auto& field : plan->schema->fields()) {
+    if (required.count(field->name())) exprs.push_back(Col(field->name()));
+  }
+  if (exprs.size() == static_cast<size_t>(plan->schema->num_fields())) return plan;
+  const auto names = plan->schema->field_names();
+  if (!Unique(*plan->schema, {names.begin(), names.end()})) return plan;  // not pruned below either
+  if (exprs.empty()) exprs.push_back(Col(names.front()));
+  return plan::Project(std::move(plan), std::move(exprs));
+}
+
+Result<PlanPtr> Push(const PlanPtr& plan, Columns required, SharedColumns& sharing) {
+  auto group = sharing.shared.group_of.find(plan.get());
+  if (group == sharing.shared.group_of.end()) return PushNode(plan, std::move(required), sharing);
+  auto& wanted = sharing.wanted[group->second];
+  if (sharing.recording) {
+    wanted = Union(wanted, required);
+    return PushNode(plan, std::move(required), sharing);
+  }
+  // What this copy needs may have grown since recording (an enclosing
+  // repeat widened too); the union still covers it.
+  FERRY_ASSIGN_OR_RAISE(auto pushed, PushNode(plan, Union(wanted, required), sharing));
+  if (!required) return pushed;
+  return Narrow(std::move(pushed), *required);
+}
+
 }  // namespace
 
-Result<PlanPtr> PushDownProjections(const PlanPtr& plan) { return Push(plan, std::nullopt); }
+Result<PlanPtr> PushDownProjections(const PlanPtr& plan) {
+  SharedColumns sharing(*plan);
+  if (sharing.shared.num_groups > 0) {
+    FERRY_RETURN_NOT_OK(Push(plan, std::nullopt, sharing).status());
+    sharing.recording = false;
+  }
+  return Push(plan, std::nullopt, sharing);
+}
 
 }  // namespace ferry

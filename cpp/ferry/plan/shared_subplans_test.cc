@@ -136,5 +136,30 @@ TEST_F(SharedSubplansTest, AnEmptySubplanIsSharedEmpty) {
   EXPECT_EQ(Execute(plan)->num_rows(), 0);
 }
 
+TEST_F(SharedSubplansTest, CopiesThatNeedOtherColumnsAreSharedWidened) {
+  // TPC-H Q11's shape: one join read per group and in total. Projection
+  // pushdown would keep `status` in one copy only; both carry the union.
+  auto eu = *Table("customers").Filter(Eq(Col("region"), testing::S("EU")));
+  auto joined = [&] { return *Table("orders").Join(eu, JoinType::kInner, {"cust"}, {"cust"}); };
+  auto per_status = *joined().Aggregate({Col("status")}, {Alias(Agg("sum", {Col("amount")}), "value")});
+  auto total = *joined().Aggregate({}, {Alias(Agg("sum", {Col("amount")}), "total_value")});
+  auto plan = *Optimize(per_status.JoinOn(total, JoinType::kInner, {})->plan());
+  auto shared = FindSharedSubplans(*plan);
+  EXPECT_EQ(shared.num_groups, 1) << plan->ToString();
+  for (const auto& [node, group] : shared.group_of) {
+    EXPECT_NE(node->As<JoinNode>(), nullptr) << node->ToString();
+    EXPECT_NE(node->schema->GetFieldIndex("status"), -1) << node->ToString();
+  }
+  auto explain = ExpectSameRows(plan);
+  EXPECT_NE(explain.find("SharedSubplanExec: reader 2 of 2"), std::string::npos) << explain;
+  // EU customers 10 and 30 (the NULL key matches nothing): open 100 + 50,
+  // done 250, in all 400.
+  auto rows = Canonical(Execute(plan));
+  ASSERT_EQ(rows->num_columns(), 3);
+  testing::ExpectArrayEquals(arrow::utf8(), R"(["done", "open"])", rows->column(0));
+  testing::ExpectArrayEquals(arrow::int64(), "[250, 150]", rows->column(1));
+  testing::ExpectArrayEquals(arrow::int64(), "[400, 400]", rows->column(2));
+}
+
 }  // namespace
 }  // namespace ferry
