@@ -161,7 +161,14 @@ Result<std::pair<PhysicalExprPtr, PhysicalExprPtr>> WidenDecimalComparison(
   const int scale = std::max(l->scale, r->scale);
   const int precision = std::max(l->precision - l->scale, r->precision - r->scale) + scale;
   if (precision <= kMaxPrecision) return std::make_pair(std::move(left), std::move(right));
-  auto common = arrow::decimal256(precision, scale);
+  // Decoded types may carry any scale Arrow accepts (negative, or beyond the
+  // precision): arrow::decimal256() aborts on a precision past 76, so build
+  // the common type through the checked constructor and say what is wrong.
+  if (precision > arrow::Decimal256Type::kMaxPrecision) {
+    return Status::TypeError("cannot compare ", display, ": no decimal type holds both ",
+                             left->type()->ToString(), " and ", right->type()->ToString());
+  }
+  FERRY_ASSIGN_OR_RAISE(auto common, arrow::Decimal256Type::Make(precision, scale));
   FERRY_ASSIGN_OR_RAISE(left, MakeCast(std::move(left), common, display));
   FERRY_ASSIGN_OR_RAISE(right, MakeCast(std::move(right), common, display));
   return std::make_pair(std::move(left), std::move(right));
