@@ -220,14 +220,13 @@ test-python-sanitized:
 # `make ci` (what .ci/run runs on a clean clone), each part under its own
 # time budget in seconds, saying what it took; a part over its budget fails
 # CI. Figures: docs/ci.md.
-#  1. pytest with doctests against build/ (only the extension and
-#     ferry-inspect built there: no C++ tests in the release build);
+#  1. `make test`, the README's test command (ctest and pytest with
+#     doctests against the release build/);
 #  2. a short libFuzzer run of every fuzz target (ASan+UBSan core, build-fuzz/);
 #  3. the C++ tests and corpus replays, linked against that same sanitized
 #     core: the C++ tests run once, sanitized (`make test-cpp-sanitized`);
 #  4. the Python smoke suite against the sanitized extension built there too
 #     (`make test-python-sanitized`).
-# `make test` for developers is unchanged (ctest and pytest against build/).
 # The older g++ ASan smoke build (build-asan/) is off, CI_ASAN=1 turns it on.
 CI_FUZZ_SECONDS ?= 15
 # A fixed seed, so a finding can be reproduced from the CI log's commit.
@@ -255,7 +254,7 @@ define ci_part
 endef
 
 ci:
-	$(call ci_part,pytest against build/,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test-python BUILD_TARGETS="_core ferry-inspect")
+	$(call ci_part,make test,$(CI_TEST_BUDGET),$(MAKE) --no-print-directory test)
 	$(call ci_part,fuzz $(CI_FUZZ_SECONDS) s per target,$(CI_FUZZ_BUDGET),$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_ARGS=-seed=$(CI_FUZZ_SEED))
 	$(call ci_part,sanitized C++ tests,$(CI_SANITIZED_CPP_BUDGET),$(MAKE) --no-print-directory test-cpp-sanitized)
 	$(call ci_part,sanitized Python smoke,$(CI_SANITIZED_PYTHON_BUDGET),$(MAKE) --no-print-directory test-python-sanitized)
