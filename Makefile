@@ -6,7 +6,7 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 BUILD      := build
-APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev libpg-query-dev
+APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev libpg-query-dev libsnappy-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 # ccache, when installed, lets several clones and worktrees share compiled

@@ -11,6 +11,7 @@
 #include "ferry/exec/dictionary_filter.h"
 #include "ferry/exec/file_scan_support.h"
 #include "ferry/exec/operator_info.h"
+#include "ferry/exec/parquet_native_reader.h"
 #include "ferry/exec/parquet_pruning.h"
 #include "ferry/exec/scan_memory_pool.h"
 #include "ferry/exec/tables.h"
@@ -188,9 +189,9 @@ class ParquetScanExec final : public ExecutionPlan {
     } else {
       for (const auto& field : fields) CollectLeaves(field, &leaves);
     }
-    std::unique_ptr<arrow::RecordBatchReader> batches;
+    std::shared_ptr<arrow::RecordBatchReader> batches;
     try {
-      FERRY_ASSIGN_OR_RAISE(batches, reader->GetRecordBatchReader(row_groups_[partition], leaves));
+      FERRY_ASSIGN_OR_RAISE(batches, MakeNativeParquetReader(reader, path_, row_groups_[partition], leaves));
     } catch (const parquet::ParquetException& e) {
       return Status::IOError("reading ", path_, ": ", e.what());
     }

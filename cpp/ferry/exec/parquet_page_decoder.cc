@@ -1,0 +1,532 @@
+#include "ferry/exec/parquet_page_decoder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <arrow/array/data.h>
+#include <arrow/buffer.h>
+#include <arrow/type.h>
+#include <arrow/util/bit_util.h>
+#include <parquet/column_page.h>
+#include <parquet/exception.h>
+#include <snappy.h>
+
+#include "ferry/exec/parquet_rle.h"
+
+namespace ferry {
+namespace {
+
+using parquet::Encoding;
+using parquet::LogicalType;
+
+bool IsInt(const parquet::ColumnDescriptor& descr, int bits, bool is_signed) {
+  const auto& logical = descr.logical_type();
+  if (!logical || logical->is_none()) return is_signed;
+  if (!logical->is_int()) return false;
+  const auto& integer = static_cast<const parquet::IntLogicalType&>(*logical);
+  return integer.bit_width() == bits && integer.is_signed() == is_signed;
+}
+
+bool IsTimestampIn(const parquet::ColumnDescriptor& descr, arrow::TimeUnit::type unit) {
+  const auto& logical = descr.logical_type();
+  if (!logical || !logical->is_timestamp()) return false;
+  switch (static_cast<const parquet::TimestampLogicalType&>(*logical).time_unit()) {
+    case LogicalType::TimeUnit::MILLIS: return unit == arrow::TimeUnit::MILLI;
+    case LogicalType::TimeUnit::MICROS: return unit == arrow::TimeUnit::MICRO;
+    case LogicalType::TimeUnit::NANOS: return unit == arrow::TimeUnit::NANO;
+    default: return false;
+  }
+}
+
+bool IsDecimal(const parquet::ColumnDescriptor& descr) {
+  const auto& logical = descr.logical_type();
+  return logical && logical->is_decimal();
+}
+
+// Bytes of one stored value (BYTE_ARRAY: 0, variable).
+int StoredWidth(NativeValueKind kind) {
+  switch (kind) {
+    case NativeValueKind::kCopy32:
+    case NativeValueKind::kInt32ToDecimal128: return 4;
+    case NativeValueKind::kCopy64:
+    case NativeValueKind::kInt64ToDecimal128: return 8;
+    default: return 0;
+  }
+}
+
+// Bytes of one Arrow value in the values buffer (BYTE_ARRAY: 0, variable).
+int ArrowWidth(NativeValueKind kind) {
+  switch (kind) {
+    case NativeValueKind::kCopy32:
+    case NativeValueKind::kDictionaryIndices: return 4;
+    case NativeValueKind::kCopy64: return 8;
+    case NativeValueKind::kInt32ToDecimal128:
+    case NativeValueKind::kInt64ToDecimal128: return 16;
+    default: return 0;
+  }
+}
+
+// Converts `count` PLAIN-stored values at `in` into Arrow values at `out`.
+void ConvertPlain(NativeValueKind kind, const uint8_t* in, int64_t count, uint8_t* out) {
+  auto widen = [&](auto stored) {
+    using Stored = decltype(stored);
+    auto* words = reinterpret_cast<uint64_t*>(out);
+    for (int64_t i = 0; i < count; ++i) {
+      Stored v;
+      std::memcpy(&v, in + i * sizeof(Stored), sizeof(Stored));
+      const int64_t wide = v;
+      words[2 * i] = static_cast<uint64_t>(wide);
+      words[2 * i + 1] = static_cast<uint64_t>(wide >> 63);  // sign extension
+    }
+  };
+  switch (kind) {
+    case NativeValueKind::kInt32ToDecimal128: widen(int32_t{}); break;
+    case NativeValueKind::kInt64ToDecimal128: widen(int64_t{}); break;
+    default: std::memcpy(out, in, count * StoredWidth(kind)); break;
+  }
+}
+
+template <int kWidth>
+void Gather(const uint8_t* dictionary, const uint32_t* indices, int64_t count, uint8_t* out) {
+  for (int64_t i = 0; i < count; ++i) {
+    std::memcpy(out + i * kWidth, dictionary + static_cast<int64_t>(indices[i]) * kWidth, kWidth);
+  }
+}
+
+// Moves the first `present` values of out[0, count) of `width` bytes to
+// the positions whose definition level is 1, zeroing the others.
+void Spread(const uint32_t* levels, int64_t count, int64_t present, int width, uint8_t* out) {
+  int64_t j = present - 1;
+  for (int64_t i = count - 1; i > j; --i) {
+    if (levels[i]) {
+      std::memcpy(out + i * width, out + j * width, width);
+      --j;
+    } else {
+      std::memset(out + i * width, 0, width);
+    }
+  }
+}
+
+uint32_t LoadU32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+}  // namespace
+
+std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescriptor& descr,
+                                                  const arrow::DataType& type) {
+  if (descr.max_repetition_level() != 0 || descr.max_definition_level() > 1) return std::nullopt;
+  using K = NativeValueKind;
+  const auto id = type.id();
+  switch (descr.physical_type()) {
+    case parquet::Type::INT32:
+      if (id == arrow::Type::INT32 && IsInt(descr, 32, true)) return K::kCopy32;
+      if (id == arrow::Type::UINT32 && IsInt(descr, 32, false)) return K::kCopy32;
+      if (id == arrow::Type::DATE32 && descr.logical_type() && descr.logical_type()->is_date()) return K::kCopy32;
+      if (id == arrow::Type::DECIMAL128 && IsDecimal(descr)) return K::kInt32ToDecimal128;
+      return std::nullopt;
+    case parquet::Type::INT64:
+      if (id == arrow::Type::INT64 && IsInt(descr, 64, true)) return K::kCopy64;
+      if (id == arrow::Type::UINT64 && IsInt(descr, 64, false)) return K::kCopy64;
+      if (id == arrow::Type::TIMESTAMP &&
+          IsTimestampIn(descr, static_cast<const arrow::TimestampType&>(type).unit())) {
+        return K::kCopy64;
+      }
+      if (id == arrow::Type::DECIMAL128 && IsDecimal(descr)) return K::kInt64ToDecimal128;
+      return std::nullopt;
+    case parquet::Type::FLOAT:
+      return id == arrow::Type::FLOAT ? std::optional(K::kCopy32) : std::nullopt;
+    case parquet::Type::DOUBLE:
+      return id == arrow::Type::DOUBLE ? std::optional(K::kCopy64) : std::nullopt;
+    case parquet::Type::BYTE_ARRAY: {
+      if (id == arrow::Type::STRING || id == arrow::Type::BINARY) return K::kBinary;
+      if (id != arrow::Type::DICTIONARY) return std::nullopt;
+      const auto& dictionary = static_cast<const arrow::DictionaryType&>(type);
+      const auto value = dictionary.value_type()->id();
+      if (dictionary.index_type()->id() == arrow::Type::INT32 &&
+          (value == arrow::Type::STRING || value == arrow::Type::BINARY)) {
+        return K::kDictionaryIndices;
+      }
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+struct ColumnChunkDecoder::State {
+  std::unique_ptr<parquet::PageReader> pages;
+  const parquet::ColumnDescriptor* descr;
+  std::shared_ptr<arrow::DataType> type;
+  NativeValueKind kind;
+  bool snappy_pages;
+  arrow::MemoryPool* pool;
+  bool optional;
+
+  // The dictionary: fixed-width values already in their Arrow form, or
+  // BYTE_ARRAY offsets and bytes.
+  bool has_dictionary = false;
+  int64_t dictionary_size = 0;
+  std::shared_ptr<arrow::Buffer> dictionary_values;   // fixed width, or BYTE_ARRAY bytes
+  std::shared_ptr<arrow::Buffer> dictionary_offsets;  // BYTE_ARRAY only
+  std::shared_ptr<arrow::ArrayData> dictionary_array;  // kDictionaryIndices only
+
+  // The data page being read.
+  std::shared_ptr<parquet::Page> page;
+  std::shared_ptr<arrow::ResizableBuffer> decompressed;
+  int64_t page_left = 0;
+  RleBitPackedDecoder levels;
+  bool dictionary_encoded = false;
+  RleBitPackedDecoder indices;
+  const uint8_t* plain = nullptr;
+  const uint8_t* plain_end = nullptr;
+
+  std::vector<uint32_t> level_scratch;
+  std::vector<uint32_t> index_scratch;
+
+  std::string Where() const { return "Parquet column '" + descr->path()->ToDotString() + "'"; }
+
+  Result<std::shared_ptr<parquet::Page>> NextPage() {
+    try {
+      return pages->NextPage();
+    } catch (const parquet::ParquetException& e) {
+      return Status::Invalid(Where(), ": ", e.what());
+    }
+  }
+
+  // The bytes of `page` from `offset` on, decompressed to `expected` bytes
+  // when the pages are still snappy-compressed.
+  Result<std::pair<const uint8_t*, int64_t>> Uncompressed(const parquet::Page& page, int64_t offset,
+                                                          int64_t expected, bool compressed) {
+    if (offset > page.size()) return Status::Invalid(Where(), ": page levels longer than the page");
+    const auto* data = page.data() + offset;
+    const int64_t size = page.size() - offset;
+    if (!snappy_pages || !compressed) return std::pair{data, size};
+    size_t length = 0;
+    if (!snappy::GetUncompressedLength(reinterpret_cast<const char*>(data), size, &length) ||
+        static_cast<int64_t>(length) != expected) {
+      return Status::Invalid(Where(), ": snappy page does not decompress to its ", expected,
+                             " bytes");
+    }
+    if (!decompressed) {
+      FERRY_ASSIGN_OR_RAISE(decompressed, arrow::AllocateResizableBuffer(0, pool));
+    }
+    FERRY_RETURN_NOT_OK(decompressed->Resize(expected, /*shrink_to_fit=*/false));
+    if (!snappy::RawUncompress(reinterpret_cast<const char*>(data), size,
+                               reinterpret_cast<char*>(decompressed->mutable_data()))) {
+      return Status::Invalid(Where(), ": corrupt snappy page");
+    }
+    return std::pair<const uint8_t*, int64_t>{decompressed->data(), expected};
+  }
+
+  Status ReadDictionary(const parquet::DictionaryPage& page) {
+    if (has_dictionary) return Status::Invalid(Where(), ": a second dictionary page");
+    if (page.encoding() != Encoding::PLAIN && page.encoding() != Encoding::PLAIN_DICTIONARY) {
+      return Status::Invalid(Where(), ": dictionary page encoding ", parquet::EncodingToString(page.encoding()));
+    }
+    std::pair<const uint8_t*, int64_t> bytes{page.data(), page.size()};
+    std::shared_ptr<arrow::Buffer> keep;  // the decompressed page, while read
+    if (snappy_pages) {
+      size_t length = 0;
+      const auto* data = reinterpret_cast<const char*>(page.data());
+      if (!snappy::GetUncompressedLength(data, page.size(), &length) ||
+          length > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+        return Status::Invalid(Where(), ": corrupt snappy dictionary page");
+      }
+      FERRY_ASSIGN_OR_RAISE(auto out, arrow::AllocateBuffer(static_cast<int64_t>(length), pool));
+      if (!snappy::RawUncompress(data, page.size(), reinterpret_cast<char*>(out->mutable_data()))) {
+        return Status::Invalid(Where(), ": corrupt snappy dictionary page");
+      }
+      bytes = {out->data(), out->size()};
+      keep = std::move(out);
+    }
+    const int64_t count = page.num_values();
+    if (count < 0) return Status::Invalid(Where(), ": negative dictionary size");
+    const auto [data, size] = bytes;
+    if (kind == NativeValueKind::kBinary || kind == NativeValueKind::kDictionaryIndices) {
+      FERRY_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((count + 1) * 4, pool));
+      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(size, pool));
+      auto* out_offsets = reinterpret_cast<int32_t*>(offsets->mutable_data());
+      int64_t at = 0, written = 0;
+      out_offsets[0] = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        if (size - at < 4) return Status::Invalid(Where(), ": dictionary page ends inside a value");
+        const uint32_t length = LoadU32(data + at);
+        at += 4;
+        if (length > static_cast<uint64_t>(size - at)) {
+          return Status::Invalid(Where(), ": dictionary value longer than its page");
+        }
+        std::memcpy(values->mutable_data() + written, data + at, length);
+        at += length;
+        written += length;
+        out_offsets[i + 1] = static_cast<int32_t>(written);
+      }
+      dictionary_offsets = std::move(offsets);
+      dictionary_values = std::move(values);
+      if (kind == NativeValueKind::kDictionaryIndices) {
+        auto value_type = static_cast<const arrow::DictionaryType&>(*type).value_type();
+        dictionary_array = arrow::ArrayData::Make(value_type, count,
+                                                  {nullptr, dictionary_offsets, dictionary_values}, 0);
+      }
+    } else {
+      const int stored = StoredWidth(kind);
+      if (size / stored < count) return Status::Invalid(Where(), ": dictionary page shorter than its values");
+      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(std::max<int64_t>(count, 1) * ArrowWidth(kind), pool));
+      ConvertPlain(kind, data, count, values->mutable_data());
+      dictionary_values = std::move(values);
+    }
+    dictionary_size = count;
+    has_dictionary = true;
+    return Status::OK();
+  }
+
+  // Reads pages up to the next data page with values and readies its
+  // levels and values.
+  Status LoadDataPage() {
+    while (true) {
+      FERRY_ASSIGN_OR_RAISE(page, NextPage());
+      if (!page) return Status::Invalid(Where(), ": column chunk ends before its last value");
+      if (page->type() == parquet::PageType::DICTIONARY_PAGE) {
+        FERRY_RETURN_NOT_OK(ReadDictionary(static_cast<const parquet::DictionaryPage&>(*page)));
+        continue;
+      }
+      std::pair<const uint8_t*, int64_t> values;
+      const uint8_t* level_data = nullptr;
+      int64_t level_size = 0;
+      const auto& data_page = static_cast<const parquet::DataPage&>(*page);
+      if (page->type() == parquet::PageType::DATA_PAGE) {
+        const auto& v1 = static_cast<const parquet::DataPageV1&>(*page);
+        FERRY_ASSIGN_OR_RAISE(values, Uncompressed(*page, 0, v1.uncompressed_size(), true));
+        if (optional) {
+          if (v1.definition_level_encoding() != Encoding::RLE) {
+            return Status::Invalid(Where(), ": definition levels encoded as ",
+                                   parquet::EncodingToString(v1.definition_level_encoding()));
+          }
+          if (values.second < 4) return Status::Invalid(Where(), ": page ends inside its levels");
+          level_size = LoadU32(values.first);
+          if (level_size > values.second - 4) return Status::Invalid(Where(), ": levels longer than the page");
+          level_data = values.first + 4;
+          values = {level_data + level_size, values.second - 4 - level_size};
+        }
+      } else if (page->type() == parquet::PageType::DATA_PAGE_V2) {
+        const auto& v2 = static_cast<const parquet::DataPageV2&>(*page);
+        const int64_t rep = v2.repetition_levels_byte_length(), def = v2.definition_levels_byte_length();
+        if (rep < 0 || def < 0 || rep + def > page->size() || rep + def > v2.uncompressed_size()) {
+          return Status::Invalid(Where(), ": page levels longer than the page");
+        }
+        level_data = page->data() + rep;
+        level_size = def;
+        FERRY_ASSIGN_OR_RAISE(values, Uncompressed(*page, rep + def, v2.uncompressed_size() - rep - def,
+                                                   v2.is_compressed()));
+      } else {
+        continue;  // index pages and future page types carry no values
+      }
+      page_left = data_page.num_values();
+      if (page_left < 0) return Status::Invalid(Where(), ": negative value count");
+      if (page_left == 0) continue;
+      if (optional) levels = RleBitPackedDecoder(level_data, level_size, 1);
+      switch (data_page.encoding()) {
+        case Encoding::PLAIN:
+          if (kind == NativeValueKind::kDictionaryIndices) {
+            return Status::Invalid(Where(), ": a PLAIN page in a column read as dictionary");
+          }
+          dictionary_encoded = false;
+          plain = values.first;
+          plain_end = values.first + values.second;
+          break;
+        case Encoding::RLE_DICTIONARY:
+        case Encoding::PLAIN_DICTIONARY: {
+          if (!has_dictionary) return Status::Invalid(Where(), ": dictionary-encoded page without a dictionary");
+          if (values.second < 1) return Status::Invalid(Where(), ": empty dictionary-encoded page");
+          const int bit_width = values.first[0];
+          if (!RleBitPackedDecoder::ValidBitWidth(bit_width)) {
+            return Status::Invalid(Where(), ": dictionary index width ", bit_width);
+          }
+          dictionary_encoded = true;
+          indices = RleBitPackedDecoder(values.first + 1, values.second - 1, bit_width);
+          break;
+        }
+        default:
+          return Status::Invalid(Where(), ": unsupported encoding ",
+                                 parquet::EncodingToString(data_page.encoding()));
+      }
+      return Status::OK();
+    }
+  }
+
+  // Decodes `present` dictionary indices into index_scratch, checked
+  // against the dictionary's size.
+  Result<const uint32_t*> DecodeIndices(int64_t present) {
+    index_scratch.resize(std::max<int64_t>(present, 1));
+    FERRY_RETURN_NOT_OK(indices.Decode(present, index_scratch.data()));
+    uint32_t max_index = 0;
+    for (int64_t i = 0; i < present; ++i) max_index = std::max(max_index, index_scratch[i]);
+    if (present > 0 && max_index >= dictionary_size) {
+      return Status::Invalid(Where(), ": dictionary index ", max_index, " out of range for ",
+                             dictionary_size, " values");
+    }
+    return index_scratch.data();
+  }
+
+  // Decodes `present` values densely into out (Arrow width each).
+  Status DecodeFixed(int64_t present, uint8_t* out) {
+    const int width = ArrowWidth(kind);
+    if (!dictionary_encoded) {
+      const int stored = StoredWidth(kind);
+      if ((plain_end - plain) / stored < present) return Status::Invalid(Where(), ": page shorter than its values");
+      ConvertPlain(kind, plain, present, out);
+      plain += present * stored;
+      return Status::OK();
+    }
+    FERRY_ASSIGN_OR_RAISE(const uint32_t* idx, DecodeIndices(present));
+    if (kind == NativeValueKind::kDictionaryIndices) {
+      std::memcpy(out, idx, present * 4);
+      return Status::OK();
+    }
+    const uint8_t* dictionary = dictionary_values->data();
+    switch (width) {
+      case 4: Gather<4>(dictionary, idx, present, out); break;
+      case 8: Gather<8>(dictionary, idx, present, out); break;
+      default: Gather<16>(dictionary, idx, present, out); break;
+    }
+    return Status::OK();
+  }
+
+  // Appends `count` values (`levels` null for a required column) to
+  // offsets[1..count] and `data`, whose bytes so far are `*written`.
+  Status DecodeBinary(const uint32_t* level, int64_t count, int64_t present, int32_t* offsets,
+                      arrow::ResizableBuffer* data, int64_t* written) {
+    auto reserve = [&](int64_t more) -> Status {
+      if (*written + more > std::numeric_limits<int32_t>::max()) {
+        return Status::CapacityError(Where(), ": more than 2 GiB of strings in one batch");
+      }
+      if (*written + more > data->capacity()) {
+        FERRY_RETURN_NOT_OK(data->Reserve(std::max(*written + more, data->capacity() * 2)));
+      }
+      return Status::OK();
+    };
+    if (dictionary_encoded) {
+      FERRY_ASSIGN_OR_RAISE(const uint32_t* idx, DecodeIndices(present));
+      const auto* dict_offsets = reinterpret_cast<const int32_t*>(dictionary_offsets->data());
+      int64_t total = 0;
+      for (int64_t i = 0; i < present; ++i) total += dict_offsets[idx[i] + 1] - dict_offsets[idx[i]];
+      FERRY_RETURN_NOT_OK(reserve(total));
+      const uint8_t* dict_bytes = dictionary_values->data();
+      uint8_t* out = data->mutable_data();
+      int64_t at = *written, next = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        if (!level || level[i]) {
+          const uint32_t v = idx[next++];
+          const int32_t begin = dict_offsets[v], length = dict_offsets[v + 1] - begin;
+          std::memcpy(out + at, dict_bytes + begin, length);
+          at += length;
+        }
+        offsets[i + 1] = static_cast<int32_t>(at);
+      }
+      *written = at;
+      return Status::OK();
+    }
+    // PLAIN: each value is a 4-byte length and its bytes, so the page's
+    // remaining bytes bound the strings' total.
+    FERRY_RETURN_NOT_OK(reserve(std::min<int64_t>(plain_end - plain, std::numeric_limits<int32_t>::max() - *written)));
+    int64_t at = *written;
+    for (int64_t i = 0; i < count; ++i) {
+      if (!level || level[i]) {
+        if (plain_end - plain < 4) return Status::Invalid(Where(), ": page ends inside a value");
+        const uint32_t length = LoadU32(plain);
+        plain += 4;
+        if (length > static_cast<uint64_t>(plain_end - plain)) {
+          return Status::Invalid(Where(), ": value longer than its page");
+        }
+        FERRY_RETURN_NOT_OK(reserve(at - *written + length));
+        std::memcpy(data->mutable_data() + at, plain, length);
+        plain += length;
+        at += length;
+      }
+      offsets[i + 1] = static_cast<int32_t>(at);
+    }
+    *written = at;
+    return Status::OK();
+  }
+};
+
+ColumnChunkDecoder::ColumnChunkDecoder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ColumnChunkDecoder::~ColumnChunkDecoder() = default;
+
+Result<std::unique_ptr<ColumnChunkDecoder>> ColumnChunkDecoder::Make(
+    std::unique_ptr<parquet::PageReader> pages, const parquet::ColumnDescriptor* descr,
+    std::shared_ptr<arrow::DataType> type, NativeValueKind kind, bool snappy_pages,
+    arrow::MemoryPool* pool) {
+  auto state = std::make_unique<State>();
+  state->pages = std::move(pages);
+  state->descr = descr;
+  state->type = std::move(type);
+  state->kind = kind;
+  state->snappy_pages = snappy_pages;
+  state->pool = pool;
+  state->optional = descr->max_definition_level() == 1;
+  return std::unique_ptr<ColumnChunkDecoder>(new ColumnChunkDecoder(std::move(state)));
+}
+
+Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
+  State& s = *state_;
+  const bool binary = s.kind == NativeValueKind::kBinary;
+  const int width = ArrowWidth(s.kind);
+  std::shared_ptr<arrow::Buffer> validity, values, offsets;
+  std::shared_ptr<arrow::ResizableBuffer> data;
+  if (s.optional) {
+    FERRY_ASSIGN_OR_RAISE(validity, arrow::AllocateBitmap(rows, s.pool));
+  }
+  if (binary) {
+    FERRY_ASSIGN_OR_RAISE(offsets, arrow::AllocateBuffer((rows + 1) * 4, s.pool));
+    FERRY_ASSIGN_OR_RAISE(data, arrow::AllocateResizableBuffer(0, s.pool));
+    reinterpret_cast<int32_t*>(offsets->mutable_data())[0] = 0;
+  } else {
+    FERRY_ASSIGN_OR_RAISE(values, arrow::AllocateBuffer(rows * width, s.pool));
+  }
+  int64_t filled = 0, null_count = 0, written = 0;
+  while (filled < rows) {
+    if (s.page_left == 0) FERRY_RETURN_NOT_OK(s.LoadDataPage());
+    const int64_t count = std::min(rows - filled, s.page_left);
+    int64_t present = count;
+    const uint32_t* level = nullptr;
+    if (s.optional) {
+      s.level_scratch.resize(count);
+      FERRY_RETURN_NOT_OK(s.levels.Decode(count, s.level_scratch.data()));
+      level = s.level_scratch.data();
+      present = 0;
+      uint8_t* bits = validity->mutable_data();
+      for (int64_t i = 0; i < count; ++i) {
+        arrow::bit_util::SetBitTo(bits, filled + i, level[i] != 0);
+        present += level[i];
+      }
+      null_count += count - present;
+    }
+    if (binary) {
+      auto* out = reinterpret_cast<int32_t*>(offsets->mutable_data()) + filled;
+      FERRY_RETURN_NOT_OK(s.DecodeBinary(level, count, present, out, data.get(), &written));
+    } else {
+      uint8_t* out = values->mutable_data() + filled * width;
+      FERRY_RETURN_NOT_OK(s.DecodeFixed(present, out));
+      if (present < count) Spread(level, count, present, width, out);
+    }
+    filled += count;
+    s.page_left -= count;
+  }
+  if (null_count == 0) validity = nullptr;
+  std::shared_ptr<arrow::ArrayData> out;
+  if (binary) {
+    FERRY_RETURN_NOT_OK(data->Resize(written, /*shrink_to_fit=*/false));
+    out = arrow::ArrayData::Make(s.type, rows, {validity, offsets, data}, null_count);
+  } else {
+    out = arrow::ArrayData::Make(s.type, rows, {validity, values}, null_count);
+    if (s.kind == NativeValueKind::kDictionaryIndices) out->dictionary = s.dictionary_array;
+  }
+  return arrow::MakeArray(out);
+}
+
+}  // namespace ferry
