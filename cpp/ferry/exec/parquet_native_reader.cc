@@ -48,6 +48,13 @@ bool NativeChunk(const parquet::ColumnChunkMetaData& chunk, NativeValueKind kind
   return kind != NativeValueKind::kDictionaryIndices || AllDataPagesDictionaryEncoded(chunk);
 }
 
+// Files of parquet-mr before 1.2.9 understate their chunks' sizes
+// (PARQUET-816), and encrypted files need Arrow's decryptor.
+bool NativeFile(const parquet::FileMetaData& metadata) {
+  return !metadata.writer_version().VersionLt(parquet::ApplicationVersion::PARQUET_816_FIXED_VERSION()) &&
+         !metadata.is_encryption_algorithm_set();
+}
+
 class NativeParquetReader final : public arrow::RecordBatchReader {
  public:
   NativeParquetReader(std::shared_ptr<parquet::arrow::FileReader> reader, std::string path,
@@ -198,14 +205,23 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
 
 }  // namespace
 
+bool DecodesNatively(const parquet::FileMetaData& metadata, const parquet::arrow::SchemaField& field) {
+  if (!field.is_leaf() || !NativeFile(metadata)) return false;
+  const parquet::ColumnDescriptor* descr = metadata.schema()->Column(field.column_index);
+  auto kind = NativeValueKindFor(*descr, *field.field->type());
+  if (!kind) return false;
+  for (int g = 0; g < metadata.num_row_groups(); ++g) {
+    auto group = metadata.RowGroup(g);
+    if (!NativeChunk(*group->ColumnChunk(field.column_index), *kind, group->num_rows())) return false;
+  }
+  return true;
+}
+
 Result<std::shared_ptr<arrow::RecordBatchReader>> MakeNativeParquetReader(
     std::shared_ptr<parquet::arrow::FileReader> reader, std::string path,
     std::vector<int> row_groups, const std::vector<int>& leaves) {
   const auto& metadata = *reader->parquet_reader()->metadata();
-  // Files of parquet-mr before 1.2.9 understate their chunks' sizes
-  // (PARQUET-816), and encrypted files need Arrow's decryptor.
-  if (metadata.writer_version().VersionLt(parquet::ApplicationVersion::PARQUET_816_FIXED_VERSION()) ||
-      metadata.is_encryption_algorithm_set() || leaves.empty()) {
+  if (!NativeFile(metadata) || leaves.empty()) {
     FERRY_ASSIGN_OR_RAISE(auto batches, reader->GetRecordBatchReader(row_groups, leaves));
     return std::shared_ptr<arrow::RecordBatchReader>(std::move(batches));
   }

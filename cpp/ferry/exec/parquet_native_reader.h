@@ -10,10 +10,16 @@
 
 #include <arrow/record_batch.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/metadata.h>
 
 #include "ferry/common/status.h"
 
 namespace ferry {
+
+/// Whether every chunk of `field` (a field of a FileReader over the file
+/// `metadata` describes) is decoded by ferry rather than by Arrow.
+bool DecodesNatively(const parquet::FileMetaData& metadata, const parquet::arrow::SchemaField& field);
 
 /// Reads `row_groups` of `reader`'s file (at `path`) for the top-level
 /// fields holding `leaves`, as `reader->GetRecordBatchReader(row_groups,

@@ -109,6 +109,9 @@ void Spread(const uint32_t* levels, int64_t count, int64_t present, int width, u
   }
 }
 
+// Dictionary values up to this long are copied as this many bytes.
+constexpr int64_t kShortValue = 16;
+
 uint32_t LoadU32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof(v));
@@ -173,6 +176,7 @@ struct ColumnChunkDecoder::State {
   int64_t dictionary_size = 0;
   std::shared_ptr<arrow::Buffer> dictionary_values;   // fixed width, or BYTE_ARRAY bytes
   std::shared_ptr<arrow::Buffer> dictionary_offsets;  // BYTE_ARRAY only
+  int64_t dictionary_max_length = 0;                  // BYTE_ARRAY only
   std::shared_ptr<arrow::ArrayData> dictionary_array;  // kDictionaryIndices only
 
   // The data page being read.
@@ -185,6 +189,7 @@ struct ColumnChunkDecoder::State {
   const uint8_t* plain = nullptr;
   const uint8_t* plain_end = nullptr;
 
+  double bytes_per_row = 0;  // BYTE_ARRAY bytes per row in the last batch
   std::vector<uint32_t> level_scratch;
   std::vector<uint32_t> index_scratch;
 
@@ -249,7 +254,8 @@ struct ColumnChunkDecoder::State {
     const auto [data, size] = bytes;
     if (kind == NativeValueKind::kBinary || kind == NativeValueKind::kDictionaryIndices) {
       FERRY_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((count + 1) * 4, pool));
-      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(size, pool));
+      // Slack past the last value lets short values be copied 16 bytes at a time.
+      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(size + kShortValue, pool));
       auto* out_offsets = reinterpret_cast<int32_t*>(offsets->mutable_data());
       int64_t at = 0, written = 0;
       out_offsets[0] = 0;
@@ -264,7 +270,9 @@ struct ColumnChunkDecoder::State {
         at += length;
         written += length;
         out_offsets[i + 1] = static_cast<int32_t>(written);
+        dictionary_max_length = std::max<int64_t>(dictionary_max_length, length);
       }
+      std::memset(values->mutable_data() + written, 0, kShortValue);
       dictionary_offsets = std::move(offsets);
       dictionary_values = std::move(values);
       if (kind == NativeValueKind::kDictionaryIndices) {
@@ -363,8 +371,9 @@ struct ColumnChunkDecoder::State {
   Result<const uint32_t*> DecodeIndices(int64_t present) {
     index_scratch.resize(std::max<int64_t>(present, 1));
     FERRY_RETURN_NOT_OK(indices.Decode(present, index_scratch.data()));
+    const uint32_t* idx = index_scratch.data();
     uint32_t max_index = 0;
-    for (int64_t i = 0; i < present; ++i) max_index = std::max(max_index, index_scratch[i]);
+    for (int64_t i = 0; i < present; ++i) max_index = std::max(max_index, idx[i]);
     if (present > 0 && max_index >= dictionary_size) {
       return Status::Invalid(Where(), ": dictionary index ", max_index, " out of range for ",
                              dictionary_size, " values");
@@ -414,10 +423,23 @@ struct ColumnChunkDecoder::State {
       const auto* dict_offsets = reinterpret_cast<const int32_t*>(dictionary_offsets->data());
       int64_t total = 0;
       for (int64_t i = 0; i < present; ++i) total += dict_offsets[idx[i] + 1] - dict_offsets[idx[i]];
-      FERRY_RETURN_NOT_OK(reserve(total));
+      FERRY_RETURN_NOT_OK(reserve(total + kShortValue));
       const uint8_t* dict_bytes = dictionary_values->data();
       uint8_t* out = data->mutable_data();
       int64_t at = *written, next = 0;
+      if (!level && dictionary_max_length <= kShortValue) {
+        // Flags, modes, codes: one fixed-size copy per value instead of a
+        // memcpy call of the value's length.
+        for (int64_t i = 0; i < count; ++i) {
+          const uint32_t v = idx[i];
+          const int32_t begin = dict_offsets[v];
+          std::memcpy(out + at, dict_bytes + begin, kShortValue);
+          at += dict_offsets[v + 1] - begin;
+          offsets[i + 1] = static_cast<int32_t>(at);
+        }
+        *written = at;
+        return Status::OK();
+      }
       for (int64_t i = 0; i < count; ++i) {
         if (!level || level[i]) {
           const uint32_t v = idx[next++];
@@ -483,7 +505,9 @@ Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
   }
   if (binary) {
     FERRY_ASSIGN_OR_RAISE(offsets, arrow::AllocateBuffer((rows + 1) * 4, s.pool));
+    // Sized after the last batch, so a batch rarely grows (and copies) it.
     FERRY_ASSIGN_OR_RAISE(data, arrow::AllocateResizableBuffer(0, s.pool));
+    FERRY_RETURN_NOT_OK(data->Reserve(static_cast<int64_t>(rows * s.bytes_per_row) + 64));
     reinterpret_cast<int32_t*>(offsets->mutable_data())[0] = 0;
   } else {
     FERRY_ASSIGN_OR_RAISE(values, arrow::AllocateBuffer(rows * width, s.pool));
@@ -521,6 +545,7 @@ Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
   std::shared_ptr<arrow::ArrayData> out;
   if (binary) {
     FERRY_RETURN_NOT_OK(data->Resize(written, /*shrink_to_fit=*/false));
+    s.bytes_per_row = std::min(static_cast<double>(written) / rows * 1.05, 1e6);
     out = arrow::ArrayData::Make(s.type, rows, {validity, offsets, data}, null_count);
   } else {
     out = arrow::ArrayData::Make(s.type, rows, {validity, values}, null_count);

@@ -16,8 +16,7 @@ uint64_t LoadLittleEndian64(const uint8_t* p) {
 
 // Unpacks `count` values of `W` bits starting at value `first` of `packed`,
 // which holds `bytes` bytes. With W a constant, each value is one
-// unaligned load, a shift and a mask; the last values, whose 8-byte load
-// would pass the end, are assembled byte by byte.
+// unaligned load, a shift and a mask.
 template <int W>
 void Unpack(const uint8_t* packed, int64_t bytes, int64_t first, int64_t count, uint32_t* out) {
   if constexpr (W == 0) {
@@ -25,6 +24,23 @@ void Unpack(const uint8_t* packed, int64_t bytes, int64_t first, int64_t count, 
   } else {
     constexpr uint64_t kMask = (W == 32) ? 0xffffffffull : ((1ull << W) - 1);
     int64_t i = 0;
+    // Up to 8 bits wide, a group of 8 values is W <= 8 bytes: one load.
+    if constexpr (W <= 8) {
+      while (((first + i) & 7) != 0 && i < count) {
+        const int64_t bit = (first + i) * W;
+        uint64_t word = 0;
+        for (int64_t b = bit >> 3; b < std::min<int64_t>(bytes, (bit >> 3) + 2); ++b) {
+          word |= static_cast<uint64_t>(packed[b]) << (8 * (b - (bit >> 3)));
+        }
+        out[i++] = static_cast<uint32_t>((word >> (bit & 7)) & kMask);
+      }
+      for (; i + 8 <= count; i += 8) {
+        const int64_t byte = (first + i) / 8 * W;
+        if (byte + 8 > bytes) break;
+        const uint64_t word = LoadLittleEndian64(packed + byte);
+        for (int j = 0; j < 8; ++j) out[i + j] = static_cast<uint32_t>((word >> (j * W)) & kMask);
+      }
+    }
     // Value v's load covers bytes [v*W/8, v*W/8 + 8).
     const int64_t fast_limit = bytes >= 8 ? ((bytes - 8) * 8) / W + 1 : 0;
     const int64_t fast_count = std::clamp<int64_t>(fast_limit - first, 0, count);
@@ -32,6 +48,7 @@ void Unpack(const uint8_t* packed, int64_t bytes, int64_t first, int64_t count, 
       const int64_t bit = (first + i) * W;
       out[i] = static_cast<uint32_t>((LoadLittleEndian64(packed + (bit >> 3)) >> (bit & 7)) & kMask);
     }
+    // The last values, whose 8-byte load would pass the end, byte by byte.
     for (; i < count; ++i) {
       const int64_t bit = (first + i) * W;
       uint64_t word = 0;

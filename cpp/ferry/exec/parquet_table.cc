@@ -99,7 +99,10 @@ DictionaryColumns DictionaryEncodedStrings(parquet::arrow::FileReader& reader,
       few = few && FewValues(*chunk);
     }
     if (all) out.leaf[i] = fields[i].column_index;
-    out.few_values[i] = all && few;
+    // ferry's own decoder takes short strings by index faster than an
+    // index read plus a take (lineitem's four flag and mode columns: 0.12 s
+    // against 0.18 s of CPU).
+    out.few_values[i] = all && few && !DecodesNatively(metadata, fields[i]);
   }
   return out;
 }
