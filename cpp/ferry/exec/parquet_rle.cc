@@ -24,21 +24,30 @@ void Unpack(const uint8_t* packed, int64_t bytes, int64_t first, int64_t count, 
   } else {
     constexpr uint64_t kMask = (W == 32) ? 0xffffffffull : ((1ull << W) - 1);
     int64_t i = 0;
-    // Up to 8 bits wide, a group of 8 values is W <= 8 bytes: one load.
-    if constexpr (W <= 8) {
+    // Up to 16 bits wide, a group of 8 values is W <= 16 bytes: one or two
+    // loads, then constant shifts.
+    if constexpr (W <= 16) {
       while (((first + i) & 7) != 0 && i < count) {
         const int64_t bit = (first + i) * W;
         uint64_t word = 0;
-        for (int64_t b = bit >> 3; b < std::min<int64_t>(bytes, (bit >> 3) + 2); ++b) {
+        for (int64_t b = bit >> 3; b < std::min<int64_t>(bytes, (bit >> 3) + 3); ++b) {
           word |= static_cast<uint64_t>(packed[b]) << (8 * (b - (bit >> 3)));
         }
         out[i++] = static_cast<uint32_t>((word >> (bit & 7)) & kMask);
       }
       for (; i + 8 <= count; i += 8) {
         const int64_t byte = (first + i) / 8 * W;
-        if (byte + 8 > bytes) break;
-        const uint64_t word = LoadLittleEndian64(packed + byte);
-        for (int j = 0; j < 8; ++j) out[i + j] = static_cast<uint32_t>((word >> (j * W)) & kMask);
+        if constexpr (W <= 8) {
+          if (byte + 8 > bytes) break;
+          const uint64_t word = LoadLittleEndian64(packed + byte);
+          for (int j = 0; j < 8; ++j) out[i + j] = static_cast<uint32_t>((word >> (j * W)) & kMask);
+        } else {
+          if (byte + 16 > bytes) break;
+          const unsigned __int128 word =
+              LoadLittleEndian64(packed + byte) |
+              (static_cast<unsigned __int128>(LoadLittleEndian64(packed + byte + 8)) << 64);
+          for (int j = 0; j < 8; ++j) out[i + j] = static_cast<uint32_t>((word >> (j * W)) & kMask);
+        }
       }
     }
     // Value v's load covers bytes [v*W/8, v*W/8 + 8).
