@@ -120,8 +120,18 @@ void Spread(const uint32_t* levels, int64_t count, int64_t present, int width, u
 
 constexpr int64_t kBlockValues = 2048;
 
-// Dictionary values up to this long are copied as this many bytes.
-constexpr int64_t kShortValue = 16;
+// Strings up to this long are copied as this many bytes where the source
+// and the destination have that much room: a fixed-size copy is two vector
+// moves, a copy of the string's length a call into libc.
+constexpr int64_t kShortValue = 32;
+
+void CopyString(uint8_t* out, const uint8_t* in, int64_t length, bool room) {
+  if (room && length <= kShortValue) {
+    std::memcpy(out, in, kShortValue);
+  } else {
+    std::memcpy(out, in, length);
+  }
+}
 
 uint32_t LoadU32(const uint8_t* p) {
   uint32_t v;
@@ -424,7 +434,9 @@ struct ColumnChunkDecoder::State {
         return Status::CapacityError(Where(), ": more than 2 GiB of strings in one batch");
       }
       if (*written + more > data->capacity()) {
-        FERRY_RETURN_NOT_OK(data->Reserve(std::max(*written + more, data->capacity() * 2)));
+        FERRY_RETURN_NOT_OK(data->Reserve(std::min<int64_t>(
+            std::max(*written + more, data->capacity() * 2),
+            std::numeric_limits<int32_t>::max() + kShortValue)));
       }
       return Status::OK();
     };
@@ -437,13 +449,13 @@ struct ColumnChunkDecoder::State {
       const uint8_t* dict_bytes = dictionary_values->data();
       uint8_t* out = data->mutable_data();
       int64_t at = *written, next = 0;
-      if (!level && dictionary_max_length <= kShortValue) {
+      if (!level && dictionary_max_length <= 16) {
         // Flags, modes, codes: one fixed-size copy per value instead of a
         // memcpy call of the value's length.
         for (int64_t i = 0; i < count; ++i) {
           const uint32_t v = idx[i];
           const int32_t begin = dict_offsets[v];
-          std::memcpy(out + at, dict_bytes + begin, kShortValue);
+          std::memcpy(out + at, dict_bytes + begin, 16);
           at += dict_offsets[v + 1] - begin;
           offsets[i + 1] = static_cast<int32_t>(at);
         }
@@ -454,7 +466,7 @@ struct ColumnChunkDecoder::State {
         if (!level || level[i]) {
           const uint32_t v = idx[next++];
           const int32_t begin = dict_offsets[v], length = dict_offsets[v + 1] - begin;
-          std::memcpy(out + at, dict_bytes + begin, length);
+          CopyString(out + at, dict_bytes + begin, length, true);
           at += length;
         }
         offsets[i + 1] = static_cast<int32_t>(at);
@@ -464,7 +476,8 @@ struct ColumnChunkDecoder::State {
     }
     // PLAIN: each value is a 4-byte length and its bytes, so the page's
     // remaining bytes bound the strings' total.
-    FERRY_RETURN_NOT_OK(reserve(std::min<int64_t>(plain_end - plain, std::numeric_limits<int32_t>::max() - *written)));
+    FERRY_RETURN_NOT_OK(reserve(std::min<int64_t>(plain_end - plain + kShortValue,
+                                                  std::numeric_limits<int32_t>::max() - *written)));
     int64_t at = *written;
     for (int64_t i = 0; i < count; ++i) {
       if (!level || level[i]) {
@@ -474,12 +487,17 @@ struct ColumnChunkDecoder::State {
         if (length > static_cast<uint64_t>(plain_end - plain)) {
           return Status::Invalid(Where(), ": value longer than its page");
         }
-        FERRY_RETURN_NOT_OK(reserve(at - *written + length));
-        std::memcpy(data->mutable_data() + at, plain, length);
+        if (at + std::max<int64_t>(length, kShortValue) > data->capacity()) {
+          FERRY_RETURN_NOT_OK(reserve(at - *written + std::max<int64_t>(length, kShortValue)));
+        }
+        CopyString(data->mutable_data() + at, plain, length, plain_end - plain >= kShortValue);
         plain += length;
         at += length;
       }
       offsets[i + 1] = static_cast<int32_t>(at);
+    }
+    if (at > std::numeric_limits<int32_t>::max()) {
+      return Status::CapacityError(Where(), ": more than 2 GiB of strings in one batch");
     }
     *written = at;
     return Status::OK();
