@@ -150,7 +150,7 @@ asan-python-smoke:
 # build; its buffers use the system allocator so ASan sees them.
 FUZZ_BUILD    := build-fuzz
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= decode_expr decode_plan envelope inline_frame inspect sql
+FUZZ_TARGETS  ?= decode_expr decode_plan envelope inline_frame inspect parquet_page sql
 FUZZ_APT_PKGS := clang libclang-rt-14-dev
 FUZZ_FLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -gline-tables-only

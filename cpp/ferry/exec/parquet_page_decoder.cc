@@ -120,6 +120,13 @@ void Spread(const uint32_t* levels, int64_t count, int64_t present, int width, u
 
 constexpr int64_t kBlockValues = 2048;
 
+// Snappy's densest element, a 3-byte copy of 64 bytes, bounds what a
+// stream can expand to: a header claiming more is corrupt, and is refused
+// before anything that size is allocated.
+bool SnappyCanExpand(int64_t compressed, int64_t uncompressed) {
+  return uncompressed >= 0 && uncompressed <= compressed * 22 + 64;
+}
+
 // Strings up to this long are copied as this many bytes where the source
 // and the destination have that much room: a fixed-size copy is two vector
 // moves, a copy of the string's length a call into libc.
@@ -234,7 +241,7 @@ struct ColumnChunkDecoder::State {
     if (!snappy_pages || !compressed) return std::pair{data, size};
     size_t length = 0;
     if (!snappy::GetUncompressedLength(reinterpret_cast<const char*>(data), size, &length) ||
-        static_cast<int64_t>(length) != expected) {
+        static_cast<int64_t>(length) != expected || !SnappyCanExpand(size, expected)) {
       return Status::Invalid(Where(), ": snappy page does not decompress to its ", expected,
                              " bytes");
     }
@@ -260,7 +267,7 @@ struct ColumnChunkDecoder::State {
       size_t length = 0;
       const auto* data = reinterpret_cast<const char*>(page.data());
       if (!snappy::GetUncompressedLength(data, page.size(), &length) ||
-          length > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+          !SnappyCanExpand(page.size(), static_cast<int64_t>(std::min<size_t>(length, INT64_MAX)))) {
         return Status::Invalid(Where(), ": corrupt snappy dictionary page");
       }
       FERRY_ASSIGN_OR_RAISE(auto out, arrow::AllocateBuffer(static_cast<int64_t>(length), pool));
