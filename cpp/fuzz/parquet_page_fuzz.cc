@@ -69,10 +69,11 @@ void Decode(const uint8_t* data, size_t size) {
   auto bytes = arrow::AllocateBuffer(static_cast<int64_t>(size - 5)).ValueOrDie();
   std::memcpy(bytes->mutable_data(), data + 5, size - 5);
   auto stream = std::make_shared<arrow::io::BufferReader>(std::shared_ptr<arrow::Buffer>(std::move(bytes)));
+  const parquet::ReaderProperties properties;
   std::unique_ptr<parquet::PageReader> pages;
   try {
     pages = parquet::PageReader::Open(stream, num_values, arrow::Compression::UNCOMPRESSED,
-                                      parquet::ReaderProperties(), *descr);
+                                      properties, *descr);
   } catch (const parquet::ParquetException&) {
     return;
   }

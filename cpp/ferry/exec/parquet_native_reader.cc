@@ -180,7 +180,7 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
     std::unique_ptr<parquet::PageReader> pages;
     try {
       pages = parquet::PageReader::Open(std::move(stream), chunk->num_values(), codec,
-                                        parquet::ReaderProperties(ScanMemoryPool()), *descr);
+                                        page_properties_, *descr);
     } catch (const parquet::ParquetException& e) {
       return Status::IOError("reading ", path_, ": ", e.what());
     }
@@ -195,6 +195,8 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
   std::vector<int> fields_;
   std::shared_ptr<arrow::Schema> schema_;
   int64_t batch_size_;
+  // Outlives every PageReader opened with it.
+  parquet::ReaderProperties page_properties_{ScanMemoryPool()};
 
   size_t next_row_group_ = 0;
   int row_group_ = -1;

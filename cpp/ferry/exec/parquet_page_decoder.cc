@@ -14,79 +14,12 @@
 #include <snappy.h>
 
 #include "ferry/exec/parquet_rle.h"
+#include "ferry/exec/parquet_value_kind.h"
 
 namespace ferry {
 namespace {
 
 using parquet::Encoding;
-using parquet::LogicalType;
-
-bool IsInt(const parquet::ColumnDescriptor& descr, int bits, bool is_signed) {
-  const auto& logical = descr.logical_type();
-  if (!logical || logical->is_none()) return is_signed;
-  if (!logical->is_int()) return false;
-  const auto& integer = static_cast<const parquet::IntLogicalType&>(*logical);
-  return integer.bit_width() == bits && integer.is_signed() == is_signed;
-}
-
-bool IsTimestampIn(const parquet::ColumnDescriptor& descr, arrow::TimeUnit::type unit) {
-  const auto& logical = descr.logical_type();
-  if (!logical || !logical->is_timestamp()) return false;
-  switch (static_cast<const parquet::TimestampLogicalType&>(*logical).time_unit()) {
-    case LogicalType::TimeUnit::MILLIS: return unit == arrow::TimeUnit::MILLI;
-    case LogicalType::TimeUnit::MICROS: return unit == arrow::TimeUnit::MICRO;
-    case LogicalType::TimeUnit::NANOS: return unit == arrow::TimeUnit::NANO;
-    default: return false;
-  }
-}
-
-bool IsDecimal(const parquet::ColumnDescriptor& descr) {
-  const auto& logical = descr.logical_type();
-  return logical && logical->is_decimal();
-}
-
-// Bytes of one stored value (BYTE_ARRAY: 0, variable).
-int StoredWidth(NativeValueKind kind) {
-  switch (kind) {
-    case NativeValueKind::kCopy32:
-    case NativeValueKind::kInt32ToDecimal128: return 4;
-    case NativeValueKind::kCopy64:
-    case NativeValueKind::kInt64ToDecimal128: return 8;
-    default: return 0;
-  }
-}
-
-// Bytes of one Arrow value in the values buffer (BYTE_ARRAY: 0, variable).
-int ArrowWidth(NativeValueKind kind) {
-  switch (kind) {
-    case NativeValueKind::kCopy32:
-    case NativeValueKind::kDictionaryIndices: return 4;
-    case NativeValueKind::kCopy64: return 8;
-    case NativeValueKind::kInt32ToDecimal128:
-    case NativeValueKind::kInt64ToDecimal128: return 16;
-    default: return 0;
-  }
-}
-
-// Converts `count` PLAIN-stored values at `in` into Arrow values at `out`.
-void ConvertPlain(NativeValueKind kind, const uint8_t* in, int64_t count, uint8_t* out) {
-  auto widen = [&](auto stored) {
-    using Stored = decltype(stored);
-    auto* words = reinterpret_cast<uint64_t*>(out);
-    for (int64_t i = 0; i < count; ++i) {
-      Stored v;
-      std::memcpy(&v, in + i * sizeof(Stored), sizeof(Stored));
-      const int64_t wide = v;
-      words[2 * i] = static_cast<uint64_t>(wide);
-      words[2 * i + 1] = static_cast<uint64_t>(wide >> 63);  // sign extension
-    }
-  };
-  switch (kind) {
-    case NativeValueKind::kInt32ToDecimal128: widen(int32_t{}); break;
-    case NativeValueKind::kInt64ToDecimal128: widen(int64_t{}); break;
-    default: std::memcpy(out, in, count * StoredWidth(kind)); break;
-  }
-}
 
 // Unsigned 32-bit maximum is one instruction from SSE4.1 on, four before:
 // the baseline build gets an AVX2 clone, picked at load time.
@@ -147,47 +80,6 @@ uint32_t LoadU32(const uint8_t* p) {
 }
 
 }  // namespace
-
-std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescriptor& descr,
-                                                  const arrow::DataType& type) {
-  if (descr.max_repetition_level() != 0 || descr.max_definition_level() > 1) return std::nullopt;
-  using K = NativeValueKind;
-  const auto id = type.id();
-  switch (descr.physical_type()) {
-    case parquet::Type::INT32:
-      if (id == arrow::Type::INT32 && IsInt(descr, 32, true)) return K::kCopy32;
-      if (id == arrow::Type::UINT32 && IsInt(descr, 32, false)) return K::kCopy32;
-      if (id == arrow::Type::DATE32 && descr.logical_type() && descr.logical_type()->is_date()) return K::kCopy32;
-      if (id == arrow::Type::DECIMAL128 && IsDecimal(descr)) return K::kInt32ToDecimal128;
-      return std::nullopt;
-    case parquet::Type::INT64:
-      if (id == arrow::Type::INT64 && IsInt(descr, 64, true)) return K::kCopy64;
-      if (id == arrow::Type::UINT64 && IsInt(descr, 64, false)) return K::kCopy64;
-      if (id == arrow::Type::TIMESTAMP &&
-          IsTimestampIn(descr, static_cast<const arrow::TimestampType&>(type).unit())) {
-        return K::kCopy64;
-      }
-      if (id == arrow::Type::DECIMAL128 && IsDecimal(descr)) return K::kInt64ToDecimal128;
-      return std::nullopt;
-    case parquet::Type::FLOAT:
-      return id == arrow::Type::FLOAT ? std::optional(K::kCopy32) : std::nullopt;
-    case parquet::Type::DOUBLE:
-      return id == arrow::Type::DOUBLE ? std::optional(K::kCopy64) : std::nullopt;
-    case parquet::Type::BYTE_ARRAY: {
-      if (id == arrow::Type::STRING || id == arrow::Type::BINARY) return K::kBinary;
-      if (id != arrow::Type::DICTIONARY) return std::nullopt;
-      const auto& dictionary = static_cast<const arrow::DictionaryType&>(type);
-      const auto value = dictionary.value_type()->id();
-      if (dictionary.index_type()->id() == arrow::Type::INT32 &&
-          (value == arrow::Type::STRING || value == arrow::Type::BINARY)) {
-        return K::kDictionaryIndices;
-      }
-      return std::nullopt;
-    }
-    default:
-      return std::nullopt;
-  }
-}
 
 struct ColumnChunkDecoder::State {
   std::unique_ptr<parquet::PageReader> pages;

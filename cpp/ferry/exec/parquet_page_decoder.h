@@ -7,7 +7,6 @@
 // reader, per column chunk, before any page is read.
 
 #include <memory>
-#include <optional>
 
 #include <arrow/memory_pool.h>
 #include <arrow/type_fwd.h>
@@ -15,24 +14,9 @@
 #include <parquet/schema.h>
 
 #include "ferry/common/status.h"
+#include "ferry/exec/parquet_value_kind.h"
 
 namespace ferry {
-
-/// How a column's stored values become its Arrow values.
-enum class NativeValueKind {
-  kCopy32,             // INT32 or FLOAT as int32, uint32, date32, float
-  kCopy64,             // INT64 or DOUBLE as int64, uint64, timestamp, double
-  kInt32ToDecimal128,  // INT32 unscaled decimals widened to decimal128
-  kInt64ToDecimal128,  // INT64 unscaled decimals widened to decimal128
-  kBinary,             // BYTE_ARRAY as utf8 or binary
-  kDictionaryIndices,  // BYTE_ARRAY read as dictionary<int32, utf8|binary>
-};
-
-/// The kind for a column described by `descr` that Arrow's reader returns
-/// as `type`; nullopt when only Arrow's reader decodes it (nested or
-/// repeated columns, other types, conversions Arrow does on read).
-std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescriptor& descr,
-                                                  const arrow::DataType& type);
 
 /// Decodes one flat column chunk, batch by batch.
 ///
