@@ -128,6 +128,20 @@ def test_dictionary_typed_columns(tmp_path, ctx1):
     assert_same(*read_both(path, ctx1))
 
 
+def test_view_columns_come_as_utf8_and_binary(tmp_path, ctx1):
+    # Files of DataFusion, Polars and tpchgen-cli store string_view in
+    # their Arrow schema; ferry executes on utf8.
+    path = tmp_path / "t.parquet"
+    table = pa.table({"s": pa.array(nulls([f"value {i % 40}" * (i % 3) for i in range(N)], "some"), pa.string_view()),
+                      "b": pa.array(nulls([bytes([i % 256]) * (i % 20) for i in range(N)], "some"), pa.binary_view()),
+                      "n": pa.array(range(N), pa.int64())})
+    pq.write_table(table, path, row_group_size=1000)
+    got, expected = read_both(path, ctx1)
+    assert pq.read_schema(path).field("s").type == pa.string_view()
+    expected = expected.cast(pa.schema([("s", pa.string()), ("b", pa.binary()), ("n", pa.int64())]))
+    assert_same(got, expected)
+
+
 @pytest.mark.parametrize("rows", [0, 1, 5])
 def test_empty_and_tiny_files(tmp_path, ctx1, rows):
     path = tmp_path / "t.parquet"

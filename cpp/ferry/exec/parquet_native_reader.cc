@@ -13,6 +13,7 @@
 
 #include "ferry/exec/parquet_page_decoder.h"
 #include "ferry/exec/scan_memory_pool.h"
+#include "ferry/exec/view_types.h"
 
 namespace ferry {
 namespace {
@@ -97,6 +98,7 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
         return Status::IOError("reading ", path_, ": row group ", row_group_, " ends early");
       }
       rows = fallback->num_rows();
+      FERRY_ASSIGN_OR_RAISE(fallback, CastViews(std::move(fallback)));
     }
     std::vector<std::shared_ptr<arrow::Array>> arrays;
     arrays.reserve(columns_.size());
@@ -184,8 +186,8 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
     } catch (const parquet::ParquetException& e) {
       return Status::IOError("reading ", path_, ": ", e.what());
     }
-    return ColumnChunkDecoder::Make(std::move(pages), descr, field.field->type(), *kind, snappy,
-                                    ScanMemoryPool());
+    return ColumnChunkDecoder::Make(std::move(pages), descr, WithoutViews(field.field->type()), *kind,
+                                    snappy, ScanMemoryPool());
   }
 
   std::shared_ptr<parquet::arrow::FileReader> reader_;
@@ -231,7 +233,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> MakeNativeParquetReader(
   FERRY_ASSIGN_OR_RAISE(auto fields, manifest.GetFieldIndices(leaves));
   arrow::FieldVector schema_fields;
   for (int i : fields) schema_fields.push_back(manifest.schema_fields[i].field);
-  auto schema = arrow::schema(std::move(schema_fields), manifest.schema_metadata);
+  auto schema = WithoutViews(arrow::schema(std::move(schema_fields), manifest.schema_metadata));
   auto file = arrow::io::ReadableFile::Open(path, ScanMemoryPool());
   if (!file.ok()) return Status::IOError("cannot open Parquet file ", path, ": ", file.status().message());
   return std::make_shared<NativeParquetReader>(std::move(reader), std::move(path), std::move(*file),

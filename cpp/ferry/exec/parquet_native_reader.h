@@ -24,8 +24,9 @@ bool DecodesNatively(const parquet::FileMetaData& metadata, const parquet::arrow
 /// Reads `row_groups` of `reader`'s file (at `path`) for the top-level
 /// fields holding `leaves`, as `reader->GetRecordBatchReader(row_groups,
 /// leaves)` would: the same schema and values (dictionary-read columns
-/// included), in batches of at most the reader's batch size that never
-/// span a row group. Column chunks ferry cannot decode (nested, repeated,
+/// included) except that string_view and binary_view columns come as utf8
+/// and binary (as CastViews gives them), in batches of at most the
+/// reader's batch size that never span a row group. Column chunks ferry cannot decode (nested, repeated,
 /// encrypted, other encodings or types) are read by `reader` instead.
 /// Buffers come from ScanMemoryPool(). Errors name `path`.
 Result<std::shared_ptr<arrow::RecordBatchReader>> MakeNativeParquetReader(

@@ -53,6 +53,10 @@ void Spread(const uint32_t* levels, int64_t count, int64_t present, int width, u
 
 constexpr int64_t kBlockValues = 2048;
 
+// A batch's string bytes are first reserved after the last batch's, up to
+// this much (a batch of a few huge values must not size the next).
+constexpr int64_t kMaxInitialStringBytes = 16 << 20;
+
 // Snappy's densest element, a 3-byte copy of 64 bytes, bounds what a
 // stream can expand to: a header claiming more is corrupt, and is refused
 // before anything that size is allocated.
@@ -173,8 +177,12 @@ struct ColumnChunkDecoder::State {
     if (count < 0) return Status::Invalid(Where(), ": negative dictionary size");
     const auto [data, size] = bytes;
     if (kind == NativeValueKind::kBinary || kind == NativeValueKind::kDictionaryIndices) {
+      // Each value takes at least its 4-byte length: a count beyond that
+      // is corrupt, refused before its offsets are allocated.
+      if (count > size / 4) return Status::Invalid(Where(), ": dictionary page shorter than its values");
       FERRY_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((count + 1) * 4, pool));
-      // Slack past the last value lets short values be copied 16 bytes at a time.
+      // Slack past the last value lets short values be copied kShortValue
+      // bytes at a time.
       FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(size + kShortValue, pool));
       auto* out_offsets = reinterpret_cast<int32_t*>(offsets->mutable_data());
       int64_t at = 0, written = 0;
@@ -434,7 +442,8 @@ Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
     FERRY_ASSIGN_OR_RAISE(offsets, arrow::AllocateBuffer((rows + 1) * 4, s.pool));
     // Sized after the last batch, so a batch rarely grows (and copies) it.
     FERRY_ASSIGN_OR_RAISE(data, arrow::AllocateResizableBuffer(0, s.pool));
-    FERRY_RETURN_NOT_OK(data->Reserve(static_cast<int64_t>(rows * s.bytes_per_row) + 64));
+    FERRY_RETURN_NOT_OK(data->Reserve(std::min<int64_t>(static_cast<int64_t>(rows * s.bytes_per_row),
+                                                        kMaxInitialStringBytes) + 64));
     reinterpret_cast<int32_t*>(offsets->mutable_data())[0] = 0;
   } else {
     FERRY_ASSIGN_OR_RAISE(values, arrow::AllocateBuffer(rows * width, s.pool));
@@ -474,7 +483,7 @@ Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
   std::shared_ptr<arrow::ArrayData> out;
   if (binary) {
     FERRY_RETURN_NOT_OK(data->Resize(written, /*shrink_to_fit=*/false));
-    s.bytes_per_row = std::min(static_cast<double>(written) / rows * 1.05, 1e6);
+    s.bytes_per_row = static_cast<double>(written) / rows * 1.05;
     out = arrow::ArrayData::Make(s.type, rows, {validity, offsets, data}, null_count);
   } else {
     out = arrow::ArrayData::Make(s.type, rows, {validity, values}, null_count);

@@ -102,7 +102,11 @@ std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescripto
     case parquet::Type::DOUBLE:
       return id == arrow::Type::DOUBLE ? std::optional(K::kCopy64) : std::nullopt;
     case parquet::Type::BYTE_ARRAY: {
-      if (id == arrow::Type::STRING || id == arrow::Type::BINARY) return K::kBinary;
+      // Views are decoded as utf8 and binary, the layouts ferry executes on.
+      if (id == arrow::Type::STRING || id == arrow::Type::BINARY || id == arrow::Type::STRING_VIEW ||
+          id == arrow::Type::BINARY_VIEW) {
+        return K::kBinary;
+      }
       if (id != arrow::Type::DICTIONARY) return std::nullopt;
       const auto& dictionary = static_cast<const arrow::DictionaryType&>(type);
       const auto value = dictionary.value_type()->id();

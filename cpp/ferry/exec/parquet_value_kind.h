@@ -17,13 +17,15 @@ enum class NativeValueKind {
   kCopy64,             // INT64 or DOUBLE as int64, uint64, timestamp, double
   kInt32ToDecimal128,  // INT32 unscaled decimals widened to decimal128
   kInt64ToDecimal128,  // INT64 unscaled decimals widened to decimal128
-  kBinary,             // BYTE_ARRAY as utf8 or binary
+  kBinary,             // BYTE_ARRAY as utf8 or binary (views: see NativeValueKindFor)
   kDictionaryIndices,  // BYTE_ARRAY read as dictionary<int32, utf8|binary>
 };
 
 /// The kind for a column described by `descr` that Arrow's reader returns
 /// as `type`; nullopt when only Arrow's reader decodes it (nested or
-/// repeated columns, other types, conversions Arrow does on read).
+/// repeated columns, other types, conversions Arrow does on read). A
+/// string_view or binary_view column is kBinary: ferry decodes it as the
+/// utf8 or binary every scan casts views to (exec/view_types.h).
 std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescriptor& descr,
                                                   const arrow::DataType& type);
 
