@@ -1,7 +1,8 @@
 // Fuzz target: ferry's Parquet column chunk decoder (exec/parquet_page_decoder)
 // over arbitrary page bytes, as a scan feeds it a file's column chunk.
 // Input: one byte choosing the column (its low 3 bits the physical and Arrow
-// type, bit 3 optional, bit 4 snappy pages), a little-endian u32 value
+// type, bit 3 optional, bit 4 snappy pages, bit 5 a 9-byte
+// FIXED_LEN_BYTE_ARRAY decimal instead), a little-endian u32 value
 // count (at most 1 << 20), then the chunk's bytes (page headers and pages).
 // Invariants: decoding ends in an array or an error, never a crash or a
 // read outside the input; an array has the rows asked for and passes
@@ -38,6 +39,9 @@ struct Column {
 // Binary rather than utf8: the decoder, like Arrow's reader, does not
 // check UTF-8, and full validation of a string array would.
 Column ColumnFor(uint8_t choice) {
+  if (choice & 32) {
+    return {parquet::Type::FIXED_LEN_BYTE_ARRAY, LogicalType::Decimal(20, 3), arrow::decimal128(20, 3)};
+  }
   switch (choice & 7) {
     case 0: return {parquet::Type::INT32, LogicalType::None(), arrow::int32()};
     case 1: return {parquet::Type::INT64, LogicalType::None(), arrow::int64()};
@@ -58,7 +62,8 @@ void Decode(const uint8_t* data, size_t size) {
   const Column column = ColumnFor(choice);
   const bool optional = choice & 8, snappy = choice & 16;
   auto node = PrimitiveNode::Make("v", optional ? parquet::Repetition::OPTIONAL : parquet::Repetition::REQUIRED,
-                                  column.logical, column.physical);
+                                  column.logical, column.physical,
+                                  column.physical == parquet::Type::FIXED_LEN_BYTE_ARRAY ? 9 : -1);
   parquet::SchemaDescriptor schema;
   schema.Init(GroupNode::Make("schema", parquet::Repetition::REQUIRED, {node}));
   const parquet::ColumnDescriptor* descr = schema.Column(0);

@@ -29,6 +29,8 @@ COLUMNS = {
     5: pa.array([b"AIR", b"MAIL", b"SHIP"] * (N // 3), pa.binary()),
     6: pa.array([i / 4 for i in range(N)], pa.float64()),
     7: pa.array(list(range(N)), pa.int32()).cast(pa.date32()),
+    # bit 5: decimal(20, 3) as a 9-byte FIXED_LEN_BYTE_ARRAY
+    32: pa.array([decimal.Decimal(i * 10**15 - 7).scaleb(-3) for i in range(N)], pa.decimal128(20, 3)),
 }
 
 
@@ -37,8 +39,8 @@ def chunk_bytes(array, optional, **options):
         array = pa.array([None if i % 4 == 1 else v for i, v in enumerate(array.to_pylist())], array.type)
     field = pa.field("v", array.type, nullable=optional)
     buffer = io.BytesIO()
-    pq.write_table(pa.table([array], schema=pa.schema([field])), buffer, store_decimal_as_integer=True,
-                   data_page_size=128, **options)
+    pq.write_table(pa.table([array], schema=pa.schema([field])), buffer,
+                   store_decimal_as_integer=array.type != pa.decimal128(20, 3), data_page_size=128, **options)
     data = buffer.getvalue()
     column = pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0).column(0)
     start = column.data_page_offset

@@ -50,6 +50,8 @@ def columns(n, pattern):
     fallback = {
         "i8": pa.array(nulls([i % 100 - 50 for i in range(n)], pattern), pa.int8()),
         "flag": pa.array(nulls([i % 3 == 0 for i in range(n)], pattern), pa.bool_()),
+        # FIXED_LEN_BYTE_ARRAY either way: ferry decodes it, as it does dec9
+        # and dec18 where a test writes them that way.
         "dec30": pa.array(nulls([decimal.Decimal(i * 10**12 + 7).scaleb(-4) for i in range(n)], pattern), pa.decimal128(30, 4)),
         "big": pa.array(nulls([f"s{i % 50}" for i in range(n)], pattern), pa.large_string()),
         "list": pa.array(nulls([list(range(i % 4)) for i in range(n)], pattern), pa.list_(pa.int32())),
@@ -106,7 +108,7 @@ def test_plain_only_and_other_encodings(tmp_path, ctx1):
     table = columns(N, "some")
     pq.write_table(table, path, use_dictionary=False, store_decimal_as_integer=True)
     assert_same(*read_both(path, ctx1))
-    # Decimals as FIXED_LEN_BYTE_ARRAY (pyarrow's default) are Arrow's.
+    # Decimals as FIXED_LEN_BYTE_ARRAY (pyarrow's default) too.
     pq.write_table(table, path)
     assert_same(*read_both(path, ctx1))
     # Encodings ferry does not decode fall back to Arrow for that column.
@@ -125,6 +127,28 @@ def test_dictionary_typed_columns(tmp_path, ctx1):
     table = pa.table({"d": pa.array(nulls([f"v{i % 9}" for i in range(N)], "some")).dictionary_encode(),
                       "n": pa.array(range(N), pa.int64())})
     pq.write_table(table, path, row_group_size=700)
+    assert_same(*read_both(path, ctx1))
+
+
+@pytest.mark.parametrize("page_version", ["1.0", "2.0"])
+@pytest.mark.parametrize("use_dictionary", [True, False])
+def test_fixed_len_byte_array_decimals(tmp_path, ctx1, page_version, use_dictionary):
+    # pyarrow's default decimal layout: big-endian two's complement in the
+    # fewest bytes the precision needs (precision 2: 1 byte ... 38: 16).
+    path = tmp_path / "t.parquet"
+    columns = {}
+    wide = decimal.Context(prec=60)  # the default 28 digits would round 30- and 38-digit values
+    for precision, scale in [(2, 1), (5, 0), (9, 2), (18, 4), (20, 3), (30, 10), (38, 6)]:
+        limit = 10 ** precision - 1
+        values = [decimal.Decimal(((i * 7919 * 10 ** (precision // 2)) % (2 * limit + 1)) - limit).scaleb(-scale, wide)
+                  for i in range(N)]
+        values[:4] = [decimal.Decimal(limit).scaleb(-scale, wide), decimal.Decimal(-limit).scaleb(-scale, wide),
+                      decimal.Decimal(0), decimal.Decimal(-1).scaleb(-scale, wide)]
+        columns[f"d{precision}"] = pa.array(nulls(values, "some"), pa.decimal128(precision, scale))
+    table = pa.table(columns)
+    pq.write_table(table, path, data_page_version=page_version, use_dictionary=use_dictionary,
+                   data_page_size=1024, row_group_size=1200)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(2).physical_type == "FIXED_LEN_BYTE_ARRAY"
     assert_same(*read_both(path, ctx1))
 
 

@@ -93,6 +93,7 @@ struct ColumnChunkDecoder::State {
   bool snappy_pages;
   arrow::MemoryPool* pool;
   bool optional;
+  int stored_width;  // of a PLAIN fixed-width value
 
   // The dictionary: fixed-width values already in their Arrow form, or
   // BYTE_ARRAY offsets and bytes.
@@ -209,10 +210,9 @@ struct ColumnChunkDecoder::State {
                                                   {nullptr, dictionary_offsets, dictionary_values}, 0);
       }
     } else {
-      const int stored = StoredWidth(kind);
-      if (size / stored < count) return Status::Invalid(Where(), ": dictionary page shorter than its values");
+      if (size / stored_width < count) return Status::Invalid(Where(), ": dictionary page shorter than its values");
       FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(std::max<int64_t>(count, 1) * ArrowWidth(kind), pool));
-      ConvertPlain(kind, data, count, values->mutable_data());
+      ConvertPlain(kind, stored_width, data, count, values->mutable_data());
       dictionary_values = std::move(values);
     }
     dictionary_size = count;
@@ -312,10 +312,9 @@ struct ColumnChunkDecoder::State {
   Status DecodeFixed(int64_t present, uint8_t* out) {
     const int width = ArrowWidth(kind);
     if (!dictionary_encoded) {
-      const int stored = StoredWidth(kind);
-      if ((plain_end - plain) / stored < present) return Status::Invalid(Where(), ": page shorter than its values");
-      ConvertPlain(kind, plain, present, out);
-      plain += present * stored;
+      if ((plain_end - plain) / stored_width < present) return Status::Invalid(Where(), ": page shorter than its values");
+      ConvertPlain(kind, stored_width, plain, present, out);
+      plain += present * stored_width;
       return Status::OK();
     }
     FERRY_ASSIGN_OR_RAISE(const uint32_t* idx, DecodeIndices(present));
@@ -426,6 +425,12 @@ Result<std::unique_ptr<ColumnChunkDecoder>> ColumnChunkDecoder::Make(
   state->snappy_pages = snappy_pages;
   state->pool = pool;
   state->optional = descr->max_definition_level() == 1;
+  state->stored_width = StoredWidth(kind, *descr);
+  const bool binary = kind == NativeValueKind::kBinary || kind == NativeValueKind::kDictionaryIndices;
+  if (!binary && state->stored_width <= 0) {
+    return Status::Invalid("Parquet column '", descr->path()->ToDotString(), "' has values of ",
+                           state->stored_width, " bytes");
+  }
   return std::unique_ptr<ColumnChunkDecoder>(new ColumnChunkDecoder(std::move(state)));
 }
 

@@ -33,10 +33,29 @@ bool IsDecimal(const parquet::ColumnDescriptor& descr) {
   return logical && logical->is_decimal();
 }
 
+// Big-endian two's complement integers of `width` (1..16) bytes, as
+// FIXED_LEN_BYTE_ARRAY decimals store them, into little-endian 128-bit
+// ones: the value's bytes right-aligned in a sign-filled big-endian word.
+void WidenBigEndian(const uint8_t* in, int width, int64_t count, uint8_t* out) {
+  auto* words = reinterpret_cast<uint64_t*>(out);
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* value = in + i * width;
+    uint8_t big[16];
+    std::memset(big, (value[0] & 0x80) ? 0xff : 0, 16 - width);
+    std::memcpy(big + 16 - width, value, width);
+    uint64_t high, low;
+    std::memcpy(&high, big, 8);
+    std::memcpy(&low, big + 8, 8);
+    words[2 * i] = __builtin_bswap64(low);
+    words[2 * i + 1] = __builtin_bswap64(high);
+  }
+}
+
 }  // namespace
 
-int StoredWidth(NativeValueKind kind) {
+int StoredWidth(NativeValueKind kind, const parquet::ColumnDescriptor& descr) {
   switch (kind) {
+    case NativeValueKind::kFixedToDecimal128: return descr.type_length();
     case NativeValueKind::kCopy32:
     case NativeValueKind::kInt32ToDecimal128: return 4;
     case NativeValueKind::kCopy64:
@@ -51,12 +70,14 @@ int ArrowWidth(NativeValueKind kind) {
     case NativeValueKind::kDictionaryIndices: return 4;
     case NativeValueKind::kCopy64: return 8;
     case NativeValueKind::kInt32ToDecimal128:
-    case NativeValueKind::kInt64ToDecimal128: return 16;
+    case NativeValueKind::kInt64ToDecimal128:
+    case NativeValueKind::kFixedToDecimal128: return 16;
     default: return 0;
   }
 }
 
-void ConvertPlain(NativeValueKind kind, const uint8_t* in, int64_t count, uint8_t* out) {
+void ConvertPlain(NativeValueKind kind, int stored_width, const uint8_t* in, int64_t count,
+                  uint8_t* out) {
   auto widen = [&](auto stored) {
     using Stored = decltype(stored);
     auto* words = reinterpret_cast<uint64_t*>(out);
@@ -71,7 +92,8 @@ void ConvertPlain(NativeValueKind kind, const uint8_t* in, int64_t count, uint8_
   switch (kind) {
     case NativeValueKind::kInt32ToDecimal128: widen(int32_t{}); break;
     case NativeValueKind::kInt64ToDecimal128: widen(int64_t{}); break;
-    default: std::memcpy(out, in, count * StoredWidth(kind)); break;
+    case NativeValueKind::kFixedToDecimal128: WidenBigEndian(in, stored_width, count, out); break;
+    default: std::memcpy(out, in, count * stored_width); break;
   }
 }
 
@@ -101,6 +123,12 @@ std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescripto
       return id == arrow::Type::FLOAT ? std::optional(K::kCopy32) : std::nullopt;
     case parquet::Type::DOUBLE:
       return id == arrow::Type::DOUBLE ? std::optional(K::kCopy64) : std::nullopt;
+    case parquet::Type::FIXED_LEN_BYTE_ARRAY:
+      if (id == arrow::Type::DECIMAL128 && IsDecimal(descr) && descr.type_length() >= 1 &&
+          descr.type_length() <= 16) {
+        return K::kFixedToDecimal128;
+      }
+      return std::nullopt;
     case parquet::Type::BYTE_ARRAY: {
       // Views are decoded as utf8 and binary, the layouts ferry executes on.
       if (id == arrow::Type::STRING || id == arrow::Type::BINARY || id == arrow::Type::STRING_VIEW ||

@@ -17,6 +17,7 @@ enum class NativeValueKind {
   kCopy64,             // INT64 or DOUBLE as int64, uint64, timestamp, double
   kInt32ToDecimal128,  // INT32 unscaled decimals widened to decimal128
   kInt64ToDecimal128,  // INT64 unscaled decimals widened to decimal128
+  kFixedToDecimal128,  // FIXED_LEN_BYTE_ARRAY big-endian decimals (pyarrow's default)
   kBinary,             // BYTE_ARRAY as utf8 or binary (views: see NativeValueKindFor)
   kDictionaryIndices,  // BYTE_ARRAY read as dictionary<int32, utf8|binary>
 };
@@ -29,15 +30,18 @@ enum class NativeValueKind {
 std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescriptor& descr,
                                                   const arrow::DataType& type);
 
-/// Bytes of one PLAIN-stored value of `kind` (BYTE_ARRAY kinds: 0, variable).
-int StoredWidth(NativeValueKind kind);
+/// Bytes of one PLAIN-stored value of `kind` in a column of `descr`
+/// (BYTE_ARRAY kinds: 0, variable).
+int StoredWidth(NativeValueKind kind, const parquet::ColumnDescriptor& descr);
 
 /// Bytes of one Arrow value of `kind` in its values buffer (dictionary
 /// indices: 4; kBinary: 0, variable).
 int ArrowWidth(NativeValueKind kind);
 
-/// Converts `count` PLAIN-stored fixed-width values at `in` into their
-/// Arrow form at `out` (ArrowWidth(kind) bytes each).
-void ConvertPlain(NativeValueKind kind, const uint8_t* in, int64_t count, uint8_t* out);
+/// Converts `count` PLAIN-stored fixed-width values of `stored_width`
+/// bytes at `in` into their Arrow form at `out` (ArrowWidth(kind) bytes
+/// each).
+void ConvertPlain(NativeValueKind kind, int stored_width, const uint8_t* in, int64_t count,
+                  uint8_t* out);
 
 }  // namespace ferry
