@@ -6,6 +6,7 @@
 
 #include "ferry/common/overloaded.h"
 #include "ferry/function/arithmetic_internal.h"
+#include "ferry/function/like_kernel.h"
 #include "ferry/function/physical_expr_display.h"
 #include "ferry/function/scalar_function.h"
 
@@ -280,8 +281,11 @@ class Binder {
       auto null = arrow::MakeNullScalar(arrow::boolean());
       return MakeLiteral(std::move(null));
     }
-    auto options = std::make_shared<cp::MatchSubstringOptions>(
-        constant->ToString(), n.case_insensitive);
+    const std::string text = constant->ToString();
+    if (!n.case_insensitive) {
+      if (auto like = MakeSegmentLike(value, text, n.negated)) return like;
+    }
+    auto options = std::make_shared<cp::MatchSubstringOptions>(text, n.case_insensitive);
     FERRY_ASSIGN_OR_RAISE(auto match, MakeArrowCall("match_like", {value}, options, display));
     return n.negated ? MakeArrowCall("invert", {match}, nullptr, display) : match;
   }
