@@ -23,6 +23,8 @@ def _strings():
               "special requests", "the special, quick requests.", "requests special",
               "Customer Complaints", "MEDIUM POLISHED TIN", "éa_b"]
     values += ["".join(rng.choice(ALPHABET) for _ in range(rng.randrange(8))) for _ in range(250)]
+    # Long enough for the kernel's 16-byte search blocks.
+    values += ["".join(rng.choice(ALPHABET) for _ in range(rng.randrange(16, 70))) for _ in range(100)]
     return [None if i % 23 == 5 else v for i, v in enumerate(values)]
 
 
@@ -30,7 +32,7 @@ def _patterns():
     # Every pattern of up to 3 symbols over {a, b, %}, then the hand cases.
     short = ["".join(p) for n in range(4) for p in itertools.product("ab%", repeat=n)]
     return short + ["%aa%aa%", "a%a%a", "%special%requests%", "%Customer%Complaints%",
-                    "MEDIUM POLISHED%", "%%", "%%%a%%", "a_%", "%_b", "_", "%a_b%", "é%"]
+                    "MEDIUM POLISHED%", "%%", "%%%a%%", "%abba%", "%aab%bba%", "a%bb%b", "a_%", "%_b", "_", "%a_b%", "é%"]
 
 
 STRINGS = _strings()
