@@ -74,14 +74,16 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         _worker(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", default=str(DEFAULT_FILE))
     parser.add_argument("--columns", default=DEFAULT_COLUMNS)
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if not Path(args.file).exists():
-        sys.exit(f"{args.file} not found: generate it with benchmarks/tpch.py (or point --file at a Parquet file)")
+        sys.exit(f"{args.file} not found: generate it with benchmarks/tpch.py "
+                 "(or point --file at a Parquet file)")
     engines = args.engines.split(",")
     print(f"{'column':<18}" + "".join(f"{e:>10}" for e in engines) + "   ferry/pyarrow  ferry/polars")
     for column in args.columns.split(","):

@@ -48,7 +48,9 @@ Column ColumnFor(uint8_t choice) {
     case 2: return {parquet::Type::INT32, LogicalType::Decimal(9, 2), arrow::decimal128(9, 2)};
     case 3: return {parquet::Type::INT64, LogicalType::Decimal(18, 2), arrow::decimal128(18, 2)};
     case 4: return {parquet::Type::BYTE_ARRAY, LogicalType::None(), arrow::binary()};
-    case 5: return {parquet::Type::BYTE_ARRAY, LogicalType::None(), arrow::dictionary(arrow::int32(), arrow::binary())};
+    case 5:
+      return {parquet::Type::BYTE_ARRAY, LogicalType::None(),
+              arrow::dictionary(arrow::int32(), arrow::binary())};
     case 6: return {parquet::Type::DOUBLE, LogicalType::None(), arrow::float64()};
     default: return {parquet::Type::INT32, LogicalType::Date(), arrow::date32()};
   }
@@ -61,8 +63,8 @@ void Decode(const uint8_t* data, size_t size) {
   num_values &= (1u << 20) - 1;
   const Column column = ColumnFor(choice);
   const bool optional = choice & 8, snappy = choice & 16;
-  auto node = PrimitiveNode::Make("v", optional ? parquet::Repetition::OPTIONAL : parquet::Repetition::REQUIRED,
-                                  column.logical, column.physical,
+  const auto repetition = optional ? parquet::Repetition::OPTIONAL : parquet::Repetition::REQUIRED;
+  auto node = PrimitiveNode::Make("v", repetition, column.logical, column.physical,
                                   column.physical == parquet::Type::FIXED_LEN_BYTE_ARRAY ? 9 : -1);
   parquet::SchemaDescriptor schema;
   schema.Init(GroupNode::Make("schema", parquet::Repetition::REQUIRED, {node}));

@@ -156,7 +156,8 @@ struct ColumnChunkDecoder::State {
   Status ReadDictionary(const parquet::DictionaryPage& page) {
     if (has_dictionary) return Status::Invalid(Where(), ": a second dictionary page");
     if (page.encoding() != Encoding::PLAIN && page.encoding() != Encoding::PLAIN_DICTIONARY) {
-      return Status::Invalid(Where(), ": dictionary page encoding ", parquet::EncodingToString(page.encoding()));
+      return Status::Invalid(Where(), ": dictionary page encoding ",
+                             parquet::EncodingToString(page.encoding()));
     }
     std::pair<const uint8_t*, int64_t> bytes{page.data(), page.size()};
     std::shared_ptr<arrow::Buffer> keep;  // the decompressed page, while read
@@ -210,8 +211,11 @@ struct ColumnChunkDecoder::State {
                                                   {nullptr, dictionary_offsets, dictionary_values}, 0);
       }
     } else {
-      if (size / stored_width < count) return Status::Invalid(Where(), ": dictionary page shorter than its values");
-      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(std::max<int64_t>(count, 1) * ArrowWidth(kind), pool));
+      if (size / stored_width < count) {
+        return Status::Invalid(Where(), ": dictionary page shorter than its values");
+      }
+      FERRY_ASSIGN_OR_RAISE(auto values,
+                            arrow::AllocateBuffer(std::max<int64_t>(count, 1) * ArrowWidth(kind), pool));
       ConvertPlain(kind, stored_width, data, count, values->mutable_data());
       dictionary_values = std::move(values);
     }
@@ -244,7 +248,9 @@ struct ColumnChunkDecoder::State {
           }
           if (values.second < 4) return Status::Invalid(Where(), ": page ends inside its levels");
           level_size = LoadU32(values.first);
-          if (level_size > values.second - 4) return Status::Invalid(Where(), ": levels longer than the page");
+          if (level_size > values.second - 4) {
+            return Status::Invalid(Where(), ": levels longer than the page");
+          }
           level_data = values.first + 4;
           values = {level_data + level_size, values.second - 4 - level_size};
         }
@@ -276,7 +282,9 @@ struct ColumnChunkDecoder::State {
           break;
         case Encoding::RLE_DICTIONARY:
         case Encoding::PLAIN_DICTIONARY: {
-          if (!has_dictionary) return Status::Invalid(Where(), ": dictionary-encoded page without a dictionary");
+          if (!has_dictionary) {
+            return Status::Invalid(Where(), ": dictionary-encoded page without a dictionary");
+          }
           if (values.second < 1) return Status::Invalid(Where(), ": empty dictionary-encoded page");
           const int bit_width = values.first[0];
           if (!RleBitPackedDecoder::ValidBitWidth(bit_width)) {
@@ -312,7 +320,9 @@ struct ColumnChunkDecoder::State {
   Status DecodeFixed(int64_t present, uint8_t* out) {
     const int width = ArrowWidth(kind);
     if (!dictionary_encoded) {
-      if ((plain_end - plain) / stored_width < present) return Status::Invalid(Where(), ": page shorter than its values");
+      if ((plain_end - plain) / stored_width < present) {
+        return Status::Invalid(Where(), ": page shorter than its values");
+      }
       ConvertPlain(kind, stored_width, plain, present, out);
       plain += present * stored_width;
       return Status::OK();

@@ -107,7 +107,9 @@ std::optional<NativeValueKind> NativeValueKindFor(const parquet::ColumnDescripto
     case parquet::Type::INT32:
       if (id == arrow::Type::INT32 && IsInt(descr, 32, true)) return K::kCopy32;
       if (id == arrow::Type::UINT32 && IsInt(descr, 32, false)) return K::kCopy32;
-      if (id == arrow::Type::DATE32 && descr.logical_type() && descr.logical_type()->is_date()) return K::kCopy32;
+      if (id == arrow::Type::DATE32 && descr.logical_type() && descr.logical_type()->is_date()) {
+        return K::kCopy32;
+      }
       if (id == arrow::Type::DECIMAL128 && IsDecimal(descr)) return K::kInt32ToDecimal128;
       return std::nullopt;
     case parquet::Type::INT64:
