@@ -51,6 +51,7 @@ def columns(n, pattern):
         "dec9": column(lambda i: Dec(i % 5000 - 2500).scaleb(-2), pa.decimal128(9, 2)),
         "dec18": column(lambda i: Dec((i * 104729) % 10**15 - 5 * 10**14).scaleb(-3), pa.decimal128(18, 3)),
         "few": column(lambda i: ["A", "N", "R", ""][i % 4], pa.string()),
+        "flag": column(lambda i: "ANRF"[(i * i) % 4], pa.string()),  # one byte each
         "text": column(lambda i: f"comment {i} {'x' * (i % 23)}", pa.string()),
         "bin": column(lambda i: bytes([i % 256, (i * 3) % 256]) * (i % 5), pa.binary()),
         # FIXED_LEN_BYTE_ARRAY either way: ferry decodes it, as it does dec9
@@ -61,7 +62,7 @@ def columns(n, pattern):
     }
     fallback = {
         "i8": column(lambda i: i % 100 - 50, pa.int8()),
-        "flag": column(lambda i: i % 3 == 0, pa.bool_()),
+        "bool": column(lambda i: i % 3 == 0, pa.bool_()),
         "big": column(lambda i: f"s{i % 50}", pa.large_string()),
         "list": column(lambda i: list(range(i % 4)), pa.list_(pa.int32())),
         "point": column(lambda i: {"x": i, "y": str(i)}, pa.struct([("x", pa.int64()), ("y", pa.string())])),

@@ -102,6 +102,7 @@ struct ColumnChunkDecoder::State {
   std::shared_ptr<arrow::Buffer> dictionary_values;   // fixed width, or BYTE_ARRAY bytes
   std::shared_ptr<arrow::Buffer> dictionary_offsets;  // BYTE_ARRAY only
   int64_t dictionary_max_length = 0;                  // BYTE_ARRAY only
+  int64_t dictionary_fixed_length = -1;  // BYTE_ARRAY: every value's length, if one (else -1)
   std::shared_ptr<arrow::ArrayData> dictionary_array;  // kDictionaryIndices only
 
   // The data page being read.
@@ -201,7 +202,9 @@ struct ColumnChunkDecoder::State {
         written += length;
         out_offsets[i + 1] = static_cast<int32_t>(written);
         dictionary_max_length = std::max<int64_t>(dictionary_max_length, length);
+        dictionary_fixed_length = i == 0 || length == dictionary_fixed_length ? length : -2;
       }
+      if (dictionary_fixed_length < 0) dictionary_fixed_length = -1;
       std::memset(values->mutable_data() + written, 0, kShortValue);
       dictionary_offsets = std::move(offsets);
       dictionary_values = std::move(values);
@@ -359,12 +362,25 @@ struct ColumnChunkDecoder::State {
     if (dictionary_encoded) {
       FERRY_ASSIGN_OR_RAISE(const uint32_t* idx, DecodeIndices(present));
       const auto* dict_offsets = reinterpret_cast<const int32_t*>(dictionary_offsets->data());
-      int64_t total = 0;
-      for (int64_t i = 0; i < present; ++i) total += dict_offsets[idx[i] + 1] - dict_offsets[idx[i]];
+      // The longest value bounds the bytes; only where that bound is large
+      // are they counted.
+      int64_t total = present * dictionary_max_length;
+      if (total > kMaxInitialStringBytes) {
+        total = 0;
+        for (int64_t i = 0; i < present; ++i) total += dict_offsets[idx[i] + 1] - dict_offsets[idx[i]];
+      }
       FERRY_RETURN_NOT_OK(reserve(total + kShortValue));
       const uint8_t* dict_bytes = dictionary_values->data();
       uint8_t* out = data->mutable_data();
       int64_t at = *written, next = 0;
+      if (!level && dictionary_fixed_length == 1) {
+        // Flags (l_returnflag, l_linestatus): a byte gather, offsets by
+        // arithmetic.
+        for (int64_t i = 0; i < count; ++i) out[at + i] = dict_bytes[idx[i]];
+        for (int64_t i = 0; i < count; ++i) offsets[i + 1] = static_cast<int32_t>(at + i + 1);
+        *written = at + count;
+        return Status::OK();
+      }
       if (!level && dictionary_max_length <= 16) {
         // Flags, modes, codes: one fixed-size copy per value instead of a
         // memcpy call of the value's length.
