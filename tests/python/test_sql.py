@@ -101,8 +101,7 @@ def test_sql_options_refuse_ddl(sctx):
         sctx.sql_with_options("CREATE TABLE c AS SELECT 1 AS one", strict)
     assert not sctx.table_exist("c")
     assert sctx.sql_with_options("SELECT 1 AS one", strict).to_pydict() == {"one": [1]}
-    with pytest.raises(NotImplementedError):
-        sctx.sql("SELECT $1", param_values={"1": 1})
+    assert sctx.sql_with_options("SELECT $1 AS one", strict, {"1": 1}).to_pydict() == {"one": [1]}
 
 
 def test_create_external_table_parquet_and_csv(ctx, tmp_path):

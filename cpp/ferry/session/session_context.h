@@ -18,6 +18,7 @@
 #include "ferry/serde/extension_codec.h"
 #include "ferry/session/file_table_cache.h"
 #include "ferry/serde/physical_serde.h"
+#include "ferry/sql/placeholders.h"
 
 namespace ferry {
 
@@ -157,8 +158,10 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// Runs one SQL statement (sql/statement.h): a query or EXPLAIN gives a
   /// lazy DataFrame; CREATE/DROP are carried out now and give an empty
   /// one. Errors as sql::BindStatement's, and Invalid naming a statement
-  /// kind `options` forbids.
-  Result<DataFrame> Sql(const std::string& query, const SqlOptions& options = {});
+  /// kind `options` forbids. `params` fills `$1` / `$name` placeholders
+  /// (sql/placeholders.h).
+  Result<DataFrame> Sql(const std::string& query, const SqlOptions& options = {},
+                        const sql::StatementParams& params = {});
   /// A DataFrame over an unregistered provider (from_arrow, read_parquet).
   Result<DataFrame> Scan(std::shared_ptr<const TableProvider> table, std::string label);
   Result<DataFrame> ReadParquet(const std::string& path);

@@ -58,9 +58,10 @@ Result<PlanPtr> StringTable(const std::vector<std::string>& names,
 
 }  // namespace
 
-Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions& options) {
+Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions& options,
+                                      const sql::StatementParams& params) {
   SessionCatalog catalog(*this);
-  FERRY_ASSIGN_OR_RAISE(auto statement, sql::BindStatement(query, catalog));
+  FERRY_ASSIGN_OR_RAISE(auto statement, sql::BindStatement(query, catalog, params));
   auto self = shared_from_this();
   auto empty = [&]() -> Result<DataFrame> {
     FERRY_ASSIGN_OR_RAISE(auto plan, StringTable({}, {}));

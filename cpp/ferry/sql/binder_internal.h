@@ -13,6 +13,7 @@
 #include "ferry/common/status.h"
 #include "ferry/plan/builder.h"
 #include "ferry/sql/catalog.h"
+#include "ferry/sql/placeholders.h"
 #include "ferry/sql/scope.h"
 #include "pg_query/pg_query.pb.h"
 
@@ -91,7 +92,8 @@ struct OrderKey {
 
 class QueryBinder {
  public:
-  QueryBinder(const Catalog& catalog, std::string text) : catalog_(catalog), text_(std::move(text)) {}
+  QueryBinder(const Catalog& catalog, std::string text, const std::map<int, Placeholder>* placeholders = nullptr)
+      : catalog_(catalog), text_(std::move(text)), placeholders_(placeholders) {}
 
   /// A SELECT/VALUES/set operation node as a relation (visible columns only).
   Result<Relation> BindQuery(const pg_query::Node& node, const OuterScope* outer);
@@ -101,6 +103,8 @@ class QueryBinder {
                                   const std::string& prefix);
 
   const Catalog& catalog() const { return catalog_; }
+  /// The value placeholder `$number` stands for, or nullptr.
+  const Placeholder* FindPlaceholder(int number) const;
   /// A fresh "__sq<N>_" prefix for a subquery's columns.
   std::string NextPrefix() { return "__sq" + std::to_string(next_id_++) + "_"; }
   /// " at line L, column C" for a parse-tree location, or "".
@@ -149,6 +153,7 @@ class QueryBinder {
 
   const Catalog& catalog_;
   std::string text_;
+  const std::map<int, Placeholder>* placeholders_;
   /// WITH frames, innermost last: name -> its relation.
   std::vector<std::map<std::string, Relation>> ctes_;
   int next_id_ = 0;
@@ -183,6 +188,12 @@ class ExprBinder {
   /// the plan is built.
   Result<Expr> CheckTypes(Expr expr, int location);
   Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
+  // placeholder_binder.cc
+  Result<Expr> BindParamRef(const pg_query::ParamRef& ref);
+  /// `bound` (from `node`) with the type of `other` when `node` is a value
+  /// placeholder whose value casts to that type exactly: a placeholder
+  /// compared with a column takes the column's type.
+  Expr AdoptType(const pg_query::Node& node, Expr bound, const Expr& other);
   // function_binder.cc
   Result<Expr> BindFuncCall(const pg_query::FuncCall& call);
   Result<Expr> BindWindow(Expr function, const pg_query::WindowDef& over);
