@@ -13,6 +13,7 @@
 #include "ferry/common/status.h"
 #include "ferry/plan/builder.h"
 #include "ferry/sql/catalog.h"
+#include "ferry/sql/grouping_sets.h"
 #include "ferry/sql/placeholders.h"
 #include "ferry/sql/scope.h"
 #include "pg_query/pg_query.pb.h"
@@ -107,6 +108,13 @@ class QueryBinder {
   const Placeholder* FindPlaceholder(int number) const;
   /// A fresh "__sq<N>_" prefix for a subquery's columns.
   std::string NextPrefix() { return "__sq" + std::to_string(next_id_++) + "_"; }
+  /// A GROUPING(args) call: the column it reads once the query aggregates
+  /// (grouping_sets.h), its arguments kept for GroupingCallsIn.
+  std::string NoteGroupingCall(std::vector<Expr> args, int location);
+  /// The GROUPING() calls `exprs` read, their arguments as indices into
+  /// `keys`; Invalid naming an argument that is not a GROUP BY key.
+  Result<std::vector<GroupingCall>> GroupingCallsIn(const std::vector<Expr>& exprs,
+                                                    const std::vector<Expr>& keys) const;
   /// " at line L, column C" for a parse-tree location, or "".
   std::string At(int location) const;
   /// Remembers that `shown` (as the user wrote it) at `location` in `clause`
@@ -162,6 +170,8 @@ class QueryBinder {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> column_refs_;
   /// column -> how the user first wrote a reference to it.
   std::map<std::string, std::string> column_shown_;
+  /// GROUPING() column -> (its arguments, where the call is).
+  std::map<std::string, std::pair<std::vector<Expr>, int>> grouping_calls_;
 };
 
 class ExprBinder {
@@ -188,6 +198,8 @@ class ExprBinder {
   /// the plan is built.
   Result<Expr> CheckTypes(Expr expr, int location);
   Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
+  // grouping_function.cc
+  Result<Expr> BindGroupingFunc(const pg_query::GroupingFunc& call);
   // placeholder_binder.cc
   Result<Expr> BindParamRef(const pg_query::ParamRef& ref);
   /// `bound` (from `node`) with the type of `other` when `node` is a value

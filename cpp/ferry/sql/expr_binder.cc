@@ -137,6 +137,8 @@ Result<Expr> ExprBinder::Bind(const pg_query::Node& node) {
     }
     case N::kSubLink:
       return BindSubLink(node.sub_link());
+    case N::kGroupingFunc:
+      return BindGroupingFunc(node.grouping_func());
     case N::kParamRef:
       return BindParamRef(node.param_ref());
     case N::kSqlvalueFunction:

@@ -327,6 +327,14 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   bool aggregating = stmt.group_clause_size() > 0 || having.has_value();
   for (const auto& item : select) aggregating = aggregating || ContainsAggregate(item.expr);
   for (const auto& key : order) aggregating = aggregating || (key.hidden && ContainsAggregate(*key.hidden));
+  std::vector<Expr> over_aggregate;  // what reads the aggregate's output
+  for (const auto& item : select) over_aggregate.push_back(item.expr);
+  if (having) over_aggregate.push_back(*having);
+  for (const auto& key : order) {
+    if (key.hidden) over_aggregate.push_back(*key.hidden);
+  }
+  FERRY_ASSIGN_OR_RAISE(auto grouping_calls, GroupingCallsIn(over_aggregate, grouping.keys));
+  aggregating = aggregating || !grouping_calls.empty();
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
   std::optional<Expr> empty_value;
@@ -366,7 +374,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       return Status::NotImplemented("GROUPING SETS in a correlated subquery are not supported");
     }
     grouping.keys = keys;
-    FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates));
+    FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates, grouping_calls));
     for (size_t i = 0; i < correlation_keys.size(); ++i) {
       exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
                               prefix + "k" + std::to_string(i)));
