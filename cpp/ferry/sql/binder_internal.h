@@ -120,12 +120,18 @@ class QueryBinder {
   /// Remembers that `shown` (as the user wrote it) at `location` in `clause`
   /// bound to input column `column`, so errors found after binding (a
   /// column neither grouped nor aggregated) can point at it.
-  void NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown, int location);
+  /// `outer`: a column of the enclosing query.
+  void NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown, int location,
+                     bool outer = false);
+  /// `exposed` (a correlated subquery's column "__sq<N>_c<i>") shows as
+  /// `column` does.
+  void NoteExposedColumn(const std::string& exposed, const std::string& column);
   /// "'shown' at line L, column C" for the first reference to `column` in
   /// `clause`, or "'column'" when none was noted.
   std::string DescribeColumnRef(const std::string& column, const std::string& clause) const;
   /// `expr` as the user wrote its columns (not as internal names such as
-  /// "__sq1_c0"), for messages.
+  /// "__sq1_c0"), for messages; columns of the enclosing query (not yet
+  /// StripOuter'ed) as written there.
   std::string ShowAsWritten(const Expr& expr) const;
 
   // from_binder.cc
@@ -170,6 +176,8 @@ class QueryBinder {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> column_refs_;
   /// column -> how the user first wrote a reference to it.
   std::map<std::string, std::string> column_shown_;
+  /// column -> how the user last wrote a reference to it.
+  std::map<std::string, std::string> column_last_shown_;
   /// GROUPING() column -> (its arguments, where the call is).
   std::map<std::string, std::pair<std::vector<Expr>, int>> grouping_calls_;
 };
@@ -288,6 +296,20 @@ bool OnlyInnerOuterEqualities(const std::vector<Expr>& correlated);
 /// NULL outer value.
 Status CorrelateByOuterValues(const Relation& outer, PlanPtr* input, std::vector<Expr>* correlated,
                               const std::string& prefix);
+/// A correlated subquery's rows matched to the distinct values of the outer
+/// columns its conditions read, as DuckDB's delim join does: `matched`
+/// has those values ("<prefix>o<i>", the `group` to aggregate by), `value`
+/// as "<prefix>x" and the exposed columns; `back_on` joins a result per
+/// value back to the outer rows. nullopt when a condition is no comparison
+/// of NULL-propagating sides (one that could hold for a NULL outer value,
+/// which joining back by equality would lose). (outer_values.cc)
+struct OuterValueMatch {
+  PlanPtr matched;
+  std::vector<Expr> group;
+  std::vector<Expr> back_on;
+};
+Result<std::optional<OuterValueMatch>> MatchOuterValues(const PlanPtr& outer_plan, const SelectResult& sub,
+                                                        const std::string& prefix, const Expr& value);
 /// Whether column `index` of `plan` (or `expr`, a plain column of it) can
 /// never be NULL: traced through projections, filters and joins to a
 /// non-nullable table column. False when unsure. (never_null.cc)

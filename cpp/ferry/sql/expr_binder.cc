@@ -180,7 +180,7 @@ Result<Expr> ExprBinder::BindColumnRef(const pg_query::ColumnRef& ref) {
     FERRY_ASSIGN_OR_RAISE(auto outer_index, outer.scope.Find(qualifier, name));
     if (outer_index) {
       const std::string& column = outer.plan->schema->field(*outer_index)->name();
-      query_.NoteColumnRef(column, noted_in, written, ref.location());
+      query_.NoteColumnRef(column, noted_in, written, ref.location(), /*outer=*/true);
       return Col(column, kOuterRelation);
     }
   }

@@ -57,7 +57,7 @@ Result<Expr> ExprBinder::BindGroupingFunc(const pg_query::GroupingFunc& call) {
   for (const auto& arg : args) {
     if (ContainsAggregate(arg) || HasOuterReference(arg)) {
       return Status::Invalid("arguments to GROUPING must be grouping expressions of the query: ",
-                             query_.ShowAsWritten(StripOuter(arg)), query_.At(call.location()));
+                             query_.ShowAsWritten(arg), query_.At(call.location()));
     }
   }
   return Col(query_.NoteGroupingCall(std::move(args), call.location()));

@@ -312,7 +312,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   auto outer_free = [&](const Expr& e, const char* clause) -> Status {
     if (HasOuterReference(e)) {
       return Status::NotImplemented("a correlated subquery may refer to the enclosing query only in ",
-                                    "its WHERE clause, not in ", clause, ": ", ShowAsWritten(StripOuter(e)));
+                                    "its WHERE clause, not in ", clause, ": ", ShowAsWritten(e));
     }
     return Status::OK();
   };
@@ -410,6 +410,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (const auto& conjunct : correlated) InnerColumns(conjunct, &inner);
     for (size_t i = 0; i < inner.size(); ++i) {
       exposed.push_back(Alias(Col(inner[i]), prefix + "c" + std::to_string(i)));
+      NoteExposedColumn(prefix + "c" + std::to_string(i), inner[i]);
     }
     for (const auto& conjunct : correlated) {
       correlation.push_back(Transform(conjunct, [&](const Expr& e) -> std::optional<Expr> {
