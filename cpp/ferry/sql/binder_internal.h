@@ -350,6 +350,11 @@ std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);
 Result<std::pair<int64_t, std::optional<int64_t>>> BindLimit(QueryBinder& query,
                                                              const pg_query::SelectStmt& stmt);
 
+// insert_binder.cc
+struct InsertStatement;
+Result<InsertStatement> BindInsert(const pg_query::InsertStmt& insert, const std::string& text,
+                                   const Catalog& catalog, const std::map<int, Placeholder>* placeholders);
+
 // literal_binder.cc
 Result<Expr> BindConstant(const pg_query::A_Const& constant);
 /// The Arrow type a SQL type name stands for; NotImplemented naming it.

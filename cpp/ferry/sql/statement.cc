@@ -123,10 +123,13 @@ Result<Statement> BindStatement(const std::string& original, const Catalog& base
     case pg_query::Node::kCreateStmt:
       return Status::NotImplemented("CREATE TABLE with column definitions is not supported; use ",
                                     "CREATE TABLE ... AS SELECT or CREATE EXTERNAL TABLE");
-    case pg_query::Node::kInsertStmt:
+    case pg_query::Node::kInsertStmt: {
+      FERRY_ASSIGN_OR_RAISE(auto insert, BindInsert(stmt.insert_stmt(), sql, catalog, &resolved.values));
+      return Statement{std::move(insert)};
+    }
     case pg_query::Node::kUpdateStmt:
     case pg_query::Node::kDeleteStmt:
-      return Status::NotImplemented("INSERT, UPDATE and DELETE are not supported");
+      return Status::NotImplemented("UPDATE and DELETE are not supported");
     default:
       return Status::NotImplemented("unsupported SQL statement: ", NodeKind(stmt));
   }

@@ -46,8 +46,14 @@ struct ExplainStatement {
   PlanPtr plan;
   bool analyze = false;
 };
+/// INSERT INTO table ...: `plan` gives the rows, with the table's column
+/// names and types in its order (columns the statement leaves out NULL).
+struct InsertStatement {
+  std::string table;
+  PlanPtr plan;
+};
 using Statement = std::variant<QueryStatement, CreateViewStatement, CreateTableAsStatement,
-                               CreateExternalTableStatement, DropStatement, ExplainStatement>;
+                               CreateExternalTableStatement, DropStatement, ExplainStatement, InsertStatement>;
 
 /// Parses and binds one SQL statement against `catalog`.
 ///
