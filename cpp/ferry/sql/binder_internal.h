@@ -48,9 +48,10 @@ struct SelectResult {
   Relation relation;
   int visible = 0;
   std::vector<Expr> correlation;
-  /// A correlated scalar subquery over count(): its value where no inner
-  /// row matches (count is 0 there, not NULL), read when "<prefix>m" is NULL.
-  std::optional<Expr> empty_value;
+  /// Correlated and aggregating without GROUP BY/HAVING: per visible column,
+  /// its value where no inner row matches (count() is 0 there, not NULL),
+  /// read when "<prefix>m" is NULL; nullopt where that is NULL anyway.
+  std::vector<std::optional<Expr>> empty_values;
   /// Correlated and aggregating without GROUP BY: one row for every outer
   /// row, even where no inner row matches (what decorrelation by grouping
   /// on the correlation keys does not give EXISTS and IN).
@@ -90,6 +91,25 @@ struct OrderKey {
   bool ascending = true;
   bool nulls_first = false;
 };
+
+/// A LATERAL subquery aggregating without GROUP BY has a row for every
+/// outer row (count() 0 where no inner row matches): it is left-joined, and
+/// where its plan's `marker` column is NULL (no inner row) each visible
+/// column j with a `fills[j]` takes that constant (the rest stay NULL).
+struct LateralPadding {
+  std::vector<std::optional<Expr>> fills;
+  std::string marker;  // "" when every fill is NULL
+};
+/// A LATERAL item of a FROM list that is left-joined on its own conditions
+/// (`on`, over the list's cross join) and padded.
+struct PaddedLateral {
+  std::vector<Expr> on;
+  LateralPadding padding;
+};
+/// `joined` with the padded columns (`names`, the lateral's visible
+/// columns as `joined` names them) replaced in place. (from_binder.cc)
+Result<PlanPtr> PadLateral(const PlanPtr& joined, const LateralPadding& padding,
+                           const std::vector<std::string>& names);
 
 class QueryBinder {
  public:
@@ -146,8 +166,17 @@ class QueryBinder {
  public:
   /// A LATERAL subquery after `prior` (the FROM items before it): its
   /// relation, and its correlation on `prior`'s columns (by their names in
-  /// `prior`) appended to `conditions` as join conditions.
-  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
+  /// `prior`) appended to `conditions` as join conditions. One aggregating
+  /// without GROUP BY sets `padding`: it must be left-joined on them, then
+  /// padded (PadLateral).
+  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions,
+                               std::optional<LateralPadding>* padding);
+  /// A FROM list's items (comma_join.cc); LATERAL items' conditions go to
+  /// `lateral`, or with their padding to `padded` (by item) for those
+  /// aggregating without GROUP BY.
+  Result<std::vector<Relation>> BindFromItems(const google::protobuf::RepeatedPtrField<pg_query::Node>& from,
+                                              const OuterScope* outer, std::vector<Expr>* lateral,
+                                              std::map<int, PaddedLateral>* padded);
 
  private:
   // recursive_cte.cc
@@ -263,8 +292,10 @@ Result<Relation> CrossJoin(const std::vector<Relation>& items);
 /// joined so far; conjuncts spanning two or more items become its join
 /// condition (equalities hash keys). Used conjuncts leave `conjuncts`; the
 /// result has the cross join's column names, its scope remapped.
+/// `padded` items join last of what they read, left, on their own
+/// conditions only, and are padded after.
 Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
-                           std::vector<Expr>* conjuncts);
+                           std::vector<Expr>* conjuncts, const std::map<int, PaddedLateral>& padded = {});
 /// Equalities between a left and a right column of different numeric
 /// types compare casts to a common type (Int64 or Float64), appended to
 /// the sides as columns, so they stay hash keys.

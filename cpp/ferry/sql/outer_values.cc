@@ -6,7 +6,7 @@
 // the aggregate like equality keys: one result per outer value, joined back
 // to the outer rows by equality. An outer value no inner row meets has no
 // group; the scalar subquery's left join gives it the empty result (COUNT
-// 0, others NULL; see SelectResult::empty_value).
+// 0, others NULL; see SelectResult::empty_values).
 
 #include <algorithm>
 

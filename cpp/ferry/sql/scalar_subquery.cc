@@ -83,8 +83,8 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
     for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
     FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
     ctx_.pending->push_back({right, JoinType::kLeft, on, std::nullopt});
-    if (sub.empty_value) {
-      return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_value}}, Col(prefix + "v"));
+    if (!sub.empty_values.empty() && sub.empty_values[0]) {
+      return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_values[0]}}, Col(prefix + "v"));
     }
     return Col(prefix + "v");
   }

@@ -150,18 +150,9 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     return Status::NotImplemented("FETCH ... WITH TIES is not supported");
   }
   // ---- FROM and WHERE
-  std::vector<Relation> items;
   std::vector<Expr> lateral;  // LATERAL items' conditions, joined on like WHERE's
-  for (const auto& node : stmt.from_clause()) {
-    if (IsLateral(node) && !items.empty()) {
-      FERRY_ASSIGN_OR_RAISE(auto prior, CrossJoin(items));
-      FERRY_ASSIGN_OR_RAISE(auto item, BindLateral(node, prior, &lateral));
-      items.push_back(std::move(item));
-      continue;
-    }
-    FERRY_ASSIGN_OR_RAISE(auto item, BindTableRef(node, outer));
-    items.push_back(std::move(item));
-  }
+  std::map<int, PaddedLateral> padded;
+  FERRY_ASSIGN_OR_RAISE(auto items, BindFromItems(stmt.from_clause(), outer, &lateral, &padded));
   Relation rel;
   if (items.empty()) {
     FERRY_ASSIGN_OR_RAISE(rel, OneRow());
@@ -188,7 +179,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   filters = FactorDisjunctions(std::move(filters));
   for (auto& condition : lateral) filters.push_back(std::move(condition));
   if (items.size() > 1) {
-    FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters));
+    FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters, padded));
   }
   for (const auto* node : with_subqueries) {
     ExprBinder binder(*this, ExprContext{&rel, outer, &pending, false, false, "WHERE"});
@@ -337,7 +328,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   aggregating = aggregating || !grouping_calls.empty();
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
-  std::optional<Expr> empty_value;
+  std::vector<std::optional<Expr>> empty_values;
   bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
     if (!OnlyInnerOuterEqualities(correlated)) {
@@ -386,12 +377,14 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       FERRY_ASSIGN_OR_RAISE(item.expr,
                             RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT", describe_column));
     }
-    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0 && !having) {
+    if (!correlation.empty() && stmt.group_clause_size() == 0 && !having) {
       // The COUNT bug: no matching rows must give count() = 0, not NULL (and
       // coalesce(sum(x), 0) 0); with a GROUP BY or HAVING, no rows is no
       // group: NULL.
-      empty_value = EmptyAggregateValue(select[0].expr, *aggregate, keys.size(), aggregates);
-      if (empty_value) exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
+      for (const auto& item : select) empty_values.push_back(EmptyAggregateValue(item.expr, *aggregate, keys.size(), aggregates));
+      if (std::any_of(empty_values.begin(), empty_values.end(), [](const auto& e) { return e.has_value(); })) {
+        exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
+      }
     }
     for (auto& key : order) {
       if (!key.hidden) continue;
@@ -484,7 +477,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
-  result.empty_value = std::move(empty_value);
+  result.empty_values = std::move(empty_values);
   result.at_most_one_row =
       single_row || (limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
