@@ -173,9 +173,17 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
     }
     if (next < 0) return Status::Invalid("LATERAL items reading each other cannot be joined");
     if (padded.count(next)) {
+      // Padded at once: conditions joining later items read its padded values.
       PlanPtr right = plans[next];
       FERRY_ASSIGN_OR_RAISE(auto on, AlignKeyTypes(&plan, &right, padded.at(next).on));
       FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, right, JoinType::kLeft, on));
+      int offset = 0;
+      for (int i = 0; i < next; ++i) offset += items[i].plan->schema->num_fields();
+      std::vector<std::string> names;
+      for (size_t j = 0; j < padded.at(next).padding.fills.size(); ++j) {
+        names.push_back(cross.plan->schema->field(offset + static_cast<int>(j))->name());
+      }
+      FERRY_ASSIGN_OR_RAISE(plan, PadLateral(plan, padded.at(next).padding, names));
       joined.insert(next);
       continue;
     }
@@ -203,15 +211,6 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
     if (!used[c]) rest.push_back((*conjuncts)[c]);
   }
   *conjuncts = std::move(rest);
-  for (const auto& [k, item] : padded) {
-    int offset = 0;
-    for (int i = 0; i < k; ++i) offset += items[i].plan->schema->num_fields();
-    std::vector<std::string> names;
-    for (size_t j = 0; j < item.padding.fills.size(); ++j) {
-      names.push_back(cross.plan->schema->field(offset + static_cast<int>(j))->name());
-    }
-    FERRY_ASSIGN_OR_RAISE(plan, PadLateral(plan, item.padding, names));
-  }
   Relation out{plan, cross.scope};
   for (auto& column : out.scope.columns) {
     column.index = plan->schema->GetFieldIndex(cross.plan->schema->field(column.index)->name());
