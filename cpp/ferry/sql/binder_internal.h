@@ -48,6 +48,9 @@ struct SelectResult {
   Relation relation;
   int visible = 0;
   std::vector<Expr> correlation;
+  /// A LATERAL subquery's select items that read the outer items, per
+  /// visible column: computed after the join (LateralPadding::computed).
+  std::vector<std::optional<Expr>> deferred;
   /// Correlated and aggregating without GROUP BY/HAVING: per visible column,
   /// its value where no inner row matches (count() is 0 there, not NULL),
   /// read when "<prefix>m" is NULL; nullopt where that is NULL anyway.
@@ -99,15 +102,21 @@ struct OrderKey {
 struct LateralPadding {
   std::vector<std::optional<Expr>> fills;
   std::string marker;  // "" when every fill is NULL
+  /// One row per outer row (aggregating without GROUP BY): left-joined.
+  bool every_outer_row = false;
+  /// Per visible column, its value computed after the join: select items
+  /// reading the outer items (over their names and the subquery's exposed
+  /// "<prefix>s<i>" columns).
+  std::vector<std::optional<Expr>> computed;
 };
-/// A LATERAL item of a FROM list that is left-joined on its own conditions
-/// (`on`, over the list's cross join) and padded.
+/// A LATERAL item of a FROM list that is joined on its own conditions
+/// (`on`, over the list's cross join), then padded / computed.
 struct PaddedLateral {
   std::vector<Expr> on;
   LateralPadding padding;
 };
-/// `joined` with the padded columns (`names`, the lateral's visible
-/// columns as `joined` names them) replaced in place. (from_binder.cc)
+/// `joined` with the padded and computed columns (`names`, the lateral's
+/// visible columns as `joined` names them) replaced in place. (from_binder.cc)
 Result<PlanPtr> PadLateral(const PlanPtr& joined, const LateralPadding& padding,
                            const std::vector<std::string>& names);
 
@@ -183,6 +192,16 @@ class QueryBinder {
   /// A WITH RECURSIVE item that refers to itself, as a scan of its fixpoint;
   /// nullopt when it does not (bound as a plain CTE then).
   Result<std::optional<Relation>> BindRecursiveCte(const pg_query::CommonTableExpr& cte);
+  // lateral_select.cc
+  /// In a LATERAL subquery's SELECT (not aggregating, no DISTINCT, ORDER BY
+  /// or LIMIT), items reading the outer items become NULL placeholders,
+  /// their expressions `deferred` and the inner columns they read
+  /// `exposed` ("<prefix>s<i>").
+  Status DeferOuterItems(const pg_query::SelectStmt& stmt, std::vector<SelectItem>* select,
+                         std::vector<std::optional<Expr>>* deferred, std::vector<Expr>* exposed,
+                         const std::string& prefix);
+  /// The SELECT whose items may read the outer items (the LATERAL one bound now).
+  const pg_query::SelectStmt* lateral_stmt_ = nullptr;
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);

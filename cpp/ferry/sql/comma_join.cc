@@ -142,10 +142,15 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
     }
     return true;
   };
-  // A padded item joins once everything its own conditions read has.
+  // A padded item joins once everything its own conditions and computed
+  // columns read has.
   auto ready = [&](int k) {
-    for (const auto& condition : padded.at(k).on) {
-      for (int item : items_read(condition)) {
+    std::vector<Expr> reads = padded.at(k).on;
+    for (const auto& e : padded.at(k).padding.computed) {
+      if (e) reads.push_back(*e);
+    }
+    for (const auto& e : reads) {
+      for (int item : items_read(e)) {
         if (item != k && !joined.count(item)) return false;
       }
     }
@@ -176,14 +181,16 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
       // Padded at once: conditions joining later items read its padded values.
       PlanPtr right = plans[next];
       FERRY_ASSIGN_OR_RAISE(auto on, AlignKeyTypes(&plan, &right, padded.at(next).on));
-      FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, right, JoinType::kLeft, on));
+      const auto& padding = padded.at(next).padding;
+      FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, right, padding.every_outer_row ? JoinType::kLeft
+                                                                                     : JoinType::kInner, on));
       int offset = 0;
       for (int i = 0; i < next; ++i) offset += items[i].plan->schema->num_fields();
       std::vector<std::string> names;
-      for (size_t j = 0; j < padded.at(next).padding.fills.size(); ++j) {
-        names.push_back(cross.plan->schema->field(offset + static_cast<int>(j))->name());
+      for (int j = 0; j < items[next].plan->schema->num_fields(); ++j) {
+        names.push_back(cross.plan->schema->field(offset + j)->name());
       }
-      FERRY_ASSIGN_OR_RAISE(plan, PadLateral(plan, padded.at(next).padding, names));
+      FERRY_ASSIGN_OR_RAISE(plan, PadLateral(plan, padding, names));
       joined.insert(next);
       continue;
     }

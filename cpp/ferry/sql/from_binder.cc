@@ -85,16 +85,19 @@ bool IsLateral(const pg_query::Node& node) {
 
 Result<PlanPtr> PadLateral(const PlanPtr& joined, const LateralPadding& padding,
                            const std::vector<std::string>& names) {
-  if (padding.marker.empty()) return joined;
+  if (padding.marker.empty() && padding.computed.empty()) return joined;
   std::vector<Expr> columns;
   for (const auto& field : joined->schema->fields()) {
-    const auto at = std::find(names.begin(), names.end(), field->name()) - names.begin();
-    if (at == static_cast<long>(names.size()) || !padding.fills[at]) {
+    const size_t at = std::find(names.begin(), names.end(), field->name()) - names.begin();
+    if (at < padding.computed.size() && padding.computed[at]) {
+      columns.push_back(Alias(*padding.computed[at], field->name()));
+    } else if (at < padding.fills.size() && padding.fills[at] && !padding.marker.empty()) {
+      columns.push_back(Alias(Case(std::nullopt, {{IsNull(Col(padding.marker)), *padding.fills[at]}},
+                                   Col(field->name())),
+                              field->name()));
+    } else {
       columns.push_back(Col(field->name()));
-      continue;
     }
-    columns.push_back(Alias(Case(std::nullopt, {{IsNull(Col(padding.marker)), *padding.fills[at]}}, Col(field->name())),
-                            field->name()));
   }
   return plan::Project(joined, std::move(columns));
 }
@@ -109,7 +112,16 @@ Result<Relation> QueryBinder::BindLateral(const pg_query::Node& node, const Rela
   if (!sub.subquery().has_select_stmt()) return Status::NotImplemented("LATERAL over ", NodeKind(sub.subquery()));
   OuterScope scope{&prior};
   const std::string prefix = NextPrefix();
-  FERRY_ASSIGN_OR_RAISE(auto result, BindSelect(sub.subquery().select_stmt(), &scope, prefix));
+  const auto* enclosing_lateral = lateral_stmt_;
+  lateral_stmt_ = &sub.subquery().select_stmt();
+  auto bound = BindSelect(sub.subquery().select_stmt(), &scope, prefix);
+  lateral_stmt_ = enclosing_lateral;
+  FERRY_ASSIGN_OR_RAISE(auto result, std::move(bound));
+  if (std::any_of(result.deferred.begin(), result.deferred.end(), [](const auto& d) { return d.has_value(); })) {
+    LateralPadding pad;
+    pad.computed = result.deferred;
+    *padding = std::move(pad);
+  }
   if (result.correlated_global_aggregate) {
     // A row for every outer row: left-joined and padded. HAVING or LIMIT
     // could drop that row, which padding would bring back.
@@ -120,6 +132,7 @@ Result<Relation> QueryBinder::BindLateral(const pg_query::Node& node, const Rela
                                     At(select.target_list_size() > 0 ? select.target_list(0).res_target().location() : -1));
     }
     LateralPadding pad;
+    pad.every_outer_row = true;
     pad.fills = result.empty_values;
     pad.fills.resize(result.visible);
     if (std::any_of(pad.fills.begin(), pad.fills.end(), [](const auto& f) { return f.has_value(); })) {
@@ -222,16 +235,18 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     }
     FERRY_ASSIGN_OR_RAISE(right, BindLateral(join.rarg(), left, &on, &padding));
     if (padding) {
-      // Its one row per outer row is left-joined and padded; an INNER
-      // JOIN's condition then filters (it reads the padded values), a LEFT
-      // JOIN's would have to pad again.
+      // Padded (one row per outer row, left-joined) or computed after the
+      // join: an INNER JOIN's condition then filters (it reads those
+      // values), a LEFT JOIN's would have to pad again.
       const bool on_true = !join.has_quals() || (join.quals().has_a_const() && join.quals().a_const().has_boolval() &&
                                                  join.quals().a_const().boolval().boolval());
       if (type == JoinType::kLeft && !on_true) {
-        return Status::NotImplemented("unsupported: a LATERAL subquery aggregating without GROUP BY in a LEFT ",
-                                      "JOIN ON a condition (use ON true, or an INNER JOIN)");
+        return Status::NotImplemented("unsupported: a LATERAL subquery ",
+                                      padding->every_outer_row ? "aggregating without GROUP BY"
+                                                               : "whose select list reads the items before it",
+                                      " in a LEFT JOIN ON a condition (use ON true, or an INNER JOIN)");
       }
-      type = JoinType::kLeft;
+      if (padding->every_outer_row) type = JoinType::kLeft;
     }
   } else {
     FERRY_ASSIGN_OR_RAISE(right, BindTableRef(join.rarg(), outer));
@@ -284,7 +299,7 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
   }
   if (padding) {
     std::vector<std::string> names;
-    for (int j = 0; j < static_cast<int>(padding->fills.size()); ++j) {
+    for (int j = 0; j < right.plan->schema->num_fields(); ++j) {
       names.push_back(plan->schema->field(left_plan->schema->num_fields() + j)->name());
     }
     FERRY_ASSIGN_OR_RAISE(out.plan, PadLateral(plan, *padding, names));

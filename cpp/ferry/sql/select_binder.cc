@@ -307,6 +307,9 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     }
     return Status::OK();
   };
+  std::vector<std::optional<Expr>> deferred;  // LATERAL: items over the outer items
+  std::vector<Expr> deferred_inputs;
+  FERRY_RETURN_NOT_OK(DeferOuterItems(stmt, &select, &deferred, &deferred_inputs, prefix));
   for (const auto& item : select) FERRY_RETURN_NOT_OK(outer_free(item.expr, "SELECT"));
   for (const auto& key : keys) FERRY_RETURN_NOT_OK(outer_free(key, "GROUP BY"));
   if (having) FERRY_RETURN_NOT_OK(outer_free(*having, "HAVING"));
@@ -414,6 +417,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       }));
     }
   }
+  for (auto& e : deferred_inputs) exposed.push_back(std::move(e));
   // A correlated subquery's LIMIT/OFFSET holds per outer row: per key.
   FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
   const bool limited = limit.first > 0 || limit.second;
@@ -478,6 +482,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
   result.empty_values = std::move(empty_values);
+  result.deferred = std::move(deferred);
   result.at_most_one_row =
       single_row || (limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =
