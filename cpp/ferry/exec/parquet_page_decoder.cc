@@ -13,6 +13,7 @@
 #include <parquet/exception.h>
 #include <snappy.h>
 
+#include "ferry/exec/parquet_dictionary.h"
 #include "ferry/exec/parquet_rle.h"
 #include "ferry/exec/parquet_value_kind.h"
 
@@ -68,6 +69,7 @@ bool SnappyCanExpand(int64_t compressed, int64_t uncompressed) {
 // and the destination have that much room: a fixed-size copy is two vector
 // moves, a copy of the string's length a call into libc.
 constexpr int64_t kShortValue = 32;
+static_assert(kShortValue <= kDictionarySlack, "dictionary values are read kShortValue bytes at a time");
 
 void CopyString(uint8_t* out, const uint8_t* in, int64_t length, bool room) {
   if (room && length <= kShortValue) {
@@ -95,15 +97,8 @@ struct ColumnChunkDecoder::State {
   bool optional;
   int stored_width;  // of a PLAIN fixed-width value
 
-  // The dictionary: fixed-width values already in their Arrow form, or
-  // BYTE_ARRAY offsets and bytes.
   bool has_dictionary = false;
-  int64_t dictionary_size = 0;
-  std::shared_ptr<arrow::Buffer> dictionary_values;   // fixed width, or BYTE_ARRAY bytes
-  std::shared_ptr<arrow::Buffer> dictionary_offsets;  // BYTE_ARRAY only
-  int64_t dictionary_max_length = 0;                  // BYTE_ARRAY only
-  int64_t dictionary_fixed_length = -1;  // BYTE_ARRAY: every value's length, if one (else -1)
-  std::shared_ptr<arrow::ArrayData> dictionary_array;  // kDictionaryIndices only
+  ParquetDictionary dictionary;
 
   // The data page being read.
   std::shared_ptr<parquet::Page> page;
@@ -176,53 +171,10 @@ struct ColumnChunkDecoder::State {
       bytes = {out->data(), out->size()};
       keep = std::move(out);
     }
-    const int64_t count = page.num_values();
-    if (count < 0) return Status::Invalid(Where(), ": negative dictionary size");
-    const auto [data, size] = bytes;
-    if (kind == NativeValueKind::kBinary || kind == NativeValueKind::kDictionaryIndices) {
-      // Each value takes at least its 4-byte length: a count beyond that
-      // is corrupt, refused before its offsets are allocated.
-      if (count > size / 4) return Status::Invalid(Where(), ": dictionary page shorter than its values");
-      FERRY_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((count + 1) * 4, pool));
-      // Slack past the last value lets short values be copied kShortValue
-      // bytes at a time.
-      FERRY_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(size + kShortValue, pool));
-      auto* out_offsets = reinterpret_cast<int32_t*>(offsets->mutable_data());
-      int64_t at = 0, written = 0;
-      out_offsets[0] = 0;
-      for (int64_t i = 0; i < count; ++i) {
-        if (size - at < 4) return Status::Invalid(Where(), ": dictionary page ends inside a value");
-        const uint32_t length = LoadU32(data + at);
-        at += 4;
-        if (length > static_cast<uint64_t>(size - at)) {
-          return Status::Invalid(Where(), ": dictionary value longer than its page");
-        }
-        std::memcpy(values->mutable_data() + written, data + at, length);
-        at += length;
-        written += length;
-        out_offsets[i + 1] = static_cast<int32_t>(written);
-        dictionary_max_length = std::max<int64_t>(dictionary_max_length, length);
-        dictionary_fixed_length = i == 0 || length == dictionary_fixed_length ? length : -2;
-      }
-      if (dictionary_fixed_length < 0) dictionary_fixed_length = -1;
-      std::memset(values->mutable_data() + written, 0, kShortValue);
-      dictionary_offsets = std::move(offsets);
-      dictionary_values = std::move(values);
-      if (kind == NativeValueKind::kDictionaryIndices) {
-        auto value_type = static_cast<const arrow::DictionaryType&>(*type).value_type();
-        dictionary_array = arrow::ArrayData::Make(value_type, count,
-                                                  {nullptr, dictionary_offsets, dictionary_values}, 0);
-      }
-    } else {
-      if (size / stored_width < count) {
-        return Status::Invalid(Where(), ": dictionary page shorter than its values");
-      }
-      FERRY_ASSIGN_OR_RAISE(auto values,
-                            arrow::AllocateBuffer(std::max<int64_t>(count, 1) * ArrowWidth(kind), pool));
-      ConvertPlain(kind, stored_width, data, count, values->mutable_data());
-      dictionary_values = std::move(values);
-    }
-    dictionary_size = count;
+    auto decoded = DecodeDictionaryPage(bytes.first, bytes.second, page.num_values(), kind, stored_width,
+                                        type, pool);
+    if (!decoded.ok()) return decoded.status().WithMessage(Where(), ": ", decoded.status().message());
+    dictionary = std::move(*decoded);
     has_dictionary = true;
     return Status::OK();
   }
@@ -312,9 +264,9 @@ struct ColumnChunkDecoder::State {
     FERRY_RETURN_NOT_OK(indices.Decode(present, index_scratch.data()));
     const uint32_t* idx = index_scratch.data();
     const uint32_t max_index = MaxIndex(idx, present);
-    if (present > 0 && max_index >= dictionary_size) {
+    if (present > 0 && max_index >= dictionary.size) {
       return Status::Invalid(Where(), ": dictionary index ", max_index, " out of range for ",
-                             dictionary_size, " values");
+                             dictionary.size, " values");
     }
     return index_scratch.data();
   }
@@ -335,11 +287,11 @@ struct ColumnChunkDecoder::State {
       std::memcpy(out, idx, present * 4);
       return Status::OK();
     }
-    const uint8_t* dictionary = dictionary_values->data();
+    const uint8_t* values = dictionary.values->data();
     switch (width) {
-      case 4: Gather<4>(dictionary, idx, present, out); break;
-      case 8: Gather<8>(dictionary, idx, present, out); break;
-      default: Gather<16>(dictionary, idx, present, out); break;
+      case 4: Gather<4>(values, idx, present, out); break;
+      case 8: Gather<8>(values, idx, present, out); break;
+      default: Gather<16>(values, idx, present, out); break;
     }
     return Status::OK();
   }
@@ -361,19 +313,19 @@ struct ColumnChunkDecoder::State {
     };
     if (dictionary_encoded) {
       FERRY_ASSIGN_OR_RAISE(const uint32_t* idx, DecodeIndices(present));
-      const auto* dict_offsets = reinterpret_cast<const int32_t*>(dictionary_offsets->data());
+      const auto* dict_offsets = reinterpret_cast<const int32_t*>(dictionary.offsets->data());
       // The longest value bounds the bytes; only where that bound is large
       // are they counted.
-      int64_t total = present * dictionary_max_length;
+      int64_t total = present * dictionary.max_length;
       if (total > kMaxInitialStringBytes) {
         total = 0;
         for (int64_t i = 0; i < present; ++i) total += dict_offsets[idx[i] + 1] - dict_offsets[idx[i]];
       }
       FERRY_RETURN_NOT_OK(reserve(total + kShortValue));
-      const uint8_t* dict_bytes = dictionary_values->data();
+      const uint8_t* dict_bytes = dictionary.values->data();
       uint8_t* out = data->mutable_data();
       int64_t at = *written, next = 0;
-      if (!level && dictionary_fixed_length == 1) {
+      if (!level && dictionary.fixed_length == 1) {
         // Flags (l_returnflag, l_linestatus): a byte gather, offsets by
         // arithmetic.
         for (int64_t i = 0; i < count; ++i) out[at + i] = dict_bytes[idx[i]];
@@ -381,7 +333,7 @@ struct ColumnChunkDecoder::State {
         *written = at + count;
         return Status::OK();
       }
-      if (!level && dictionary_max_length <= 16) {
+      if (!level && dictionary.max_length <= 16) {
         // Flags, modes, codes: one fixed-size copy per value instead of a
         // memcpy call of the value's length.
         for (int64_t i = 0; i < count; ++i) {
@@ -518,7 +470,7 @@ Result<std::shared_ptr<arrow::Array>> ColumnChunkDecoder::Next(int64_t rows) {
     out = arrow::ArrayData::Make(s.type, rows, {validity, offsets, data}, null_count);
   } else {
     out = arrow::ArrayData::Make(s.type, rows, {validity, values}, null_count);
-    if (s.kind == NativeValueKind::kDictionaryIndices) out->dictionary = s.dictionary_array;
+    if (s.kind == NativeValueKind::kDictionaryIndices) out->dictionary = s.dictionary.array;
   }
   return arrow::MakeArray(out);
 }
