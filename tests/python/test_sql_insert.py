@@ -77,3 +77,31 @@ def test_values_that_do_not_fit_the_column_type_are_errors(ctx) -> None:
                             schema=pa.schema([pa.field("k", pa.int64(), nullable=False)])), name="strict")
     with pytest.raises(ferry.errors.FerryValueError, match="NULL in column 'k' of table 'strict'"):
         ctx.sql("INSERT INTO strict VALUES (NULL)")
+
+
+def test_concurrent_inserts_into_one_table_all_land() -> None:
+    # Each INSERT computes its rows without the GIL and then appends; the
+    # appends of threads racing on one table must not drop each other's rows.
+    import threading
+
+    ctx = ferry.SessionContext()
+    ctx.from_arrow(pa.table({"k": pa.array(range(20_000), pa.int64())}), name="src")
+    ctx.from_arrow(pa.table({"k": pa.array([], pa.int64())}), name="dst")
+    errors: list[BaseException] = []
+
+    def worker(tag: int) -> None:
+        try:
+            for i in range(10):
+                ctx.sql(f"INSERT INTO dst SELECT k * 0 + {tag * 100 + i} FROM src WHERE k % 1000 = 0")
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    got = ctx.sql("SELECT k, count(*) AS n FROM dst GROUP BY k").to_pydict()
+    assert sorted(got["k"]) == sorted(t * 100 + i for t in range(6) for i in range(10))
+    assert set(got["n"]) == {20}

@@ -176,6 +176,9 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     SessionConfig config;
     std::shared_ptr<FunctionRegistry> functions;
     std::mutex mutex;
+    // Held from reading a table's batches to registering them with an
+    // INSERT's rows, so concurrent INSERTs into one table all land.
+    std::mutex insert_mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
     // Physical plans carry a memory table's batches, not its provider: the

@@ -61,8 +61,9 @@ Result<PlanPtr> StringTable(const std::vector<std::string>& names,
 // INSERT appends to an in-memory table: the rows are computed now and the
 // table re-registered over its old batches (borrowed, not copied) and the
 // new ones, so plans already holding the old table keep seeing its old rows
-// (as views do, docs/sql.md). Two INSERTs into one table at once may lose
-// one's rows: the session does not serialize them.
+// (as views do, docs/sql.md). The rows are computed outside any lock; the
+// append re-reads the table under the session's insert lock, so INSERTs
+// into one table from several threads all land.
 Result<uint64_t> SessionContext::InsertRows(const std::string& name, const PlanPtr& rows) {
   FERRY_ASSIGN_OR_RAISE(auto table, GetTable(name));
   if (ViewPlan(*table) != nullptr) return Status::Invalid("cannot INSERT into view '", name, "'");
@@ -86,6 +87,13 @@ Result<uint64_t> SessionContext::InsertRows(const std::string& name, const PlanP
     if (batch->num_rows() == 0) continue;
     count += static_cast<uint64_t>(batch->num_rows());
     added.push_back(arrow::RecordBatch::Make(schema, batch->num_rows(), batch->columns()));
+  }
+  std::lock_guard<std::mutex> lock(state_->insert_mutex);
+  FERRY_ASSIGN_OR_RAISE(auto current, GetTable(name));
+  auto current_source = current->Source();
+  memory = current_source ? std::get_if<InMemorySource>(&*current_source) : nullptr;
+  if (memory == nullptr || !current->schema()->Equals(*schema)) {
+    return Status::Invalid("table '", name, "' was replaced while the INSERT into it ran");
   }
   // Re-spread over the session's partitions (slices borrow), so that many
   // INSERTs do not leave as many partitions.
