@@ -14,6 +14,7 @@
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/parquet_native_reader.h"
 #include "ferry/exec/parquet_pruning.h"
+#include "ferry/exec/scan_decided_filters.h"
 #include "ferry/exec/scan_memory_pool.h"
 #include "ferry/exec/tables.h"
 #include "ferry/exec/view_types.h"
@@ -132,7 +133,7 @@ class ParquetScanExec final : public ExecutionPlan {
         row_groups_(std::move(row_groups)), projection_(std::move(projection)),
         filters_(std::move(filters)) {
     // Filters over one dictionary-encoded column are decided on its
-    // dictionary; the filter above the scan still sees every row kept.
+    // dictionary, exactly: the planner drops them from the filter above.
     const auto& leaves = dictionary_columns.leaf;
     for (const auto& filter : filters_) {
       auto column = DictionaryFilterColumn(filter, table_schema);
@@ -148,6 +149,7 @@ class ParquetScanExec final : public ExecutionPlan {
       auto bound = BindDictionaryFilter(filter, table_schema, *column, batch_column);
       if (!bound.ok()) continue;
       dictionary_filters_.push_back(std::move(*bound));
+      decided_filters_.push_back(filter);
       ReadAsDictionary(leaves[*column]);
     }
     // Columns of few values are read as dictionaries even unfiltered:
@@ -168,6 +170,7 @@ class ParquetScanExec final : public ExecutionPlan {
     }
   }
 
+  const std::vector<Expr>& decided_filters() const { return decided_filters_; }
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return static_cast<int>(row_groups_.size()); }
   std::vector<ExecPtr> children() const override { return {}; }
@@ -222,6 +225,7 @@ class ParquetScanExec final : public ExecutionPlan {
   std::optional<std::vector<int>> projection_;
   std::vector<Expr> filters_;  // row_groups_ already reflect them
   std::vector<DictionaryFilter> dictionary_filters_;  // the filters_ decided per dictionary entry
+  std::vector<Expr> decided_filters_;                 // those filters_, as given
   std::vector<int> dictionary_leaves_;                // their leaf columns, read as dictionaries
 };
 
@@ -368,6 +372,11 @@ class ParquetTable final : public TableProvider {
 };
 
 }  // namespace
+
+std::vector<Expr> FiltersDecidedByScan(const ExecutionPlan& plan) {
+  const auto* scan = dynamic_cast<const ParquetScanExec*>(&plan);
+  return scan ? scan->decided_filters() : std::vector<Expr>{};
+}
 
 Result<std::shared_ptr<const TableProvider>> MakeParquetTable(const std::string& path) {
   FERRY_ASSIGN_OR_RAISE(auto reader, OpenParquet(path));

@@ -6,6 +6,7 @@
 #include "ferry/exec/operator_binders.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
+#include "ferry/exec/scan_decided_filters.h"
 #include "ferry/exec/window_planner.h"
 #include "ferry/plan/shared_subplans.h"
 #include "ferry/plan/statistics.h"
@@ -267,7 +268,9 @@ class Planner {
             },
             [&](const FilterNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));
-              FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(n.predicate, *input->schema()));
+              auto left = PredicateLeftAbove(n.predicate, *input);
+              if (!left) return input;
+              FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(*left, *input->schema()));
               return MakeFilterExec(std::move(input), std::move(predicate));
             },
             [&](const AggregateNode& n) -> Result<ExecPtr> {
@@ -335,7 +338,12 @@ class Planner {
   Result<ExecPtr> PlanProjectedFilter(const ProjectionNode& projection, const FilterNode& filter,
                                       const std::shared_ptr<arrow::Schema>& schema) {
     FERRY_ASSIGN_OR_RAISE(auto input, Plan(*filter.input));
-    FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(filter.predicate, *input->schema()));
+    auto left = PredicateLeftAbove(filter.predicate, *input);
+    if (!left) {
+      FERRY_ASSIGN_OR_RAISE(auto exprs, BindAll(projection.exprs, *input->schema()));
+      return MakeProjectionExec(std::move(input), std::move(exprs), schema);
+    }
+    FERRY_ASSIGN_OR_RAISE(auto predicate, BindScalar(*left, *input->schema()));
     std::set<std::string> used;
     for (const auto& expr : projection.exprs) CollectColumnNames(expr, &used);
     std::vector<int> keep;
