@@ -5,6 +5,7 @@
 #include "ferry/plan/statistics.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -356,7 +357,24 @@ std::optional<double> DistinctSelectivity(const Expr& conjunct, const LogicalPla
   int column = -1;
   double values = 0;
   bool negated = false;
-  if (const auto* binary = conjunct.As<BinaryNode>()) {
+  // `c = 'a' OR c = 'b'` keeps what `c IN ('a', 'b')` keeps (TPC-H Q7's
+  // two nations: 2 of 25, where the OR of two guesses said 19%).
+  std::function<bool(const Expr&)> equalities = [&](const Expr& expr) {
+    const auto* binary = expr.As<BinaryNode>();
+    if (binary == nullptr) return false;
+    if (binary->op == Operator::kOr) return equalities(binary->left) && equalities(binary->right);
+    if (binary->op != Operator::kEq) return false;
+    int at = -1;
+    if (is_literal(binary->right)) at = column_of(binary->left);
+    else if (is_literal(binary->left)) at = column_of(binary->right);
+    if (at < 0 || (column >= 0 && at != column)) return false;
+    column = at;
+    values += 1;
+    return true;
+  };
+  if (const auto* binary = conjunct.As<BinaryNode>(); binary && binary->op == Operator::kOr) {
+    if (!equalities(conjunct)) return std::nullopt;
+  } else if (const auto* binary = conjunct.As<BinaryNode>()) {
     if (binary->op != Operator::kEq && binary->op != Operator::kNotEq) return std::nullopt;
     if (is_literal(binary->right)) column = column_of(binary->left);
     else if (is_literal(binary->left)) column = column_of(binary->right);
@@ -372,7 +390,8 @@ std::optional<double> DistinctSelectivity(const Expr& conjunct, const LogicalPla
   auto distinct = EstimateDistinct(input, column);
   if (!distinct || *distinct < 1) return std::nullopt;
   // EstimateSelectivity's guess for an equality (values = 1) or IN list.
-  const double guess = std::min(kDefaultSelectivity, kEqualitySelectivity * values);
+  const double guess = std::min({kDefaultSelectivity, kEqualitySelectivity * values,
+                                 EstimateSelectivity(conjunct)});
   const double kept = std::min(guess, values / *distinct);
   return negated ? 1.0 - kept : kept;
 }

@@ -125,13 +125,13 @@ TEST_F(StatisticsTest, ParquetIntegerRangesBoundDistinctValues) {
   auto parquet = MakeParquetTable(path).ValueOrDie();
   EXPECT_EQ(parquet->EstimatedDistinct(0), 40);  // max - min + 1 over all row groups
   EXPECT_EQ(parquet->EstimatedDistinct(1), 3);   // NULLs aside
-  EXPECT_EQ(parquet->EstimatedDistinct(2), std::nullopt);
-  // Through a plan: never above the rows (11), and unknown for strings.
+  EXPECT_EQ(parquet->EstimatedDistinct(2), 2);   // a small table's dictionary, counted
+  // Through a plan: never above the rows (11).
   auto scan = plan::Scan("t", parquet).ValueOrDie();
   EXPECT_EQ(EstimateDistinct(*scan, 0), 11);
   EXPECT_EQ(EstimateDistinct(*scan, 1), 3);
   EXPECT_EQ(EstimateDomain(*scan, 0), 11);
-  EXPECT_EQ(EstimateDistinct(*scan, 2), std::nullopt);
+  EXPECT_EQ(EstimateDistinct(*scan, 2), 2);
   std::remove(path.c_str());
 }
 
@@ -165,6 +165,38 @@ TEST_F(StatisticsTest, DictionaryEntriesCountStringValues) {
   // Never above the guess without a count: a column of 4 values keeps 10%.
   EXPECT_DOUBLE_EQ(rows(Eq(Col("flag"), S("A"))), 4000);
   EXPECT_DOUBLE_EQ(rows(Eq(Col("name"), S("customer 1"))), 4000);
+  // An OR of equalities on one column keeps what its IN list keeps; on two
+  // columns, or mixed with another comparison, the guesses combine.
+  EXPECT_DOUBLE_EQ(rows(testing::Or(Eq(Col("part"), S("p1")), Eq(Col("part"), S("p2")))), 400);
+  EXPECT_DOUBLE_EQ(rows(testing::Or(testing::Or(Eq(Col("part"), S("p1")), Eq(S("p2"), Col("part"))),
+                                    Eq(Col("part"), S("p3")))),
+                   600);
+  EXPECT_DOUBLE_EQ(rows(testing::Or(Eq(Col("part"), S("p1")), Eq(Col("flag"), S("A")))),
+                   40000 * 0.19);
+  EXPECT_DOUBLE_EQ(rows(testing::Or(Eq(Col("part"), S("p1")),
+                                    Binary(Col("part"), Operator::kNotEq, S("p2")))),
+                   40000 * (0.1 + 0.9 - 0.09));
+  std::remove(path.c_str());
+}
+
+TEST_F(StatisticsTest, SmallTablesCountEveryStringDictionary) {
+  // 25 unique names, as TPC-H's nation: the dictionary is as large as the
+  // column, yet counted, since the table is small.
+  arrow::StringBuilder name;
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(name.Append("nation number " + std::to_string(i)).ok());
+  auto schema = arrow::schema({arrow::field("n_name", arrow::utf8())});
+  auto table = arrow::Table::Make(schema, {name.Finish().ValueOrDie()});
+  std::string path = ::testing::TempDir() + "/statistics_small_table_test.parquet";
+  auto sink = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 1024).ok());
+  ASSERT_TRUE(sink->Close().ok());
+  auto parquet = MakeParquetTable(path).ValueOrDie();
+  EXPECT_EQ(parquet->EstimatedDistinct(0), 25);
+  ASSERT_TRUE(ctx_->RegisterTable("nation", parquet).ok());
+  auto rows = [&](const Expr& predicate) { return Rows(Table("nation").Filter(predicate)); };
+  EXPECT_DOUBLE_EQ(rows(Eq(Col("n_name"), S("nation number 3"))), 1);
+  EXPECT_DOUBLE_EQ(
+      rows(testing::Or(Eq(Col("n_name"), S("nation number 3")), Eq(Col("n_name"), S("x")))), 2);
   std::remove(path.c_str());
 }
 
