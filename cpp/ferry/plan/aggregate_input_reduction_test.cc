@@ -60,5 +60,28 @@ TEST_F(AggregateInputReductionTest, OnlyAReducerHoldingFewKeysGoesBelow) {
   EXPECT_EQ(Execute(Reduce("none"))->num_rows(), 0);
 }
 
+int Count(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(AggregateInputReductionTest, TheJoinBackReadsTheReducedInputTheAggregateReads) {
+  // TPC-H Q17's shape: per-key sums of lines, joined to a few keys and back
+  // to lines. Both reads of lines become the same `lines ⋉ few`, which the
+  // physical planner computes once; rows as without the optimizer.
+  WriteTable("lines", 2000, 0, 100);
+  WriteTable("few", 20, 0, 20);
+  auto sums = Table("lines")
+                  .Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")})
+                  ->Select({Alias(Col("lines_k"), "sum_k"), Col("total")});
+  auto per_key = Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+  auto df = per_key->Join(Table("lines"), JoinType::kInner, {"few_k"}, {"lines_k"});
+  auto optimized = Rewrite(df, [](const PlanPtr& plan) { return Optimize(plan); });
+  const auto text = optimized->ToString();
+  EXPECT_EQ(Count(text, "Join: type=semi on=[lines_k = few_k]"), 2) << text;
+  EXPECT_EQ(Execute(optimized)->num_rows(), 20 * 20);
+}
+
 }  // namespace
 }  // namespace ferry
