@@ -3,15 +3,17 @@
 // an inner join of the same B with an input A whose key values all come
 // from S reads B ⋉ S instead of B: a row of B whose key S lacks meets no
 // row of A. Both readers of B ⋉ S then hold the same subtree, which the
-// physical planner computes once (shared_subplans.h). TPC-H Q2 joins
+// physical planner computes once (shared_subplans.h; both B and S must
+// read the same tables and be free of volatile expressions, or "the same
+// rows" would not hold). TPC-H Q2 joins
 // part ⋈ min(ps_supplycost) back to partsupp: it now reads the ~3K
 // partsupp rows of its parts that the min() subquery computed, instead of
 // scanning and probing all 800K a second time (DuckDB shares the same
 // part ⋈ partsupp core through its CTE).
 
 #include "ferry/plan/optimizer.h"
-#include "ferry/plan/plan_equality.h"
 #include "ferry/plan/rewrite.h"
+#include "ferry/plan/shared_subplans.h"
 #include "ferry/plan/value_sources.h"
 
 namespace ferry {
@@ -39,10 +41,10 @@ std::optional<PlanPtr> Reusable(const PlanPtr& side, int side_key, const PlanPtr
   std::optional<std::vector<PlanColumn>> sources;
   for (const auto& semi : semis) {
     const auto& node = *semi.plan->As<JoinNode>();
-    if (semi.left_key != side_key || !PlanEquals(*node.left, *side)) continue;
+    if (semi.left_key != side_key || !SameRows(*node.left, *side)) continue;
     if (!sources) sources = ValueSources(other, other_key);
     for (const auto& source : *sources) {
-      if (source.column == semi.right_key && PlanEquals(*source.plan, *node.right)) return semi.plan;
+      if (source.column == semi.right_key && SameRows(*source.plan, *node.right)) return semi.plan;
     }
   }
   return std::nullopt;
