@@ -1,5 +1,6 @@
 #include "ferry/exec/int_key_grouper.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -10,16 +11,20 @@ namespace ferry {
 namespace {
 
 constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
-// Rows ahead whose slot is prefetched: a table larger than the caches
-// costs a memory round trip per probe, which this many in flight hide.
-// A table that fits in L2 needs none, and hashing twice would only cost
-// (10M rows into 1,000 groups: 30% slower with prefetching).
-constexpr int64_t kPrefetchDistance = 16;
-constexpr size_t kPrefetchSlots = size_t{1} << 16;
+// Rows hashed (and their slots prefetched) together before any is
+// compared: enough memory round trips in flight to hide their latency,
+// few enough that the first slot is still in cache when compared.
+constexpr int64_t kBlock = 128;
+// Tables of more slots than this (1 MB) are prefetched; one that fits in L2
+// gains nothing from it.
+constexpr uint64_t kPrefetchSlots = uint64_t{1} << 16;
+// Load factor at most 1/2 keeps linear probe chains short.
+constexpr uint64_t kMinCapacity = 1024;
+inline bool Overloaded(uint64_t groups, uint64_t capacity) { return groups * 2 > capacity; }
 // Keys often come clustered (files sorted or written in key order, as
 // TPC-H's lineitem is by order key: four rows per order on average): a
-// row whose key equals the previous row's takes its id without hashing or
-// probing. The compare is all it costs on unclustered keys.
+// row whose key equals the previous row's takes its id without probing.
+// The compare is all it costs on unclustered keys.
 
 inline uint64_t Hash(int64_t v) {
   uint64_t x = static_cast<uint64_t>(v);
@@ -51,35 +56,38 @@ int WidthOf(const arrow::DataType& type) {
 
 }  // namespace
 
-std::unique_ptr<IntKeyGrouper> IntKeyGrouper::Make(const std::shared_ptr<arrow::DataType>& type) {
+std::unique_ptr<IntKeyGrouper> IntKeyGrouper::Make(const std::shared_ptr<arrow::DataType>& type,
+                                                   int64_t expected_groups) {
   const int width = WidthOf(*type);
   if (width == 0) return nullptr;
   std::unique_ptr<IntKeyGrouper> grouper(new IntKeyGrouper(type, width));
-  grouper->slots_.assign(1024, Slot{0, kEmpty});
-  grouper->mask_ = 1023;
+  grouper->Reserve(static_cast<uint64_t>(std::max<int64_t>(expected_groups, 0)));
   return grouper;
 }
 
-void IntKeyGrouper::Grow() {
-  std::vector<Slot> slots(slots_.size() * 2, Slot{0, kEmpty});
-  const uint64_t mask = slots.size() - 1;
-  for (const auto& slot : slots_) {
-    if (slot.id == kEmpty) continue;
-    uint64_t at = Hash(slot.key) & mask;
-    while (slots[at].id != kEmpty) at = (at + 1) & mask;
-    slots[at] = slot;
-  }
-  slots_.swap(slots);
-  mask_ = mask;
+void IntKeyGrouper::Reserve(uint64_t groups) {
+  uint64_t capacity = memory_ ? mask_ + 1 : kMinCapacity;
+  while (Overloaded(groups, capacity)) capacity *= 2;
+  if (!memory_ || capacity != mask_ + 1) Rehash(capacity);
 }
 
-uint32_t IntKeyGrouper::Insert(int64_t value, uint64_t at) {
-  const uint32_t id = static_cast<uint32_t>(values_.size());
-  slots_[at] = Slot{value, id};
-  values_.push_back(value);
-  // Load factor at most 1/2 keeps probe chains short.
-  if (values_.size() * 2 > slots_.size()) Grow();
-  return id;
+void IntKeyGrouper::Rehash(uint64_t capacity) {
+  auto memory = HashTableMemory::Acquire(capacity * sizeof(Slot));
+  Slot* slots = static_cast<Slot*>(memory.get());
+  // All bits set: every id kEmpty.
+  std::memset(static_cast<void*>(slots), 0xff, capacity * sizeof(Slot));
+  const uint64_t mask = capacity - 1;
+  if (memory_) {
+    const Slot* old = this->slots();
+    for (uint64_t s = 0; s <= mask_; ++s) {
+      if (old[s].id == kEmpty) continue;
+      uint64_t at = Hash(old[s].key) & mask;
+      while (slots[at].id != kEmpty) at = (at + 1) & mask;
+      slots[at] = old[s];
+    }
+  }
+  memory_ = std::move(memory);
+  mask_ = mask;
 }
 
 template <typename T>
@@ -87,43 +95,51 @@ void IntKeyGrouper::ConsumeTyped(const arrow::Array& keys, uint32_t* ids) {
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
-  const int64_t prefetch_end = slots_.size() > kPrefetchSlots ? n - kPrefetchDistance : 0;
+  uint64_t at[kBlock];
   // The previous row's key and id (kEmpty after a NULL or at the start).
   int64_t run_value = 0;
   uint32_t run_id = kEmpty;
-  for (int64_t i = 0; i < n; ++i) {
-    if (i < prefetch_end) {
-      __builtin_prefetch(&slots_[Hash(static_cast<int64_t>(values[i + kPrefetchDistance])) & mask_]);
+  for (int64_t begin = 0; begin < n; begin += kBlock) {
+    const int64_t m = std::min(kBlock, n - begin);
+    // Room for the whole block first: no growth moves the slots in `at`.
+    Reserve(values_.size() + m);
+    Slot* slots = this->slots();
+    const uint64_t mask = mask_;
+    for (int64_t j = 0; j < m; ++j) at[j] = Hash(static_cast<int64_t>(values[begin + j])) & mask;
+    if (mask >= kPrefetchSlots) {
+      for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&slots[at[j]], 1);
     }
-    if (nullable && keys.IsNull(i)) {
-      if (null_group_ < 0) {
-        null_group_ = static_cast<int64_t>(values_.size());
-        values_.push_back(0);
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t i = begin + j;
+      if (nullable && keys.IsNull(i)) {
+        if (null_group_ < 0) {
+          null_group_ = static_cast<int64_t>(values_.size());
+          values_.push_back(0);
+        }
+        ids[i] = static_cast<uint32_t>(null_group_);
+        run_id = kEmpty;
+        continue;
       }
-      ids[i] = static_cast<uint32_t>(null_group_);
-      run_id = kEmpty;
-      continue;
-    }
-    const int64_t value = static_cast<int64_t>(values[i]);
-    if (value == run_value && run_id != kEmpty) {
-      ids[i] = run_id;
-      continue;
-    }
-    uint64_t at = Hash(value) & mask_;
-    while (true) {
-      const Slot& slot = slots_[at];
-      if (slot.id == kEmpty) {
-        ids[i] = Insert(value, at);
-        break;
+      const int64_t value = static_cast<int64_t>(values[i]);
+      if (value == run_value && run_id != kEmpty) {
+        ids[i] = run_id;
+        continue;
       }
-      if (slot.key == value) {
-        ids[i] = slot.id;
-        break;
+      uint64_t a = at[j];
+      while (true) {
+        Slot& slot = slots[a];
+        if (slot.id == kEmpty) {
+          slot = Slot{value, static_cast<uint32_t>(values_.size())};
+          values_.push_back(value);
+          break;
+        }
+        if (slot.key == value) break;
+        a = (a + 1) & mask;
       }
-      at = (at + 1) & mask_;
+      ids[i] = slots[a].id;
+      run_value = value;
+      run_id = ids[i];
     }
-    run_value = value;
-    run_id = ids[i];
   }
 }
 
@@ -142,35 +158,42 @@ void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool nul
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
-  const int64_t prefetch_end = slots_.size() > kPrefetchSlots ? n - kPrefetchDistance : 0;
+  const Slot* slots = this->slots();
+  const uint64_t mask = mask_;
+  uint64_t at[kBlock];
   int64_t run_value = 0;
   bool in_run = false;  // run_value is the previous row's key, ids[i - 1] its id
-  for (int64_t i = 0; i < n; ++i) {
-    if (i < prefetch_end) {
-      __builtin_prefetch(&slots_[Hash(static_cast<int64_t>(values[i + kPrefetchDistance])) & mask_]);
+  for (int64_t begin = 0; begin < n; begin += kBlock) {
+    const int64_t m = std::min(kBlock, n - begin);
+    for (int64_t j = 0; j < m; ++j) at[j] = Hash(static_cast<int64_t>(values[begin + j])) & mask;
+    if (mask >= kPrefetchSlots) {
+      for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&slots[at[j]]);
     }
-    if (nullable && keys.IsNull(i)) {
-      ids[i] = null_matches && null_group_ >= 0 ? static_cast<int32_t>(null_group_) : -1;
-      in_run = false;
-      continue;
-    }
-    const int64_t value = static_cast<int64_t>(values[i]);
-    if (in_run && value == run_value) {
-      ids[i] = ids[i - 1];
-      continue;
-    }
-    run_value = value;
-    in_run = true;
-    uint64_t at = Hash(value) & mask_;
-    int32_t found = -1;
-    while (slots_[at].id != kEmpty) {
-      if (slots_[at].key == value) {
-        found = static_cast<int32_t>(slots_[at].id);
-        break;
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t i = begin + j;
+      if (nullable && keys.IsNull(i)) {
+        ids[i] = null_matches && null_group_ >= 0 ? static_cast<int32_t>(null_group_) : -1;
+        in_run = false;
+        continue;
       }
-      at = (at + 1) & mask_;
+      const int64_t value = static_cast<int64_t>(values[i]);
+      if (in_run && value == run_value) {
+        ids[i] = ids[i - 1];
+        continue;
+      }
+      run_value = value;
+      in_run = true;
+      uint64_t a = at[j];
+      int32_t found = -1;
+      while (slots[a].id != kEmpty) {
+        if (slots[a].key == value) {
+          found = static_cast<int32_t>(slots[a].id);
+          break;
+        }
+        a = (a + 1) & mask;
+      }
+      ids[i] = found;
     }
-    ids[i] = found;
   }
 }
 

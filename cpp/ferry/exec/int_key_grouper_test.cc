@@ -1,5 +1,9 @@
 #include "ferry/exec/int_key_grouper.h"
 
+#include <optional>
+#include <random>
+#include <unordered_map>
+
 #include <arrow/builder.h>
 #include <gtest/gtest.h>
 
@@ -88,6 +92,106 @@ TEST(IntKeyGrouperTest, TemporalKeysKeepTheirTypeAndSlicedInputsTheirOffset) {
   EXPECT_EQ(IntKeyGrouper::Make(arrow::utf8()), nullptr);
   EXPECT_EQ(IntKeyGrouper::Make(arrow::float64()), nullptr);
   EXPECT_EQ(IntKeyGrouper::Make(arrow::int8()), nullptr);
+}
+
+// Tables past the prefetch threshold and batches that are not a multiple
+// of the block size, checked against std::unordered_map: ids in order of
+// first appearance, NULLs one group, lookups finding exactly those keys.
+TEST(IntKeyGrouperTest, LargeRandomKeysMatchAMapAcrossBlocksAndGrowth) {
+  std::mt19937_64 rng(7);
+  auto grouper = IntKeyGrouper::Make(arrow::int64());
+  std::unordered_map<int64_t, uint32_t> expected;
+  int64_t null_id = -1;
+  uint32_t next = 0;
+  for (int64_t batch_rows : {1, 127, 128, 129, 50'000, 300'001}) {
+    arrow::Int64Builder builder;
+    std::vector<std::optional<int64_t>> rows;
+    for (int64_t i = 0; i < batch_rows; ++i) {
+      if (rng() % 97 == 0) {
+        rows.push_back(std::nullopt);
+        ASSERT_TRUE(builder.AppendNull().ok());
+      } else {
+        // Half the keys repeat earlier ones; signs and magnitudes vary.
+        const int64_t key = static_cast<int64_t>(rng() % 400'000) * (rng() % 2 ? 1 : -1) << 20;
+        rows.push_back(key);
+        ASSERT_TRUE(builder.Append(key).ok());
+      }
+    }
+    auto keys = builder.Finish().ValueOrDie();
+    std::vector<uint32_t> ids(batch_rows);
+    grouper->Consume(*keys, ids.data());
+    for (int64_t i = 0; i < batch_rows; ++i) {
+      uint32_t want;
+      if (!rows[i]) {
+        if (null_id < 0) null_id = next++;
+        want = static_cast<uint32_t>(null_id);
+      } else {
+        auto [it, added] = expected.emplace(*rows[i], next);
+        if (added) ++next;
+        want = it->second;
+      }
+      ASSERT_EQ(ids[i], want) << "row " << i << " of a batch of " << batch_rows;
+    }
+  }
+  EXPECT_EQ(grouper->num_groups(), next);
+  EXPECT_GT(grouper->capacity(), uint64_t{1} << 16);  // the prefetching path ran
+  // Lookups: present keys, absent odd keys, NULLs.
+  arrow::Int64Builder probe_builder;
+  std::vector<int32_t> want;
+  for (int i = 0; i < 100'003; ++i) {
+    if (i % 101 == 0) {
+      ASSERT_TRUE(probe_builder.AppendNull().ok());
+      want.push_back(-1);
+      continue;
+    }
+    const int64_t key = static_cast<int64_t>(rng() % 400'000) << 20 | (i % 3 == 0 ? 1 : 0);
+    ASSERT_TRUE(probe_builder.Append(key).ok());
+    auto it = expected.find(key);
+    want.push_back(it == expected.end() ? -1 : static_cast<int32_t>(it->second));
+  }
+  auto probe = probe_builder.Finish().ValueOrDie();
+  std::vector<int32_t> found(probe->length());
+  grouper->Lookup(*probe, found.data(), /*null_matches=*/false);
+  EXPECT_EQ(found, want);
+}
+
+TEST(IntKeyGrouperTest, ExpectedGroupsSizeTheTableOnce) {
+  auto grouper = IntKeyGrouper::Make(arrow::int64(), 100'000);
+  const uint64_t capacity = grouper->capacity();
+  EXPECT_GE(capacity, 200'000u);  // load factor at most 1/2
+  arrow::Int64Builder builder;
+  for (int64_t i = 0; i < 100'000; ++i) ASSERT_TRUE(builder.Append(i * 7919).ok());
+  auto keys = builder.Finish().ValueOrDie();
+  std::vector<uint32_t> ids(keys->length());
+  grouper->Consume(*keys, ids.data());
+  EXPECT_EQ(grouper->capacity(), capacity);
+  for (int64_t i = 0; i < 100'000; ++i) ASSERT_EQ(ids[i], static_cast<uint32_t>(i));
+  // Empty input: no groups, no crash; a negative estimate is no estimate.
+  auto empty = IntKeyGrouper::Make(arrow::int32(), -5);
+  auto none = ArrayFromJson(arrow::int32(), "[]");
+  empty->Consume(*none, nullptr);
+  empty->Lookup(*none, nullptr, true);
+  EXPECT_EQ(empty->num_groups(), 0u);
+  EXPECT_EQ(empty->Uniques().ValueOrDie()->length(), 0);
+}
+
+TEST(HashTableMemoryTest, ReleasedLargeBlocksAreReusedAndSmallOnesAreNot) {
+  const size_t large = HashTableMemory::kMinCachedBytes * 3;
+  const size_t before = HashTableMemory::cached_bytes();
+  void* address;
+  {
+    auto block = HashTableMemory::Acquire(large);
+    address = block.get();
+    static_cast<char*>(block.get())[large - 1] = 1;
+  }
+  EXPECT_EQ(HashTableMemory::cached_bytes(), before + large);
+  {
+    auto again = HashTableMemory::Acquire(large);
+    EXPECT_EQ(again.get(), address);
+    EXPECT_EQ(HashTableMemory::cached_bytes(), before);
+  }
+  { auto small = HashTableMemory::Acquire(HashTableMemory::kMinCachedBytes / 2); }
+  EXPECT_EQ(HashTableMemory::cached_bytes(), before + large);
 }
 
 }  // namespace
