@@ -156,18 +156,20 @@ class PartialAggregateExec final : public ExecutionPlan {
 class FinalAggregateExec final : public ExecutionPlan {
  public:
   FinalAggregateExec(ExecPtr partial, size_t num_keys, std::vector<AggregateSpec> aggregates,
-                     std::shared_ptr<arrow::Schema> schema)
+                     std::shared_ptr<arrow::Schema> schema, int64_t expected_groups)
       : partial_(std::move(partial)),
         num_keys_(num_keys),
         aggregates_(std::move(aggregates)),
-        schema_(std::move(schema)) {}
+        schema_(std::move(schema)),
+        expected_groups_(expected_groups) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return partial_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {partial_}; }
   Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
     FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 1));
-    return MakeFinalAggregateExec(std::move(children[0]), num_keys_, aggregates_, schema_);
+    return MakeFinalAggregateExec(std::move(children[0]), num_keys_, aggregates_, schema_,
+                                  expected_groups_);
   }
   std::string Describe() const override {
     return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
@@ -191,7 +193,7 @@ class FinalAggregateExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto partial_stream, partial_->Execute(partition));
     TypeVector key_types;
     for (size_t k = 0; k < num_keys_; ++k) key_types.push_back(partial_->schema()->field(k)->type());
-    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
+    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types, expected_groups_));
     FERRY_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators(aggregates_));
     if (num_keys_ == 0) {
       for (size_t a = 0; a < aggregates_.size(); ++a) {
@@ -237,6 +239,7 @@ class FinalAggregateExec final : public ExecutionPlan {
   size_t num_keys_;
   std::vector<AggregateSpec> aggregates_;
   std::shared_ptr<arrow::Schema> schema_;
+  int64_t expected_groups_;
 };
 
 }  // namespace
@@ -270,12 +273,14 @@ Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExpr
 
 Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
                                        std::vector<AggregateSpec> aggregates,
-                                       std::shared_ptr<arrow::Schema> schema) {
+                                       std::shared_ptr<arrow::Schema> schema,
+                                       int64_t expected_groups) {
   if (num_group_keys == 0 && partial->num_partitions() != 1) {
     return Status::Invalid("a final aggregate without group keys needs its input in one partition");
   }
   return std::make_shared<FinalAggregateExec>(std::move(partial), num_group_keys,
-                                              std::move(aggregates), std::move(schema));
+                                              std::move(aggregates), std::move(schema),
+                                              std::max<int64_t>(expected_groups, 0));
 }
 
 }  // namespace ferry
