@@ -35,6 +35,21 @@ inline uint64_t Hash(int64_t v) {
   return x ^ (x >> 33);
 }
 
+template <typename T>
+bool AllNarrow(const T* values, int64_t n) {
+  if constexpr (sizeof(T) <= 4) {
+    return true;
+  } else {
+    // Min and max rather than an early exit: the loop vectorizes.
+    T lo = std::numeric_limits<int32_t>::max(), hi = std::numeric_limits<int32_t>::min();
+    for (int64_t i = 0; i < n; ++i) {
+      lo = std::min(lo, values[i]);
+      hi = std::max(hi, values[i]);
+    }
+    return lo >= std::numeric_limits<int32_t>::min() && hi <= std::numeric_limits<int32_t>::max();
+  }
+}
+
 int WidthOf(const arrow::DataType& type) {
   switch (type.id()) {
     case arrow::Type::INT32:
@@ -68,97 +83,122 @@ std::unique_ptr<IntKeyGrouper> IntKeyGrouper::Make(const std::shared_ptr<arrow::
 void IntKeyGrouper::Reserve(uint64_t groups) {
   uint64_t capacity = memory_ ? mask_ + 1 : kMinCapacity;
   while (Overloaded(groups, capacity)) capacity *= 2;
-  if (!memory_ || capacity != mask_ + 1) Rehash(capacity);
+  if (!memory_ || capacity != mask_ + 1) Rehash(capacity, narrow_);
 }
 
-void IntKeyGrouper::Rehash(uint64_t capacity) {
-  auto memory = HashTableMemory::Acquire(capacity * sizeof(Slot));
-  Slot* slots = static_cast<Slot*>(memory.get());
+template <typename From, typename To>
+void IntKeyGrouper::MoveSlots(const void* from, uint64_t from_capacity, void* to, uint64_t mask) {
+  const From* old = static_cast<const From*>(from);
+  To* slots = static_cast<To*>(to);
+  for (uint64_t s = 0; s < from_capacity; ++s) {
+    if (old[s].id == kEmpty) continue;
+    uint64_t at = Hash(old[s].key) & mask;
+    while (slots[at].id != kEmpty) at = (at + 1) & mask;
+    slots[at] = To{static_cast<decltype(To::key)>(old[s].key), old[s].id};
+  }
+}
+
+void IntKeyGrouper::Rehash(uint64_t capacity, bool narrow) {
+  const size_t slot_bytes = narrow ? sizeof(NarrowSlot) : sizeof(WideSlot);
+  auto memory = HashTableMemory::Acquire(capacity * slot_bytes);
   // All bits set: every id kEmpty.
-  std::memset(static_cast<void*>(slots), 0xff, capacity * sizeof(Slot));
-  const uint64_t mask = capacity - 1;
+  std::memset(memory.get(), 0xff, capacity * slot_bytes);
   if (memory_) {
-    const Slot* old = this->slots();
-    for (uint64_t s = 0; s <= mask_; ++s) {
-      if (old[s].id == kEmpty) continue;
-      uint64_t at = Hash(old[s].key) & mask;
-      while (slots[at].id != kEmpty) at = (at + 1) & mask;
-      slots[at] = old[s];
+    const uint64_t mask = capacity - 1;
+    if (narrow_ && narrow) {
+      MoveSlots<NarrowSlot, NarrowSlot>(memory_.get(), mask_ + 1, memory.get(), mask);
+    } else if (narrow_) {
+      MoveSlots<NarrowSlot, WideSlot>(memory_.get(), mask_ + 1, memory.get(), mask);
+    } else {
+      MoveSlots<WideSlot, WideSlot>(memory_.get(), mask_ + 1, memory.get(), mask);
     }
   }
   memory_ = std::move(memory);
-  mask_ = mask;
+  mask_ = capacity - 1;
+  narrow_ = narrow;
+}
+
+template <typename T, typename Slot>
+void IntKeyGrouper::ConsumeBlock(const arrow::Array& keys, int64_t begin, int64_t m, uint32_t* ids,
+                                 Run* run) {
+  const T* values = keys.data()->GetValues<T>(1);
+  const bool nullable = keys.null_count() > 0;
+  Slot* slots = static_cast<Slot*>(memory_.get());
+  const uint64_t mask = mask_;
+  uint64_t at[kBlock];
+  for (int64_t j = 0; j < m; ++j) at[j] = Hash(static_cast<int64_t>(values[begin + j])) & mask;
+  if (mask >= kPrefetchSlots) {
+    for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&slots[at[j]], 1);
+  }
+  for (int64_t j = 0; j < m; ++j) {
+    const int64_t i = begin + j;
+    if (nullable && keys.IsNull(i)) {
+      if (null_group_ < 0) {
+        null_group_ = static_cast<int64_t>(values_.size());
+        values_.push_back(0);
+      }
+      ids[i] = static_cast<uint32_t>(null_group_);
+      run->id = kEmpty;
+      continue;
+    }
+    const int64_t value = static_cast<int64_t>(values[i]);
+    if (value == run->value && run->id != kEmpty) {
+      ids[i] = run->id;
+      continue;
+    }
+    uint64_t a = at[j];
+    while (true) {
+      Slot& slot = slots[a];
+      if (slot.id == kEmpty) {
+        slot = Slot{static_cast<decltype(Slot::key)>(value), static_cast<uint32_t>(values_.size())};
+        values_.push_back(value);
+        break;
+      }
+      if (slot.key == value) break;
+      a = (a + 1) & mask;
+    }
+    ids[i] = slots[a].id;
+    run->value = value;
+    run->id = ids[i];
+  }
 }
 
 template <typename T>
 void IntKeyGrouper::ConsumeTyped(const arrow::Array& keys, uint32_t* ids) {
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
-  const bool nullable = keys.null_count() > 0;
-  uint64_t at[kBlock];
-  // The previous row's key and id (kEmpty after a NULL or at the start).
-  int64_t run_value = 0;
-  uint32_t run_id = kEmpty;
+  Run run;
   for (int64_t begin = 0; begin < n; begin += kBlock) {
     const int64_t m = std::min(kBlock, n - begin);
-    // Room for the whole block first: no growth moves the slots in `at`.
+    // A key past 32 bits widens the slots before the block is hashed, and
+    // room for the whole block is made first: nothing moves the slots of
+    // a block once its positions are computed.
+    if (narrow_ && !AllNarrow(values + begin, m)) Rehash(mask_ + 1, /*narrow=*/false);
     Reserve(values_.size() + m);
-    Slot* slots = this->slots();
-    const uint64_t mask = mask_;
-    for (int64_t j = 0; j < m; ++j) at[j] = Hash(static_cast<int64_t>(values[begin + j])) & mask;
-    if (mask >= kPrefetchSlots) {
-      for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&slots[at[j]], 1);
-    }
-    for (int64_t j = 0; j < m; ++j) {
-      const int64_t i = begin + j;
-      if (nullable && keys.IsNull(i)) {
-        if (null_group_ < 0) {
-          null_group_ = static_cast<int64_t>(values_.size());
-          values_.push_back(0);
-        }
-        ids[i] = static_cast<uint32_t>(null_group_);
-        run_id = kEmpty;
-        continue;
-      }
-      const int64_t value = static_cast<int64_t>(values[i]);
-      if (value == run_value && run_id != kEmpty) {
-        ids[i] = run_id;
-        continue;
-      }
-      uint64_t a = at[j];
-      while (true) {
-        Slot& slot = slots[a];
-        if (slot.id == kEmpty) {
-          slot = Slot{value, static_cast<uint32_t>(values_.size())};
-          values_.push_back(value);
-          break;
-        }
-        if (slot.key == value) break;
-        a = (a + 1) & mask;
-      }
-      ids[i] = slots[a].id;
-      run_value = value;
-      run_id = ids[i];
+    if (narrow_) {
+      ConsumeBlock<T, NarrowSlot>(keys, begin, m, ids, &run);
+    } else {
+      ConsumeBlock<T, WideSlot>(keys, begin, m, ids, &run);
     }
   }
 }
 
 void IntKeyGrouper::Consume(const arrow::Array& keys, uint32_t* ids) {
-  // Four-byte keys are read as their unsigned bits: int32 and uint32 alike
-  // round-trip through the 64-bit slot.
+  // Four-byte keys are read as their signed bits: int32 and uint32 alike
+  // round-trip through the slot, and always fit a narrow one.
   if (width_ == 4) {
-    ConsumeTyped<uint32_t>(keys, ids);
+    ConsumeTyped<int32_t>(keys, ids);
   } else {
     ConsumeTyped<int64_t>(keys, ids);
   }
 }
 
-template <typename T>
+template <typename T, typename Slot>
 void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool null_matches) const {
   const int64_t n = keys.length();
   const T* values = keys.data()->GetValues<T>(1);
   const bool nullable = keys.null_count() > 0;
-  const Slot* slots = this->slots();
+  const Slot* slots = static_cast<const Slot*>(memory_.get());
   const uint64_t mask = mask_;
   uint64_t at[kBlock];
   int64_t run_value = 0;
@@ -183,14 +223,17 @@ void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool nul
       }
       run_value = value;
       in_run = true;
-      uint64_t a = at[j];
       int32_t found = -1;
-      while (slots[a].id != kEmpty) {
-        if (slots[a].key == value) {
-          found = static_cast<int32_t>(slots[a].id);
-          break;
+      // A key a narrow slot cannot hold was never consumed.
+      if (static_cast<decltype(Slot::key)>(value) == value) {
+        uint64_t a = at[j];
+        while (slots[a].id != kEmpty) {
+          if (slots[a].key == value) {
+            found = static_cast<int32_t>(slots[a].id);
+            break;
+          }
+          a = (a + 1) & mask;
         }
-        a = (a + 1) & mask;
       }
       ids[i] = found;
     }
@@ -199,9 +242,11 @@ void IntKeyGrouper::LookupTyped(const arrow::Array& keys, int32_t* ids, bool nul
 
 void IntKeyGrouper::Lookup(const arrow::Array& keys, int32_t* ids, bool null_matches) const {
   if (width_ == 4) {
-    LookupTyped<uint32_t>(keys, ids, null_matches);
+    LookupTyped<int32_t, NarrowSlot>(keys, ids, null_matches);
+  } else if (narrow_) {
+    LookupTyped<int64_t, NarrowSlot>(keys, ids, null_matches);
   } else {
-    LookupTyped<int64_t>(keys, ids, null_matches);
+    LookupTyped<int64_t, WideSlot>(keys, ids, null_matches);
   }
 }
 

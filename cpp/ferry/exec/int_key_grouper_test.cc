@@ -1,5 +1,6 @@
 #include "ferry/exec/int_key_grouper.h"
 
+#include <limits>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -192,6 +193,70 @@ TEST(HashTableMemoryTest, ReleasedLargeBlocksAreReusedAndSmallOnesAreNot) {
   }
   { auto small = HashTableMemory::Acquire(HashTableMemory::kMinCachedBytes / 2); }
   EXPECT_EQ(HashTableMemory::cached_bytes(), before + large);
+}
+
+// Slots start narrow (keys within 32 bits) and widen at the first key past
+// them, mid-batch and mid-table, keeping every id; keys equal in their low
+// 32 bits stay apart, and a narrow table looks wide keys up as absent.
+TEST(IntKeyGrouperTest, KeysPastThirtyTwoBitsWidenTheSlotsAndKeepEveryId) {
+  auto grouper = IntKeyGrouper::Make(arrow::int64());
+  const int64_t big = int64_t{1} << 32;
+  arrow::Int64Builder builder;
+  std::vector<int64_t> keys;
+  for (int64_t i = 0; i < 100'000; ++i) keys.push_back(i - 50'000);  // narrow
+  auto narrow = [&] {
+    arrow::Int64Builder b;
+    EXPECT_TRUE(b.AppendValues(keys).ok());
+    return b.Finish().ValueOrDie();
+  }();
+  std::vector<uint32_t> ids(narrow->length());
+  grouper->Consume(*narrow, ids.data());
+  for (int64_t i = 0; i < narrow->length(); ++i) ASSERT_EQ(ids[i], static_cast<uint32_t>(i));
+  // Before widening: keys sharing low bits with present ones are absent.
+  auto probe = ArrayFromJson(arrow::int64(), "[4294967296, 4294967297, 1, -4294967295, null]");
+  std::vector<int32_t> found(5);
+  grouper->Lookup(*probe, found.data(), /*null_matches=*/false);
+  EXPECT_EQ(found, (std::vector<int32_t>{-1, -1, 50'001, -1, -1}));
+  // 300 narrow repeats, then wide keys in the third block of the batch.
+  std::vector<int64_t> mixed;
+  for (int64_t i = 0; i < 300; ++i) mixed.push_back(i);
+  for (int64_t k : {big, big + 1, int64_t{1}, -big + 1, std::numeric_limits<int64_t>::min(), big}) {
+    mixed.push_back(k);
+  }
+  ASSERT_TRUE(builder.AppendValues(mixed).ok());
+  auto wide = builder.Finish().ValueOrDie();
+  std::vector<uint32_t> wide_ids(wide->length());
+  grouper->Consume(*wide, wide_ids.data());
+  for (int64_t i = 0; i < 300; ++i) ASSERT_EQ(wide_ids[i], static_cast<uint32_t>(i + 50'000));
+  EXPECT_EQ(std::vector<uint32_t>(wide_ids.begin() + 300, wide_ids.end()),
+            (std::vector<uint32_t>{100'000, 100'001, 50'001, 100'002, 100'003, 100'000}));
+  grouper->Lookup(*probe, found.data(), /*null_matches=*/false);
+  EXPECT_EQ(found, (std::vector<int32_t>{100'000, 100'001, 50'001, 100'002, -1}));
+  grouper->Lookup(*narrow, reinterpret_cast<int32_t*>(ids.data()), false);
+  for (int64_t i = 0; i < narrow->length(); ++i) ASSERT_EQ(ids[i], static_cast<uint32_t>(i));
+  auto uniques = grouper->Uniques().ValueOrDie();
+  ASSERT_EQ(uniques->length(), 100'004);
+  EXPECT_TRUE(uniques->Slice(100'000)->Equals(*ArrayFromJson(
+      arrow::int64(), "[4294967296, 4294967297, -4294967295, -9223372036854775808]")));
+}
+
+// Four-byte keys fill narrow slots with their bits: uint32 values past
+// 2^31 and int32 negatives alike.
+TEST(IntKeyGrouperTest, FourByteKeysOfEitherSignRoundTrip) {
+  auto unsigned_grouper = IntKeyGrouper::Make(arrow::uint32());
+  auto u = ArrayFromJson(arrow::uint32(), "[4294967295, 0, 2147483648, 4294967295, 2147483647]");
+  std::vector<uint32_t> ids(5);
+  unsigned_grouper->Consume(*u, ids.data());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{0, 1, 2, 0, 3}));
+  EXPECT_TRUE(unsigned_grouper->Uniques().ValueOrDie()->Equals(
+      *ArrayFromJson(arrow::uint32(), "[4294967295, 0, 2147483648, 2147483647]")));
+  auto signed_grouper = IntKeyGrouper::Make(arrow::int32());
+  auto s = ArrayFromJson(arrow::int32(), "[-1, -2147483648, 2147483647, -1]");
+  signed_grouper->Consume(*s, ids.data());
+  EXPECT_EQ(std::vector<uint32_t>(ids.begin(), ids.begin() + 4), (std::vector<uint32_t>{0, 1, 2, 0}));
+  std::vector<int32_t> found(4);
+  signed_grouper->Lookup(*s, found.data(), false);
+  EXPECT_EQ(found, (std::vector<int32_t>{0, 1, 2, 0}));
 }
 
 }  // namespace
