@@ -113,10 +113,9 @@ std::vector<std::string> Expected(const Rows& rows, bool string_keys) {
                                 mins.Finish().ValueOrDie(),
                                 maxs.Finish().ValueOrDie(),
                                 avgs.Finish().ValueOrDie()};
+  const char* names[] = {"k", "sum", "count", "min", "max", "avg"};
   arrow::FieldVector fields;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    fields.push_back(arrow::field("c" + std::to_string(c), columns[c]->type()));
-  }
+  for (size_t c = 0; c < columns.size(); ++c) fields.push_back(arrow::field(names[c], columns[c]->type()));
   const int64_t n = keys->length();
   return SortedRows({arrow::RecordBatch::Make(arrow::schema(fields), n, columns)});
 }

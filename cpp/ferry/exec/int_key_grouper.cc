@@ -76,7 +76,9 @@ std::unique_ptr<IntKeyGrouper> IntKeyGrouper::Make(const std::shared_ptr<arrow::
   const int width = WidthOf(*type);
   if (width == 0) return nullptr;
   std::unique_ptr<IntKeyGrouper> grouper(new IntKeyGrouper(type, width));
-  grouper->Reserve(static_cast<uint64_t>(std::max<int64_t>(expected_groups, 0)));
+  const int64_t expected = std::max<int64_t>(expected_groups, 0);
+  grouper->Reserve(static_cast<uint64_t>(expected));
+  grouper->values_.reserve(expected);
   return grouper;
 }
 
