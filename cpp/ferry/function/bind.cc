@@ -6,6 +6,7 @@
 
 #include "ferry/common/overloaded.h"
 #include "ferry/function/arithmetic_internal.h"
+#include "ferry/function/like_kernel.h"
 #include "ferry/function/physical_expr_display.h"
 #include "ferry/function/scalar_function.h"
 
@@ -155,10 +156,32 @@ class Binder {
     return literal;
   }
 
+  // An integer literal compared with an integer column of another width
+  // (Parquet's int32 p_size against Python's Int64(15)) takes the column's
+  // type when its value fits: Arrow would otherwise cast the whole column
+  // up for every comparison, and an IN list of mixed types cannot be one
+  // hash lookup. A value out of the column's range keeps its type, so the
+  // comparison stays exact.
+  static PhysicalExprPtr NarrowIntegerLiteral(const PhysicalExprPtr& literal,
+                                              const PhysicalExprPtr& other) {
+    auto constant = literal->constant();
+    const auto& to = other->type();
+    if (!constant || !constant->is_valid || other->constant() ||
+        !arrow::is_integer(constant->type->id()) || !arrow::is_integer(to->id()) ||
+        constant->type->Equals(*to)) {
+      return literal;
+    }
+    auto narrowed = cp::Cast(arrow::Datum(constant), to, cp::CastOptions::Safe());
+    if (!narrowed.ok()) return literal;
+    return MakeLiteral(narrowed->scalar());
+  }
+
   Result<PhysicalExprPtr> Compare(const char* function, PhysicalExprPtr left,
                                   PhysicalExprPtr right, const ExprDisplay& display) {
     FERRY_ASSIGN_OR_RAISE(left, CoerceLiteralTo(left, right, display));
     FERRY_ASSIGN_OR_RAISE(right, CoerceLiteralTo(right, left, display));
+    left = NarrowIntegerLiteral(left, right);
+    right = NarrowIntegerLiteral(right, left);
     // Both decimal helpers hand any pair without a decimal128 back untouched;
     // only a decimal comparison needs the text they take.
     if (left->type()->id() == arrow::Type::DECIMAL128 ||
@@ -240,6 +263,7 @@ class Binder {
     for (const auto& item : n.list) {
       FERRY_ASSIGN_OR_RAISE(auto bound, Bind(item));
       FERRY_ASSIGN_OR_RAISE(bound, CoerceLiteralTo(bound, value, display));
+      bound = NarrowIntegerLiteral(bound, value);
       all_constant = all_constant && bound->constant() != nullptr &&
                      bound->type()->Equals(*value->type());
       items.push_back(std::move(bound));
@@ -280,8 +304,11 @@ class Binder {
       auto null = arrow::MakeNullScalar(arrow::boolean());
       return MakeLiteral(std::move(null));
     }
-    auto options = std::make_shared<cp::MatchSubstringOptions>(
-        constant->ToString(), n.case_insensitive);
+    const std::string text = constant->ToString();
+    if (!n.case_insensitive) {
+      if (auto like = MakeSegmentLike(value, text, n.negated)) return like;
+    }
+    auto options = std::make_shared<cp::MatchSubstringOptions>(text, n.case_insensitive);
     FERRY_ASSIGN_OR_RAISE(auto match, MakeArrowCall("match_like", {value}, options, display));
     return n.negated ? MakeArrowCall("invert", {match}, nullptr, display) : match;
   }

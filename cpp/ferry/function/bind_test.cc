@@ -18,6 +18,9 @@ std::shared_ptr<arrow::Schema> TestSchema() {
 
 Expr I(int64_t v) { return Lit(std::make_shared<arrow::Int64Scalar>(v)); }
 Expr S(const std::string& v) { return Lit(std::make_shared<arrow::StringScalar>(v)); }
+Expr Eq(Expr a, Expr b) { return Binary(std::move(a), Operator::kEq, std::move(b)); }
+Expr Lt(Expr a, Expr b) { return Binary(std::move(a), Operator::kLt, std::move(b)); }
+Expr Gt(Expr a, Expr b) { return Binary(std::move(a), Operator::kGt, std::move(b)); }
 Expr Call(const std::string& name, std::vector<Expr> args) {
   auto func = BuiltinFunctions().GetScalar(name).ValueOrDie();
   return ScalarCall(func, name, std::move(args));
@@ -145,6 +148,36 @@ TEST_F(BindTest, InListBetweenLike) {
                   ->Equals(*ArrayFromJson(arrow::boolean(), "[false, true, null]")));
   EXPECT_TRUE(Eval(Like(Col("s"), S("a%"), false, true), batch_)
                   ->Equals(*ArrayFromJson(arrow::boolean(), "[true, false, null]")));
+}
+
+TEST(BindNarrowingTest, IntegerLiteralsTakeTheColumnsWidthWhenTheyFit) {
+  EnsureArrowCompute();
+  auto schema = arrow::schema({arrow::field("small", arrow::int8()),
+                               arrow::field("size", arrow::int32()),
+                               arrow::field("count", arrow::uint16())});
+  auto batch = BatchFromJson(schema, R"([
+    {"small": 100, "size": 15, "count": 0},
+    {"small": null, "size": 3, "count": 65535},
+    {"small": -128, "size": null, "count": 7}])");
+  auto bound = [&](const Expr& expr) { return BindScalar(expr, *schema).ValueOrDie()->ToString(); };
+  // One hash lookup over int32, not a chain of comparisons each casting
+  // the column up to int64.
+  EXPECT_EQ(bound(InList(Col("size"), {I(49), I(15), I(3)})), "is_in(size@1)");
+  EXPECT_EQ(bound(Eq(Col("size"), I(15))), "equal(size@1, Int32(15))");
+  EXPECT_EQ(bound(Between(Col("size"), I(1), I(5))),
+            "and_kleene(greater_equal(size@1, Int32(1)), less_equal(size@1, Int32(5)))");
+  // Out of the column's range: compared as Int64, never wrapped.
+  EXPECT_EQ(bound(Lt(Col("small"), I(300))), "less(small@0, Int64(300))");
+  EXPECT_TRUE(Eval(Lt(Col("small"), I(300)), batch)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[true, null, true]")));
+  EXPECT_TRUE(Eval(Eq(Col("small"), I(-128 + 256)), batch)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[false, null, false]")));
+  EXPECT_TRUE(Eval(Gt(Col("count"), I(-1)), batch)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[true, true, true]")));
+  EXPECT_TRUE(Eval(InList(Col("count"), {I(-1), I(65535), I(70000)}), batch)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[false, true, false]")));
+  EXPECT_TRUE(Eval(InList(Col("size"), {I(49), I(15), I(3)}), batch)
+                  ->Equals(*ArrayFromJson(arrow::boolean(), "[true, true, null]")));
 }
 
 TEST_F(BindTest, StringLiteralComparesWithDate) {

@@ -135,6 +135,39 @@ TEST_F(StatisticsTest, ParquetIntegerRangesBoundDistinctValues) {
   std::remove(path.c_str());
 }
 
+TEST_F(StatisticsTest, DictionaryEntriesCountStringValues) {
+  // 40000 rows in two row groups: `part` cycles through 200 short strings,
+  // `flag` through 4, `name` is unique (its dictionary is not small).
+  arrow::StringBuilder part, flag, name;
+  for (int i = 0; i < 40000; ++i) {
+    ASSERT_TRUE(part.Append("p" + std::to_string(i % 200)).ok());
+    ASSERT_TRUE(flag.Append(std::string(1, static_cast<char>('A' + i % 4))).ok());
+    ASSERT_TRUE(name.Append("customer " + std::to_string(i)).ok());
+  }
+  auto schema = arrow::schema({arrow::field("part", arrow::utf8()), arrow::field("flag", arrow::utf8()),
+                               arrow::field("name", arrow::utf8())});
+  auto table = arrow::Table::Make(schema, {part.Finish().ValueOrDie(), flag.Finish().ValueOrDie(),
+                                           name.Finish().ValueOrDie()});
+  std::string path = ::testing::TempDir() + "/statistics_dictionary_test.parquet";
+  auto sink = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 20000).ok());
+  ASSERT_TRUE(sink->Close().ok());
+  auto parquet = MakeParquetTable(path).ValueOrDie();
+  EXPECT_EQ(parquet->EstimatedDistinct(0), 200);
+  EXPECT_EQ(parquet->EstimatedDistinct(1), 4);
+  EXPECT_EQ(parquet->EstimatedDistinct(2), std::nullopt);
+  ASSERT_TRUE(ctx_->RegisterTable("dictionary", parquet).ok());
+  auto rows = [&](const Expr& predicate) { return Rows(Table("dictionary").Filter(predicate)); };
+  // One value of 200 keeps 1 row in 200; three of them, three.
+  EXPECT_DOUBLE_EQ(rows(Eq(Col("part"), S("p7"))), 200);
+  EXPECT_DOUBLE_EQ(rows(InList(Col("part"), {S("p1"), S("p2"), S("p3")})), 600);
+  EXPECT_DOUBLE_EQ(rows(Binary(Col("part"), Operator::kNotEq, S("p7"))), 39800);
+  // Never above the guess without a count: a column of 4 values keeps 10%.
+  EXPECT_DOUBLE_EQ(rows(Eq(Col("flag"), S("A"))), 4000);
+  EXPECT_DOUBLE_EQ(rows(Eq(Col("name"), S("customer 1"))), 4000);
+  std::remove(path.c_str());
+}
+
 TEST_F(StatisticsTest, RangeFiltersKeepTheShareOfTheColumnsRange) {
   // 100 rows in row groups of 25: day d = i (days since 1970), x = i + 1,
   // price = i / 10 (0.0 .. 9.9), ascending, so row groups prune by range.
