@@ -18,9 +18,17 @@ constexpr int64_t kBlock = 128;
 // Tables of more slots than this (1 MB) are prefetched; one that fits in L2
 // gains nothing from it.
 constexpr uint64_t kPrefetchSlots = uint64_t{1} << 16;
-// Load factor at most 1/2 keeps linear probe chains short.
+// Load factor at most 1/2 keeps linear probe chains short (3/4 made
+// random probes into 1.5M keys twice as slow). Tables that stay within
+// L2 (under kSparseSlots) are kept at most 1/8 full: a probe that misses
+// (most of a join's probes into a small filtered build side) then mostly
+// meets an empty slot first, and its branch is predictable: 6M probes
+// into 11K keys, 94% missing, 57 -> 26 ms; 10M into 1,000 keys 37 -> 25.
 constexpr uint64_t kMinCapacity = 1024;
-inline bool Overloaded(uint64_t groups, uint64_t capacity) { return groups * 2 > capacity; }
+constexpr uint64_t kSparseSlots = uint64_t{1} << 17;
+inline bool Overloaded(uint64_t groups, uint64_t capacity) {
+  return capacity < kSparseSlots ? groups * 8 > capacity : groups * 2 > capacity;
+}
 // Keys often come clustered (files sorted or written in key order, as
 // TPC-H's lineitem is by order key: four rows per order on average): a
 // row whose key equals the previous row's takes its id without probing.
