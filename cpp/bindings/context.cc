@@ -254,10 +254,13 @@ void RegisterContext(nb::module_& m) {
       })
       .def("table", [](ContextPtr self, const std::string& name) { return Unwrap(self->Table(name)); })
       .def("sql", [](ContextPtr self, const std::string& query, bool allow_ddl, bool allow_dml,
-                     bool allow_statements) {
+                     bool allow_statements, std::map<std::string, Expr> values,
+                     std::map<std::string, std::string> texts, std::map<std::string, DataFrame> frames) {
+        sql::StatementParams params{std::move(values), std::move(texts), {}};
+        for (const auto& [name, df] : frames) params.tables.emplace(name, df.plan());
         // CREATE TABLE ... AS runs its query, which may call Python UDFs.
         return Unwrap(WithoutGil([&] {
-          return self->Sql(query, SqlOptions{allow_ddl, allow_dml, allow_statements});
+          return self->Sql(query, SqlOptions{allow_ddl, allow_dml, allow_statements}, params);
         }));
       })
       .def("register_view", [](ContextPtr self, const std::string& name, const DataFrame& df) {

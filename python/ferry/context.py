@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from ferry import _core
 from ferry.dataframe import DataFrame
+from ferry.expr import lit
 from ferry.plan import ExecutionPlan, LogicalPlan
 from ferry.record_batch import RecordBatchStream
 from ferry.session_config import SessionConfig, SQLOptions
@@ -268,21 +269,42 @@ class SessionContext:
         the DataFrame API and pickles like any other. CREATE / DROP run now
         and return an empty DataFrame.
 
+        Args:
+            query: one SQL statement.
+            options: what may run besides queries (``SQLOptions``).
+            param_values: values for the query's placeholders, by name:
+                ``{"1": v}`` fills ``$1`` and ``{"low": v}`` fills ``$low``
+                (a list or tuple fills ``$1``, ``$2``, ... in order). A value
+                is bound as a literal, typed like what it is compared with.
+            named_params: SQL text spliced in for ``$name`` before parsing
+                (``str(value)``), or a DataFrame read as a table there.
+
         Examples:
-            >>> from ferry import SessionContext
+            >>> from ferry import SessionContext, col
             >>> ctx = SessionContext()
             >>> ctx.from_pydict({"k": ["a", "b", "a"], "v": [1, 2, 3]}, name="t")
             DataFrame()...
             >>> ctx.sql("select k, sum(v) as s from t group by k order by k").to_pydict()
             {'k': ['a', 'b'], 's': [4, 2]}
+            >>> ctx.sql("select v from t where k = $1 and v > $min",
+            ...         param_values={"1": "a", "min": 1}).to_pydict()
+            {'v': [3]}
+            >>> df = ctx.table("t").filter(col("v") < 3)
+            >>> ctx.sql("select count(*) as n from $df where k = $key", df=df, key="'a'").to_pydict()
+            {'n': [1]}
         """
-        if param_values or named_params:
-            raise NotImplementedError("SQL query parameters are not supported yet")
         if not isinstance(query, str):
             raise TypeError(f"sql expects a str, got {type(query).__name__}")
         options = options or SQLOptions()
+        texts, frames = {}, {}
+        for name, value in named_params.items():
+            if isinstance(value, DataFrame):
+                frames[name] = value._raw
+            else:
+                texts[name] = str(value)
         return DataFrame(
-            self._raw.sql(query, options.allow_ddl, options.allow_dml, options.allow_statements)
+            self._raw.sql(query, options.allow_ddl, options.allow_dml, options.allow_statements,
+                          _param_values(param_values), texts, frames)
         )
 
     def sql_with_options(
@@ -419,6 +441,26 @@ class SessionContext:
     def deregister_udf(self, name: str) -> None:
         """Removes the function called ``name``; KeyError when there is none."""
         self._raw.deregister_udf(name)
+
+
+def _param_values(values: Any) -> dict[str, Any]:
+    """``param_values`` as {placeholder name: literal}: a dict by name ("1"
+    for ``$1``; int keys and a leading ``$`` allowed), a list or tuple by
+    position."""
+    if values is None:
+        return {}
+    if isinstance(values, (list, tuple)):
+        values = dict(enumerate(values, start=1))
+    elif not isinstance(values, dict):
+        raise TypeError(f"param_values must be a dict or a list, got {type(values).__name__}")
+    out = {}
+    for name, value in values.items():
+        key = str(name).removeprefix("$")
+        try:
+            out[key] = lit(value)._raw
+        except TypeError as error:
+            raise TypeError(f"param_values[{name!r}]: {error}") from None
+    return out
 
 
 def _one_char(delimiter: str) -> str:

@@ -192,7 +192,7 @@ class SQLOptions:
         return self
 
     def with_allow_dml(self, allow: bool = True) -> SQLOptions:
-        """Whether data-changing statements may run (ferry has none yet)."""
+        """Whether data-changing statements (INSERT) may run."""
         self.allow_dml = allow
         return self
 

@@ -5,7 +5,8 @@ exception, never a crash of the process).
 
 The seeds are the suite's queries (tests/sql/*.slt) and the TPC-H texts;
 mutations delete, duplicate, swap and insert tokens and characters, nest
-deeply, and cut statements short. DDL is disabled so nothing runs.
+deeply, and cut statements short. DDL and DML (INSERT) are disabled so nothing
+runs.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def ctx() -> ferry.SessionContext:
 
 
 def _bind(ctx: ferry.SessionContext, sql: str, run: bool = False) -> None:
-    options = ferry.SQLOptions().with_allow_ddl(False)
+    options = ferry.SQLOptions().with_allow_ddl(False).with_allow_dml(False)
     try:
         df = ctx.sql_with_options(sql, options)
         if run:  # what binds also runs (over two-row tables), or fails cleanly

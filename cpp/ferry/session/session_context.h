@@ -18,6 +18,7 @@
 #include "ferry/serde/extension_codec.h"
 #include "ferry/session/file_table_cache.h"
 #include "ferry/serde/physical_serde.h"
+#include "ferry/sql/placeholders.h"
 
 namespace ferry {
 
@@ -27,7 +28,7 @@ class DataFrame;
 /// SQLOptions).
 struct SqlOptions {
   bool allow_ddl = true;         ///< CREATE / DROP of tables and views
-  bool allow_dml = true;         ///< INSERT and the like (none supported yet)
+  bool allow_dml = true;         ///< INSERT into in-memory tables
   bool allow_statements = true;  ///< other statements (EXPLAIN counts as a query)
 };
 
@@ -157,8 +158,14 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
   /// Runs one SQL statement (sql/statement.h): a query or EXPLAIN gives a
   /// lazy DataFrame; CREATE/DROP are carried out now and give an empty
   /// one. Errors as sql::BindStatement's, and Invalid naming a statement
-  /// kind `options` forbids.
-  Result<DataFrame> Sql(const std::string& query, const SqlOptions& options = {});
+  /// kind `options` forbids. `params` fills `$1` / `$name` placeholders
+  /// (sql/placeholders.h).
+  Result<DataFrame> Sql(const std::string& query, const SqlOptions& options = {},
+                        const sql::StatementParams& params = {});
+  /// Appends the rows of `rows` (shaped like the table) to in-memory table
+  /// `name` (SQL INSERT); their count. Invalid for a view, NotImplemented
+  /// for a file table, Invalid for a NULL in a non-nullable column.
+  Result<uint64_t> InsertRows(const std::string& name, const PlanPtr& rows);
   /// A DataFrame over an unregistered provider (from_arrow, read_parquet).
   Result<DataFrame> Scan(std::shared_ptr<const TableProvider> table, std::string label);
   Result<DataFrame> ReadParquet(const std::string& path);
@@ -169,6 +176,9 @@ class SessionContext : public std::enable_shared_from_this<SessionContext> {
     SessionConfig config;
     std::shared_ptr<FunctionRegistry> functions;
     std::mutex mutex;
+    // Held from reading a table's batches to registering them with an
+    // INSERT's rows, so concurrent INSERTs into one table all land.
+    std::mutex insert_mutex;
     std::map<std::string, std::shared_ptr<const TableProvider>> tables;
     std::set<std::weak_ptr<const TableProvider>, std::owner_less<>> warned_inline_tables;
     // Physical plans carry a memory table's batches, not its provider: the

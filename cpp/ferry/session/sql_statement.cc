@@ -58,9 +58,57 @@ Result<PlanPtr> StringTable(const std::vector<std::string>& names,
 
 }  // namespace
 
-Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions& options) {
+// INSERT appends to an in-memory table: the rows are computed now and the
+// table re-registered over its old batches (borrowed, not copied) and the
+// new ones, so plans already holding the old table keep seeing its old rows
+// (as views do, docs/sql.md). The rows are computed outside any lock; the
+// append re-reads the table under the session's insert lock, so INSERTs
+// into one table from several threads all land.
+Result<uint64_t> SessionContext::InsertRows(const std::string& name, const PlanPtr& rows) {
+  FERRY_ASSIGN_OR_RAISE(auto table, GetTable(name));
+  if (ViewPlan(*table) != nullptr) return Status::Invalid("cannot INSERT into view '", name, "'");
+  auto source = table->Source();
+  const auto* memory = source ? std::get_if<InMemorySource>(&*source) : nullptr;
+  if (memory == nullptr) {
+    return Status::NotImplemented("INSERT into '", name, "' (", table->Describe(),
+                                  "): only in-memory tables take INSERT");
+  }
+  FERRY_ASSIGN_OR_RAISE(auto batches, DataFrame(shared_from_this(), rows).Collect());
+  const auto& schema = table->schema();
+  uint64_t count = 0;
+  BatchVector added;
+  for (const auto& batch : batches) {
+    for (int i = 0; i < schema->num_fields(); ++i) {
+      if (!schema->field(i)->nullable() && batch->column(i)->null_count() > 0) {
+        return Status::Invalid("NULL in column '", schema->field(i)->name(), "' of table '", name,
+                               "', which does not take NULLs");
+      }
+    }
+    if (batch->num_rows() == 0) continue;
+    count += static_cast<uint64_t>(batch->num_rows());
+    added.push_back(arrow::RecordBatch::Make(schema, batch->num_rows(), batch->columns()));
+  }
+  std::lock_guard<std::mutex> lock(state_->insert_mutex);
+  FERRY_ASSIGN_OR_RAISE(auto current, GetTable(name));
+  auto current_source = current->Source();
+  memory = current_source ? std::get_if<InMemorySource>(&*current_source) : nullptr;
+  if (memory == nullptr || !current->schema()->Equals(*schema)) {
+    return Status::Invalid("table '", name, "' was replaced while the INSERT into it ran");
+  }
+  // Re-spread over the session's partitions (slices borrow), so that many
+  // INSERTs do not leave as many partitions.
+  BatchVector all;
+  for (const auto& partition : memory->partitions) all.insert(all.end(), partition.begin(), partition.end());
+  all.insert(all.end(), added.begin(), added.end());
+  FERRY_ASSIGN_OR_RAISE(auto updated, MakeMemoryTable(schema, SplitIntoPartitions(all, target_partitions())));
+  FERRY_RETURN_NOT_OK(RegisterTable(name, updated));
+  return count;
+}
+
+Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions& options,
+                                      const sql::StatementParams& params) {
   SessionCatalog catalog(*this);
-  FERRY_ASSIGN_OR_RAISE(auto statement, sql::BindStatement(query, catalog));
+  FERRY_ASSIGN_OR_RAISE(auto statement, sql::BindStatement(query, catalog, params));
   auto self = shared_from_this();
   auto empty = [&]() -> Result<DataFrame> {
     FERRY_ASSIGN_OR_RAISE(auto plan, StringTable({}, {}));
@@ -127,6 +175,17 @@ Result<DataFrame> SessionContext::Sql(const std::string& query, const SqlOptions
               FERRY_RETURN_NOT_OK(RegisterTable(s.name, table));
             }
             return empty();
+          },
+          [&](const sql::InsertStatement& s) -> Result<DataFrame> {
+            if (!options.allow_dml) return Status::Invalid("INSERT is not allowed: DML is disabled by the SQL options");
+            FERRY_ASSIGN_OR_RAISE(uint64_t count, InsertRows(s.table, s.plan));
+            arrow::UInt64Builder builder;
+            FERRY_RETURN_NOT_OK(builder.Append(count));
+            FERRY_ASSIGN_OR_RAISE(auto column, builder.Finish());
+            auto schema = arrow::schema({arrow::field("count", arrow::uint64(), false)});
+            FERRY_ASSIGN_OR_RAISE(auto table, MakeMemoryTable(schema, {{arrow::RecordBatch::Make(schema, 1, {column})}}));
+            FERRY_ASSIGN_OR_RAISE(auto plan, plan::Scan("sql_result", table));
+            return DataFrame(self, plan);
           },
           [&](const sql::DropStatement& s) -> Result<DataFrame> {
             FERRY_RETURN_NOT_OK(ddl(s.view ? "DROP VIEW" : "DROP TABLE"));

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "ferry/sql/binder_internal.h"
+#include "ferry/sql/grouping_sets.h"
 
 namespace ferry::sql {
 namespace {
@@ -59,8 +60,9 @@ Result<Expr> RewriteOverAggregate(const Expr& expr, const std::vector<Expr>& key
       }
     }
     if (const auto* column = e.As<ColumnNode>()) {
-      // Columns added after the aggregate (scalar subqueries) pass.
-      if (column->name.rfind("__sq", 0) == 0) return e;
+      // Columns added after the aggregate (scalar subqueries) or with it
+      // (GROUPING()) pass.
+      if (column->name.rfind("__sq", 0) == 0 || column->name.rfind(kGroupingColumnPrefix, 0) == 0) return e;
       return Status::Invalid("column ", describe(column->name, clause), " in ", clause,
                              " must appear in the GROUP BY clause or be used in an aggregate function");
     }

@@ -13,6 +13,8 @@
 #include "ferry/common/status.h"
 #include "ferry/plan/builder.h"
 #include "ferry/sql/catalog.h"
+#include "ferry/sql/grouping_sets.h"
+#include "ferry/sql/placeholders.h"
 #include "ferry/sql/scope.h"
 #include "pg_query/pg_query.pb.h"
 
@@ -46,9 +48,13 @@ struct SelectResult {
   Relation relation;
   int visible = 0;
   std::vector<Expr> correlation;
-  /// A correlated scalar subquery over count(): its value where no inner
-  /// row matches (count is 0 there, not NULL), read when "<prefix>m" is NULL.
-  std::optional<Expr> empty_value;
+  /// A LATERAL subquery's select items that read the outer items, per
+  /// visible column: computed after the join (LateralPadding::computed).
+  std::vector<std::optional<Expr>> deferred;
+  /// Correlated and aggregating without GROUP BY/HAVING: per visible column,
+  /// its value where no inner row matches (count() is 0 there, not NULL),
+  /// read when "<prefix>m" is NULL; nullopt where that is NULL anyway.
+  std::vector<std::optional<Expr>> empty_values;
   /// Correlated and aggregating without GROUP BY: one row for every outer
   /// row, even where no inner row matches (what decorrelation by grouping
   /// on the correlation keys does not give EXISTS and IN).
@@ -89,9 +95,35 @@ struct OrderKey {
   bool nulls_first = false;
 };
 
+/// A LATERAL subquery aggregating without GROUP BY has a row for every
+/// outer row (count() 0 where no inner row matches): it is left-joined, and
+/// where its plan's `marker` column is NULL (no inner row) each visible
+/// column j with a `fills[j]` takes that constant (the rest stay NULL).
+struct LateralPadding {
+  std::vector<std::optional<Expr>> fills;
+  std::string marker;  // "" when every fill is NULL
+  /// One row per outer row (aggregating without GROUP BY): left-joined.
+  bool every_outer_row = false;
+  /// Per visible column, its value computed after the join: select items
+  /// reading the outer items (over their names and the subquery's exposed
+  /// "<prefix>s<i>" columns).
+  std::vector<std::optional<Expr>> computed;
+};
+/// A LATERAL item of a FROM list that is joined on its own conditions
+/// (`on`, over the list's cross join), then padded / computed.
+struct PaddedLateral {
+  std::vector<Expr> on;
+  LateralPadding padding;
+};
+/// `joined` with the padded and computed columns (`names`, the lateral's
+/// visible columns as `joined` names them) replaced in place. (from_binder.cc)
+Result<PlanPtr> PadLateral(const PlanPtr& joined, const LateralPadding& padding,
+                           const std::vector<std::string>& names);
+
 class QueryBinder {
  public:
-  QueryBinder(const Catalog& catalog, std::string text) : catalog_(catalog), text_(std::move(text)) {}
+  QueryBinder(const Catalog& catalog, std::string text, const std::map<int, Placeholder>* placeholders = nullptr)
+      : catalog_(catalog), text_(std::move(text)), placeholders_(placeholders) {}
 
   /// A SELECT/VALUES/set operation node as a relation (visible columns only).
   Result<Relation> BindQuery(const pg_query::Node& node, const OuterScope* outer);
@@ -101,19 +133,34 @@ class QueryBinder {
                                   const std::string& prefix);
 
   const Catalog& catalog() const { return catalog_; }
+  /// The value placeholder `$number` stands for, or nullptr.
+  const Placeholder* FindPlaceholder(int number) const;
   /// A fresh "__sq<N>_" prefix for a subquery's columns.
   std::string NextPrefix() { return "__sq" + std::to_string(next_id_++) + "_"; }
+  /// A GROUPING(args) call: the column it reads once the query aggregates
+  /// (grouping_sets.h), its arguments kept for GroupingCallsIn.
+  std::string NoteGroupingCall(std::vector<Expr> args, int location);
+  /// The GROUPING() calls `exprs` read, their arguments as indices into
+  /// `keys`; Invalid naming an argument that is not a GROUP BY key.
+  Result<std::vector<GroupingCall>> GroupingCallsIn(const std::vector<Expr>& exprs,
+                                                    const std::vector<Expr>& keys) const;
   /// " at line L, column C" for a parse-tree location, or "".
   std::string At(int location) const;
   /// Remembers that `shown` (as the user wrote it) at `location` in `clause`
   /// bound to input column `column`, so errors found after binding (a
   /// column neither grouped nor aggregated) can point at it.
-  void NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown, int location);
+  /// `outer`: a column of the enclosing query.
+  void NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown, int location,
+                     bool outer = false);
+  /// `exposed` (a correlated subquery's column "__sq<N>_c<i>") shows as
+  /// `column` does.
+  void NoteExposedColumn(const std::string& exposed, const std::string& column);
   /// "'shown' at line L, column C" for the first reference to `column` in
   /// `clause`, or "'column'" when none was noted.
   std::string DescribeColumnRef(const std::string& column, const std::string& clause) const;
   /// `expr` as the user wrote its columns (not as internal names such as
-  /// "__sq1_c0"), for messages.
+  /// "__sq1_c0"), for messages; columns of the enclosing query (not yet
+  /// StripOuter'ed) as written there.
   std::string ShowAsWritten(const Expr& expr) const;
 
   // from_binder.cc
@@ -128,14 +175,33 @@ class QueryBinder {
  public:
   /// A LATERAL subquery after `prior` (the FROM items before it): its
   /// relation, and its correlation on `prior`'s columns (by their names in
-  /// `prior`) appended to `conditions` as join conditions.
-  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions);
+  /// `prior`) appended to `conditions` as join conditions. One aggregating
+  /// without GROUP BY sets `padding`: it must be left-joined on them, then
+  /// padded (PadLateral).
+  Result<Relation> BindLateral(const pg_query::Node& node, const Relation& prior, std::vector<Expr>* conditions,
+                               std::optional<LateralPadding>* padding);
+  /// A FROM list's items (comma_join.cc); LATERAL items' conditions go to
+  /// `lateral`, or with their padding to `padded` (by item) for those
+  /// aggregating without GROUP BY.
+  Result<std::vector<Relation>> BindFromItems(const google::protobuf::RepeatedPtrField<pg_query::Node>& from,
+                                              const OuterScope* outer, std::vector<Expr>* lateral,
+                                              std::map<int, PaddedLateral>* padded);
 
  private:
   // recursive_cte.cc
   /// A WITH RECURSIVE item that refers to itself, as a scan of its fixpoint;
   /// nullopt when it does not (bound as a plain CTE then).
   Result<std::optional<Relation>> BindRecursiveCte(const pg_query::CommonTableExpr& cte);
+  // lateral_select.cc
+  /// In a LATERAL subquery's SELECT (not aggregating, no DISTINCT, ORDER BY
+  /// or LIMIT), items reading the outer items become NULL placeholders,
+  /// their expressions `deferred` and the inner columns they read
+  /// `exposed` ("<prefix>s<i>").
+  Status DeferOuterItems(const pg_query::SelectStmt& stmt, std::vector<SelectItem>* select,
+                         std::vector<std::optional<Expr>>* deferred, std::vector<Expr>* exposed,
+                         const std::string& prefix);
+  /// The SELECT whose items may read the outer items (the LATERAL one bound now).
+  const pg_query::SelectStmt* lateral_stmt_ = nullptr;
   // select_binder.cc
   Result<SelectResult> BindSelectCore(const pg_query::SelectStmt& stmt, const OuterScope* outer,
                                       const std::string& prefix);
@@ -149,6 +215,7 @@ class QueryBinder {
 
   const Catalog& catalog_;
   std::string text_;
+  const std::map<int, Placeholder>* placeholders_;
   /// WITH frames, innermost last: name -> its relation.
   std::vector<std::map<std::string, Relation>> ctes_;
   int next_id_ = 0;
@@ -157,6 +224,10 @@ class QueryBinder {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> column_refs_;
   /// column -> how the user first wrote a reference to it.
   std::map<std::string, std::string> column_shown_;
+  /// column -> how the user last wrote a reference to it.
+  std::map<std::string, std::string> column_last_shown_;
+  /// GROUPING() column -> (its arguments, where the call is).
+  std::map<std::string, std::pair<std::vector<Expr>, int>> grouping_calls_;
 };
 
 class ExprBinder {
@@ -183,6 +254,14 @@ class ExprBinder {
   /// the plan is built.
   Result<Expr> CheckTypes(Expr expr, int location);
   Result<Expr> BindTypeCast(const pg_query::TypeCast& cast);
+  // grouping_function.cc
+  Result<Expr> BindGroupingFunc(const pg_query::GroupingFunc& call);
+  // placeholder_binder.cc
+  Result<Expr> BindParamRef(const pg_query::ParamRef& ref);
+  /// `bound` (from `node`) with the type of `other` when `node` is a value
+  /// placeholder whose value casts to that type exactly: a placeholder
+  /// compared with a column takes the column's type.
+  Expr AdoptType(const pg_query::Node& node, Expr bound, const Expr& other);
   // function_binder.cc
   Result<Expr> BindFuncCall(const pg_query::FuncCall& call);
   Result<Expr> BindWindow(Expr function, const pg_query::WindowDef& over);
@@ -232,8 +311,10 @@ Result<Relation> CrossJoin(const std::vector<Relation>& items);
 /// joined so far; conjuncts spanning two or more items become its join
 /// condition (equalities hash keys). Used conjuncts leave `conjuncts`; the
 /// result has the cross join's column names, its scope remapped.
+/// `padded` items join last of what they read, left, on their own
+/// conditions only, and are padded after.
 Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
-                           std::vector<Expr>* conjuncts);
+                           std::vector<Expr>* conjuncts, const std::map<int, PaddedLateral>& padded = {});
 /// Equalities between a left and a right column of different numeric
 /// types compare casts to a common type (Int64 or Float64), appended to
 /// the sides as columns, so they stay hash keys.
@@ -265,6 +346,20 @@ bool OnlyInnerOuterEqualities(const std::vector<Expr>& correlated);
 /// NULL outer value.
 Status CorrelateByOuterValues(const Relation& outer, PlanPtr* input, std::vector<Expr>* correlated,
                               const std::string& prefix);
+/// A correlated subquery's rows matched to the distinct values of the outer
+/// columns its conditions read, as DuckDB's delim join does: `matched`
+/// has those values ("<prefix>o<i>", the `group` to aggregate by), `value`
+/// as "<prefix>x" and the exposed columns; `back_on` joins a result per
+/// value back to the outer rows. nullopt when a condition is no comparison
+/// of NULL-propagating sides (one that could hold for a NULL outer value,
+/// which joining back by equality would lose). (outer_values.cc)
+struct OuterValueMatch {
+  PlanPtr matched;
+  std::vector<Expr> group;
+  std::vector<Expr> back_on;
+};
+Result<std::optional<OuterValueMatch>> MatchOuterValues(const PlanPtr& outer_plan, const SelectResult& sub,
+                                                        const std::string& prefix, const Expr& value);
 /// Whether column `index` of `plan` (or `expr`, a plain column of it) can
 /// never be NULL: traced through projections, filters and joins to a
 /// non-nullable table column. False when unsure. (never_null.cc)
@@ -304,6 +399,11 @@ std::pair<bool, bool> SortDirection(const pg_query::SortBy& sort);
 /// LIMIT and OFFSET constants: (skip, fetch).
 Result<std::pair<int64_t, std::optional<int64_t>>> BindLimit(QueryBinder& query,
                                                              const pg_query::SelectStmt& stmt);
+
+// insert_binder.cc
+struct InsertStatement;
+Result<InsertStatement> BindInsert(const pg_query::InsertStmt& insert, const std::string& text,
+                                   const Catalog& catalog, const std::map<int, Placeholder>* placeholders);
 
 // literal_binder.cc
 Result<Expr> BindConstant(const pg_query::A_Const& constant);

@@ -78,8 +78,32 @@ Result<Relation> CrossJoin(const std::vector<Relation>& items) {
   return out;
 }
 
+Result<std::vector<Relation>> QueryBinder::BindFromItems(
+    const google::protobuf::RepeatedPtrField<pg_query::Node>& from, const OuterScope* outer,
+    std::vector<Expr>* lateral, std::map<int, PaddedLateral>* padded) {
+  std::vector<Relation> items;
+  for (const auto& node : from) {
+    if (IsLateral(node) && !items.empty()) {
+      FERRY_ASSIGN_OR_RAISE(auto prior, CrossJoin(items));
+      std::vector<Expr> on;
+      std::optional<LateralPadding> padding;
+      FERRY_ASSIGN_OR_RAISE(auto item, BindLateral(node, prior, &on, &padding));
+      if (padding) {
+        padded->emplace(static_cast<int>(items.size()), PaddedLateral{std::move(on), std::move(*padding)});
+      } else {
+        lateral->insert(lateral->end(), on.begin(), on.end());
+      }
+      items.push_back(std::move(item));
+      continue;
+    }
+    FERRY_ASSIGN_OR_RAISE(auto item, BindTableRef(node, outer));
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
 Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& cross,
-                           std::vector<Expr>* conjuncts) {
+                           std::vector<Expr>* conjuncts, const std::map<int, PaddedLateral>& padded) {
   // Every item takes the names its columns have in the cross join, so names
   // are unique across items and stay valid whatever the join order.
   std::vector<PlanPtr> plans;
@@ -96,25 +120,39 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
     plans.push_back(std::move(plan));
     offset += count;
   }
-  std::vector<std::set<int>> uses;  // items each conjunct reads
-  for (const auto& conjunct : *conjuncts) {
+  auto items_read = [&](const Expr& e) {
     std::set<std::string> names;
-    CollectColumnNames(conjunct, &names);
-    std::set<int> items_used;
+    CollectColumnNames(e, &names);
+    std::set<int> read;
     for (const auto& name : names) {
-      auto it = item_of.find(name);
-      if (it != item_of.end()) items_used.insert(it->second);
+      if (auto it = item_of.find(name); it != item_of.end()) read.insert(it->second);
     }
-    uses.push_back(std::move(items_used));
-  }
+    return read;
+  };
+  std::vector<std::set<int>> uses;  // items each conjunct reads
+  for (const auto& conjunct : *conjuncts) uses.push_back(items_read(conjunct));
   std::vector<bool> used(conjuncts->size(), false);
   std::set<int> joined = {0};
   PlanPtr plan = plans[0];
   // Whether conjunct c can join item k onto `joined`.
   auto connects = [&](size_t c, int k) {
-    if (used[c] || !uses[c].count(k) || uses[c].size() < 2) return false;
+    if (used[c] || !uses[c].count(k) || uses[c].size() < 2 || padded.count(k)) return false;
     for (int item : uses[c]) {
       if (item != k && !joined.count(item)) return false;
+    }
+    return true;
+  };
+  // A padded item joins once everything its own conditions and computed
+  // columns read has.
+  auto ready = [&](int k) {
+    std::vector<Expr> reads = padded.at(k).on;
+    for (const auto& e : padded.at(k).padding.computed) {
+      if (e) reads.push_back(*e);
+    }
+    for (const auto& e : reads) {
+      for (int item : items_read(e)) {
+        if (item != k && !joined.count(item)) return false;
+      }
     }
     return true;
   };
@@ -122,6 +160,10 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
     int next = -1;
     for (int k = 0; k < static_cast<int>(items.size()) && next < 0; ++k) {
       if (joined.count(k)) continue;
+      if (padded.count(k)) {
+        if (ready(k)) next = k;
+        continue;
+      }
       for (size_t c = 0; c < conjuncts->size(); ++c) {
         if (connects(c, k)) {
           next = k;
@@ -130,9 +172,27 @@ Result<Relation> JoinItems(const std::vector<Relation>& items, const Relation& c
       }
     }
     if (next < 0) {  // nothing connects: a cross join with the first left
-      for (int k = 0; next < 0; ++k) {
-        if (!joined.count(k)) next = k;
+      for (int k = 0; next < 0 && k < static_cast<int>(items.size()); ++k) {
+        if (!joined.count(k) && !padded.count(k)) next = k;
       }
+    }
+    if (next < 0) return Status::Invalid("LATERAL items reading each other cannot be joined");
+    if (padded.count(next)) {
+      // Padded at once: conditions joining later items read its padded values.
+      PlanPtr right = plans[next];
+      FERRY_ASSIGN_OR_RAISE(auto on, AlignKeyTypes(&plan, &right, padded.at(next).on));
+      const auto& padding = padded.at(next).padding;
+      FERRY_ASSIGN_OR_RAISE(plan, plan::JoinOn(plan, right, padding.every_outer_row ? JoinType::kLeft
+                                                                                     : JoinType::kInner, on));
+      int offset = 0;
+      for (int i = 0; i < next; ++i) offset += items[i].plan->schema->num_fields();
+      std::vector<std::string> names;
+      for (int j = 0; j < items[next].plan->schema->num_fields(); ++j) {
+        names.push_back(cross.plan->schema->field(offset + j)->name());
+      }
+      FERRY_ASSIGN_OR_RAISE(plan, PadLateral(plan, padding, names));
+      joined.insert(next);
+      continue;
     }
     // Equalities only when there are some: the other conditions stay in
     // WHERE, above the joins, so the joins keep plain keys (projection

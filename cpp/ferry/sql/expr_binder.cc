@@ -22,6 +22,10 @@ std::optional<Operator> BinaryOperator(const std::string& name) {
   return it->second;
 }
 
+bool IsComparison(const std::string& op) {
+  return op == "=" || op == "<>" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=";
+}
+
 // a IS NOT DISTINCT FROM b: equal, or both NULL; never NULL itself.
 Expr NotDistinct(const Expr& a, const Expr& b) {
   auto boolean = [](bool v) { return Lit(std::make_shared<arrow::BooleanScalar>(v)); };
@@ -133,8 +137,10 @@ Result<Expr> ExprBinder::Bind(const pg_query::Node& node) {
     }
     case N::kSubLink:
       return BindSubLink(node.sub_link());
+    case N::kGroupingFunc:
+      return BindGroupingFunc(node.grouping_func());
     case N::kParamRef:
-      return Status::NotImplemented("query parameters ($1) are not supported");
+      return BindParamRef(node.param_ref());
     case N::kSqlvalueFunction:
       return Status::NotImplemented("SQL value functions (CURRENT_DATE, CURRENT_USER, ...) are not ",
                                     "supported");
@@ -174,7 +180,7 @@ Result<Expr> ExprBinder::BindColumnRef(const pg_query::ColumnRef& ref) {
     FERRY_ASSIGN_OR_RAISE(auto outer_index, outer.scope.Find(qualifier, name));
     if (outer_index) {
       const std::string& column = outer.plan->schema->field(*outer_index)->name();
-      query_.NoteColumnRef(column, noted_in, written, ref.location());
+      query_.NoteColumnRef(column, noted_in, written, ref.location(), /*outer=*/true);
       return Col(column, kOuterRelation);
     }
   }
@@ -230,6 +236,11 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
         return Status::NotImplemented("unsupported prefix operator '", op, "'", query_.At(expr.location()));
       }
       FERRY_ASSIGN_OR_RAISE(auto pair, bind_pair());
+      if (IsComparison(op)) {
+        Expr left = AdoptType(expr.lexpr(), pair.first, pair.second);
+        pair.second = AdoptType(expr.rexpr(), pair.second, pair.first);
+        pair.first = left;
+      }
       if (op == "||") {
         // concat() skips NULLs; `||` is NULL when either side is.
         FERRY_ASSIGN_OR_RAISE(auto concat, query_.catalog().functions().GetScalar("concat"));
@@ -263,6 +274,9 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
       FERRY_ASSIGN_OR_RAISE(auto value, Bind(expr.lexpr()));
       if (!expr.rexpr().has_list()) return Status::NotImplemented("IN needs a list of values");
       FERRY_ASSIGN_OR_RAISE(auto list, BindList(expr.rexpr().list().items()));
+      for (int i = 0; i < static_cast<int>(list.size()); ++i) {
+        list[i] = AdoptType(expr.rexpr().list().items(i), list[i], value);
+      }
       return CheckTypes(InList(value, std::move(list), op == "<>"), expr.location());
     }
     case pg_query::AEXPR_BETWEEN:
@@ -272,6 +286,7 @@ Result<Expr> ExprBinder::BindAExpr(const pg_query::A_Expr& expr) {
         return Status::Invalid("BETWEEN needs two bounds");
       }
       FERRY_ASSIGN_OR_RAISE(auto bounds, BindList(expr.rexpr().list().items()));
+      for (int i = 0; i < 2; ++i) bounds[i] = AdoptType(expr.rexpr().list().items(i), bounds[i], value);
       return Between(value, bounds[0], bounds[1], expr.kind() == pg_query::AEXPR_NOT_BETWEEN);
     }
     case pg_query::AEXPR_OP_ANY:

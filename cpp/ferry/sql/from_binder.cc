@@ -83,8 +83,27 @@ bool IsLateral(const pg_query::Node& node) {
   return node.has_range_subselect() && node.range_subselect().lateral();
 }
 
+Result<PlanPtr> PadLateral(const PlanPtr& joined, const LateralPadding& padding,
+                           const std::vector<std::string>& names) {
+  if (padding.marker.empty() && padding.computed.empty()) return joined;
+  std::vector<Expr> columns;
+  for (const auto& field : joined->schema->fields()) {
+    const size_t at = std::find(names.begin(), names.end(), field->name()) - names.begin();
+    if (at < padding.computed.size() && padding.computed[at]) {
+      columns.push_back(Alias(*padding.computed[at], field->name()));
+    } else if (at < padding.fills.size() && padding.fills[at] && !padding.marker.empty()) {
+      columns.push_back(Alias(Case(std::nullopt, {{IsNull(Col(padding.marker)), *padding.fills[at]}},
+                                   Col(field->name())),
+                              field->name()));
+    } else {
+      columns.push_back(Col(field->name()));
+    }
+  }
+  return plan::Project(joined, std::move(columns));
+}
+
 Result<Relation> QueryBinder::BindLateral(const pg_query::Node& node, const Relation& prior,
-                                          std::vector<Expr>* conditions) {
+                                          std::vector<Expr>* conditions, std::optional<LateralPadding>* padding) {
   // Correlated like a subquery in WHERE, with `prior` (the FROM items
   // before it) as the enclosing query: its conditions on them come back as
   // join conditions over its exposed columns, so it is a join, never run
@@ -92,13 +111,34 @@ Result<Relation> QueryBinder::BindLateral(const pg_query::Node& node, const Rela
   const auto& sub = node.range_subselect();
   if (!sub.subquery().has_select_stmt()) return Status::NotImplemented("LATERAL over ", NodeKind(sub.subquery()));
   OuterScope scope{&prior};
-  FERRY_ASSIGN_OR_RAISE(auto result, BindSelect(sub.subquery().select_stmt(), &scope, NextPrefix()));
+  const std::string prefix = NextPrefix();
+  const auto* enclosing_lateral = lateral_stmt_;
+  lateral_stmt_ = &sub.subquery().select_stmt();
+  auto bound = BindSelect(sub.subquery().select_stmt(), &scope, prefix);
+  lateral_stmt_ = enclosing_lateral;
+  FERRY_ASSIGN_OR_RAISE(auto result, std::move(bound));
+  if (std::any_of(result.deferred.begin(), result.deferred.end(), [](const auto& d) { return d.has_value(); })) {
+    LateralPadding pad;
+    pad.computed = result.deferred;
+    *padding = std::move(pad);
+  }
   if (result.correlated_global_aggregate) {
-    return Status::NotImplemented("unsupported: a LATERAL subquery aggregating without GROUP BY",
-                                  At(sub.subquery().select_stmt().target_list_size() > 0
-                                         ? sub.subquery().select_stmt().target_list(0).res_target().location()
-                                         : -1),
-                                  " (it has a row for every outer row)");
+    // A row for every outer row: left-joined and padded. HAVING or LIMIT
+    // could drop that row, which padding would bring back.
+    const auto& select = sub.subquery().select_stmt();
+    if (select.has_having_clause() || select.has_limit_count() || select.has_limit_offset()) {
+      return Status::NotImplemented("unsupported: a LATERAL subquery aggregating without GROUP BY, with ",
+                                    select.has_having_clause() ? "HAVING" : "LIMIT/OFFSET",
+                                    At(select.target_list_size() > 0 ? select.target_list(0).res_target().location() : -1));
+    }
+    LateralPadding pad;
+    pad.every_outer_row = true;
+    pad.fills = result.empty_values;
+    pad.fills.resize(result.visible);
+    if (std::any_of(pad.fills.begin(), pad.fills.end(), [](const auto& f) { return f.has_value(); })) {
+      pad.marker = prefix + "m";  // SelectResult::empty_values
+    }
+    *padding = std::move(pad);
   }
   if (sub.alias().colnames_size() > result.visible) {
     return Status::Invalid("alias ", sub.alias().aliasname(), " names ", sub.alias().colnames_size(),
@@ -187,11 +227,27 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
   FERRY_ASSIGN_OR_RAISE(auto left, BindTableRef(join.larg(), outer));
   std::vector<Expr> on;  // over `both`, the two sides' columns
   Relation right;
+  std::optional<LateralPadding> padding;
+  std::vector<Expr> padded_filter;  // an INNER JOIN's ON over a padded LATERAL
   if (IsLateral(join.rarg())) {
     if (type != JoinType::kInner && type != JoinType::kLeft) {
       return Status::Invalid("a LATERAL subquery can only be joined by an INNER or LEFT JOIN");
     }
-    FERRY_ASSIGN_OR_RAISE(right, BindLateral(join.rarg(), left, &on));
+    FERRY_ASSIGN_OR_RAISE(right, BindLateral(join.rarg(), left, &on, &padding));
+    if (padding) {
+      // Padded (one row per outer row, left-joined) or computed after the
+      // join: an INNER JOIN's condition then filters (it reads those
+      // values), a LEFT JOIN's would have to pad again.
+      const bool on_true = !join.has_quals() || (join.quals().has_a_const() && join.quals().a_const().has_boolval() &&
+                                                 join.quals().a_const().boolval().boolval());
+      if (type == JoinType::kLeft && !on_true) {
+        return Status::NotImplemented("unsupported: a LATERAL subquery ",
+                                      padding->every_outer_row ? "aggregating without GROUP BY"
+                                                               : "whose select list reads the items before it",
+                                      " in a LEFT JOIN ON a condition (use ON true, or an INNER JOIN)");
+      }
+      if (padding->every_outer_row) type = JoinType::kLeft;
+    }
   } else {
     FERRY_ASSIGN_OR_RAISE(right, BindTableRef(join.rarg(), outer));
   }
@@ -225,7 +281,7 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
     if (!pending.empty() || HasOuterReference(condition)) {
       return Status::NotImplemented("subqueries and outer references in JOIN ... ON are not supported");
     }
-    on.push_back(condition);
+    (padding ? padded_filter : on).push_back(condition);
   }
   PlanPtr left_plan = left.plan, right_plan = right.plan;
   FERRY_ASSIGN_OR_RAISE(on, PushIntoPaddedSide(type, *both.plan->schema, num_left, std::move(on),
@@ -240,6 +296,17 @@ Result<Relation> QueryBinder::BindJoin(const pg_query::JoinExpr& join, const Out
       if (column.index >= num_left) column.index += added;
     }
     for (auto& [l, r] : shared) r += added;
+  }
+  if (padding) {
+    std::vector<std::string> names;
+    for (int j = 0; j < right.plan->schema->num_fields(); ++j) {
+      names.push_back(plan->schema->field(left_plan->schema->num_fields() + j)->name());
+    }
+    FERRY_ASSIGN_OR_RAISE(out.plan, PadLateral(plan, *padding, names));
+    if (auto condition = Conjunction(padded_filter)) {
+      FERRY_ASSIGN_OR_RAISE(out.plan, plan::Filter(out.plan, *condition));
+    }
+    plan = out.plan;
   }
   if (shared.empty()) return out;
   // Which copy the plain name means: the left's, the right's for a right

@@ -13,6 +13,15 @@ constexpr size_t kMaxGroupingSets = 4096;
 
 using Sets = std::vector<std::vector<int>>;
 
+// GROUPING()'s value for one set: a bit per argument, the first the highest.
+Expr GroupingValue(const GroupingCall& call, const std::vector<int>& set) {
+  int32_t mask = 0;
+  for (int key : call.keys) {
+    mask = (mask << 1) | (std::find(set.begin(), set.end(), key) == set.end() ? 1 : 0);
+  }
+  return Alias(Lit(std::make_shared<arrow::Int32Scalar>(mask)), call.column);
+}
+
 }  // namespace
 
 Result<GroupingSets> BindGroupBy(const google::protobuf::RepeatedPtrField<pg_query::Node>& clause,
@@ -120,10 +129,18 @@ Result<GroupingSets> BindGroupBy(const google::protobuf::RepeatedPtrField<pg_que
 }
 
 Result<PlanPtr> AggregateGroupingSets(const PlanPtr& input, const GroupingSets& sets,
-                                      const std::vector<Expr>& aggregates) {
+                                      const std::vector<Expr>& aggregates, const std::vector<GroupingCall>& calls) {
   FERRY_ASSIGN_OR_RAISE(auto full, plan::Aggregate(input, sets.keys, aggregates));
-  if (sets.plain) return full;
   const auto& schema = *full->schema;
+  if (sets.plain && calls.empty()) return full;
+  if (sets.plain) {
+    std::vector<Expr> columns;
+    for (const auto& field : schema.fields()) columns.push_back(Col(field->name()));
+    std::vector<int> every_key(sets.keys.size());
+    for (size_t i = 0; i < every_key.size(); ++i) every_key[i] = static_cast<int>(i);
+    for (const auto& call : calls) columns.push_back(GroupingValue(call, every_key));
+    return plan::Project(full, columns);
+  }
   const int num_keys = static_cast<int>(sets.keys.size());
   std::vector<PlanPtr> parts;
   for (const auto& set : sets.sets) {
@@ -139,6 +156,7 @@ Result<PlanPtr> AggregateGroupingSets(const PlanPtr& input, const GroupingSets& 
                                         field->name()));
     }
     for (int j = num_keys; j < schema.num_fields(); ++j) columns.push_back(Col(schema.field(j)->name()));
+    for (const auto& call : calls) columns.push_back(GroupingValue(call, set));
     FERRY_ASSIGN_OR_RAISE(auto shaped, plan::Project(aggregate, columns));
     parts.push_back(std::move(shaped));
   }

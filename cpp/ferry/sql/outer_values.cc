@@ -6,7 +6,7 @@
 // the aggregate like equality keys: one result per outer value, joined back
 // to the outer rows by equality. An outer value no inner row meets has no
 // group; the scalar subquery's left join gives it the empty result (COUNT
-// 0, others NULL; see SelectResult::empty_value).
+// 0, others NULL; see SelectResult::empty_values).
 
 #include <algorithm>
 
@@ -74,6 +74,44 @@ Status CorrelateByOuterValues(const Relation& outer, PlanPtr* input, std::vector
     correlated->push_back(Binary(Col(value_name(i)), Operator::kEq, Col(outer_columns[i], kOuterRelation)));
   }
   return Status::OK();
+}
+
+Result<std::optional<OuterValueMatch>> MatchOuterValues(const PlanPtr& outer_plan, const SelectResult& sub,
+                                                        const std::string& prefix, const Expr& value) {
+  // Joining back by equality loses outer NULLs, so only conditions that can
+  // never hold for a NULL outer value qualify.
+  std::vector<std::string> outer;
+  for (const auto& condition : sub.correlation) {
+    const auto* comparison = condition.As<BinaryNode>();
+    if (comparison == nullptr || comparison->op < Operator::kEq || comparison->op > Operator::kGtEq ||
+        !NullPropagating(comparison->left) || !NullPropagating(comparison->right)) {
+      return std::nullopt;
+    }
+    OuterColumns(condition, &outer);
+  }
+  OuterValueMatch out;
+  std::vector<Expr> distinct_columns, inner_on;
+  for (size_t i = 0; i < outer.size(); ++i) {
+    const std::string key = prefix + "o" + std::to_string(i);
+    distinct_columns.push_back(Alias(Col(outer[i]), key));
+    out.back_on.push_back(Binary(Col(outer[i]), Operator::kEq, Col(key)));
+    out.group.push_back(Col(key));
+  }
+  for (const auto& condition : sub.correlation) {
+    inner_on.push_back(Transform(condition, [&](const Expr& e) -> std::optional<Expr> {
+      const auto* column = e.As<ColumnNode>();
+      if (column == nullptr || !column->relation || *column->relation != kOuterRelation) return std::nullopt;
+      return Col(prefix + "o" + std::to_string(std::find(outer.begin(), outer.end(), column->name) - outer.begin()));
+    }));
+  }
+  FERRY_ASSIGN_OR_RAISE(auto keys, plan::Project(outer_plan, distinct_columns));
+  FERRY_ASSIGN_OR_RAISE(keys, plan::Distinct(keys));
+  const auto& schema = *sub.relation.plan->schema;
+  std::vector<Expr> columns{Alias(value, prefix + "x")};
+  for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
+  FERRY_ASSIGN_OR_RAISE(auto rows, plan::Project(sub.relation.plan, columns));
+  FERRY_ASSIGN_OR_RAISE(out.matched, plan::JoinOn(keys, rows, JoinType::kInner, inner_on));
+  return std::optional<OuterValueMatch>(std::move(out));
 }
 
 }  // namespace ferry::sql

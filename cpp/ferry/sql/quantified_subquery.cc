@@ -5,6 +5,8 @@
 // with SQL's three-valued rules (an empty subquery makes ALL true and ANY
 // false; a NULL x, or NULLs in the subquery where no value decides, give
 // NULL). `= ANY` is IN and `<> ALL` is NOT IN (subquery_binder.cc).
+// Correlated by other comparisons, the subquery's rows are matched to the
+// distinct outer values they read first (outer_values.cc).
 
 #include "ferry/sql/binder_internal.h"
 
@@ -36,19 +38,38 @@ Result<Expr> ExprBinder::BindQuantified(const pg_query::SubLink& link) {
     return Status::NotImplemented("unsupported: a correlated ", all ? "ALL" : "ANY",
                                   " subquery over an aggregate without GROUP BY", query_.At(link.location()));
   }
-  FERRY_ASSIGN_OR_RAISE(auto correlation,
-                        GroupableCorrelation(query_, sub, prefix, std::string("a correlated ") + (all ? "ALL" : "ANY") +
-                                                              " subquery" + query_.At(link.location())));
-  std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
-  for (auto& e : correlation.inner_columns) columns.push_back(e);
-  FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan, columns));
-  FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, correlation.keys,
-      {Alias(AggregateCall(count, "count", {}), prefix + "n"),
-       Alias(AggregateCall(count, "count", {v}), prefix + "nn"),
-       Alias(AggregateCall(min, "min", {v}), prefix + "min"),
-       Alias(AggregateCall(max, "max", {v}), prefix + "max")}));
-  const bool correlated = !correlation.on.empty();
-  ctx_.pending->push_back({stats, correlated ? JoinType::kLeft : JoinType::kInner, correlation.on, std::nullopt});
+  const std::vector<Expr> stats_columns{
+      Alias(AggregateCall(count, "count", {}), prefix + "n"), Alias(AggregateCall(count, "count", {v}), prefix + "nn"),
+      Alias(AggregateCall(min, "min", {v}), prefix + "min"), Alias(AggregateCall(max, "max", {v}), prefix + "max")};
+  const std::string what = std::string("a correlated ") + (all ? "ALL" : "ANY") + " subquery" + query_.At(link.location());
+  auto correlation = GroupableCorrelation(query_, sub, prefix, what);
+  if (correlation.ok()) {
+    std::vector<Expr> columns{Alias(Col(sub.relation.plan->schema->field(0)->name()), prefix + "v")};
+    for (auto& e : correlation->inner_columns) columns.push_back(e);
+    FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(sub.relation.plan, columns));
+    FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, correlation->keys, stats_columns));
+    const bool correlated = !correlation->on.empty();
+    ctx_.pending->push_back({stats, correlated ? JoinType::kLeft : JoinType::kInner, correlation->on, std::nullopt});
+  } else {
+    // Correlated by other comparisons (u.v < t.v): the stats per distinct
+    // outer value those read; an outer value no inner row meets (NULL
+    // among them) has none, an empty subquery.
+    FERRY_ASSIGN_OR_RAISE(auto match, MatchOuterValues(ctx_.input->plan, sub, prefix,
+                                                       Col(sub.relation.plan->schema->field(0)->name())));
+    if (!match) {
+      return Status::NotImplemented("unsupported: ", what, " correlated by ",
+                                    query_.ShowAsWritten(*Conjunction(sub.correlation)),
+                                    "; only comparisons (=, <, <=, ...) of columns, constants, arithmetic and ",
+                                    "casts, joined by AND, are supported there");
+    }
+    FERRY_ASSIGN_OR_RAISE(auto values, plan::Project(match->matched, [&] {
+      std::vector<Expr> columns{Alias(Col(prefix + "x"), prefix + "v")};
+      for (const auto& key : match->group) columns.push_back(key);
+      return columns;
+    }()));
+    FERRY_ASSIGN_OR_RAISE(auto stats, plan::Aggregate(values, match->group, stats_columns));
+    ctx_.pending->push_back({stats, JoinType::kLeft, match->back_on, std::nullopt});
+  }
   const Expr n = Col(prefix + "n"), nn = Col(prefix + "nn");
   const Expr lo = Col(prefix + "min"), hi = Col(prefix + "max");
   // `decided`: some non-NULL value settles the answer (a violation for

@@ -19,17 +19,26 @@ std::string QueryBinder::At(int location) const {
 }
 
 void QueryBinder::NoteColumnRef(const std::string& column, const std::string& clause, const std::string& shown,
-                                int location) {
+                                int location, bool outer) {
   column_refs_.emplace(std::make_pair(column, clause), std::make_pair(shown, location));
-  column_shown_.emplace(column, shown);
+  // An outer column may share its plan name with an inner one (t.id, u.id).
+  column_shown_.emplace(outer ? kOuterRelation + column : column, shown);
+  if (!outer) column_last_shown_[column] = shown;
+}
+
+void QueryBinder::NoteExposedColumn(const std::string& exposed, const std::string& column) {
+  // The latest reference is the subquery's own (its WHERE was bound last).
+  auto shown = column_last_shown_.find(column);
+  column_shown_.emplace(exposed, shown == column_last_shown_.end() ? column : shown->second);
 }
 
 std::string QueryBinder::ShowAsWritten(const Expr& expr) const {
   return Transform(expr, [&](const Expr& e) -> std::optional<Expr> {
            const auto* column = e.As<ColumnNode>();
            if (column == nullptr) return std::nullopt;
-           auto shown = column_shown_.find(column->name);
-           if (shown == column_shown_.end()) return std::nullopt;
+           const bool outer = column->relation && *column->relation == kOuterRelation;
+           auto shown = column_shown_.find(outer ? kOuterRelation + column->name : column->name);
+           if (shown == column_shown_.end()) return outer ? std::optional<Expr>(Col(column->name)) : std::nullopt;
            return Col(shown->second);
          })
       .ToString();

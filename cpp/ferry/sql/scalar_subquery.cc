@@ -57,7 +57,7 @@ Result<CorrelationKeys> GroupableCorrelation(const QueryBinder& query, const Sel
   for (const auto& condition : sub.correlation) {
     auto sides = SplitCorrelation(condition);
     if (!sides) {
-      return Status::NotImplemented("unsupported: ", what, " correlated by ", query.ShowAsWritten(StripOuter(condition)),
+      return Status::NotImplemented("unsupported: ", what, " correlated by ", query.ShowAsWritten(condition),
                                     "; only `inner = outer` conditions are supported there");
     }
     const std::string key = prefix + "g" + std::to_string(out.keys.size());
@@ -83,8 +83,8 @@ Result<Expr> ExprBinder::BindScalarSubquery(const pg_query::SubLink& link) {
     for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
     FERRY_ASSIGN_OR_RAISE(auto right, plan::Project(sub.relation.plan, columns));
     ctx_.pending->push_back({right, JoinType::kLeft, on, std::nullopt});
-    if (sub.empty_value) {
-      return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_value}}, Col(prefix + "v"));
+    if (!sub.empty_values.empty() && sub.empty_values[0]) {
+      return Case(std::nullopt, {{IsNull(Col(prefix + "m")), *sub.empty_values[0]}}, Col(prefix + "v"));
     }
     return Col(prefix + "v");
   }
@@ -126,50 +126,16 @@ Result<Expr> ExprBinder::ScalarSubqueryValue(const std::string& prefix, const pg
 }
 
 Result<bool> ExprBinder::CountPerOuterRow(const SelectResult& sub, const std::string& prefix, const Expr& value) {
-  // Conditions beyond `inner = outer` (t2.c > t1.c): the subquery's rows
-  // are matched to the distinct outer values those conditions read (as
-  // DuckDB's delim join does), counted per such value, and joined back on
-  // them. Joining back by equality loses outer NULLs, so only conditions
-  // that can never hold for a NULL outer value qualify.
-  std::vector<std::string> outer;
-  for (const auto& condition : sub.correlation) {
-    const auto* comparison = condition.As<BinaryNode>();
-    if (comparison == nullptr || comparison->op < Operator::kEq || comparison->op > Operator::kGtEq ||
-        !NullPropagating(comparison->left) || !NullPropagating(comparison->right)) {
-      return false;
-    }
-    OuterColumns(condition, &outer);
-  }
-  std::vector<Expr> distinct_columns, back_on, inner_on;
-  for (size_t i = 0; i < outer.size(); ++i) {
-    const std::string key = prefix + "o" + std::to_string(i);
-    distinct_columns.push_back(Alias(Col(outer[i]), key));
-    back_on.push_back(Binary(Col(outer[i]), Operator::kEq, Col(key)));
-  }
-  for (const auto& condition : sub.correlation) {
-    inner_on.push_back(Transform(condition, [&](const Expr& e) -> std::optional<Expr> {
-      const auto* column = e.As<ColumnNode>();
-      if (column == nullptr || !column->relation || *column->relation != kOuterRelation) return std::nullopt;
-      return Col(prefix + "o" + std::to_string(std::find(outer.begin(), outer.end(), column->name) - outer.begin()));
-    }));
-  }
-  FERRY_ASSIGN_OR_RAISE(auto keys, plan::Project(ctx_.input->plan, distinct_columns));
-  FERRY_ASSIGN_OR_RAISE(keys, plan::Distinct(keys));
-  const auto& schema = *sub.relation.plan->schema;
-  std::vector<Expr> columns{Alias(value, prefix + "x")};
-  for (int i = sub.visible; i < schema.num_fields(); ++i) columns.push_back(Col(schema.field(i)->name()));
-  FERRY_ASSIGN_OR_RAISE(auto rows, plan::Project(sub.relation.plan, columns));
-  FERRY_ASSIGN_OR_RAISE(auto matched, plan::JoinOn(keys, rows, JoinType::kInner, inner_on));
-  std::vector<Expr> group;
-  for (size_t i = 0; i < outer.size(); ++i) group.push_back(Col(prefix + "o" + std::to_string(i)));
+  FERRY_ASSIGN_OR_RAISE(auto match, MatchOuterValues(ctx_.input->plan, sub, prefix, value));
+  if (!match) return false;
   const auto& functions = query_.catalog().functions();
   FERRY_ASSIGN_OR_RAISE(auto first, functions.GetAggregate("first_value"));
   FERRY_ASSIGN_OR_RAISE(auto count, functions.GetAggregate("count"));
   FERRY_ASSIGN_OR_RAISE(auto counted,
-                        plan::Aggregate(matched, group,
+                        plan::Aggregate(match->matched, match->group,
                                         {Alias(AggregateCall(first, "first_value", {Col(prefix + "x")}), prefix + "v"),
                                          Alias(AggregateCall(count, "count", {}), prefix + "n")}));
-  ctx_.pending->push_back({counted, JoinType::kLeft, back_on, std::nullopt});
+  ctx_.pending->push_back({counted, JoinType::kLeft, match->back_on, std::nullopt});
   return true;
 }
 

@@ -150,18 +150,9 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     return Status::NotImplemented("FETCH ... WITH TIES is not supported");
   }
   // ---- FROM and WHERE
-  std::vector<Relation> items;
   std::vector<Expr> lateral;  // LATERAL items' conditions, joined on like WHERE's
-  for (const auto& node : stmt.from_clause()) {
-    if (IsLateral(node) && !items.empty()) {
-      FERRY_ASSIGN_OR_RAISE(auto prior, CrossJoin(items));
-      FERRY_ASSIGN_OR_RAISE(auto item, BindLateral(node, prior, &lateral));
-      items.push_back(std::move(item));
-      continue;
-    }
-    FERRY_ASSIGN_OR_RAISE(auto item, BindTableRef(node, outer));
-    items.push_back(std::move(item));
-  }
+  std::map<int, PaddedLateral> padded;
+  FERRY_ASSIGN_OR_RAISE(auto items, BindFromItems(stmt.from_clause(), outer, &lateral, &padded));
   Relation rel;
   if (items.empty()) {
     FERRY_ASSIGN_OR_RAISE(rel, OneRow());
@@ -188,7 +179,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   filters = FactorDisjunctions(std::move(filters));
   for (auto& condition : lateral) filters.push_back(std::move(condition));
   if (items.size() > 1) {
-    FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters));
+    FERRY_ASSIGN_OR_RAISE(rel, JoinItems(items, rel, &filters, padded));
   }
   for (const auto* node : with_subqueries) {
     ExprBinder binder(*this, ExprContext{&rel, outer, &pending, false, false, "WHERE"});
@@ -312,10 +303,13 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   auto outer_free = [&](const Expr& e, const char* clause) -> Status {
     if (HasOuterReference(e)) {
       return Status::NotImplemented("a correlated subquery may refer to the enclosing query only in ",
-                                    "its WHERE clause, not in ", clause, ": ", ShowAsWritten(StripOuter(e)));
+                                    "its WHERE clause, not in ", clause, ": ", ShowAsWritten(e));
     }
     return Status::OK();
   };
+  std::vector<std::optional<Expr>> deferred;  // LATERAL: items over the outer items
+  std::vector<Expr> deferred_inputs;
+  FERRY_RETURN_NOT_OK(DeferOuterItems(stmt, &select, &deferred, &deferred_inputs, prefix));
   for (const auto& item : select) FERRY_RETURN_NOT_OK(outer_free(item.expr, "SELECT"));
   for (const auto& key : keys) FERRY_RETURN_NOT_OK(outer_free(key, "GROUP BY"));
   if (having) FERRY_RETURN_NOT_OK(outer_free(*having, "HAVING"));
@@ -327,9 +321,17 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   bool aggregating = stmt.group_clause_size() > 0 || having.has_value();
   for (const auto& item : select) aggregating = aggregating || ContainsAggregate(item.expr);
   for (const auto& key : order) aggregating = aggregating || (key.hidden && ContainsAggregate(*key.hidden));
+  std::vector<Expr> over_aggregate;  // what reads the aggregate's output
+  for (const auto& item : select) over_aggregate.push_back(item.expr);
+  if (having) over_aggregate.push_back(*having);
+  for (const auto& key : order) {
+    if (key.hidden) over_aggregate.push_back(*key.hidden);
+  }
+  FERRY_ASSIGN_OR_RAISE(auto grouping_calls, GroupingCallsIn(over_aggregate, grouping.keys));
+  aggregating = aggregating || !grouping_calls.empty();
   std::vector<Expr> exposed;  // correlated subquery: inner columns for the join
   std::vector<Expr> correlation;
-  std::optional<Expr> empty_value;
+  std::vector<std::optional<Expr>> empty_values;
   bool single_row = items.empty();  // no FROM: one row, or none after WHERE
   if (aggregating) {
     if (!OnlyInnerOuterEqualities(correlated)) {
@@ -366,7 +368,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       return Status::NotImplemented("GROUPING SETS in a correlated subquery are not supported");
     }
     grouping.keys = keys;
-    FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates));
+    FERRY_ASSIGN_OR_RAISE(auto aggregate, AggregateGroupingSets(rel.plan, grouping, aggregates, grouping_calls));
     for (size_t i = 0; i < correlation_keys.size(); ++i) {
       exposed.push_back(Alias(Col(aggregate->schema->field(correlation_keys[i])->name()),
                               prefix + "k" + std::to_string(i)));
@@ -378,12 +380,14 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       FERRY_ASSIGN_OR_RAISE(item.expr,
                             RewriteOverAggregate(item.expr, keys, aggregates, *aggregate, "SELECT", describe_column));
     }
-    if (!correlation.empty() && select.size() == 1 && stmt.group_clause_size() == 0 && !having) {
+    if (!correlation.empty() && stmt.group_clause_size() == 0 && !having) {
       // The COUNT bug: no matching rows must give count() = 0, not NULL (and
       // coalesce(sum(x), 0) 0); with a GROUP BY or HAVING, no rows is no
       // group: NULL.
-      empty_value = EmptyAggregateValue(select[0].expr, *aggregate, keys.size(), aggregates);
-      if (empty_value) exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
+      for (const auto& item : select) empty_values.push_back(EmptyAggregateValue(item.expr, *aggregate, keys.size(), aggregates));
+      if (std::any_of(empty_values.begin(), empty_values.end(), [](const auto& e) { return e.has_value(); })) {
+        exposed.push_back(Alias(Lit(std::make_shared<arrow::BooleanScalar>(true)), prefix + "m"));
+      }
     }
     for (auto& key : order) {
       if (!key.hidden) continue;
@@ -402,6 +406,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
     for (const auto& conjunct : correlated) InnerColumns(conjunct, &inner);
     for (size_t i = 0; i < inner.size(); ++i) {
       exposed.push_back(Alias(Col(inner[i]), prefix + "c" + std::to_string(i)));
+      NoteExposedColumn(prefix + "c" + std::to_string(i), inner[i]);
     }
     for (const auto& conjunct : correlated) {
       correlation.push_back(Transform(conjunct, [&](const Expr& e) -> std::optional<Expr> {
@@ -412,6 +417,7 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
       }));
     }
   }
+  for (auto& e : deferred_inputs) exposed.push_back(std::move(e));
   // A correlated subquery's LIMIT/OFFSET holds per outer row: per key.
   FERRY_ASSIGN_OR_RAISE(auto limit, BindLimit(*this, stmt));
   const bool limited = limit.first > 0 || limit.second;
@@ -475,7 +481,8 @@ Result<SelectResult> QueryBinder::BindSelectCore(const pg_query::SelectStmt& stm
   }
   result.visible = static_cast<int>(names.size());
   result.correlation = std::move(correlation);
-  result.empty_value = std::move(empty_value);
+  result.empty_values = std::move(empty_values);
+  result.deferred = std::move(deferred);
   result.at_most_one_row =
       single_row || (limit.second && *limit.second <= 1);
   result.correlated_global_aggregate =

@@ -11,8 +11,30 @@
 namespace ferry::sql {
 namespace {
 
-Result<PlanPtr> BindQueryNode(const std::string& text, const Catalog& catalog, const pg_query::Node& node) {
-  QueryBinder binder(catalog, text);
+// The session's tables, and the DataFrames passed as named parameters under
+// their placeholders' names ("$df"), for one statement.
+class StatementCatalog final : public Catalog {
+ public:
+  StatementCatalog(const Catalog& base, const std::map<std::string, PlanPtr>& tables) : base_(base) {
+    for (const auto& [name, plan] : tables) tables_.emplace("$" + name, plan);
+  }
+  Result<PlanPtr> TablePlan(const std::string& name) const override {
+    if (auto it = tables_.find(name); it != tables_.end()) return it->second;
+    return base_.TablePlan(name);
+  }
+  std::vector<std::string> TableNames() const override { return base_.TableNames(); }
+  const FunctionRegistry& functions() const override { return base_.functions(); }
+  int target_partitions() const override { return base_.target_partitions(); }
+  RecursiveQueryLimits recursive_query_limits() const override { return base_.recursive_query_limits(); }
+
+ private:
+  const Catalog& base_;
+  std::map<std::string, PlanPtr> tables_;
+};
+
+Result<PlanPtr> BindQueryNode(const std::string& text, const Catalog& catalog, const pg_query::Node& node,
+                              const std::map<int, Placeholder>* placeholders) {
+  QueryBinder binder(catalog, text, placeholders);
   FERRY_ASSIGN_OR_RAISE(auto relation, binder.BindQuery(node, nullptr));
   return relation.plan;
 }
@@ -31,7 +53,14 @@ Result<std::vector<std::string>> DropNames(const pg_query::DropStmt& drop) {
 
 }  // namespace
 
-Result<Statement> BindStatement(const std::string& text, const Catalog& catalog) {
+Result<Statement> BindStatement(const std::string& original, const Catalog& base_catalog,
+                                const StatementParams& params) {
+  FERRY_ASSIGN_OR_RAISE(auto resolved, ResolvePlaceholders(original, params));
+  const std::string& text = resolved.text;
+  const StatementCatalog catalog(base_catalog, params.tables);
+  auto bind_query = [&](const std::string& sql, const pg_query::Node& node) {
+    return BindQueryNode(sql, catalog, node, &resolved.values);
+  };
   FERRY_ASSIGN_OR_RAISE(auto external, ParseCreateExternalTable(text));
   if (external) return Statement{*external};
   // DataFusion's CREATE OR REPLACE TABLE ... AS, which PostgreSQL spells
@@ -56,13 +85,13 @@ Result<Statement> BindStatement(const std::string& text, const Catalog& catalog)
   const auto& stmt = tree.stmts(0).stmt();
   switch (stmt.node_case()) {
     case pg_query::Node::kSelectStmt: {
-      FERRY_ASSIGN_OR_RAISE(auto plan, BindQueryNode(sql, catalog, stmt));
+      FERRY_ASSIGN_OR_RAISE(auto plan, bind_query(sql, stmt));
       return Statement{QueryStatement{plan}};
     }
     case pg_query::Node::kViewStmt: {
       const auto& view = stmt.view_stmt();
       if (view.aliases_size() > 0) return Status::NotImplemented("CREATE VIEW with column names");
-      FERRY_ASSIGN_OR_RAISE(auto plan, BindQueryNode(sql, catalog, view.query()));
+      FERRY_ASSIGN_OR_RAISE(auto plan, bind_query(sql, view.query()));
       return Statement{CreateViewStatement{view.view().relname(), plan, view.replace()}};
     }
     case pg_query::Node::kCreateTableAsStmt: {
@@ -70,7 +99,7 @@ Result<Statement> BindStatement(const std::string& text, const Catalog& catalog)
       if (create.objtype() != pg_query::OBJECT_TABLE) {
         return Status::NotImplemented("CREATE MATERIALIZED VIEW is not supported");
       }
-      FERRY_ASSIGN_OR_RAISE(auto plan, BindQueryNode(sql, catalog, create.query()));
+      FERRY_ASSIGN_OR_RAISE(auto plan, bind_query(sql, create.query()));
       return Statement{CreateTableAsStatement{create.into().rel().relname(), plan, or_replace_table,
                                               create.if_not_exists()}};
     }
@@ -88,16 +117,19 @@ Result<Statement> BindStatement(const std::string& text, const Catalog& catalog)
       for (const auto& option : explain.options()) {
         if (option.has_def_elem() && option.def_elem().defname() == "analyze") analyze = true;
       }
-      FERRY_ASSIGN_OR_RAISE(auto plan, BindQueryNode(sql, catalog, explain.query()));
+      FERRY_ASSIGN_OR_RAISE(auto plan, bind_query(sql, explain.query()));
       return Statement{ExplainStatement{plan, analyze}};
     }
     case pg_query::Node::kCreateStmt:
       return Status::NotImplemented("CREATE TABLE with column definitions is not supported; use ",
                                     "CREATE TABLE ... AS SELECT or CREATE EXTERNAL TABLE");
-    case pg_query::Node::kInsertStmt:
+    case pg_query::Node::kInsertStmt: {
+      FERRY_ASSIGN_OR_RAISE(auto insert, BindInsert(stmt.insert_stmt(), sql, catalog, &resolved.values));
+      return Statement{std::move(insert)};
+    }
     case pg_query::Node::kUpdateStmt:
     case pg_query::Node::kDeleteStmt:
-      return Status::NotImplemented("INSERT, UPDATE and DELETE are not supported");
+      return Status::NotImplemented("UPDATE and DELETE are not supported");
     default:
       return Status::NotImplemented("unsupported SQL statement: ", NodeKind(stmt));
   }

@@ -7,6 +7,7 @@
 #include "ferry/common/status.h"
 #include "ferry/plan/logical_plan.h"
 #include "ferry/sql/catalog.h"
+#include "ferry/sql/placeholders.h"
 
 namespace ferry::sql {
 
@@ -45,8 +46,14 @@ struct ExplainStatement {
   PlanPtr plan;
   bool analyze = false;
 };
+/// INSERT INTO table ...: `plan` gives the rows, with the table's column
+/// names and types in its order (columns the statement leaves out NULL).
+struct InsertStatement {
+  std::string table;
+  PlanPtr plan;
+};
 using Statement = std::variant<QueryStatement, CreateViewStatement, CreateTableAsStatement,
-                               CreateExternalTableStatement, DropStatement, ExplainStatement>;
+                               CreateExternalTableStatement, DropStatement, ExplainStatement, InsertStatement>;
 
 /// Parses and binds one SQL statement against `catalog`.
 ///
@@ -54,7 +61,12 @@ using Statement = std::variant<QueryStatement, CreateViewStatement, CreateTableA
 /// and for more than one statement; KeyError for unknown tables, columns
 /// and functions (with close names); NotImplemented naming an unsupported
 /// construct. Thread-safe; never crashes on any input text.
-Result<Statement> BindStatement(const std::string& text, const Catalog& catalog);
+///
+/// `params` fills the text's `$1` / `$name` placeholders (placeholders.h);
+/// Invalid naming a placeholder without a value or a parameter without a
+/// placeholder.
+Result<Statement> BindStatement(const std::string& text, const Catalog& catalog,
+                                const StatementParams& params = {});
 
 /// The CREATE EXTERNAL TABLE statement `text` spells, nullopt when it is
 /// not one; Invalid naming what is malformed.
