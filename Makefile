@@ -6,7 +6,7 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 BUILD      := build
-APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev libpg-query-dev
+APT_PKGS   := libprotobuf-dev protobuf-compiler libgtest-dev libssl-dev libpg-query-dev libsnappy-dev
 SITE        = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 JOBS       ?= $(shell nproc)
 # ccache, when installed, lets several clones and worktrees share compiled
@@ -150,7 +150,7 @@ asan-python-smoke:
 # build; its buffers use the system allocator so ASan sees them.
 FUZZ_BUILD    := build-fuzz
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= decode_expr decode_plan envelope inline_frame inspect sql
+FUZZ_TARGETS  ?= decode_expr decode_plan envelope inline_frame inspect parquet_page sql
 FUZZ_APT_PKGS := clang libclang-rt-14-dev
 FUZZ_FLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -gline-tables-only
