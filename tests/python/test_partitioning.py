@@ -347,3 +347,27 @@ def test_small_side_is_built_and_broadcast_where_the_join_type_allows(how):
         single = session(1)
         want = single.from_arrow(l).join(single.from_arrow(r), on="k", how=how).to_arrow_table()
         assert rows(got) == rows(want)
+
+
+@pytest.mark.parametrize("how", ["semi", "anti"])
+@pytest.mark.parametrize("dims_rows", [121, 0])
+def test_big_side_is_reduced_to_the_small_kept_sides_keys(how, dims_rows):
+    # A semi/anti join keeps rows of the small side, which cannot be
+    # broadcast: the big side is first cut down, in place, to the rows whose
+    # keys the small side holds (TPC-H Q22's orders of the kept customers),
+    # so only those are exchanged. NULL keys on both sides match nothing.
+    facts = pa.table({"k": pa.array([i % 150 if i % 101 else None for i in range(200_000)]),
+                      "v": pa.array(range(200_000))})
+    dims = pa.table({"k": pa.array(list(range(0, 120)) + [None]),
+                     "name": [f"d{i}" for i in range(121)]}).slice(0, dims_rows)
+    want = rows(pyarrow_join(dims, facts, how, "k"), dims.column_names)
+    assert bool(want) == (dims_rows > 0)
+    for n in PARTITIONS:
+        ctx = session(n)
+        df = ctx.from_arrow(dims).join(ctx.from_arrow(facts), on="k", how=how)
+        plan = df._raw.explain()
+        if n > 1:
+            assert "HashJoinExec: mode=CollectBuild, type=semi, build=right, on=[k = k]" in plan, plan
+            assert "SharedSubplanExec" in plan, plan
+        got = df.to_arrow_table()
+        assert rows(got) == want, f"target_partitions={n}"

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "ferry/exec/operator_binders.h"
 #include "ferry/exec/operators.h"
 #include "ferry/exec/row_hash.h"
+#include "ferry/exec/semi_join_reduction.h"
 #include "ferry/exec/window_planner.h"
 #include "ferry/plan/shared_subplans.h"
 #include "ferry/plan/statistics.h"
@@ -231,6 +233,9 @@ Result<ExecPtr> PlanSingleDistinct(ExecPtr input, const std::vector<Expr>& group
 // Build sides estimated at most this many rows are broadcast (DataFusion's
 // collect-left threshold is of the same order).
 constexpr double kBroadcastRows = 128 * 1024;
+// A semi/anti join's big side is reduced to its small kept side's keys
+// when it is at least this many times larger (see semi_join_reduction.h).
+constexpr double kReduction = 8;
 
 class Planner {
  public:
@@ -412,6 +417,17 @@ class Planner {
       build = MakeBroadcastExec(std::move(build), probe_side->num_partitions());
       return MakeHashJoinExec(std::move(left), std::move(right), join, HashJoinMode::kCollectBuild,
                               build_left, schema, filter);
+    }
+    // A small kept side of a semi or anti join is not broadcast (its rows
+    // come out at the end, after every partition's matches): the big side
+    // is cut down to that side's keys in place, then both are exchanged.
+    // Its two readers share it, so not in a distributed job's stages.
+    if (n > 1 && hashable && options_.share_subplans && build_left &&
+        (join.type == JoinType::kLeftSemi || join.type == JoinType::kLeftAnti) && build_rows &&
+        *build_rows <= kBroadcastRows && right_rows && *right_rows >= kReduction * *build_rows &&
+        right->num_partitions() > 1) {
+      FERRY_ASSIGN_OR_RAISE(std::tie(left, right),
+                            ReduceToBuildKeys(std::move(left), std::move(right), join));
     }
     if (n > 1 && hashable) {
       // A side already hash-partitioned on some of its keys keeps its

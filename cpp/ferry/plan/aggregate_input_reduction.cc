@@ -11,6 +11,7 @@
 #include "ferry/plan/optimizer.h"
 #include "ferry/plan/rewrite.h"
 #include "ferry/plan/statistics.h"
+#include "ferry/plan/value_sources.h"
 
 namespace ferry {
 namespace {
@@ -20,60 +21,20 @@ constexpr double kReduction = 10.0;
 // ... and hold at most this share of the key's values in that input.
 constexpr double kMostKeys = 0.5;
 
-struct Source {
-  PlanPtr plan;
-  int column;
-};
-
-int PlainColumn(const Expr& expr, const arrow::Schema& schema) {
-  const auto* ref = Unaliased(expr).As<ColumnNode>();
-  if (ref == nullptr) return -1;
-  auto index = ResolveColumn(*ref, schema);
-  return index.ok() ? *index : -1;
-}
+using Source = PlanColumn;
 
 double Rows(const LogicalPlan& plan) {
   auto rows = EstimateRows(plan);
   return rows ? *rows : std::numeric_limits<double>::infinity();
 }
 
-// The smallest plan found below `plan` holding every value column
-// `column` of `plan` holds (maybe more): through projections of the
-// column, into the input of a join it comes from, and across a join's
-// keys to the other input where that keeps the same values (inner joins
-// both ways, a semi join's right side). Stops at anything else.
+// The smallest plan holding every value column `column` of `plan` holds
+// (value_sources.h), the first found on ties.
 Source Trace(const PlanPtr& plan, int column) {
-  Source here{plan, column};
-  if (const auto* p = plan->As<ProjectionNode>()) {
-    const int index = PlainColumn(p->exprs[column], *p->input->schema);
-    return index < 0 ? here : Trace(p->input, index);
-  }
-  const auto* j = plan->As<JoinNode>();
-  if (j == nullptr || j->filter) return here;
-  std::vector<Source> candidates;
-  if (j->type == JoinType::kInner) {
-    const auto& out = j->output_columns[column];
-    if (out.left >= 0) candidates.push_back({j->left, out.left});
-    if (out.right >= 0) candidates.push_back({j->right, out.right});
-  } else if (j->type == JoinType::kLeftSemi) {
-    candidates.push_back({j->left, j->output_columns[column].left});
-  } else {
-    return here;
-  }
-  const size_t direct = candidates.size();
-  for (size_t c = 0; c < direct; ++c) {
-    const bool from_left = candidates[c].plan == j->left;
-    const auto& keys = from_left ? j->left_keys : j->right_keys;
-    const auto& other = from_left ? j->right_keys : j->left_keys;
-    for (size_t k = 0; k < keys.size(); ++k) {
-      if (keys[k] == candidates[c].column) candidates.push_back({from_left ? j->right : j->left, other[k]});
-    }
-  }
-  Source best = here;
-  for (const auto& candidate : candidates) {
-    if (candidate.column < 0) continue;
-    auto traced = Trace(candidate.plan, candidate.column);
-    if (Rows(*traced.plan) < Rows(*best.plan)) best = traced;
+  const auto sources = ValueSources(plan, column);
+  Source best = sources.front();
+  for (const auto& source : sources) {
+    if (Rows(*source.plan) < Rows(*best.plan)) best = source;
   }
   return best;
 }

@@ -18,7 +18,8 @@ using testing::Agg;
 class AggregateInputReductionTest : public testing::OptimizerTest {
  protected:
   // A Parquet table of `rows` rows, k = first + i % keys, v = i.
-  void WriteTable(const std::string& name, int rows, int first, int keys) {
+  void WriteTable(const std::string& name, int rows, int first, int keys,
+                  const std::string& file_suffix = "") {
     arrow::Int64Builder k, v;
     for (int i = 0; i < rows; ++i) {
       ASSERT_TRUE(k.Append(first + i % keys).ok());
@@ -26,7 +27,7 @@ class AggregateInputReductionTest : public testing::OptimizerTest {
     }
     auto schema = arrow::schema({arrow::field(name + "_k", arrow::int64()), arrow::field(name + "_v", arrow::int64())});
     auto table = arrow::Table::Make(schema, {k.Finish().ValueOrDie(), v.Finish().ValueOrDie()});
-    paths_.push_back(::testing::TempDir() + "/reduction_" + name + ".parquet");
+    paths_.push_back(::testing::TempDir() + "/reduction_" + name + file_suffix + ".parquet");
     auto sink = arrow::io::FileOutputStream::Open(paths_.back()).ValueOrDie();
     ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 1000).ok());
     ASSERT_TRUE(sink->Close().ok());
@@ -58,6 +59,47 @@ TEST_F(AggregateInputReductionTest, OnlyAReducerHoldingFewKeysGoesBelow) {
   EXPECT_EQ(Execute(Reduce("few"))->num_rows(), 20);
   EXPECT_EQ(Execute(Reduce("most"))->num_rows(), 100);
   EXPECT_EQ(Execute(Reduce("none"))->num_rows(), 0);
+}
+
+int Count(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(AggregateInputReductionTest, TheJoinBackReadsTheReducedInputTheAggregateReads) {
+  // TPC-H Q17's shape: per-key sums of lines, joined to a few keys and back
+  // to lines. Both reads of lines become the same `lines ⋉ few`, which the
+  // physical planner computes once; rows as without the optimizer.
+  WriteTable("lines", 2000, 0, 100);
+  WriteTable("few", 20, 0, 20);
+  auto sums = Table("lines")
+                  .Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")})
+                  ->Select({Alias(Col("lines_k"), "sum_k"), Col("total")});
+  auto per_key = Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+  auto df = per_key->Join(Table("lines"), JoinType::kInner, {"few_k"}, {"lines_k"});
+  auto optimized = Rewrite(df, [](const PlanPtr& plan) { return Optimize(plan); });
+  const auto text = optimized->ToString();
+  EXPECT_EQ(Count(text, "Join: type=semi on=[lines_k = few_k]"), 2) << text;
+  EXPECT_EQ(Execute(optimized)->num_rows(), 20 * 20);
+}
+
+TEST_F(AggregateInputReductionTest, ATableRegisteredAgainUnderItsNameIsNotReused) {
+  // The sums read the first "lines"; the join back reads the one registered
+  // after it under the same name (other keys): equal plans, other rows.
+  WriteTable("lines", 2000, 0, 100);
+  WriteTable("few", 20, 0, 20);
+  auto sums = Table("lines")
+                  .Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")})
+                  ->Select({Alias(Col("lines_k"), "sum_k"), Col("total")});
+  auto per_key = Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+  ASSERT_TRUE(ctx_->DeregisterTable("lines").ok());
+  WriteTable("lines", 3000, 10, 100, "_again");
+  auto df = per_key->Join(Table("lines"), JoinType::kInner, {"few_k"}, {"lines_k"});
+  auto optimized = Rewrite(df, [](const PlanPtr& plan) { return Optimize(plan); });
+  EXPECT_EQ(Count(optimized->ToString(), "Join: type=semi on=[lines_k = few_k]"), 1)
+      << optimized->ToString();
+  EXPECT_EQ(Execute(optimized)->num_rows(), 10 * 30);  // keys 10..19, 30 new lines each
 }
 
 }  // namespace

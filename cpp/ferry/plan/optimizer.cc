@@ -14,6 +14,7 @@ Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options) {
   // Input reduction adds semi joins, which pushdown then moves down too.
   FERRY_ASSIGN_OR_RAISE(optimized, ReduceAggregateInputs(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, PushDownSemiJoins(optimized));
+  FERRY_ASSIGN_OR_RAISE(optimized, ReuseSemiJoins(optimized));
   FERRY_ASSIGN_OR_RAISE(optimized, EliminateCommonSubexpressions(optimized));
   return PushDownProjections(optimized);
 }

@@ -29,9 +29,10 @@ struct OptimizerOptions {
 ///   6. PushDownSemiJoins    after (4), which treats a semi join as the end
 ///                           of an inner-join chain, and (5), whose semi
 ///                           joins it moves down too (TPC-H Q2)
-///   7. EliminateCommonSubexpressions  after filters settled: a repeated
+///   7. ReuseSemiJoins       after (5) and (6) placed the semi joins it reuses
+///   8. EliminateCommonSubexpressions  after filters settled: a repeated
 ///                           expression becomes one column of a projection below
-///   8. PushDownProjections  last: it prunes the columns the rest left
+///   9. PushDownProjections  last: it prunes the columns the rest left
 Result<PlanPtr> Optimize(const PlanPtr& plan, const OptimizerOptions& options = {});
 
 /// Folds expressions of literals by evaluating them (casts included) and
@@ -87,6 +88,11 @@ Result<PlanPtr> PushDownSemiJoins(const PlanPtr& plan);
 /// least 10x smaller than the aggregate's input: groups X cannot match are
 /// never computed.
 Result<PlanPtr> ReduceAggregateInputs(const PlanPtr& plan);
+
+/// Where the plan semi-joins a subplan B with S, an inner join of the same
+/// B with an input whose key values all come from S (value_sources.h)
+/// reads that semi join instead: the two then share B ⋉ S.
+Result<PlanPtr> ReuseSemiJoins(const PlanPtr& plan);
 
 /// Computes an expression that one aggregation or projection needs more
 /// than once (its scalar parts; volatile ones excepted) a single time, in

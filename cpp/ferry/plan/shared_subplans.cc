@@ -79,6 +79,16 @@ bool SameSources(const LogicalPlan& a, const LogicalPlan& b) {
   return true;
 }
 
+bool Volatile(const LogicalPlan& plan) {
+  for (const auto& expr : NodeExprs(plan)) {
+    if (IsVolatile(expr)) return true;
+  }
+  for (const auto& input : plan.inputs()) {
+    if (Volatile(*input)) return true;
+  }
+  return false;
+}
+
 class Finder {
  public:
   // Groups every node of `plan` with the equal nodes seen before it.
@@ -143,6 +153,10 @@ class Finder {
 };
 
 }  // namespace
+
+bool SameRows(const LogicalPlan& a, const LogicalPlan& b) {
+  return PlanEquals(a, b) && SameSources(a, b) && !Volatile(a);
+}
 
 SharedSubplans FindSharedSubplans(const LogicalPlan& plan) {
   Finder finder;

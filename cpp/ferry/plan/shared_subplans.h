@@ -21,6 +21,10 @@ struct SharedSubplans {
   int num_groups = 0;
 };
 
+/// Whether `a` and `b` surely compute the same rows: equal trees over the
+/// same tables, free of volatile expressions.
+bool SameRows(const LogicalPlan& a, const LogicalPlan& b);
+
 /// Finds the subplans of `plan` worth computing once for several readers
 /// (the physical planner shares them, see MakeSharedSubplanExec).
 SharedSubplans FindSharedSubplans(const LogicalPlan& plan);
