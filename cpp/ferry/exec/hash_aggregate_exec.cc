@@ -2,6 +2,7 @@
 #include <arrow/compute/exec.h>
 
 #include "ferry/exec/hash_aggregate_group_ids.h"
+#include "ferry/exec/hash_aggregate_partial.h"
 #include "ferry/exec/operator_info.h"
 #include "ferry/exec/operators.h"
 
@@ -9,16 +10,6 @@ namespace ferry {
 namespace {
 
 namespace cp = arrow::compute;
-
-Result<std::vector<std::unique_ptr<GroupsAccumulator>>> MakeAccumulators(
-    const std::vector<AggregateSpec>& aggregates) {
-  std::vector<std::unique_ptr<GroupsAccumulator>> accumulators;
-  for (const auto& agg : aggregates) {
-    FERRY_ASSIGN_OR_RAISE(auto acc, agg.func->MakeAccumulator(agg.arg_types, agg.distinct));
-    accumulators.push_back(std::move(acc));
-  }
-  return accumulators;
-}
 
 Result<arrow::ArrayVector> EmptyArrays(const arrow::FieldVector& fields) {
   arrow::ArrayVector out;
@@ -99,11 +90,13 @@ class PartialDistinctStream final : public RecordBatchStream {
 class PartialAggregateExec final : public ExecutionPlan {
  public:
   PartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
-                       std::vector<AggregateSpec> aggregates, std::shared_ptr<arrow::Schema> schema)
+                       std::vector<AggregateSpec> aggregates, std::shared_ptr<arrow::Schema> schema,
+                       SkipPartialAggregation skip)
       : input_(std::move(input)),
         group_by_(std::move(group_by)),
         aggregates_(std::move(aggregates)),
-        schema_(std::move(schema)) {}
+        schema_(std::move(schema)),
+        skip_(skip) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return input_->num_partitions(); }
@@ -111,7 +104,7 @@ class PartialAggregateExec final : public ExecutionPlan {
   Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
     FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 1));
     return std::make_shared<PartialAggregateExec>(std::move(children[0]), group_by_, aggregates_,
-                                                  schema_);
+                                                  schema_, skip_);
   }
   std::string Describe() const override {
     return DescribeAggregates("Partial", aggregates_, *schema_, group_by_.size());
@@ -148,36 +141,8 @@ class PartialAggregateExec final : public ExecutionPlan {
       }
     }
     FERRY_ASSIGN_OR_RAISE(auto input, input_->Execute(partition));
-    while (true) {
-      FERRY_ASSIGN_OR_RAISE(auto batch, input->Next());
-      if (batch == nullptr) break;
-      arrow::ArrayVector keys;
-      for (const auto& key : group_by_) {
-        FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*key, *batch));
-        keys.push_back(std::move(array));
-      }
-      FERRY_ASSIGN_OR_RAISE(const uint32_t* ids, groups.Consume(keys, batch->num_rows()));
-      for (size_t a = 0; a < aggregates_.size(); ++a) {
-        arrow::ArrayVector args;
-        for (const auto& arg : aggregates_[a].args) {
-          FERRY_ASSIGN_OR_RAISE(auto array, EvaluateToArray(*arg, *batch));
-          args.push_back(std::move(array));
-        }
-        auto status =
-            accumulators[a]->Update(args, ids, batch->num_rows(), groups.num_groups());
-        if (!status.ok()) {
-          return status.WithMessage("in aggregate ", aggregates_[a].name, ": ", status.message());
-        }
-      }
-    }
-    FERRY_ASSIGN_OR_RAISE(auto columns, groups.Keys());
-    for (auto& acc : accumulators) {
-      FERRY_ASSIGN_OR_RAISE(auto states, acc->State());
-      for (auto& state : states) columns.push_back(std::move(state));
-    }
-    auto out = arrow::RecordBatch::Make(schema_, groups.num_groups(), std::move(columns));
-    FERRY_RETURN_NOT_OK(out->Validate());
-    return MakeVectorStream({out});
+    return MakePartialAggregateStream(std::move(input), std::move(groups), std::move(accumulators),
+                                      group_by_, aggregates_, schema_, skip_);
   }
 
  private:
@@ -185,23 +150,26 @@ class PartialAggregateExec final : public ExecutionPlan {
   std::vector<PhysicalExprPtr> group_by_;
   std::vector<AggregateSpec> aggregates_;
   std::shared_ptr<arrow::Schema> schema_;
+  SkipPartialAggregation skip_;
 };
 
 class FinalAggregateExec final : public ExecutionPlan {
  public:
   FinalAggregateExec(ExecPtr partial, size_t num_keys, std::vector<AggregateSpec> aggregates,
-                     std::shared_ptr<arrow::Schema> schema)
+                     std::shared_ptr<arrow::Schema> schema, int64_t expected_groups)
       : partial_(std::move(partial)),
         num_keys_(num_keys),
         aggregates_(std::move(aggregates)),
-        schema_(std::move(schema)) {}
+        schema_(std::move(schema)),
+        expected_groups_(expected_groups) {}
 
   const std::shared_ptr<arrow::Schema>& schema() const override { return schema_; }
   int num_partitions() const override { return partial_->num_partitions(); }
   std::vector<ExecPtr> children() const override { return {partial_}; }
   Result<ExecPtr> WithNewChildren(std::vector<ExecPtr> children) const override {
     FERRY_RETURN_NOT_OK(CheckChildCount(*this, children, 1));
-    return MakeFinalAggregateExec(std::move(children[0]), num_keys_, aggregates_, schema_);
+    return MakeFinalAggregateExec(std::move(children[0]), num_keys_, aggregates_, schema_,
+                                  expected_groups_);
   }
   std::string Describe() const override {
     return DescribeAggregates(partial_->num_partitions() > 1 ? "FinalPartitioned" : "Final",
@@ -225,7 +193,7 @@ class FinalAggregateExec final : public ExecutionPlan {
     FERRY_ASSIGN_OR_RAISE(auto partial_stream, partial_->Execute(partition));
     TypeVector key_types;
     for (size_t k = 0; k < num_keys_; ++k) key_types.push_back(partial_->schema()->field(k)->type());
-    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types));
+    FERRY_ASSIGN_OR_RAISE(auto groups, GroupIds::Make(key_types, expected_groups_));
     FERRY_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators(aggregates_));
     if (num_keys_ == 0) {
       for (size_t a = 0; a < aggregates_.size(); ++a) {
@@ -271,6 +239,7 @@ class FinalAggregateExec final : public ExecutionPlan {
   size_t num_keys_;
   std::vector<AggregateSpec> aggregates_;
   std::shared_ptr<arrow::Schema> schema_;
+  int64_t expected_groups_;
 };
 
 }  // namespace
@@ -278,6 +247,14 @@ class FinalAggregateExec final : public ExecutionPlan {
 Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
                                          std::vector<std::string> group_names,
                                          std::vector<AggregateSpec> aggregates) {
+  return MakePartialAggregateExec(std::move(input), std::move(group_by), std::move(group_names),
+                                  std::move(aggregates), SkipPartialAggregation());
+}
+
+Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
+                                         std::vector<std::string> group_names,
+                                         std::vector<AggregateSpec> aggregates,
+                                         SkipPartialAggregation skip) {
   arrow::FieldVector fields;
   for (size_t i = 0; i < group_by.size(); ++i) {
     fields.push_back(arrow::field(group_names[i], group_by[i]->type()));
@@ -291,17 +268,19 @@ Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExpr
   }
   auto schema = arrow::schema(std::move(fields));
   return std::make_shared<PartialAggregateExec>(std::move(input), std::move(group_by),
-                                                std::move(aggregates), std::move(schema));
+                                                std::move(aggregates), std::move(schema), skip);
 }
 
 Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
                                        std::vector<AggregateSpec> aggregates,
-                                       std::shared_ptr<arrow::Schema> schema) {
+                                       std::shared_ptr<arrow::Schema> schema,
+                                       int64_t expected_groups) {
   if (num_group_keys == 0 && partial->num_partitions() != 1) {
     return Status::Invalid("a final aggregate without group keys needs its input in one partition");
   }
   return std::make_shared<FinalAggregateExec>(std::move(partial), num_group_keys,
-                                              std::move(aggregates), std::move(schema));
+                                              std::move(aggregates), std::move(schema),
+                                              std::max<int64_t>(expected_groups, 0));
 }
 
 }  // namespace ferry

@@ -88,8 +88,9 @@ Result<std::shared_ptr<arrow::Array>> FromFixedWidth(const arrow::Array& array,
 
 }  // namespace
 
-Result<GroupIds> GroupIds::Make(const TypeVector& key_types) {
+Result<GroupIds> GroupIds::Make(const TypeVector& key_types, int64_t expected_groups) {
   GroupIds ids;
+  ids.expected_groups_ = expected_groups;
   ids.key_types_ = key_types;
   ids.fixed_width_.assign(key_types.size(), 0);
   if (key_types.size() == 1) ids.int_key_type_ = key_types.front();
@@ -192,7 +193,12 @@ Status GroupIds::StopFixedWidth() {
 
 // Arrow's uniques are in id order: consumed afresh, each gets its id.
 Status GroupIds::MoveToIntKeyGrouper() {
-  auto int_grouper = IntKeyGrouper::Make(int_key_type_);
+  // Past kIntKeyGroups groups a large estimate is no wild guess for a
+  // small input; still, room for at most 32 times the groups here now
+  // (an estimate can be far off), at least twice.
+  const int64_t now = grouper_->num_groups();
+  const int64_t expected = std::clamp(expected_groups_, 2 * now, 32 * now);
+  auto int_grouper = IntKeyGrouper::Make(int_key_type_, expected);
   int_key_type_ = nullptr;  // decided once
   if (!int_grouper) return Status::OK();
   FERRY_ASSIGN_OR_RAISE(auto uniques, grouper_->GetUniques());

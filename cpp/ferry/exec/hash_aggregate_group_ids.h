@@ -35,7 +35,9 @@ class GroupIds {
   /// The longest string key grouped as fixed-size binary.
   static constexpr int32_t kMaxFixedWidth = 16;
 
-  static Result<GroupIds> Make(const TypeVector& key_types);
+  /// `expected_groups` (an estimate; 0 for none) sizes the integer key
+  /// table once grouping moves there, so it need not double its way up.
+  static Result<GroupIds> Make(const TypeVector& key_types, int64_t expected_groups = 0);
 
   /// Ids for `keys` (num_rows long); valid until the next call.
   Result<const uint32_t*> Consume(const arrow::ArrayVector& keys, int64_t num_rows);
@@ -58,6 +60,7 @@ class GroupIds {
   std::unique_ptr<arrow::compute::Grouper> grouper_;
   std::vector<int32_t> fixed_width_;  // per key: the width grouped as, or 0
   bool started_ = false;
+  int64_t expected_groups_ = 0;
   std::shared_ptr<arrow::DataType> int_key_type_;  // the one key's, until moved or not
   std::unique_ptr<IntKeyGrouper> int_grouper_;
   std::vector<uint32_t> ids_;  // int_grouper_'s, reused across batches

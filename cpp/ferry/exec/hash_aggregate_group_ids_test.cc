@@ -4,6 +4,7 @@
 
 #include "ferry/exec/hash_aggregate_group_ids.h"
 
+#include <arrow/builder.h>
 #include <gtest/gtest.h>
 
 #include "ferry/testing/test_util.h"
@@ -72,6 +73,32 @@ TEST(GroupIdsTest, NoRowsGiveEmptyKeysOfTheirTypes) {
   ExpectKeys(started, {ArrayFromJson(arrow::utf8(), R"(["xy"])")});
   auto global = GroupIds::Make({}).ValueOrDie();
   EXPECT_EQ(global.num_groups(), 1u);
+}
+
+// Past kIntKeyGroups the groups move to the integer table, sized from the
+// estimate: a fair one, one far too large (bounded by what was seen, not
+// allocated whole) and none give the same ids and keys.
+TEST(GroupIdsTest, ExpectedGroupsSizeTheIntegerTableWithoutChangingIds) {
+  const int64_t n = 3 * GroupIds::kIntKeyGroups;
+  arrow::Int64Builder builder;
+  for (int64_t i = 0; i < n; ++i) ASSERT_TRUE(builder.Append((i * 7) % (n / 2) - 5).ok());
+  auto keys = builder.Finish().ValueOrDie();
+  for (int64_t expected : {int64_t{0}, n / 2, int64_t{1} << 40}) {
+    SCOPED_TRACE(expected);
+    auto groups = GroupIds::Make({arrow::int64()}, expected).ValueOrDie();
+    std::vector<uint32_t> ids;
+    for (int64_t at = 0; at < n; at += 10'000) {
+      auto batch = keys->Slice(at, std::min<int64_t>(10'000, n - at));
+      auto got = Ids(groups, {batch});
+      ids.insert(ids.end(), got.begin(), got.end());
+    }
+    ASSERT_EQ(groups.num_groups(), static_cast<uint32_t>(n / 2));
+    // Keys (i * 7) mod n/2 for i < n/2 are all distinct (7 and n/2 coprime);
+    // the second half repeats the first.
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], static_cast<uint32_t>(i % (n / 2))) << i;
+    auto uniques = groups.Keys().ValueOrDie();
+    ASSERT_TRUE(uniques[0]->Equals(*keys->Slice(0, n / 2)));
+  }
 }
 
 }  // namespace

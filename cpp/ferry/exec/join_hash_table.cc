@@ -77,7 +77,7 @@ Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Make(
   uint32_t groups;
   std::vector<uint32_t> int_ids;
   arrow::Datum ids_datum;
-  if (key_arrays.size() == 1) table->int_grouper_ = IntKeyGrouper::Make(key_arrays.front()->type());
+  if (key_arrays.size() == 1) table->int_grouper_ = IntKeyGrouper::Make(key_arrays.front()->type(), n);
   if (table->int_grouper_) {
     int_ids.resize(n);
     table->int_grouper_->Consume(*key_arrays.front(), int_ids.data());

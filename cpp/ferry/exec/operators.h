@@ -46,9 +46,12 @@ struct AggregateSpec {
 Result<ExecPtr> MakePartialAggregateExec(ExecPtr input, std::vector<PhysicalExprPtr> group_by,
                                          std::vector<std::string> group_names,
                                          std::vector<AggregateSpec> aggregates);
+/// `expected_groups`, when known, is an estimate of the groups per
+/// partition of the final phase (it sizes the hash table).
 Result<ExecPtr> MakeFinalAggregateExec(ExecPtr partial, size_t num_group_keys,
                                        std::vector<AggregateSpec> aggregates,
-                                       std::shared_ptr<arrow::Schema> schema);
+                                       std::shared_ptr<arrow::Schema> schema,
+                                       int64_t expected_groups = 0);
 
 struct SortKeySpec {
   PhysicalExprPtr expr;

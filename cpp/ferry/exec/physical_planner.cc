@@ -81,7 +81,8 @@ bool IsOrderSensitive(const AggregateSpec& spec) {
 Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
                               const std::vector<Expr>& aggregates,
                               std::shared_ptr<arrow::Schema> schema, int partitions,
-                              std::optional<size_t> exchange_keys = std::nullopt) {
+                              std::optional<size_t> exchange_keys = std::nullopt,
+                              std::optional<double> estimated_groups = std::nullopt) {
   const auto& input_schema = *input->schema();
   FERRY_ASSIGN_OR_RAISE(auto keys, BindAll(group_by, input_schema));
   // Input already partitioned on columns that are all group keys: every
@@ -121,8 +122,12 @@ Result<ExecPtr> PlanAggregate(ExecPtr input, const std::vector<Expr>& group_by,
   } else {
     exchanged = MakeCoalescePartitionsExec(std::move(partial));
   }
+  // The estimated groups, spread over the final phase's partitions, size
+  // its hash table.
+  const double groups = estimated_groups.value_or(0) / std::max(1, exchanged->num_partitions());
+  const int64_t expected_groups = groups > 0 ? static_cast<int64_t>(std::min(groups, 1e12)) : 0;
   return MakeFinalAggregateExec(std::move(exchanged), group_by.size(), std::move(specs),
-                                std::move(schema));
+                                std::move(schema), expected_groups);
 }
 
 // count/sum/min/max/avg(DISTINCT x), all over the same x, beside plain
@@ -285,7 +290,7 @@ class Planner {
                                           partitions());
               }
               return PlanAggregate(std::move(input), n.group_by, n.aggregates, plan.schema,
-                                   partitions());
+                                   partitions(), std::nullopt, EstimateRows(plan));
             },
             [&](const SortPlanNode& n) -> Result<ExecPtr> {
               FERRY_ASSIGN_OR_RAISE(auto input, Plan(*n.input));

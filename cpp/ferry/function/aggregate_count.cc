@@ -45,6 +45,7 @@ class CountAccumulator final : public GroupsAccumulator {
 
 class CountFunction final : public AggregateFunction {
  public:
+  bool cheap_row_states(bool distinct) const override { return !distinct; }
   const std::string& name() const override { return name_; }
 
   Result<TypePtr> ReturnType(const TypeVector& arg_types) const override {

@@ -55,6 +55,11 @@ class AggregateFunction {
   /// NotImplemented where the function does not support it.
   virtual Result<std::unique_ptr<GroupsAccumulator>> MakeAccumulator(const TypeVector& arg_types,
                                                                      bool distinct) const = 0;
+  /// Whether one row's state (an accumulator updated with one group per
+  /// row) costs about a vectorized pass, so a partial aggregation that
+  /// barely reduces may hand rows on as states instead of grouping them.
+  /// Off by default: a Python UDAF would call back once per row.
+  virtual bool cheap_row_states(bool distinct) const { return false; }
 };
 
 }  // namespace ferry

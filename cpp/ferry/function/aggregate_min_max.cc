@@ -219,6 +219,7 @@ Result<AccumulatorPtr> MakeMinMaxAccumulator(const TypePtr& type, Status unsuppo
 
 class MinMaxFunction final : public UnaryAggregate {
  public:
+  bool cheap_row_states(bool distinct) const override { return true; }
   explicit MinMaxFunction(bool is_max) : UnaryAggregate(is_max ? "max" : "min"), is_max_(is_max) {}
 
  protected:

@@ -397,6 +397,7 @@ TypePtr DecimalSumType(const arrow::DataType& type) {
 
 class SumFunction final : public UnaryAggregate {
  public:
+  bool cheap_row_states(bool distinct) const override { return !distinct; }
   SumFunction() : UnaryAggregate("sum") {}
 
  protected:
@@ -433,6 +434,7 @@ class SumFunction final : public UnaryAggregate {
 
 class AvgFunction final : public UnaryAggregate {
  public:
+  bool cheap_row_states(bool distinct) const override { return !distinct; }
   explicit AvgFunction(std::string name) : UnaryAggregate(std::move(name)) {}
 
  protected:

@@ -27,7 +27,11 @@ class AggregateInputReductionTest : public testing::OptimizerTest {
     }
     auto schema = arrow::schema({arrow::field(name + "_k", arrow::int64()), arrow::field(name + "_v", arrow::int64())});
     auto table = arrow::Table::Make(schema, {k.Finish().ValueOrDie(), v.Finish().ValueOrDie()});
-    paths_.push_back(::testing::TempDir() + "/reduction_" + name + file_suffix + ".parquet");
+    // ctest runs each test in its own process, two at a time: the test's
+    // name keeps their files apart.
+    paths_.push_back(::testing::TempDir() + "/reduction_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + name +
+                     file_suffix + ".parquet");
     auto sink = arrow::io::FileOutputStream::Open(paths_.back()).ValueOrDie();
     ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 1000).ok());
     ASSERT_TRUE(sink->Close().ok());
