@@ -18,19 +18,6 @@
 namespace ferry {
 namespace {
 
-bool AllDataPagesDictionaryEncoded(const parquet::ColumnChunkMetaData& chunk) {
-  const auto& stats = chunk.encoding_stats();
-  if (stats.empty()) return false;
-  for (const auto& page : stats) {
-    if (page.page_type == parquet::PageType::DICTIONARY_PAGE) continue;
-    if (page.encoding != parquet::Encoding::RLE_DICTIONARY &&
-        page.encoding != parquet::Encoding::PLAIN_DICTIONARY) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Whether ferry's decoder reads this chunk as Arrow's reader would: in
 // this file, not encrypted, levels in RLE, values PLAIN or dictionary.
 bool NativeChunk(const parquet::ColumnChunkMetaData& chunk, NativeValueKind kind, int64_t rows) {
@@ -208,6 +195,19 @@ class NativeParquetReader final : public arrow::RecordBatchReader {
 };
 
 }  // namespace
+
+bool AllDataPagesDictionaryEncoded(const parquet::ColumnChunkMetaData& chunk) {
+  const auto& stats = chunk.encoding_stats();
+  if (stats.empty()) return false;
+  for (const auto& page : stats) {
+    if (page.page_type == parquet::PageType::DICTIONARY_PAGE) continue;
+    if (page.encoding != parquet::Encoding::RLE_DICTIONARY &&
+        page.encoding != parquet::Encoding::PLAIN_DICTIONARY) {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool DecodesNatively(const parquet::FileMetaData& metadata, const parquet::arrow::SchemaField& field) {
   if (!field.is_leaf() || !NativeFile(metadata)) return false;

@@ -17,6 +17,10 @@
 
 namespace ferry {
 
+/// Whether every data page of `chunk` holds dictionary indices (its
+/// encoding stats say so; false when the file records none).
+bool AllDataPagesDictionaryEncoded(const parquet::ColumnChunkMetaData& chunk);
+
 /// Whether every chunk of `field` (a field of a FileReader over the file
 /// `metadata` describes) is decoded by ferry rather than by Arrow.
 bool DecodesNatively(const parquet::FileMetaData& metadata, const parquet::arrow::SchemaField& field);

@@ -82,19 +82,6 @@ bool FewValues(const parquet::ColumnChunkMetaData& chunk) {
          dictionary_bytes * kFewValuesRowsPerDictionaryByte <= chunk.num_values();
 }
 
-bool AllPagesDictionaryEncoded(const parquet::ColumnChunkMetaData& chunk) {
-  const auto& stats = chunk.encoding_stats();
-  if (stats.empty()) return false;
-  for (const auto& page : stats) {
-    if (page.page_type == parquet::PageType::DICTIONARY_PAGE) continue;
-    if (page.encoding != parquet::Encoding::RLE_DICTIONARY &&
-        page.encoding != parquet::Encoding::PLAIN_DICTIONARY) {
-      return false;
-    }
-  }
-  return true;
-}
-
 DictionaryColumns DictionaryEncodedStrings(parquet::arrow::FileReader& reader,
                                            const arrow::Schema& file_schema) {
   const auto& metadata = *reader.parquet_reader()->metadata();
@@ -108,7 +95,7 @@ DictionaryColumns DictionaryEncodedStrings(parquet::arrow::FileReader& reader,
     bool all = metadata.num_row_groups() > 0, few = all;
     for (int g = 0; g < metadata.num_row_groups() && all; ++g) {
       auto chunk = metadata.RowGroup(g)->ColumnChunk(fields[i].column_index);
-      all = AllPagesDictionaryEncoded(*chunk);
+      all = AllDataPagesDictionaryEncoded(*chunk);
       few = few && FewValues(*chunk);
     }
     if (all) out.leaf[i] = fields[i].column_index;
