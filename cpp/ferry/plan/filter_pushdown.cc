@@ -184,27 +184,52 @@ int SourceColumn(const JoinNode& n, int index, Side side) {
   return side == Side::kLeft ? column.left : column.right;
 }
 
-// Whether `conjunct` is NULL or false whenever the columns `padded` marks
-// are NULL: a comparison, BETWEEN, IN, LIKE or IS NOT NULL right on such a
-// column. (Conservative: `a + 1 > 2` would qualify too, but is not seen.)
-bool RejectsNulls(const Expr& conjunct, const arrow::Schema& schema,
-                  const std::function<bool(int)>& padded) {
-  auto is_padded = [&](const Expr& e) {
-    const auto* column = e.As<ColumnNode>();
-    if (column == nullptr) return false;
+// Whether `e` is NULL whenever the columns `padded` marks are NULL: such a
+// column, a NULL literal, or an operator that passes NULL through (arithmetic,
+// comparison, negation, cast) over one. A CASE qualifies when every value it
+// can return does, whichever branch is taken: SQL's scalar subqueries bind to
+// `CASE WHEN matched IS NULL THEN <value on no rows> ELSE value END` over a
+// left join, and that is NULL on a padded row when the no-rows value is.
+bool NullWhenPadded(const Expr& e, const arrow::Schema& schema,
+                    const std::function<bool(int)>& padded) {
+  auto recurse = [&](const Expr& inner) { return NullWhenPadded(inner, schema, padded); };
+  if (const auto* column = e.As<ColumnNode>()) {
     auto index = ResolveColumn(*column, schema);
     return index.ok() && padded(*index);
-  };
+  }
+  if (const auto* l = e.As<LiteralNode>()) return l->value != nullptr && !l->value->is_valid;
+  if (const auto* a = e.As<AliasNode>()) return recurse(a->expr);
+  if (const auto* c = e.As<CastNode>()) return recurse(c->expr);
+  if (const auto* n = e.As<NegativeNode>()) return recurse(n->expr);
+  if (const auto* b = e.As<BinaryNode>()) {
+    if (b->op == Operator::kAnd || b->op == Operator::kOr) return false;
+    return recurse(b->left) || recurse(b->right);
+  }
+  if (const auto* c = e.As<CaseNode>()) {
+    for (const auto& [when, then] : c->when_then) {
+      if (!recurse(then)) return false;
+    }
+    return !c->otherwise || recurse(*c->otherwise);
+  }
+  return false;
+}
+
+// Whether `conjunct` is NULL or false whenever the columns `padded` marks
+// are NULL: a comparison, BETWEEN, IN, LIKE or IS NOT NULL over a value that
+// is then NULL (see NullWhenPadded).
+bool RejectsNulls(const Expr& conjunct, const arrow::Schema& schema,
+                  const std::function<bool(int)>& padded) {
+  auto is_null = [&](const Expr& e) { return NullWhenPadded(e, schema, padded); };
   if (const auto* b = conjunct.As<BinaryNode>()) {
     bool comparison = b->op == Operator::kEq || b->op == Operator::kNotEq ||
                       b->op == Operator::kLt || b->op == Operator::kLtEq ||
                       b->op == Operator::kGt || b->op == Operator::kGtEq;
-    return comparison && (is_padded(b->left) || is_padded(b->right));
+    return comparison && (is_null(b->left) || is_null(b->right));
   }
-  if (const auto* n = conjunct.As<IsNullNode>()) return n->negated && is_padded(n->expr);
-  if (const auto* n = conjunct.As<BetweenNode>()) return is_padded(n->expr);
-  if (const auto* n = conjunct.As<InListNode>()) return is_padded(n->expr);
-  if (const auto* n = conjunct.As<LikeNode>()) return is_padded(n->expr);
+  if (const auto* n = conjunct.As<IsNullNode>()) return n->negated && is_null(n->expr);
+  if (const auto* n = conjunct.As<BetweenNode>()) return is_null(n->expr);
+  if (const auto* n = conjunct.As<InListNode>()) return is_null(n->expr);
+  if (const auto* n = conjunct.As<LikeNode>()) return is_null(n->expr);
   return false;
 }
 

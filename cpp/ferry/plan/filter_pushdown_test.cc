@@ -93,6 +93,33 @@ TEST_F(FilterPushdownTest, FiltersRejectingThePaddedNullsMakeOuterJoinsInner) {
   testing::ExpectArrayEquals(arrow::int64(), "[1, 2]", out->GetColumnByName("o_id"));
 }
 
+TEST_F(FilterPushdownTest, ACaseNullOnPaddedRowsInEveryBranchMakesOuterJoinsInner) {
+  // The shape SQL binds a scalar subquery to: CASE WHEN <matched> IS NULL
+  // THEN <value on no rows> ELSE <value> END over a left join. With a NULL
+  // no-rows value the CASE is NULL on every padded row, whichever branch.
+  auto padded_case = [](Expr no_rows) {
+    return Case(std::nullopt, {{IsNull(Col("name")), std::move(no_rows)}}, Col("region"));
+  };
+  auto null_utf8 = Lit(arrow::MakeNullScalar(arrow::utf8()));
+  auto df = Table("orders")
+                .Join(Table("customers"), JoinType::kLeft, {"cust"}, {"cust"})
+                ->Filter(Eq(padded_case(null_utf8), S("EU")));
+  auto plan = Push(df);
+  EXPECT_NE(plan->ToString().find("Join: type=inner"), std::string::npos) << plan->ToString();
+  auto out = Canonical(Execute(plan));
+  testing::ExpectArrayEquals(arrow::int64(), "[1, 2, 5]", out->GetColumnByName("o_id"));
+
+  // A non-NULL no-rows value keeps the padded rows (orders 4 and 7): the
+  // join stays left.
+  auto kept = Table("orders")
+                  .Join(Table("customers"), JoinType::kLeft, {"cust"}, {"cust"})
+                  ->Filter(Eq(padded_case(S("EU")), S("EU")));
+  auto kept_plan = Push(kept);
+  EXPECT_NE(kept_plan->ToString().find("Join: type=left"), std::string::npos) << kept_plan->ToString();
+  out = Canonical(Execute(kept_plan));
+  testing::ExpectArrayEquals(arrow::int64(), "[1, 2, 4, 5, 7]", out->GetColumnByName("o_id"));
+}
+
 TEST_F(FilterPushdownTest, RightJoinPushesIntoTheRightAndItsSharedKey) {
   auto df = Table("orders")
                 .Join(Table("customers"), JoinType::kRight, {"cust"}, {"cust"})
