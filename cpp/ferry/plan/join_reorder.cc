@@ -72,6 +72,58 @@ PlanPtr Substitute(const PlanPtr& plan, const std::vector<PlanPtr>& inputs, size
   return std::make_shared<const LogicalPlan>(LogicalPlan{std::move(copy), plan->schema});
 }
 
+// Equal columns: a union-find over the columns the join conditions name.
+class EqualColumns {
+ public:
+  ColumnRef Find(ColumnRef ref) {
+    auto it = parent_.find(ref);
+    if (it == parent_.end() || it->second == ref) return ref;
+    return it->second = Find(it->second);
+  }
+  // False when `a` and `b` were equal already.
+  bool Unite(ColumnRef a, ColumnRef b) {
+    a = Find(a);
+    b = Find(b);
+    if (a == b) return false;
+    parent_[a] = b;
+    return true;
+  }
+
+ private:
+  std::map<ColumnRef, ColumnRef> parent_;
+};
+
+// `conditions` and the ones they imply between inputs: a = b and b = c
+// give a = c. SQL writes Q5's `c_nationkey = s_nationkey and s_nationkey =
+// n_nationkey`, whose customer-nation condition is implied only; without
+// it customer cannot follow nation. Only columns of one type, and no
+// floating ones (the join matches -0.0 with 0.0), pair up.
+std::vector<Condition> WithImplied(const std::vector<Condition>& conditions,
+                                   const std::vector<PlanPtr>& inputs) {
+  EqualColumns equal;
+  std::set<ColumnRef> named;
+  for (const auto& c : conditions) {
+    equal.Unite(c.a, c.b);
+    named.insert(c.a);
+    named.insert(c.b);
+  }
+  auto type = [&](const ColumnRef& ref) { return inputs[ref.input]->schema->field(ref.column)->type(); };
+  auto stated = [&](const ColumnRef& a, const ColumnRef& b) {
+    return std::any_of(conditions.begin(), conditions.end(), [&](const Condition& c) {
+      return (c.a == a && c.b == b) || (c.a == b && c.b == a);
+    });
+  };
+  std::vector<Condition> out = conditions;
+  for (auto a = named.begin(); a != named.end(); ++a) {
+    for (auto b = std::next(a); b != named.end(); ++b) {
+      if (a->input == b->input || equal.Find(*a) != equal.Find(*b) || stated(*a, *b)) continue;
+      if (!type(*a)->Equals(*type(*b)) || arrow::is_floating(type(*a)->id())) continue;
+      out.push_back({*a, *b});
+    }
+  }
+  return out;
+}
+
 struct Ordered {
   std::vector<int> order;
   double cost = 0;  // rows read and produced: inputs plus intermediate results
@@ -173,12 +225,16 @@ Result<PlanPtr> BuildLeftDeep(const std::vector<PlanPtr>& inputs, const std::vec
     fields.push_back(renamed(order[0], c));
   }
   std::set<int> joined = {order[0]};
+  // A key pair the keys used so far already imply is left out (the
+  // conditions come stated first, then implied).
+  EqualColumns equal;
   for (size_t step = 1; step < order.size(); ++step) {
     const int next = order[step];
     JoinNode node{current, inputs[next], JoinType::kInner, {}, {}, {}};
     for (const auto& c : conditions) {
       for (auto [here, there] : {std::pair{c.a, c.b}, std::pair{c.b, c.a}}) {
         if (there.input != next || !joined.count(here.input)) continue;
+        if (!equal.Unite(here, there)) continue;
         int position = static_cast<int>(std::find(columns.begin(), columns.end(), here) - columns.begin());
         node.left_keys.push_back(position);
         node.right_keys.push_back(there.column);
@@ -209,6 +265,7 @@ Result<PlanPtr> ReorderChain(const PlanPtr& plan) {
   auto unchanged = Substitute(plan, inputs, &next);
   // Two inputs have one order; which to build on is the physical planner's call.
   if (inputs.size() < 3) return unchanged;
+  conditions = WithImplied(conditions, inputs);
   auto order = GreedyOrder(inputs, conditions);
   if (!order) return unchanged;
   std::vector<int> written(inputs.size());

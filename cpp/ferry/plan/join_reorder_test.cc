@@ -74,6 +74,28 @@ TEST_F(JoinReorderTest, AGreedyOrderAlreadyWrittenIsKept) {
   EXPECT_EQ(plan->ToString(), df->plan()->ToString());
 }
 
+TEST_F(JoinReorderTest, ImpliedConditionsConnectInputsAndNoKeyRepeats) {
+  // vip.vip_cust = orders.cust and orders.cust = customers.cust imply
+  // vip.vip_cust = customers.cust: from vip (1 row) customers (5 rows, one
+  // per cust) can come next, which the stated conditions alone do not
+  // connect. orders then needs one key only: the second is implied.
+  auto vip = arrow::schema({arrow::field("vip_cust", arrow::int64())});
+  Register("vip", vip, {{testing::BatchFromJson(vip, "[[20]]")}});
+  auto df = Table("orders")
+                .Join(Table("customers"), JoinType::kInner, {"cust"}, {"cust"})
+                ->Join(Table("vip"), JoinType::kInner, {"cust"}, {"vip_cust"});
+  auto plan = Reorder(df);
+  EXPECT_EQ(plan->ToString(),
+            "Projection: o_id, cust, amount, status, name, region, vip_cust\n"
+            "  Join: type=inner on=[cust#1 = cust]\n"
+            "    Join: type=inner on=[vip_cust = cust]\n"
+            "      TableScan: vip\n"
+            "      TableScan: customers\n"
+            "    TableScan: orders\n");
+  // Bo (20) has orders 3 and 6.
+  testing::ExpectArrayEquals(arrow::int64(), "[3, 6]", Canonical(Execute(plan))->GetColumnByName("o_id"));
+}
+
 TEST_F(JoinReorderTest, OuterJoinsBoundTheChains) {
   // The left join is not reordered; the inner chain below it is.
   auto chain = Table("orders")
