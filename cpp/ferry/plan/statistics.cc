@@ -22,6 +22,12 @@ constexpr double kDefaultSelectivity = 0.5;
 constexpr double kGroupsPerRow = 0.1;
 constexpr double kDistinctPerRow = 0.5;
 constexpr double kSemiJoinSelectivity = 0.5;
+// Key containment says how many left keys the right side may cover, not
+// that every left row finds a match: an anti join is estimated to keep at
+// least this share. At 0 rows a plan's choices turned on nothing (TPC-H
+// Q22's customers without orders, a third of them, were estimated at none,
+// so its scalar subquery's one row was exchanged instead of broadcast).
+constexpr double kAntiJoinMinKept = 0.1;
 
 }  // namespace
 
@@ -116,7 +122,8 @@ std::optional<double> EstimateRows(const LogicalPlan& plan) {
                 auto r = EstimateDistinct(*n.right, n.right_keys[0]);
                 if (l && r && *l > 0) matched = std::min(1.0, *r / *l);
               }
-              return *left * (n.type == JoinType::kLeftSemi ? matched : 1.0 - matched);
+              return *left * (n.type == JoinType::kLeftSemi ? matched
+                                                           : std::max(kAntiJoinMinKept, 1.0 - matched));
             }
             if (!left || !right) return std::nullopt;
             if (n.left_keys.empty()) {  // cross join, thinned by its filter

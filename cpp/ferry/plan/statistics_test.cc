@@ -132,6 +132,13 @@ TEST_F(StatisticsTest, ParquetIntegerRangesBoundDistinctValues) {
   EXPECT_EQ(EstimateDistinct(*scan, 1), 3);
   EXPECT_EQ(EstimateDomain(*scan, 0), 11);
   EXPECT_EQ(EstimateDistinct(*scan, 2), 2);
+  // x's 11 values cover x's 11: containment says every row matches, so a
+  // semi join keeps all, and an anti join not none but its floor, a tenth.
+  auto t = ctx_->Scan(parquet, "t").ValueOrDie();
+  auto semi = t.Join(ctx_->Scan(parquet, "u").ValueOrDie(), JoinType::kLeftSemi, {"x"}, {"x"});
+  auto anti = t.Join(ctx_->Scan(parquet, "u").ValueOrDie(), JoinType::kLeftAnti, {"x"}, {"x"});
+  EXPECT_DOUBLE_EQ(*EstimateRows(*semi->plan()), 11);
+  EXPECT_DOUBLE_EQ(*EstimateRows(*anti->plan()), 1.1);
   std::remove(path.c_str());
 }
 
