@@ -72,3 +72,45 @@ def test_where_comparison_with_a_scalar_subquery_is_a_join_condition(engines):
     # count() over no rows is 0, not a missing row: stays a left join.
     plan = _check(ctx, con, "SELECT id FROM l WHERE (SELECT count(*) FROM r WHERE r.id = l.id) = 0")
     assert "type=left" in plan, plan
+
+
+def _optimized(ctx, sql):
+    return str(ctx.sql(sql).optimized_logical_plan())
+
+
+def test_less_than_a_correlated_average_drops_unmatched_rows_as_an_inner_join(engines):
+    ctx, con = engines
+    # TPC-H Q17's shape: avg() over no rows is NULL, so the subquery's CASE
+    # for unmatched rows is NULL and the comparison drops them (ids 1, 3).
+    sql = "SELECT id FROM l WHERE id < 2 * (SELECT avg(r.id) FROM r WHERE r.id = l.id)"
+    _check(ctx, con, sql)
+    plan = _optimized(ctx, sql)
+    assert "type=inner" in plan and "type=left" not in plan, plan
+    assert sorted(ctx.sql(sql).to_pydict()["id"]) == [2, 4]
+    # Over a nullable column NULL keys match nothing either.
+    _check(ctx, con, "SELECT name FROM n WHERE id <= (SELECT max(r.id) FROM r WHERE r.id = n.id)")
+    # count() over no rows is 0: unmatched rows compare with 0 and stay.
+    sql = "SELECT id FROM l WHERE id > (SELECT count(*) FROM r WHERE r.id = l.id)"
+    _check(ctx, con, sql)
+    assert "type=left" in _optimized(ctx, sql)
+    assert sorted(ctx.sql(sql).to_pydict()["id"]) == [1, 2, 3, 4]
+
+
+def test_key_equalities_chained_through_a_third_table_order_the_joins(engines):
+    ctx, con = engines
+    # TPC-H Q5's shape: l.id = r.id and r.id = n.id imply l.id = n.id.
+    sql = "SELECT l.name, r.name AS rn FROM l, r, n WHERE l.id = r.id AND r.id = n.id"
+    _check(ctx, con, sql)
+    plan = _optimized(ctx, sql)
+    # No join hashes a key the joins below it already imply.
+    assert all(line.count(" = ") <= 1 for line in plan.splitlines() if "Join:" in line), plan
+
+
+def test_not_exists_under_a_scalar_subquery_filter(engines):
+    ctx, con = engines
+    # TPC-H Q22's shape: an anti join whose right side covers the keys, then
+    # the one-row subquery's join; the rows kept are checked against DuckDB.
+    _check(ctx, con, "SELECT id FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.id = l.id) "
+                     "AND id > (SELECT min(id) FROM r)")
+    _check(ctx, con, "SELECT id FROM l WHERE NOT EXISTS (SELECT 1 FROM l AS x WHERE x.id = l.id) "
+                     "AND id > (SELECT min(id) FROM r)")
