@@ -41,6 +41,8 @@ class AggregateInputReductionTest : public testing::OptimizerTest {
     for (const auto& path : paths_) std::remove(path.c_str());
   }
 
+  Result<DataFrame> FewKeysWithTheirSums();
+
   // `reducer` joined to the per-key sums of 2000 lines over keys 0..99.
   PlanPtr Reduce(const std::string& reducer) {
     auto sums = Table("lines").Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")});
@@ -71,16 +73,22 @@ int Count(const std::string& text, const std::string& part) {
   return n;
 }
 
-TEST_F(AggregateInputReductionTest, TheJoinBackReadsTheReducedInputTheAggregateReads) {
-  // TPC-H Q17's shape: per-key sums of lines, joined to a few keys and back
-  // to lines. Both reads of lines become the same `lines ⋉ few`, which the
-  // physical planner computes once; rows as without the optimizer.
+// Q17's first half over fresh tables: 20 "few" keys joined to the per-key
+// sums of 2000 "lines" over keys 0..99.
+Result<DataFrame> AggregateInputReductionTest::FewKeysWithTheirSums() {
   WriteTable("lines", 2000, 0, 100);
   WriteTable("few", 20, 0, 20);
   auto sums = Table("lines")
                   .Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")})
                   ->Select({Alias(Col("lines_k"), "sum_k"), Col("total")});
-  auto per_key = Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+  return Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+}
+
+TEST_F(AggregateInputReductionTest, TheJoinBackReadsTheReducedInputTheAggregateReads) {
+  // TPC-H Q17's shape: per-key sums of lines, joined to a few keys and back
+  // to lines. Both reads of lines become the same `lines ⋉ few`, which the
+  // physical planner computes once; rows as without the optimizer.
+  auto per_key = FewKeysWithTheirSums();
   auto df = per_key->Join(Table("lines"), JoinType::kInner, {"few_k"}, {"lines_k"});
   auto optimized = Rewrite(df, [](const PlanPtr& plan) { return Optimize(plan); });
   const auto text = optimized->ToString();
@@ -91,12 +99,7 @@ TEST_F(AggregateInputReductionTest, TheJoinBackReadsTheReducedInputTheAggregateR
 TEST_F(AggregateInputReductionTest, ATableRegisteredAgainUnderItsNameIsNotReused) {
   // The sums read the first "lines"; the join back reads the one registered
   // after it under the same name (other keys): equal plans, other rows.
-  WriteTable("lines", 2000, 0, 100);
-  WriteTable("few", 20, 0, 20);
-  auto sums = Table("lines")
-                  .Aggregate({Col("lines_k")}, {Alias(Agg("sum", {Col("lines_v")}), "total")})
-                  ->Select({Alias(Col("lines_k"), "sum_k"), Col("total")});
-  auto per_key = Table("few").Join(*sums, JoinType::kInner, {"few_k"}, {"sum_k"});
+  auto per_key = FewKeysWithTheirSums();
   ASSERT_TRUE(ctx_->DeregisterTable("lines").ok());
   WriteTable("lines", 3000, 10, 100, "_again");
   auto df = per_key->Join(Table("lines"), JoinType::kInner, {"few_k"}, {"lines_k"});
